@@ -1,0 +1,35 @@
+"""aegui: a desktop studio for autoencoders.
+
+The Python API: `aegui.load_model(path)` returns a model whose `encode`, `decode` and
+`reconstruct` take float arrays or tensors in [0, 1]. Imports stay light until used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["AutoEncoder", "ModelConfig", "__version__", "load_dataset", "load_model", "save_checkpoint"]
+
+if TYPE_CHECKING:
+    from aegui.core.checkpoints import load_model, save_checkpoint
+    from aegui.core.data import load_dataset
+    from aegui.core.model import AutoEncoder, ModelConfig
+
+_LAZY = {
+    "load_model": "aegui.core.checkpoints",
+    "save_checkpoint": "aegui.core.checkpoints",
+    "load_dataset": "aegui.core.data",
+    "AutoEncoder": "aegui.core.model",
+    "ModelConfig": "aegui.core.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aegui' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

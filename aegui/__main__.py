@@ -1,0 +1,3 @@
+from aegui.cli import main
+
+raise SystemExit(main())

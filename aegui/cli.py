@@ -1,0 +1,268 @@
+"""The command line: `aegui` opens the window; `aegui train` and `aegui download` work headless.
+
+`python main.py`, `python -m aegui` and the `aegui` console script all call `main()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
+from aegui.core.device import DEVICE_CHOICES
+from aegui.core.errors import AeguiError
+from aegui.core.model import ACTIVATIONS, INITS
+from aegui.core.presets import PRESET_NAMES, PRESETS
+from aegui.core.training import LOSSES, OPTIMIZERS, SCHEDULES
+
+
+def _presets_table() -> str:
+    lines = ["presets (options left out take the preset's value):"]
+    for preset in PRESETS.values():
+        model, train = preset.model, preset.train
+        lines.append(
+            f"  {preset.name:8} {model.describe()}; {train.epochs} epochs, batch {train.batch_size}, "
+            f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {train.loss} loss"
+        )
+    return "\n".join(lines)
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes such as 512,256, not {text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("give at least one hidden size")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from aegui import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="aegui",
+        description="A desktop studio for autoencoders. With no command, opens the window.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"aegui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
+    gui.add_argument("--model", type=Path, help="open this saved model at start")
+
+    train = commands.add_parser(
+        "train",
+        help="train a model headless",
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=32),
+        description="Train an autoencoder and print one line per epoch, as the lesson did.",
+        epilog=_presets_table(),
+    )
+    train.add_argument(
+        "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
+    )
+    train.add_argument("--epochs", type=int, help="passes over the training set")
+    train.add_argument("--batch-size", type=int, help="images per step")
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--loss", choices=LOSSES, help="mse: squared error; bce: binary cross-entropy")
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
+    train.add_argument("--code-size", type=int, help="values in the code")
+    train.add_argument("--hidden", type=_hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
+    train.add_argument("--activation", choices=tuple(ACTIVATIONS), help="hidden-layer activation")
+    train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
+    train.add_argument(
+        "--dataset",
+        choices=DATASET_CHOICES,
+        default="auto",
+        help="auto: MNIST if found in the data folder, else the embedded sample (default: auto)",
+    )
+    train.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
+    train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
+    train.add_argument("--seed", type=int, default=0, help="random seed for weights and batches (default: 0)")
+    train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
+    train.add_argument("--metrics-out", type=Path, metavar="PATH", help="write per-epoch metrics here as JSON")
+
+    download = commands.add_parser("download", help="download a dataset into the data folder")
+    download.add_argument("dataset", choices=DOWNLOADABLE)
+    download.add_argument("--data-dir", type=Path, help="where to put it (default: the per-user data folder)")
+    download.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the server (default: 30)")
+    download.add_argument("--mirror", action="append", metavar="URL", help="download from this base URL instead")
+
+    commands.add_parser("presets", help="list the presets")
+    return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.data import load_dataset
+    from aegui.core.device import describe_device, resolve_device_or_cpu
+    from aegui.core.model import build_model
+    from aegui.core.presets import customise, get_preset
+    from aegui.core.training import BatchEnd, Ended, EpochEnd, Trainer
+
+    preset = customise(
+        get_preset(args.preset),
+        model={
+            "code_size": args.code_size,
+            "hidden_sizes": args.hidden,
+            "activation": args.activation,
+            "init": args.init,
+        },
+        train={
+            "epochs": args.epochs,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "loss": args.loss,
+            "optimizer": args.optimizer,
+            "schedule": args.schedule,
+            "seed": args.seed,
+        },
+    )
+    device, note = resolve_device_or_cpu(args.device)
+    if note:
+        print(f"aegui: {note}", file=sys.stderr)
+    torch.manual_seed(args.seed)
+    dataset = load_dataset(args.dataset, args.data_dir)
+    print(dataset.describe())
+    model = build_model(preset.model)
+    trainer = Trainer(model, dataset, preset.train, device)
+    train = preset.train
+    print(
+        f"Model: {args.preset}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
+        f"on {describe_device(device)}."
+    )
+    batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
+    print(
+        f"Training: {train.epochs} epochs, batch {train.batch_size}{batch_note}, {train.optimizer} "
+        f"lr {train.lr:g} ({train.schedule}), {train.loss} loss, seed {train.seed}."
+    )
+
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=trainer.total_steps,
+        unit="batch",
+        leave=False,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
+    epochs: list[EpochEnd] = []
+    ended: Ended | None = None
+    try:
+        for event in trainer.iterate():
+            if isinstance(event, BatchEnd):
+                bar.update(1)
+            elif isinstance(event, EpochEnd):
+                epochs.append(event)
+                bar.clear()
+                print(
+                    f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}", flush=True
+                )
+                bar.refresh()
+            elif isinstance(event, Ended):
+                ended = event
+    except KeyboardInterrupt:
+        trainer.request_stop()
+        ended = Ended("stopped", "Interrupted.", 0, epochs[-1].elapsed if epochs else 0.0)
+    finally:
+        bar.close()
+
+    assert ended is not None
+    if ended.reason == "finished":
+        print(ended.message)
+    else:
+        print(f"aegui: {ended.message}", file=sys.stderr)
+    if epochs:
+        last = epochs[-1]
+        print(
+            f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
+            f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
+        )
+    if args.metrics_out:
+        _write_metrics(args.metrics_out, args, preset, dataset.name, str(device), epochs, ended)
+    if args.save:
+        path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
+        print(f"Saved the model to {path}.")
+    return 0 if ended.reason == "finished" else 1
+
+
+def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: list, ended) -> None:
+    metrics: dict[str, Any] = {
+        "config": {
+            "preset": args.preset,
+            "dataset": dataset,
+            "device": device,
+            "model": preset.model.to_dict(),
+            "train": preset.train.to_dict(),
+        },
+        "epochs": [
+            {
+                key: getattr(record, key)
+                for key in ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s", "seconds")
+            }
+            for record in epochs
+        ],
+        "final": {
+            "test_mse": epochs[-1].test_mse if epochs else None,
+            "test_sse_per_image": epochs[-1].test_sse_per_image if epochs else None,
+            "seconds": ended.elapsed,
+            "reason": ended.reason,
+        },
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(metrics, indent=2) + "\n")
+    except OSError as error:
+        raise AeguiError(f"Could not write the metrics to {path}: {error.strerror or error}.") from error
+
+
+def _download(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from aegui.core.data import default_data_dir, download_dataset
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar = bars.get(name)
+        if bar is None:
+            bar = bars[name] = tqdm(total=total or None, unit="B", unit_scale=True, desc=name, file=sys.stderr)
+        bar.update(done - bar.n)
+
+    target = args.data_dir or default_data_dir()
+    try:
+        root = download_dataset(args.dataset, target, mirrors=args.mirror, timeout=args.timeout, progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"{args.dataset} is ready in {root}.")
+    return 0
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from aegui.gui.app import run_app
+
+    return run_app(data_dir=getattr(args, "data_dir", None), model_path=getattr(args, "model", None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"train": _train, "download": _download, "gui": _gui, None: _gui}
+    try:
+        if args.command == "presets":
+            print(_presets_table())
+            return 0
+        return handlers[args.command](args)
+    except AeguiError as error:
+        print(f"aegui: error: {error}", file=sys.stderr)
+        return 2

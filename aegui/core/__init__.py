@@ -1,0 +1,1 @@
+"""The core: data, model, training, checkpoints. Imports torch and numpy, never Qt."""

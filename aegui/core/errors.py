@@ -1,0 +1,5 @@
+"""The one base class for errors whose message is meant for a person, not a traceback."""
+
+
+class AeguiError(Exception):
+    """An error that the command line and the window show as a plain message."""

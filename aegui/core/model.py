@@ -1,0 +1,182 @@
+"""A configurable fully-connected autoencoder with a sigmoid output."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from aegui.core.data import IMAGE_SIZE, PIXELS
+from aegui.core.errors import AeguiError
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "sigmoid": nn.Sigmoid,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+    "linear": nn.Identity,
+}
+INITS = ("default", "normal")
+MODEL_KINDS = ("mlp",)
+
+
+class ConfigError(AeguiError, ValueError):
+    """A model or training setting that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The architecture. hidden_sizes are the encoder's; the decoder mirrors them."""
+
+    hidden_sizes: tuple[int, ...] = (256,)
+    code_size: int = 128
+    activation: str = "sigmoid"
+    code_activation: str = "linear"
+    init: str = "default"  # "normal": the lesson's unit-normal weights and biases
+    kind: str = "mlp"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_sizes", tuple(int(size) for size in self.hidden_sizes))
+        if self.kind not in MODEL_KINDS:
+            raise ConfigError(f"Unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}.")
+        if not 1 <= self.code_size <= PIXELS:
+            raise ConfigError(f"Code size must be between 1 and {PIXELS}, not {self.code_size}.")
+        if any(not 1 <= size <= 16384 for size in self.hidden_sizes):
+            raise ConfigError(f"Hidden sizes must be between 1 and 16384, not {self.hidden_sizes}.")
+        for label, name in (("activation", self.activation), ("code activation", self.code_activation)):
+            if name not in ACTIVATIONS:
+                raise ConfigError(f"Unknown {label} {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
+        if self.init not in INITS:
+            raise ConfigError(f"Unknown initialisation {self.init!r}; choose one of {', '.join(INITS)}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["hidden_sizes"] = list(self.hidden_sizes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"Unknown model settings: {', '.join(sorted(unknown))}.")
+        return cls(**data)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """Encoder sizes from the input to the code, e.g. (784, 256, 128)."""
+        return (PIXELS, *self.hidden_sizes, self.code_size)
+
+    def describe(self) -> str:
+        layers = "-".join(str(size) for size in self.layer_sizes)
+        code = "" if self.code_activation == self.activation else f", {self.code_activation} code"
+        return f"{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
+
+
+def _stack(sizes: tuple[int, ...], activation: str, last_activation: str) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for index, (size_in, size_out) in enumerate(itertools.pairwise(sizes)):
+        layers.append(nn.Linear(size_in, size_out))
+        is_last = index == len(sizes) - 2
+        layers.append(ACTIVATIONS[last_activation if is_last else activation]())
+    return nn.Sequential(*layers)
+
+
+class AutoEncoder(nn.Module):
+    """encode: image -> code; decode: code -> image; forward: both, on (N, 784) tensors.
+
+    `encode`, `decode` and `reconstruct` also take numpy arrays (returning numpy) and images
+    shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), or a single (784,) / (28, 28) image.
+    """
+
+    def __init__(self, config: ModelConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or ModelConfig()
+        sizes = self.config.layer_sizes
+        self.encoder = _stack(sizes, self.config.activation, self.config.code_activation)
+        self.decoder = _stack(tuple(reversed(sizes)), self.config.activation, "sigmoid")
+        if self.config.init == "normal":
+            with torch.no_grad():
+                for parameter in self.parameters():
+                    parameter.normal_(0.0, 1.0)
+
+    @property
+    def code_size(self) -> int:
+        return self.config.code_size
+
+    def parameter_count(self) -> int:
+        return sum(parameter.numel() for parameter in self.parameters())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(images))
+
+    def forward_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """The output before its sigmoid, for a numerically stable cross-entropy."""
+        return self.decoder[:-1](self.encoder(images))
+
+    # --- the friendly API: arrays or tensors, several shapes -------------------------------------
+
+    def encode(self, images: Any) -> Any:
+        """Codes (N, code_size) of images with values in [0, 1]; (code_size,) for a single image."""
+        batch, as_numpy, shape = self._to_batch(images)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not as_numpy):
+            codes = self.encoder(batch)
+        single = len(shape) == 1 or shape == (IMAGE_SIZE, IMAGE_SIZE)
+        return _convert_back(codes[0] if single else codes, as_numpy)
+
+    def decode(self, codes: Any) -> Any:
+        """Images (N, 784) in [0, 1] decoded from codes (N, code_size) or one code (code_size,)."""
+        as_numpy = not isinstance(codes, torch.Tensor)
+        tensor = torch.as_tensor(np.asarray(codes, dtype=np.float32) if as_numpy else codes)
+        single = tensor.dim() == 1
+        tensor = tensor.reshape(-1, self.code_size).to(self._device(), torch.float32)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not as_numpy):
+            images = self.decoder(tensor)
+        return _convert_back(images[0] if single else images, as_numpy)
+
+    def reconstruct(self, images: Any) -> Any:
+        """decode(encode(images)), shaped like the input."""
+        batch, as_numpy, shape = self._to_batch(images)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not as_numpy):
+            output = self.forward(batch)
+        return _convert_back(output.reshape(shape), as_numpy)
+
+    def _device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def _to_batch(self, images: Any) -> tuple[torch.Tensor, bool, tuple[int, ...]]:
+        as_numpy = not isinstance(images, torch.Tensor)
+        tensor = torch.as_tensor(np.asarray(images)) if as_numpy else images
+        shape = tuple(tensor.shape)
+        flat = len(shape) in (1, 2) and shape[-1:] == (PIXELS,)
+        square = shape[-2:] == (IMAGE_SIZE, IMAGE_SIZE) and (len(shape) in (2, 3) or shape[-3:-2] == (1,))
+        if not (flat or square) or len(shape) > 4:
+            raise ValueError(
+                f"Expected images shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), (784,) or (28, 28); got {shape}."
+            )
+        if tensor.dtype == torch.uint8:
+            tensor = tensor.float() / 255.0
+        tensor = tensor.to(self._device(), torch.float32).reshape(-1, PIXELS)
+        if tensor.numel() and not (torch.isfinite(tensor).all() and tensor.min() >= -1e-3 and tensor.max() <= 1.001):
+            raise ValueError("Image values must be finite and in [0, 1] (divide 0-255 pixels by 255).")
+        return tensor, as_numpy, shape
+
+
+def _convert_back(tensor: torch.Tensor, as_numpy: bool) -> Any:
+    return tensor.detach().cpu().numpy() if as_numpy else tensor
+
+
+def build_model(config: ModelConfig, seed: int | None = None) -> AutoEncoder:
+    """A new model; with a seed, its initial weights are reproducible."""
+    if seed is None:
+        return AutoEncoder(config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return AutoEncoder(config)

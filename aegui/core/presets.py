@@ -1,0 +1,67 @@
+"""Named model + training settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aegui.core.model import ConfigError, ModelConfig
+from aegui.core.training import TrainConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    summary: str
+    model: ModelConfig
+    train: TrainConfig
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "default",
+            "What the app starts with: a 32-value code, quick on a CPU, sharp reconstructions of drawn digits.",
+            ModelConfig(hidden_sizes=(512, 256), code_size=32, activation="relu", code_activation="linear"),
+            TrainConfig(epochs=10, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+        ),
+        Preset(
+            "seed",
+            "The lesson: 784-256-128, sigmoid everywhere, squared error, RMSProp 0.01, batch 256, 8 epochs.",
+            ModelConfig(hidden_sizes=(256,), code_size=128, activation="sigmoid", code_activation="sigmoid"),
+            TrainConfig(epochs=8, batch_size=256, lr=0.01, loss="mse", optimizer="rmsprop"),
+        ),
+        Preset(
+            "deep30",
+            "Hinton & Salakhutdinov 2006: 784-1000-500-250-30 with a linear code.",
+            ModelConfig(hidden_sizes=(1000, 500, 250), code_size=30, activation="relu", code_activation="linear"),
+            TrainConfig(epochs=20, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+        ),
+        Preset(
+            "map2d",
+            "A 2-value code for the latent map.",
+            ModelConfig(hidden_sizes=(512, 256, 64), code_size=2, activation="relu", code_activation="linear"),
+            TrainConfig(epochs=15, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+        ),
+    )
+}
+PRESET_NAMES = tuple(PRESETS)
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}.") from None
+
+
+def customise(preset: Preset, model: dict[str, Any] | None = None, train: dict[str, Any] | None = None) -> Preset:
+    """The preset with some settings changed; None values are left as they are."""
+    model_changes = {key: value for key, value in (model or {}).items() if value is not None}
+    train_changes = {key: value for key, value in (train or {}).items() if value is not None}
+    return replace(
+        preset,
+        model=replace(preset.model, **model_changes),
+        train=replace(preset.train, **train_changes),
+    )

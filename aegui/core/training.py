@@ -1,0 +1,385 @@
+"""Training as a plain generator of small records: no Qt, no threads made here.
+
+`Trainer.iterate()` yields a `BatchEnd` per batch, an `EpochEnd` per epoch and one `Ended` at the
+end. Another thread may call `pause`, `resume`, `request_stop` and `set_lr`; they take effect
+between batches. Every `snapshot_interval` seconds (and at each epoch's end) the trainer publishes
+detached CPU copies of the weights, which readers such as the window use instead of the live model.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from aegui.core.data import PIXELS, Dataset
+from aegui.core.model import AutoEncoder, ConfigError
+
+LOSSES = ("mse", "bce")
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+SCHEDULES = ("constant", "onecycle", "cosine")
+MAX_LEARNING_RATE = 1e6  # beyond this nothing useful can happen; a typo such as 1e9 is refused
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. Every field is a command-line option of `aegui train`."""
+
+    epochs: int = 8
+    batch_size: int = 256
+    lr: float = 0.01
+    loss: str = "mse"  # "mse": mean squared error; "bce": binary cross-entropy
+    optimizer: str = "rmsprop"
+    momentum: float = 0.9  # SGD only
+    weight_decay: float = 0.0
+    schedule: str = "constant"  # "onecycle" or "cosine" anneal the learning rate over the run
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.epochs <= 100_000:
+            raise ConfigError(f"Epochs must be between 1 and 100,000, not {self.epochs}.")
+        if not 1 <= self.batch_size <= 1_000_000:
+            raise ConfigError(f"Batch size must be between 1 and 1,000,000, not {self.batch_size}.")
+        check_learning_rate(self.lr)
+        for label, value, choices in (
+            ("loss", self.loss, LOSSES),
+            ("optimizer", self.optimizer, OPTIMIZERS),
+            ("schedule", self.schedule, SCHEDULES),
+        ):
+            if value not in choices:
+                raise ConfigError(f"Unknown {label} {value!r}; choose one of {', '.join(choices)}.")
+        if not (0.0 <= self.momentum < 1.0 and 0.0 <= self.weight_decay < 1.0):
+            raise ConfigError("Momentum and weight decay must lie in [0, 1).")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"Unknown training settings: {', '.join(sorted(unknown))}.")
+        return cls(**data)
+
+
+def check_learning_rate(lr: float) -> float:
+    """The learning rate if usable, else a ConfigError saying why."""
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
+        raise ConfigError(f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}; got {lr}.")
+    return float(lr)
+
+
+# --- records -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    epoch: int  # 1-based
+    batch: int  # 1-based within the epoch
+    step: int  # batches done in this run
+    total_steps: int
+    loss: float
+    elapsed: float  # seconds of training in this run, pauses excluded
+    eta: float  # seconds left, estimated
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    epochs: int
+    train_loss: float  # mean batch loss over the epoch
+    test_loss: float
+    test_mse: float
+    test_sse_per_image: float
+    samples_per_s: float
+    seconds: float  # this epoch, evaluation included, pauses excluded
+    elapsed: float
+    eta: float
+    lr: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Paused:
+    step: int
+
+
+@dataclass(frozen=True)
+class Ended:
+    reason: str  # "finished", "stopped" or "diverged"
+    message: str
+    steps: int
+    elapsed: float
+
+
+Event = BatchEnd | EpochEnd | Paused | Ended
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Detached CPU copies of the weights, safe to read from any thread."""
+
+    version: int
+    step: int
+    epoch: int
+    state: dict[str, torch.Tensor]
+
+
+@dataclass
+class History:
+    """Everything a model has been through, kept in its checkpoint."""
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    batch_losses: list[float] = field(default_factory=list)
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.epochs)
+
+
+# --- pieces --------------------------------------------------------------------------------------
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    parameters = model.parameters()
+    if config.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    # alpha 0.9 is TensorFlow's RMSPropOptimizer decay, as in the lesson
+    return torch.optim.RMSprop(parameters, lr=config.lr, alpha=0.9, weight_decay=config.weight_decay)
+
+
+def make_scheduler(
+    optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    if config.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+    return None
+
+
+def batch_loss(model: AutoEncoder, images: torch.Tensor, loss: str) -> torch.Tensor:
+    """The training loss of a float batch (N, 784) in [0, 1], averaged over pixels."""
+    logits = model.forward_logits(images)
+    if loss == "bce":
+        return F.binary_cross_entropy_with_logits(logits, images)
+    return F.mse_loss(torch.sigmoid(logits), images)
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images (any shape) to float (N, 784) in [0, 1]."""
+    return images.reshape(-1, PIXELS).to(torch.float32).div_(255.0)
+
+
+@torch.no_grad()
+def evaluate(model: AutoEncoder, images: torch.Tensor, loss: str = "mse", chunk: int = 2000) -> dict[str, float]:
+    """Loss, mean squared error per pixel and squared error per image over uint8 images."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    loss_sum = sse = 0.0
+    for start in range(0, len(images), chunk):
+        batch = to_float(images[start : start + chunk].to(device))
+        logits = model.forward_logits(batch)
+        output = torch.sigmoid(logits)
+        sse += float(((output - batch) ** 2).sum())
+        if loss == "bce":
+            loss_sum += float(F.binary_cross_entropy_with_logits(logits, batch, reduction="sum"))
+        else:
+            loss_sum += float(((output - batch) ** 2).sum())
+    model.train(was_training)
+    count = max(len(images), 1)
+    return {
+        "loss": loss_sum / (count * PIXELS),
+        "mse": sse / (count * PIXELS),
+        "sse_per_image": sse / count,
+    }
+
+
+def _is_finite(state: dict[str, torch.Tensor]) -> bool:
+    return all(bool(torch.isfinite(tensor).all()) for tensor in state.values() if tensor.is_floating_point())
+
+
+# --- the trainer ---------------------------------------------------------------------------------
+
+
+class Trainer:
+    """Trains an autoencoder on a dataset, one batch at a time, controllable from another thread."""
+
+    def __init__(
+        self,
+        model: AutoEncoder,
+        dataset: Dataset,
+        config: TrainConfig,
+        device: torch.device | str = "cpu",
+        history: History | None = None,
+        snapshot_interval: float = 0.1,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.device = torch.device(device)
+        self.history = history if history is not None else History()
+        self.snapshot_interval = snapshot_interval
+        if len(dataset.train_images) == 0:
+            raise ConfigError("The training set is empty.")
+        self.model.to(self.device)
+        self._train = dataset.train_images.reshape(-1, PIXELS).to(self.device)
+        self._test = dataset.test_images.to(self.device)
+        # A batch larger than the data is the whole data set: say so rather than fail.
+        self.batch_size = min(config.batch_size, len(self._train))
+        self.steps_per_epoch = math.ceil(len(self._train) / self.batch_size)
+        self.total_steps = config.epochs * self.steps_per_epoch
+        self.optimizer = make_optimizer(self.model, config)
+        self.scheduler = make_scheduler(self.optimizer, config, self.total_steps)
+        self._generator = torch.Generator().manual_seed(config.seed)
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._pending_lr: float | None = None
+        self._snapshot: Snapshot | None = None
+        self._snapshot_version = 0
+
+    # --- control, from any thread ---
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused loop so it can stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def is_paused(self) -> bool:
+        return not self._running.is_set()
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate before the next batch (this ends any schedule)."""
+        self._pending_lr = check_learning_rate(lr)
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def latest_snapshot(self) -> Snapshot | None:
+        return self._snapshot
+
+    # --- the loop ---
+
+    def _publish(self, step: int, epoch: int) -> None:
+        state = {name: tensor.detach().to("cpu", copy=True) for name, tensor in self.model.state_dict().items()}
+        if _is_finite(state):  # never publish weights that blew up
+            self._snapshot_version += 1
+            self._snapshot = Snapshot(self._snapshot_version, step, epoch, state)
+
+    def _restore_last_good(self) -> None:
+        if self._snapshot is not None:
+            self.model.load_state_dict(self._snapshot.state)
+
+    def _apply_pending_lr(self) -> None:
+        lr, self._pending_lr = self._pending_lr, None
+        if lr is not None:
+            self.scheduler = None
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+
+    def iterate(self) -> Iterator[Event]:
+        config, model = self.config, self.model
+        first_epoch = self.history.epochs_done + 1
+        last_epoch = self.history.epochs_done + config.epochs
+        step, train_seconds = 0, 0.0
+        model.train()
+        self._publish(step, first_epoch - 1)
+        last_publish = time.perf_counter()
+        for epoch in range(first_epoch, last_epoch + 1):
+            epoch_seconds, epoch_train_seconds = 0.0, 0.0
+            loss_sum, seen = 0.0, 0
+            order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
+            for batch in range(self.steps_per_epoch):
+                if self._stop.is_set():
+                    yield Ended("stopped", "Training stopped.", step, train_seconds)
+                    return
+                if not self._running.is_set():
+                    yield Paused(step)
+                    self._running.wait()
+                    continue_ = not self._stop.is_set()
+                    if not continue_:
+                        yield Ended("stopped", "Training stopped.", step, train_seconds)
+                        return
+                if self._pending_lr is not None:
+                    self._apply_pending_lr()
+                started = time.perf_counter()
+                images = to_float(self._train[order[batch * self.batch_size : (batch + 1) * self.batch_size]])
+                loss = batch_loss(model, images, config.loss)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                if self.scheduler is not None:
+                    self.scheduler.step()
+                value = loss.item()
+                finished = time.perf_counter()
+                if not math.isfinite(value):
+                    self._restore_last_good()
+                    message = (
+                        f"The loss became {value} at epoch {epoch}, batch {batch + 1} "
+                        f"(learning rate {self.lr:g}). The model is back at its last good weights"
+                        + (f" from step {self._snapshot.step}" if self._snapshot else "")
+                        + ". Try a lower learning rate."
+                    )
+                    yield Ended("diverged", message, step, train_seconds)
+                    return
+                step += 1
+                train_seconds += finished - started
+                epoch_train_seconds += finished - started
+                loss_sum += value * len(images)
+                seen += len(images)
+                self.history.batch_losses.append(value)
+                if finished - last_publish >= self.snapshot_interval:
+                    self._publish(step, epoch)
+                    last_publish = finished
+                eta = train_seconds / step * (self.total_steps - step)
+                yield BatchEnd(epoch, batch + 1, step, self.total_steps, value, train_seconds, eta)
+            evaluation_started = time.perf_counter()
+            scores = evaluate(model, self._test, config.loss)
+            evaluation_seconds = time.perf_counter() - evaluation_started
+            train_seconds += evaluation_seconds
+            epoch_seconds = epoch_train_seconds + evaluation_seconds
+            self._publish(step, epoch)
+            last_publish = time.perf_counter()
+            record = EpochEnd(
+                epoch=epoch,
+                epochs=last_epoch,
+                train_loss=loss_sum / max(seen, 1),
+                test_loss=scores["loss"],
+                test_mse=scores["mse"],
+                test_sse_per_image=scores["sse_per_image"],
+                samples_per_s=seen / max(epoch_train_seconds, 1e-9),
+                seconds=epoch_seconds,
+                elapsed=train_seconds,
+                eta=train_seconds / step * (self.total_steps - step),
+                lr=self.lr,
+            )
+            self.history.epochs.append(record.to_dict())
+            yield record
+        yield Ended("finished", "Optimization Finished!", step, train_seconds)
+
+    def run(self, callback: Callable[[Event], None] | None = None) -> Ended:
+        """Train to the end (or a stop); call `callback` with every record; return the last one."""
+        for event in self.iterate():
+            if callback is not None:
+                callback(event)
+            if isinstance(event, Ended):
+                return event
+        raise AssertionError("iterate() always ends with an Ended record")

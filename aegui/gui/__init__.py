@@ -1,0 +1,1 @@
+"""The window: PySide6 + pyqtgraph views on the core."""

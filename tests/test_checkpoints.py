@@ -1,0 +1,152 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+import aegui
+from aegui.core import checkpoints
+from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from aegui.core.model import ModelConfig, build_model
+from aegui.core.training import History, TrainConfig, Trainer
+
+CONFIG = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
+
+
+@pytest.fixture
+def trained(small_sample, tmp_path):
+    model = build_model(CONFIG, seed=0)
+    trainer = Trainer(model, small_sample, TrainConfig(epochs=1, batch_size=200, optimizer="adam", lr=1e-3))
+    trainer.run()
+    path = save_checkpoint(tmp_path / "m.aegui.pt", model, trainer.history, trainer.config, "sample", "custom")
+    return model, trainer, path
+
+
+def test_round_trip_keeps_everything(trained):
+    model, trainer, path = trained
+    loaded = load_checkpoint(path)
+    assert loaded.config == CONFIG and loaded.train_config == trainer.config
+    assert loaded.dataset == "sample" and loaded.preset == "custom" and loaded.created
+    assert loaded.history.epochs == trainer.history.epochs
+    np.testing.assert_allclose(loaded.history.batch_losses, trainer.history.batch_losses, rtol=1e-6)
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[name], tensor)
+    assert not loaded.model.training
+
+
+def test_public_api_load_model(trained):
+    model, _, path = trained
+    loaded = aegui.load_model(str(path))
+    images = np.random.default_rng(0).random((2, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(loaded.reconstruct(images), model.reconstruct(images), atol=1e-6)
+    assert loaded.encode(images).shape == (2, 4)
+
+
+def test_failed_save_keeps_previous_file(trained, monkeypatch):
+    model, _, path = trained
+    before = path.read_bytes()
+
+    def broken_save(obj, handle):
+        handle.write(b"half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoints.torch, "save", broken_save)
+    with pytest.raises(CheckpointError, match="No space left on device.*Nothing was overwritten"):
+        save_checkpoint(path, model)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_save_into_a_file_path_that_is_a_folder(trained, tmp_path):
+    model, _, _ = trained
+    (tmp_path / "folder.aegui.pt").mkdir()
+    with pytest.raises(CheckpointError, match="Could not save"):
+        save_checkpoint(tmp_path / "folder.aegui.pt", model)
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-checkpoint",))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (os.urandom(4096), "not a readable aegui model"),
+        (pickle.dumps(RunsCode()), "not a readable aegui model"),
+    ],
+    ids=["empty", "random-bytes", "pickle-with-code"],
+)
+def test_bad_files_are_refused(tmp_path, content, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bad.aegui.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+    assert not (tmp_path / "pwned-by-checkpoint").exists()
+
+
+def test_torch_file_with_code_is_refused_without_running_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.aegui.pt"
+    torch.save({"format": "aegui-checkpoint", "payload": RunsCode()}, path)
+    with pytest.raises(CheckpointError, match="other than plain data"):
+        load_checkpoint(path)
+    assert not (tmp_path / "pwned-by-checkpoint").exists()
+
+
+def test_truncated_file(trained):
+    _, _, path = trained
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="corrupt, truncated or foreign"):
+        load_checkpoint(path)
+
+
+def test_foreign_torch_file(tmp_path):
+    path = tmp_path / "resnet.pt"
+    torch.save(build_model(CONFIG).state_dict(), path)
+    with pytest.raises(CheckpointError, match="not an aegui model file"):
+        load_checkpoint(path)
+
+
+def _rewrite(path, **changes):
+    payload = torch.load(path, weights_only=True)
+    payload.update(changes)
+    torch.save(payload, path)
+
+
+def test_weights_of_another_architecture(trained):
+    _, _, path = trained
+    _rewrite(path, model_config='{"hidden_sizes": [64], "code_size": 4, "activation": "relu"}')
+    with pytest.raises(CheckpointError, match="do not fit its architecture"):
+        load_checkpoint(path)
+
+
+def test_future_version(trained):
+    _, _, path = trained
+    _rewrite(path, format_version=99)
+    with pytest.raises(CheckpointError, match="newer aegui"):
+        load_checkpoint(path)
+
+
+def test_invalid_settings(trained):
+    _, _, path = trained
+    _rewrite(path, model_config='{"code_size": -3}')
+    with pytest.raises(CheckpointError, match="Code size"):
+        load_checkpoint(path)
+
+
+def test_nan_weights(trained):
+    model, _, path = trained
+    with torch.no_grad():
+        model.encoder[0].weight[0, 0] = float("nan")
+    save_checkpoint(path, model, History())
+    with pytest.raises(CheckpointError, match="NaN"):
+        load_checkpoint(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.aegui.pt")

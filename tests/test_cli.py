@@ -1,0 +1,106 @@
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import aegui
+from aegui.cli import main
+from tests.conftest import REPO
+
+
+def test_train_prints_the_lessons_lines_and_writes_metrics(tmp_path, capsys):
+    metrics, saved = tmp_path / "metrics.json", tmp_path / "model.aegui.pt"
+    code = main(["train", "--preset", "seed", "--epochs", "2", "--dataset", "sample",
+                 "--metrics-out", str(metrics), "--save", str(saved)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    epoch_lines = [line for line in lines if line.startswith("Epoch:")]
+    assert len(epoch_lines) == 2
+    assert all(re.fullmatch(r"Epoch: 000[12] cost= \d\.\d{9} test_mse= \d\.\d{9}", line) for line in epoch_lines)
+    assert lines.index("Optimization Finished!") > lines.index(epoch_lines[-1])
+    assert "Embedded sample 4,000 / 1,000" in out and "aegui download mnist" in out
+
+    report = json.loads(metrics.read_text())
+    assert [e["epoch"] for e in report["epochs"]] == [1, 2]
+    assert set(report["epochs"][0]) >= {"epoch", "train_loss", "test_mse", "samples_per_s", "seconds"}
+    assert set(report["final"]) >= {"test_mse", "test_sse_per_image"}
+    assert report["final"]["test_mse"] == pytest.approx(report["epochs"][-1]["test_mse"])
+    assert report["config"]["preset"] == "seed" and report["config"]["model"]["code_size"] == 128
+    assert report["config"]["train"]["optimizer"] == "rmsprop"
+    assert aegui.load_model(saved).code_size == 128
+
+
+def test_options_override_the_preset(tmp_path, capsys):
+    metrics = tmp_path / "m.json"
+    args = ["train", "--preset", "seed", "--epochs", "1", "--dataset", "sample", "--code-size", "12", "--hidden", "64",
+            "--optimizer", "adam", "--lr", "0.002", "--loss", "bce", "--batch-size", "500", "--activation", "relu",
+            "--metrics-out", str(metrics)]  # fmt: skip
+    assert main(args) == 0
+    config = json.loads(metrics.read_text())["config"]
+    assert config["model"]["code_size"] == 12 and config["model"]["hidden_sizes"] == [64]
+    assert config["train"] | {"seed": 0} == config["train"]
+    assert (config["train"]["optimizer"], config["train"]["lr"], config["train"]["loss"]) == ("adam", 0.002, "bce")
+    assert config["train"]["batch_size"] == 500
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "-1"], "learning rate"),
+        (["--code-size", "0"], "Code size"),
+        (["--dataset", "mnist", "--data-dir", "{tmp}"], "aegui download mnist"),
+    ],
+)
+def test_bad_options_give_a_message_not_a_traceback(tmp_path, capsys, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    assert main(["train", "--epochs", "1", "--dataset", "sample", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_divergence_exits_nonzero_with_reason(capsys):
+    code = main(["train", "--epochs", "2", "--dataset", "sample", "--lr", "10000", "--schedule", "constant"])
+    assert code == 1
+    assert "last good weights" in capsys.readouterr().err
+
+
+def run(*args: str, env_extra: dict | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_main_py_trains_on_the_embedded_sample_with_no_data_folder(tmp_path):
+    result = run(sys.executable, "main.py", "train", "--epochs", "1",
+                 env_extra={"AEGUI_DATA_DIR": str(tmp_path / "absent"), "AEGUI_CACHE_DIR": str(tmp_path / "c")})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Embedded sample" in result.stdout and "Optimization Finished!" in result.stdout
+
+
+def test_three_entry_points_are_the_same_program(tmp_path):
+    script = Path(sys.executable).with_name("aegui")
+    outputs = {
+        run(sys.executable, "main.py", "--version").stdout,
+        run(sys.executable, "-m", "aegui", "--version", cwd=tmp_path).stdout,
+        run(str(script), "--version", cwd=tmp_path).stdout if script.exists() else None,
+    }
+    assert outputs == {f"aegui {aegui.__version__}\n"}
+
+
+def test_download_failure_is_a_clear_message(tmp_path, capsys):
+    code = main(["download", "mnist", "--data-dir", str(tmp_path), "--mirror", "http://127.0.0.1:9/", "--timeout", "2"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Could not download" in err and "127.0.0.1:9" in err
+
+
+def test_help_shows_defaults_and_presets(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    for text in ("--metrics-out", "(default: auto)", "seed     784-256-128", "rmsprop lr 0.01"):
+        assert text in out

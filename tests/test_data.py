@@ -1,0 +1,165 @@
+import gzip
+import io
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aegui.core import data
+from aegui.core.data import DataError, DownloadError, load_dataset, load_sample
+from tests.conftest import MNIST_ROOT, needs_mnist
+
+
+def write_idx(path: Path, array: np.ndarray, magic: int) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def make_fake_mnist(root: Path, train: int = 30, test: int = 10) -> Path:
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, count in (("train", train), ("t10k", test)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)), 0x803)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, (count,)), 0x801)
+    return raw
+
+
+def test_sample_is_shuffled_split_and_real(sample):
+    assert sample.summary == "Embedded sample 4,000 / 1,000"
+    assert sample.train_images.dtype == torch.uint8 and sample.train_images.shape == (4000, 28, 28)
+    # the CSV is sorted by label; after the shuffle every digit is in both splits
+    assert set(sample.test_labels.tolist()) == set(range(10))
+    assert set(sample.train_labels[:200].tolist()) == set(range(10))
+    # real digits: mostly black background, bright strokes
+    assert 0.08 < sample.train_images.float().mean().item() / 255 < 0.2
+    assert "aegui download mnist" in sample.describe()
+
+
+def test_sample_cache_is_reused_and_rebuilt_when_corrupt(tmp_path):
+    first = load_sample(tmp_path)
+    cache = tmp_path / "mnist_5k.npz"
+    assert cache.exists()
+    cache.write_bytes(b"not a zip file at all")
+    again = load_sample(tmp_path)
+    assert torch.equal(first.train_images, again.train_images)
+    assert torch.equal(first.test_labels, again.test_labels)
+    assert cache.read_bytes()[:2] == b"PK"  # rewritten as a valid archive
+
+
+def test_auto_falls_back_to_sample_with_empty_folder(tmp_path):
+    assert load_dataset("auto", tmp_path / "nothing-here").name == "sample"
+
+
+def test_unknown_dataset_name():
+    with pytest.raises(DataError, match="Unknown dataset"):
+        load_dataset("cifar")
+
+
+def test_loads_mnist_layouts(tmp_path):
+    raw = make_fake_mnist(tmp_path)
+    for folder in (tmp_path, tmp_path / "MNIST", raw):
+        loaded = load_dataset("mnist", folder)
+        assert loaded.summary == "MNIST 30 / 10"
+        assert loaded.train_images.dtype == torch.uint8
+
+
+def test_missing_mnist_says_how_to_get_it(tmp_path):
+    with pytest.raises(DataError, match="aegui download mnist"):
+        load_dataset("mnist", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda raw: (raw / "t10k-labels-idx1-ubyte").unlink(), "lacks the test file"),
+        (lambda raw: (raw / "train-images-idx3-ubyte").write_bytes(b"\x00\x00"), "truncated"),
+        (
+            lambda raw: (raw / "train-images-idx3-ubyte").write_bytes(
+                (raw / "train-images-idx3-ubyte").read_bytes()[:-100]
+            ),
+            "truncated",
+        ),
+        (lambda raw: (raw / "train-images-idx3-ubyte").write_bytes(gzip.compress(b"x" * 100)), "magic number"),
+        (
+            lambda raw: write_idx(raw / "train-labels-idx1-ubyte", np.zeros(29), 0x801),
+            "30 train images but 29 labels",
+        ),
+        (
+            lambda raw: write_idx(raw / "train-images-idx3-ubyte", np.zeros((30, 32, 32)), 0x803),
+            "32x32 images",
+        ),
+    ],
+)
+def test_bad_idx_files_give_clear_errors(tmp_path, damage, message):
+    raw = make_fake_mnist(tmp_path)
+    damage(raw)
+    with pytest.raises(DataError, match=message):
+        load_dataset("mnist", tmp_path)
+
+
+@needs_mnist
+def test_full_mnist_from_shared():
+    mnist = load_dataset("mnist", MNIST_ROOT)
+    assert mnist.summary == "MNIST 60,000 / 10,000"
+    assert abs(mnist.train_images.float().mean().item() / 255 - 0.1307) < 1e-3
+
+
+# --- downloading, from a local server only -----------------------------------------------------
+
+
+@pytest.fixture
+def local_mirror(tmp_path):
+    """Serves gzip-compressed copies of small IDX files on 127.0.0.1."""
+    served = tmp_path / "served"
+    served.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_download_rejects_checksum_mismatch_and_leaves_nothing(tmp_path, local_mirror):
+    served, url = local_mirror
+    raw = make_fake_mnist(tmp_path / "fake")
+    for file in raw.iterdir():
+        (served / (file.name + ".gz")).write_bytes(gzip.compress(file.read_bytes()))
+    target = tmp_path / "data"
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        data.download_dataset("mnist", target, mirrors=[url], timeout=5)
+    assert list((target / "MNIST" / "raw").iterdir()) == []
+
+
+def test_download_reports_unreachable_server(tmp_path, local_mirror):
+    _, url = local_mirror
+    with pytest.raises(DownloadError, match="404"):
+        data.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5)
+
+
+@needs_mnist
+def test_download_of_real_files_from_local_mirror(tmp_path, local_mirror):
+    served, url = local_mirror
+    for file in (MNIST_ROOT / "MNIST" / "raw").iterdir():
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as out:
+            out.write(file.read_bytes())
+        (served / (file.name + ".gz")).write_bytes(buffer.getvalue())
+    seen = []
+    root = data.download_dataset(
+        "mnist", tmp_path, mirrors=[url], timeout=5, progress=lambda name, done, total: seen.append(name)
+    )
+    assert load_dataset("mnist", root).summary == "MNIST 60,000 / 10,000"
+    assert set(seen) == {f.name + ".gz" for f in (MNIST_ROOT / "MNIST" / "raw").iterdir()}
+    assert not list((tmp_path / "MNIST" / "raw").glob("*.part"))

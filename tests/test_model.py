@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+import torch
+
+from aegui.core.model import AutoEncoder, ConfigError, ModelConfig, build_model
+from aegui.core.presets import PRESETS, customise, get_preset
+
+SHAPES = [(3, 784), (3, 28, 28), (3, 1, 28, 28), (784,), (28, 28)]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model(ModelConfig(hidden_sizes=(64,), code_size=8, activation="relu"), seed=1)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numpy_in_numpy_out_for_every_shape(model, shape):
+    images = np.random.default_rng(0).random(shape, dtype=np.float32)
+    reconstruction = model.reconstruct(images)
+    assert isinstance(reconstruction, np.ndarray) and reconstruction.shape == shape
+    assert 0.0 <= reconstruction.min() and reconstruction.max() <= 1.0
+    codes = model.encode(images)
+    single = len(shape) == 1 or shape == (28, 28)
+    assert codes.shape == ((8,) if single else (3, 8))
+    decoded = model.decode(codes)
+    assert decoded.shape == ((784,) if single else (3, 784))
+    np.testing.assert_allclose(decoded.reshape(shape), reconstruction, atol=1e-6)
+
+
+def test_tensors_keep_autograd(model):
+    images = torch.rand(2, 1, 28, 28)
+    out = model.reconstruct(images)
+    assert isinstance(out, torch.Tensor) and out.shape == images.shape and out.requires_grad
+
+
+def test_uint8_pixels_are_scaled(model):
+    pixels = np.full((1, 784), 255, dtype=np.uint8)
+    np.testing.assert_allclose(model.encode(pixels), model.encode(np.ones((1, 784), np.float32)), atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 27, 28)), np.zeros((2, 2, 28, 28)), np.zeros(783)])
+def test_wrong_shapes_are_refused(model, bad):
+    with pytest.raises(ValueError, match="Expected images shaped"):
+        model.reconstruct(bad)
+
+
+@pytest.mark.parametrize("bad", [np.full((1, 784), 200.0), np.full((1, 784), np.nan)])
+def test_values_outside_unit_range_are_refused(model, bad):
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        model.encode(bad)
+
+
+def test_seed_preset_is_the_lesson():
+    seed = get_preset("seed")
+    assert seed.model.layer_sizes == (784, 256, 128)
+    assert seed.model.activation == seed.model.code_activation == "sigmoid"
+    assert (seed.train.optimizer, seed.train.lr, seed.train.batch_size, seed.train.epochs, seed.train.loss) == (
+        "rmsprop",
+        0.01,
+        256,
+        8,
+        "mse",
+    )
+    model = AutoEncoder(seed.model)
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in layers] == [(784, 256), (256, 128), (128, 256), (256, 784)]
+    assert all(
+        isinstance(m, torch.nn.Sigmoid)
+        for m in list(model.encoder) + list(model.decoder)
+        if not isinstance(m, torch.nn.Linear)
+    )
+
+
+def test_presets_meet_their_descriptions():
+    assert get_preset("deep30").model.layer_sizes == (784, 1000, 500, 250, 30)
+    assert get_preset("map2d").model.code_size == 2
+    assert get_preset("default").model.code_size <= 32
+    assert set(PRESETS) == {"default", "seed", "deep30", "map2d"}
+
+
+def test_lesson_initialisation_is_unit_normal():
+    model = build_model(customise(get_preset("seed"), model={"init": "normal"}).model, seed=0)
+    weights = model.encoder[0].weight
+    assert abs(weights.std().item() - 1.0) < 0.01 and abs(model.encoder[0].bias.std().item() - 1.0) < 0.15
+
+
+def test_same_seed_same_weights():
+    config = ModelConfig(hidden_sizes=(32,), code_size=4)
+    first, second = build_model(config, seed=5), build_model(config, seed=5)
+    assert all(
+        torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"code_size": 0}, {"activation": "swish!"}, {"hidden_sizes": (0,)}, {"init": "zeros"}, {"kind": "rnn"}],
+)
+def test_bad_model_settings(settings):
+    with pytest.raises(ConfigError):
+        ModelConfig(**settings)
+
+
+def test_unknown_preset():
+    with pytest.raises(ConfigError, match="Unknown preset"):
+        get_preset("nope")

@@ -1,0 +1,171 @@
+import math
+import threading
+
+import pytest
+import torch
+
+from aegui.core.model import ConfigError, ModelConfig, build_model
+from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer, evaluate
+
+TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")
+
+
+def make_trainer(data, seed=0, history=None, **settings):
+    config = TrainConfig(**{"epochs": 2, "batch_size": 100, "lr": 3e-3, "optimizer": "adam", "seed": seed, **settings})
+    return Trainer(build_model(TINY, seed=seed), data, config, history=history)
+
+
+def test_loss_falls_and_records_are_complete(small_sample):
+    trainer = make_trainer(small_sample, epochs=3)
+    before = evaluate(trainer.model, small_sample.test_images)["mse"]
+    events = list(trainer.iterate())
+    batches = [e for e in events if isinstance(e, BatchEnd)]
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert len(batches) == 30 and len(epochs) == 3
+    assert events[-1] == Ended("finished", "Optimization Finished!", 30, events[-1].elapsed)
+    assert epochs[-1].test_mse < 0.7 * before
+    assert epochs[-1].train_loss < epochs[0].train_loss
+    assert [e.epoch for e in epochs] == [1, 2, 3]
+    assert all(e.samples_per_s > 0 and e.seconds > 0 for e in epochs)
+    assert batches[-1].eta == 0 and batches[0].eta > 0
+    assert batches[-1].step == batches[-1].total_steps == 30
+    assert len(trainer.history.batch_losses) == 30 and len(trainer.history.epochs) == 3
+    assert math.isclose(epochs[-1].test_sse_per_image, epochs[-1].test_mse * 784, rel_tol=1e-6)
+
+
+def test_reproducible_with_a_seed(small_sample):
+    runs = [[e.loss for e in make_trainer(small_sample, seed=3).iterate() if isinstance(e, BatchEnd)] for _ in range(2)]
+    assert runs[0] == runs[1]
+    other = [e.loss for e in make_trainer(small_sample, seed=4).iterate() if isinstance(e, BatchEnd)]
+    assert other != runs[0]
+
+
+def test_stop_from_another_thread(small_sample):
+    trainer = make_trainer(small_sample, epochs=1000)
+    seen = []
+    for event in trainer.iterate():
+        seen.append(event)
+        if len(seen) == 5:
+            threading.Thread(target=trainer.request_stop).start()
+        if isinstance(event, Ended):
+            break
+    assert seen[-1].reason == "stopped"
+    assert len(seen) < 100
+
+
+def test_pause_blocks_until_resumed(small_sample):
+    trainer = make_trainer(small_sample, epochs=1)
+    events = trainer.iterate()
+    next(events)
+    trainer.pause()
+    assert trainer.is_paused
+    assert isinstance(next(events), Paused)
+    resumed = threading.Event()
+
+    def resume_later():
+        resumed.set()
+        trainer.resume()
+
+    threading.Timer(0.05, resume_later).start()
+    following = next(events)  # blocks in the trainer until resumed
+    assert resumed.is_set() and isinstance(following, BatchEnd)
+    assert list(events)[-1].reason == "finished"
+
+
+def test_stop_while_paused(small_sample):
+    trainer = make_trainer(small_sample, epochs=1)
+    events = trainer.iterate()
+    next(events)
+    trainer.pause()
+    assert isinstance(next(events), Paused)
+    threading.Timer(0.05, trainer.request_stop).start()
+    assert next(events).reason == "stopped"
+
+
+def test_divergence_stops_and_restores_last_good_weights(small_sample):
+    trainer = make_trainer(small_sample, epochs=5, optimizer="sgd", lr=1e4, momentum=0.0, loss="bce")
+    start = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    ended = trainer.run()
+    assert ended.reason == "diverged"
+    assert "learning rate" in ended.message and "last good weights" in ended.message
+    state = trainer.model.state_dict()
+    assert all(torch.isfinite(t).all() for t in state.values())
+    snapshot = trainer.latest_snapshot()
+    assert all(torch.equal(state[k], snapshot.state[k]) for k in state)
+    if snapshot.step == 0:
+        assert all(torch.equal(state[k], start[k]) for k in state)
+
+
+def test_snapshots_are_detached_copies(small_sample):
+    trainer = make_trainer(small_sample)
+    trainer.snapshot_interval = 0.0
+    versions = []
+    for event in trainer.iterate():
+        if isinstance(event, BatchEnd):
+            versions.append(trainer.latest_snapshot().version)
+    snapshot = trainer.latest_snapshot()
+    assert versions == sorted(versions) and len(set(versions)) > 10
+    weight = snapshot.state["encoder.0.weight"]
+    assert weight.data_ptr() != trainer.model.encoder[0].weight.data_ptr()
+    assert not weight.requires_grad
+    with torch.no_grad():
+        trainer.model.encoder[0].weight.add_(1.0)
+    assert not torch.equal(weight, trainer.model.encoder[0].weight)
+
+
+def test_learning_rate_changes_between_batches(small_sample):
+    trainer = make_trainer(small_sample, epochs=1)
+    events = trainer.iterate()
+    next(events)
+    trainer.set_lr(1e-4)
+    next(events)
+    assert trainer.lr == pytest.approx(1e-4)
+    with pytest.raises(ConfigError):
+        trainer.set_lr(-1.0)
+
+
+def test_schedules_run(small_sample):
+    for schedule in ("onecycle", "cosine"):
+        trainer = make_trainer(small_sample, schedule=schedule)
+        assert trainer.run().reason == "finished"
+        assert trainer.lr < 3e-3
+
+
+def test_batch_larger_than_data_uses_whole_set(small_sample):
+    trainer = make_trainer(small_sample, batch_size=50_000, epochs=1)
+    assert trainer.batch_size == 1000 and trainer.steps_per_epoch == 1
+    assert trainer.run().reason == "finished"
+
+
+def test_history_continues(small_sample):
+    history = History()
+    make_trainer(small_sample, history=history, epochs=1).run()
+    make_trainer(small_sample, history=history, epochs=2).run()
+    assert [e["epoch"] for e in history.epochs] == [1, 2, 3]
+    assert len(history.batch_losses) == 30
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"lr": 0.0},
+        {"lr": float("nan")},
+        {"lr": 1e9},
+        {"epochs": 0},
+        {"batch_size": 0},
+        {"loss": "l1"},
+        {"optimizer": "lbfgs"},
+        {"momentum": 1.5},
+    ],
+)
+def test_bad_training_settings(settings):
+    with pytest.raises(ConfigError):
+        TrainConfig(**settings)
+
+
+def test_all_optimizers_and_losses_learn(small_sample):
+    for optimizer, lr in (("rmsprop", 1e-3), ("adam", 1e-3), ("sgd", 0.5)):
+        for loss in ("mse", "bce"):
+            trainer = make_trainer(small_sample, optimizer=optimizer, lr=lr, loss=loss)
+            records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
+            assert records[-1].test_loss < records[0].test_loss * 1.01, (optimizer, loss)
