@@ -52,7 +52,7 @@ def test_failed_save_keeps_previous_file(trained, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(checkpoints.torch, "save", broken_save)
-    with pytest.raises(CheckpointError, match="No space left on device.*Nothing was overwritten"):
+    with pytest.raises(CheckpointError, match=r"No space left on device.*Nothing was overwritten"):
         save_checkpoint(path, model)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]

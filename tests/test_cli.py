@@ -75,8 +75,8 @@ def run(*args: str, env_extra: dict | None = None, cwd: Path = REPO) -> subproce
 
 
 def test_main_py_trains_on_the_embedded_sample_with_no_data_folder(tmp_path):
-    result = run(sys.executable, "main.py", "train", "--epochs", "1",
-                 env_extra={"AEGUI_DATA_DIR": str(tmp_path / "absent"), "AEGUI_CACHE_DIR": str(tmp_path / "c")})  # fmt: skip
+    folders = {"AEGUI_DATA_DIR": str(tmp_path / "absent"), "AEGUI_CACHE_DIR": str(tmp_path / "cache")}
+    result = run(sys.executable, "main.py", "train", "--epochs", "1", env_extra=folders)
     assert result.returncode == 0, result.stderr
     assert "Embedded sample" in result.stdout and "Optimization Finished!" in result.stdout
 

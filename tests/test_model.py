@@ -18,7 +18,7 @@ def test_numpy_in_numpy_out_for_every_shape(model, shape):
     images = np.random.default_rng(0).random(shape, dtype=np.float32)
     reconstruction = model.reconstruct(images)
     assert isinstance(reconstruction, np.ndarray) and reconstruction.shape == shape
-    assert 0.0 <= reconstruction.min() and reconstruction.max() <= 1.0
+    assert reconstruction.min() >= 0.0 and reconstruction.max() <= 1.0
     codes = model.encode(images)
     single = len(shape) == 1 or shape == (28, 28)
     assert codes.shape == ((8,) if single else (3, 8))

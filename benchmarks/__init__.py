@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks` prints every figure beside its bar and baseline."""

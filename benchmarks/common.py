@@ -1,0 +1,35 @@
+"""What every benchmark shares: where ../shared is, and the row format."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("AEGUI_SHARED", REPO.parent / "shared"))
+MNIST_ROOT = SHARED / "datasets"
+UNIPEN = SHARED / "datasets" / "unipen-digits" / "dev.jsonl"
+JUDGE = SHARED / "judge"
+
+
+def has_mnist() -> bool:
+    return (MNIST_ROOT / "MNIST" / "raw" / "train-images-idx3-ubyte").exists()
+
+
+@dataclass
+class Row:
+    name: str
+    value: float | None
+    unit: str
+    bar: str  # the issue's minimum, e.g. "<= 0.015"
+    baseline: str  # what the figure is compared with, measured in the same run where possible
+    ok: bool | None  # None: not measured (for example ../shared absent)
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def skipped(name: str, bar: str, why: str) -> Row:
+    return Row(name, None, "", bar, "", None, f"skipped: {why}")
