@@ -10,12 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["AutoEncoder", "ModelConfig", "__version__", "load_dataset", "load_model", "save_checkpoint"]
+__all__ = [
+    "AutoEncoder",
+    "ModelConfig",
+    "__version__",
+    "load_dataset",
+    "load_model",
+    "save_checkpoint",
+    "strokes_to_image",
+]
 
 if TYPE_CHECKING:
     from aegui.core.checkpoints import load_model, save_checkpoint
     from aegui.core.data import load_dataset
     from aegui.core.model import AutoEncoder, ModelConfig
+    from aegui.core.preprocessing import strokes_to_image
 
 _LAZY = {
     "load_model": "aegui.core.checkpoints",
@@ -23,6 +32,7 @@ _LAZY = {
     "load_dataset": "aegui.core.data",
     "AutoEncoder": "aegui.core.model",
     "ModelConfig": "aegui.core.model",
+    "strokes_to_image": "aegui.core.preprocessing",
 }
 
 

@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
     gui.add_argument("--model", type=Path, help="open this saved model at start")
+    gui.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)  # start-up timing
 
     train = commands.add_parser(
         "train",
@@ -251,7 +252,11 @@ def _download(args: argparse.Namespace) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from aegui.gui.app import run_app
 
-    return run_app(data_dir=getattr(args, "data_dir", None), model_path=getattr(args, "model", None))
+    return run_app(
+        data_dir=getattr(args, "data_dir", None),
+        model_path=getattr(args, "model", None),
+        exit_when_shown=getattr(args, "exit_when_shown", False),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core",)
+GROUPS = ("core", "gui")
 
 
 def main() -> int:

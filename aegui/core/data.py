@@ -352,11 +352,19 @@ def _check_download(compressed: Path, md5: str, unpacked: Path, key: tuple[str, 
     raise DownloadError("checksum mismatch: the file is not the published one")
 
 
-def _fetch(url: str, target: Path, timeout: float, progress: ProgressCallback | None) -> None:
+class DownloadCancelled(DownloadError):
+    """The person cancelled the download."""
+
+
+def _fetch(
+    url: str, target: Path, timeout: float, progress: ProgressCallback | None, cancelled: Callable[[], bool] | None
+) -> None:
     with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
         total = int(response.headers.get("Content-Length") or 0)
         done = 0
         while chunk := response.read(1 << 16):
+            if cancelled is not None and cancelled():
+                raise DownloadCancelled("The download was cancelled; nothing partial was kept.")
             out.write(chunk)
             done += len(chunk)
             if progress is not None:
@@ -371,11 +379,13 @@ def download_dataset(
     mirrors: list[str] | None = None,
     timeout: float = 30.0,
     progress: ProgressCallback | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Path:
     """Download and unpack a dataset's four IDX files into `<data_dir>/<Name>/raw`; return data_dir.
 
     Each file is checked against torchvision's MD5 before it is unpacked. Nothing partial is left
-    behind on failure, and files already present and valid are kept.
+    behind on failure, and files already present and valid are kept. `cancelled` is polled while
+    downloading; when it returns True the download stops with a DownloadError.
     """
     default_mirrors, resources = download_sources(name)
     mirrors = mirrors or default_mirrors
@@ -394,13 +404,15 @@ def download_dataset(
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + filename
             try:
-                _fetch(url, part, timeout, progress)
+                _fetch(url, part, timeout, progress, cancelled)
                 unpacked_part = unpacked.with_name(unpacked.name + ".part")
                 with gzip.open(part, "rb") as source, unpacked_part.open("wb") as target:
                     shutil.copyfileobj(source, target)
                 _check_download(part, md5, unpacked_part, (name, unpacked.name))
                 os.replace(unpacked_part, unpacked)
                 break
+            except DownloadCancelled:
+                raise
             except urllib.error.HTTPError as error:
                 failures.append(f"{url}: HTTP {error.code} {error.reason}")
             except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:

@@ -1,0 +1,75 @@
+"""A reader's own copy of a model, refreshed from published snapshots.
+
+The window draws with this copy, never with the model the optimizer is stepping: a snapshot is
+a set of detached tensors, and loading it here is a plain copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from aegui.core.model import AutoEncoder, ModelConfig
+from aegui.core.training import Snapshot, to_float
+
+
+@dataclass(frozen=True)
+class Reconstruction:
+    code: np.ndarray  # (code_size,)
+    image: np.ndarray  # (28, 28) in [0, 1]
+    error: float  # mean squared error against the input
+
+
+class InferenceModel:
+    """Encode and decode single drawings quickly, on the CPU, without touching autograd."""
+
+    def __init__(self, config: ModelConfig, state: dict[str, torch.Tensor] | None = None) -> None:
+        self.config = config
+        self.model = AutoEncoder(config).eval()
+        self.version: int | None = None
+        for parameter in self.model.parameters():
+            parameter.requires_grad_(False)
+        if state is not None:
+            self.load_state(state)
+
+    def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        with torch.no_grad():
+            self.model.load_state_dict(state)
+
+    def update(self, snapshot: Snapshot | None) -> bool:
+        """Take a newer snapshot's weights; True if anything changed."""
+        if snapshot is None or snapshot.version == self.version:
+            return False
+        self.load_state(snapshot.state)
+        self.version = snapshot.version
+        return True
+
+    def reconstruct(self, image: np.ndarray) -> Reconstruction:
+        with torch.inference_mode():
+            pixels = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).reshape(1, -1)
+            code = self.model.encoder(pixels)
+            output = self.model.decoder(code)
+            error = float(torch.mean((output - pixels) ** 2))
+        return Reconstruction(code[0].numpy().copy(), output.reshape(28, 28).numpy().copy(), error)
+
+    def decode(self, code: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            output = self.model.decoder(torch.as_tensor(np.asarray(code, np.float32)).reshape(1, -1))
+        return output.reshape(28, 28).numpy().copy()
+
+    def reconstruct_many(self, images_uint8: torch.Tensor) -> np.ndarray:
+        """Reconstructions (N, 28, 28) of uint8 images."""
+        with torch.inference_mode():
+            return self.model(to_float(images_uint8)).reshape(-1, 28, 28).numpy().copy()
+
+    def code_range(self, images_uint8: torch.Tensor) -> tuple[float, float]:
+        """A fixed scale for code bars: where 99% of the code values of these images fall."""
+        with torch.inference_mode():
+            codes = self.model.encoder(to_float(images_uint8)).numpy()
+        low, high = np.percentile(codes, [0.5, 99.5])
+        low, high = min(float(low), 0.0), max(float(high), 0.0)
+        if high - low < 1e-6:
+            high = low + 1.0
+        return low, high

@@ -1,0 +1,184 @@
+"""The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from aegui.core.preprocessing import brush_width, strokes_to_image
+
+BACKGROUND = QColor(12, 12, 16)
+INK = QColor(250, 250, 250)
+HINT = QColor(150, 150, 160)
+
+Point = tuple[float, float]
+
+
+def smooth_path(points: list[Point]) -> QPainterPath:
+    """A path through the points' midpoints with quadratic curves: smooth, and exact at the ends."""
+    path = QPainterPath(QPointF(*points[0]))
+    if len(points) == 1:
+        return path
+    for (x0, y0), (x1, y1) in itertools.pairwise(points[1:]):
+        path.quadTo(x0, y0, (x0 + x1) / 2, (y0 + y1) / 2)
+    path.lineTo(QPointF(*points[-1]))
+    return path
+
+
+class DrawCanvas(QWidget):
+    """A square canvas; `strokes()` are in its pixels, y down; `model_input()` is what the model sees."""
+
+    strokesChanged = Signal()
+
+    def __init__(self, side: int = 320, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drawCanvas")
+        self.setFixedSize(side, side)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip("Draw a digit. Delete clears, Ctrl+Z undoes the last stroke.")
+        self._strokes: list[list[Point]] = []
+        self._current: list[Point] | None = None
+        self._finished = QImage(side, side, QImage.Format.Format_RGB32)
+        self._pen = QPen(INK, brush_width((side, side)), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                         Qt.PenJoinStyle.RoundJoin)  # fmt: skip
+        self._revision = 0
+        self._cached_input: tuple[int, np.ndarray] | None = None
+        self.last_change = time.perf_counter()
+        self._redraw_finished()
+
+    # --- what tests and the window read ---
+
+    def strokes(self) -> list[list[Point]]:
+        """Every stroke, the one being drawn included, as lists of (x, y)."""
+        strokes = [list(stroke) for stroke in self._strokes]
+        if self._current:
+            strokes.append(list(self._current))
+        return strokes
+
+    def is_empty(self) -> bool:
+        return not self._strokes and not self._current
+
+    def canvas_size(self) -> tuple[int, int]:
+        return self.width(), self.height()
+
+    def model_input(self) -> np.ndarray:
+        """The 28×28 image the model sees: `strokes_to_image(self.strokes(), self.canvas_size())`."""
+        if self._cached_input is None or self._cached_input[0] != self._revision:
+            self._cached_input = (self._revision, strokes_to_image(self.strokes(), self.canvas_size()))
+        return self._cached_input[1].copy()
+
+    # --- editing ---
+
+    def clear(self) -> None:
+        if self.is_empty():
+            return
+        self._strokes.clear()
+        self._current = None
+        self._redraw_finished()
+        self._changed()
+
+    def undo(self) -> None:
+        if self._current:
+            self._current = None
+        elif self._strokes:
+            self._strokes.pop()
+        else:
+            return
+        self._redraw_finished()
+        self._changed()
+
+    def set_strokes(self, strokes: list[list[Point]]) -> None:
+        """Replace the drawing (for example with a saved or replayed one)."""
+        self._strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in strokes if len(stroke)]
+        self._current = None
+        self._redraw_finished()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._revision += 1
+        self.last_change = time.perf_counter()
+        self.update()
+        self.strokesChanged.emit()
+
+    def _begin(self, position: QPointF) -> None:
+        self._current = [(position.x(), position.y())]
+        self._changed()
+
+    def _extend(self, position: QPointF) -> None:
+        if self._current is None:
+            return
+        point = (position.x(), position.y())
+        if point == self._current[-1]:
+            return
+        self._current.append(point)
+        self._changed()
+
+    def _end(self) -> None:
+        if self._current is None:
+            return
+        self._strokes.append(self._current)
+        self._current = None
+        self._draw_into(self._finished, [self._strokes[-1]])
+        self.update()
+
+    # --- input ---
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+            self._end()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            self._begin(event.position())
+        elif kind == QTabletEvent.Type.TabletMove and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._end()
+        event.accept()  # no synthesized mouse events after a pen event
+
+    # --- painting ---
+
+    def _redraw_finished(self) -> None:
+        self._finished.fill(BACKGROUND)
+        self._draw_into(self._finished, self._strokes)
+
+    def _draw_into(self, image: QImage, strokes: list[list[Point]]) -> None:
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen)
+        for stroke in strokes:
+            painter.drawPath(smooth_path(stroke))
+        painter.end()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self._finished)
+        if self._current:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(self._pen)
+            painter.drawPath(smooth_path(self._current))
+        if self.is_empty():
+            painter.setPen(HINT)
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.4)
+            painter.setFont(font)
+            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+        painter.end()

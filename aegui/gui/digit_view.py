@@ -1,0 +1,43 @@
+"""A 28×28 image shown large, with a caption: the model's input, a reconstruction, a decoded code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+class DigitView(QWidget):
+    def __init__(self, title: str, object_name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._title = QLabel(title)
+        self._caption = QLabel(" ")
+        self._caption.setObjectName(object_name + "Caption")
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setMinimumSize(150, 150)
+        self._graphics.ci.setContentsMargins(0, 0, 0, 0)
+        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        view.setMenuEnabled(False)
+        self._item = pg.ImageItem(axisOrder="row-major")
+        view.addItem(self._item)
+        view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+        self._image: np.ndarray | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._title)
+        layout.addWidget(self._graphics, 1)
+        layout.addWidget(self._caption)
+        self.set_image(None)
+
+    def set_image(self, image: np.ndarray | None, caption: str = " ") -> None:
+        self._image = None if image is None else np.asarray(image, np.float32).reshape(28, 28)
+        shown = np.zeros((28, 28), np.float32) if self._image is None else self._image
+        self._item.setImage(shown, levels=(0.0, 1.0), autoLevels=False)
+        self._caption.setText(caption)
+
+    def image(self) -> np.ndarray | None:
+        return None if self._image is None else self._image.copy()
+
+    def caption(self) -> str:
+        return self._caption.text()

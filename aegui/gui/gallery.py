@@ -1,0 +1,46 @@
+"""The lesson's figure: ten test digits, their reconstructions beneath."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+GAP = 2
+COUNT = 10
+
+
+def tile(rows: list[np.ndarray]) -> np.ndarray:
+    """Rows of (10, 28, 28) images as one picture with thin gaps."""
+    height = len(rows) * 28 + (len(rows) - 1) * GAP
+    width = COUNT * 28 + (COUNT - 1) * GAP
+    picture = np.full((height, width), 0.25, np.float32)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images[:COUNT]):
+            top, left = r * (28 + GAP), c * (28 + GAP)
+            picture[top : top + 28, left : left + 28] = image
+    return picture
+
+
+class ReconstructionGallery(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconstructionGallery")
+        self.setMinimumHeight(120)
+        self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0)
+        view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        view.setMenuEnabled(False)
+        self._item = pg.ImageItem(axisOrder="row-major")
+        view.addItem(self._item)
+        self._picture = tile([np.zeros((COUNT, 28, 28))] * 2)
+        self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        view.autoRange(padding=0)
+        self.updates = 0
+
+    def show_images(self, originals: np.ndarray, reconstructions: np.ndarray | None) -> None:
+        rows = [originals, reconstructions if reconstructions is not None else np.zeros_like(originals)]
+        self._picture = tile(rows)
+        self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        self.updates += 1
+
+    def picture(self) -> np.ndarray:
+        return self._picture.copy()

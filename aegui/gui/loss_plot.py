@@ -1,0 +1,121 @@
+"""The live loss plot: thin per-batch loss, bold per-epoch train and test loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from superqt.utils import qthrottled
+
+from aegui.core.training import History
+
+BATCH_COLOUR = (120, 160, 230, 110)
+TRAIN_COLOUR = (40, 90, 200)
+TEST_COLOUR = (230, 120, 30)
+REDRAW_MS = 100
+
+
+class GrowingBuffer:
+    """Preallocated x/y arrays that double when full; views of them go to setData."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.x = np.empty(capacity)
+        self.y = np.empty(capacity)
+        self.size = 0
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        needed = self.size + len(x)
+        if needed > len(self.x):
+            capacity = max(needed, 2 * len(self.x))
+            self.x = np.resize(self.x, capacity)
+            self.y = np.resize(self.y, capacity)
+        self.x[self.size : needed] = x
+        self.y[self.size : needed] = y
+        self.size = needed
+
+    def clear(self) -> None:
+        self.size = 0
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[: self.size], self.y[: self.size]
+
+
+class LossPlot(pg.PlotWidget):
+    """x is in epochs, so runs with different batch sizes line up."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lossPlot")
+        self.setMinimumHeight(180)
+        plot = self.getPlotItem()
+        plot.setLabel("bottom", "epoch")
+        plot.setLabel("left", "loss")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.addLegend(offset=(-10, 10))
+        self._batches = GrowingBuffer()
+        self._train = GrowingBuffer(64)
+        self._test = GrowingBuffer(64)
+        self._batch_curve = plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1), name="batch loss")
+        self._batch_curve.setClipToView(True)
+        self._batch_curve.setDownsampling(auto=True, method="peak")
+        self._train_curve = plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=3), symbol="o", symbolSize=7,
+                                      symbolBrush=TRAIN_COLOUR, name="train loss (epoch)")  # fmt: skip
+        self._test_curve = plot.plot(pen=pg.mkPen(TEST_COLOUR, width=3), symbol="s", symbolSize=7,
+                                     symbolBrush=TEST_COLOUR, name="test loss (epoch)")  # fmt: skip
+        self._epoch_offset = 0
+        self._steps_per_epoch = 1
+        # Data arrives up to 30 times a second; redrawing (axes and all) 10 times a second is plenty.
+        self._redraw_batches = qthrottled(self._show_batches, timeout=REDRAW_MS, leading=True, parent=self)
+
+    # --- feeding ---
+
+    def begin_run(self, epochs_done: int, steps_per_epoch: int) -> None:
+        """Batches of the coming run are placed after the epochs already done."""
+        self._epoch_offset = epochs_done
+        self._steps_per_epoch = max(1, steps_per_epoch)
+
+    def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
+        steps = np.arange(first_step, first_step + len(losses))
+        self._batches.extend(self._epoch_offset + steps / self._steps_per_epoch, losses)
+        self._redraw_batches()
+
+    def _show_batches(self) -> None:
+        self._batch_curve.setData(*self._batches.view())
+
+    def add_epoch(self, epoch: int, train_loss: float, test_loss: float) -> None:
+        self._redraw_batches.flush()
+        self._train.extend(np.array([epoch]), np.array([train_loss]))
+        self._test.extend(np.array([epoch]), np.array([test_loss]))
+        self._train_curve.setData(*self._train.view())
+        self._test_curve.setData(*self._test.view())
+
+    def show_history(self, history: History) -> None:
+        """Replace everything with a saved model's history."""
+        self.clear_all()
+        epochs = history.epochs_done
+        losses = np.asarray(history.batch_losses, np.float64)
+        if len(losses) and epochs:
+            self._batches.extend(np.arange(1, len(losses) + 1) * epochs / len(losses), losses)
+            self._batch_curve.setData(*self._batches.view())
+        for record in history.epochs:
+            self.add_epoch(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]))
+
+    def clear_all(self) -> None:
+        self._redraw_batches.cancel()
+        for buffer in (self._batches, self._train, self._test):
+            buffer.clear()
+        for curve in (self._batch_curve, self._train_curve, self._test_curve):
+            curve.setData([], [])
+
+    def set_log_scale(self, on: bool) -> None:
+        self.getPlotItem().setLogMode(y=on)
+
+    # --- reading, for tests and exports ---
+
+    def batch_points(self) -> int:
+        return self._batches.size
+
+    def epoch_points(self) -> int:
+        return self._train.size
+
+    def batch_data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._batches.view()

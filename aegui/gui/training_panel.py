@@ -1,0 +1,226 @@
+"""Training controls: preset, hyperparameters, dataset, and Train / Pause / Stop / Reset."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aegui.core.model import ACTIVATIONS, ModelConfig
+from aegui.core.presets import PRESET_NAMES, PRESETS, customise, get_preset
+from aegui.core.training import LOSSES, MAX_LEARNING_RATE, OPTIMIZERS, TrainConfig
+from aegui.gui.settings import read
+
+DATASETS = {"auto": "Auto (MNIST if present)", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
+            "sample": "Embedded sample"}  # fmt: skip
+ERROR_STYLE = "color: #c0392b;"
+INFO_STYLE = "color: palette(text);"
+
+
+class TrainingPanel(QWidget):
+    trainRequested = Signal()
+    pauseToggled = Signal(bool)
+    stopRequested = Signal()
+    resetRequested = Signal()
+    learningRateChanged = Signal(float)
+    datasetChosen = Signal(str)
+    downloadRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.preset_combo = QComboBox(objectName="presetCombo")
+        for name in PRESET_NAMES:
+            self.preset_combo.addItem(name, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESETS[name].summary, 3)  # tooltip role
+        self.epochs_spin = QSpinBox(objectName="epochsSpin", minimum=1, maximum=10_000)
+        self.batch_spin = QSpinBox(objectName="batchSizeSpin", minimum=1, maximum=65_536)
+        self.lr_spin = QDoubleSpinBox(objectName="learningRateSpin", decimals=6, minimum=1e-6,
+                                      maximum=MAX_LEARNING_RATE)  # fmt: skip
+        self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setToolTip("Can be changed while training")
+        self.loss_combo = QComboBox(objectName="lossCombo")
+        for loss, label in zip(LOSSES, ("squared error", "cross-entropy"), strict=True):
+            self.loss_combo.addItem(label, loss)
+        self.optimizer_combo = QComboBox(objectName="optimizerCombo")
+        for name, label in zip(OPTIMIZERS, ("RMSProp", "Adam", "SGD + momentum"), strict=True):
+            self.optimizer_combo.addItem(label, name)
+        self.code_spin = QSpinBox(objectName="codeSizeSpin", minimum=1, maximum=784)
+        self.activation_combo = QComboBox(objectName="activationCombo")
+        for name in ACTIVATIONS:
+            if name != "linear":
+                self.activation_combo.addItem(name, name)
+        self.dataset_combo = QComboBox(objectName="datasetCombo")
+        for key, label in DATASETS.items():
+            self.dataset_combo.addItem(label, key)
+        self.dataset_label = QLabel("Loading data…", objectName="datasetLabel", wordWrap=True)
+        self.download_button = QPushButton("Download full MNIST…", objectName="downloadButton")
+        self.download_button.hide()
+        self.train_button = QPushButton("Train", objectName="trainButton")
+        self.train_button.setDefault(True)
+        self.pause_button = QPushButton("Pause", objectName="pauseButton", checkable=True)
+        self.stop_button = QPushButton("Stop", objectName="stopButton")
+        self.reset_button = QPushButton("Reset model", objectName="resetButton")
+        self.message_label = QLabel("", objectName="messageLabel", wordWrap=True)
+
+        model_box = QGroupBox("Model and training")
+        form = QFormLayout(model_box)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("Code size", self.code_spin)
+        form.addRow("Activation", self.activation_combo)
+        form.addRow("Loss", self.loss_combo)
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        data_box = QGroupBox("Data")
+        data_layout = QVBoxLayout(data_box)
+        data_layout.addWidget(self.dataset_combo)
+        data_layout.addWidget(self.dataset_label)
+        data_layout.addWidget(self.download_button)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(model_box)
+        layout.addWidget(data_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.reset_button)
+        layout.addWidget(self.message_label)
+        layout.addStretch(1)
+
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        self.train_button.clicked.connect(self.trainRequested)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.stop_button.clicked.connect(self.stopRequested)
+        self.reset_button.clicked.connect(self.resetRequested)
+        self.lr_spin.valueChanged.connect(self.learningRateChanged)
+        self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
+        self.download_button.clicked.connect(self.downloadRequested)
+        self._fill_from_preset(get_preset("default"))
+        self.set_running(False)
+
+    # --- settings ---
+
+    def _fill_from_preset(self, preset) -> None:
+        model, train = preset.model, preset.train
+        self.code_spin.setValue(model.code_size)
+        self._select(self.activation_combo, model.activation)
+        self._select(self.loss_combo, train.loss)
+        self._select(self.optimizer_combo, train.optimizer)
+        self.lr_spin.blockSignals(True)
+        self.lr_spin.setValue(train.lr)
+        self.lr_spin.blockSignals(False)
+        self.batch_spin.setValue(train.batch_size)
+        self.epochs_spin.setValue(train.epochs)
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    def preset_name(self) -> str:
+        return self.preset_combo.currentData()
+
+    def settings(self) -> tuple[ModelConfig, TrainConfig]:
+        """The preset customised by the fields; raises ConfigError if they do not fit together."""
+        preset = customise(
+            get_preset(self.preset_name()),
+            model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData()},
+            train={"loss": self.loss_combo.currentData(), "optimizer": self.optimizer_combo.currentData(),
+                   "lr": self.lr_spin.value(), "batch_size": self.batch_spin.value(),
+                   "epochs": self.epochs_spin.value()},
+        )  # fmt: skip
+        return preset.model, preset.train
+
+    def show_model(self, preset_name: str, model: ModelConfig, train: TrainConfig | None) -> None:
+        """Reflect an opened model's settings in the fields."""
+        if preset_name in PRESETS:
+            self.preset_combo.blockSignals(True)
+            self._select(self.preset_combo, preset_name)
+            self.preset_combo.blockSignals(False)
+        self.code_spin.setValue(model.code_size)
+        self._select(self.activation_combo, model.activation)
+        if train is not None:
+            self._select(self.loss_combo, train.loss)
+            self._select(self.optimizer_combo, train.optimizer)
+            self.lr_spin.setValue(train.lr)
+            self.batch_spin.setValue(train.batch_size)
+
+    def dataset_choice(self) -> str:
+        return self.dataset_combo.currentData()
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue("training/preset", self.preset_name())
+        settings.setValue("training/code_size", self.code_spin.value())
+        settings.setValue("training/activation", self.activation_combo.currentData())
+        settings.setValue("training/loss", self.loss_combo.currentData())
+        settings.setValue("training/optimizer", self.optimizer_combo.currentData())
+        settings.setValue("training/lr", self.lr_spin.value())
+        settings.setValue("training/batch_size", self.batch_spin.value())
+        settings.setValue("training/epochs", self.epochs_spin.value())
+        settings.setValue("data/choice", self.dataset_choice())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        """Last session's values; anything missing or unusable keeps the default."""
+        self.dataset_combo.blockSignals(True)
+        self._select(self.dataset_combo, read(settings, "data/choice", "auto", str))
+        self.dataset_combo.blockSignals(False)
+        preset = read(settings, "training/preset", "default", str)
+        if preset not in PRESETS:
+            return
+        self._select(self.preset_combo, preset)
+        self._fill_from_preset(get_preset(preset))
+        self.code_spin.setValue(read(settings, "training/code_size", self.code_spin.value(), int))
+        self._select(self.activation_combo, read(settings, "training/activation", "", str))
+        self._select(self.loss_combo, read(settings, "training/loss", "", str))
+        self._select(self.optimizer_combo, read(settings, "training/optimizer", "", str))
+        self.lr_spin.setValue(read(settings, "training/lr", self.lr_spin.value(), float))
+        self.batch_spin.setValue(read(settings, "training/batch_size", self.batch_spin.value(), int))
+        self.epochs_spin.setValue(read(settings, "training/epochs", self.epochs_spin.value(), int))
+
+    # --- state ---
+
+    def set_running(self, running: bool, paused: bool = False) -> None:
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.reset_button.setEnabled(not running)
+        for widget in (self.preset_combo, self.code_spin, self.activation_combo, self.loss_combo,
+                       self.optimizer_combo, self.batch_spin, self.epochs_spin, self.dataset_combo):  # fmt: skip
+            widget.setEnabled(not running)
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(running and paused)
+        self.pause_button.setText("Resume" if running and paused else "Pause")
+        self.pause_button.blockSignals(False)
+
+    def set_dataset(self, text: str, offer_download: bool) -> None:
+        self.dataset_label.setText(text)
+        self.download_button.setVisible(offer_download)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+
+    # --- handlers ---
+
+    def _on_preset_changed(self, _index: int) -> None:
+        self._fill_from_preset(get_preset(self.preset_name()))
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pauseToggled.emit(paused)
+
+    def _on_dataset_changed(self, _index: int) -> None:
+        self.datasetChosen.emit(self.dataset_choice())

@@ -1,0 +1,116 @@
+"""The only place aegui makes threads: superqt workers on Qt's global thread pool.
+
+Training runs as a generator worker that forwards the trainer's records at most 30 times a second
+(batch losses in chunks), so the window never receives a signal per batch.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase, create_worker
+
+from aegui.core.training import BatchEnd, Ended, EpochEnd, Snapshot, Trainer
+
+MAX_UPDATES_PER_SECOND = 30
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Batches done since the last update, and where training stands."""
+
+    losses: np.ndarray  # per-batch losses, in order
+    first_step: int  # the step of losses[0], 1-based within this run
+    last: BatchEnd
+    snapshot: Snapshot | None
+
+
+def training_updates(trainer: Trainer, rate: float = MAX_UPDATES_PER_SECOND) -> Generator:
+    """Yield TrainingProgress (at most `rate` a second) and EpochEnd records; return the Ended record."""
+    try:
+        return (yield from _throttled(trainer, 1.0 / rate))
+    except Exception as error:  # superqt drops RuntimeErrors from generators: report every failure
+        return Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
+
+
+def _throttled(trainer: Trainer, interval: float) -> Generator:
+    pending: list[float] = []
+    last: BatchEnd | None = None
+    last_sent = 0.0
+    for event in trainer.iterate():
+        if isinstance(event, BatchEnd):
+            pending.append(event.loss)
+            last = event
+        due = time.perf_counter() - last_sent >= interval or not isinstance(event, BatchEnd)
+        if pending and last is not None and due:
+            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last,
+                                   trainer.latest_snapshot())  # fmt: skip
+            pending, last_sent = [], time.perf_counter()
+        if isinstance(event, EpochEnd):
+            yield event
+        elif isinstance(event, Ended):
+            return event
+    raise AssertionError("the trainer always ends with an Ended record")
+
+
+def start_training(
+    trainer: Trainer,
+    on_update: Callable[[object], None],
+    on_end: Callable[[Ended], None],
+) -> GeneratorWorker:
+    """Train in a pool thread; updates and the final Ended record arrive in the GUI thread."""
+    worker = create_worker(training_updates, trainer, _start_thread=False)
+    worker.yielded.connect(on_update)
+    worker.returned.connect(on_end)
+    worker.start()  # connected first: a fast run must not finish before anyone listens
+    return worker
+
+
+def run_in_thread(
+    function: Callable,
+    *args,
+    on_result: Callable[[object], None],
+    on_error: Callable[[Exception], None],
+    **kwargs,
+) -> FunctionWorker:
+    """Run a function off the GUI thread; its result or exception arrives in the GUI thread."""
+    worker = create_worker(function, *args, _start_thread=False, **kwargs)
+    worker.returned.connect(on_result)
+    worker.errored.connect(on_error)
+    worker.start()
+    return worker
+
+
+class ProgressRelay(QObject):
+    """Carries progress reports from a worker thread to the GUI thread, at most 30 a second."""
+
+    progress = Signal(str, int, int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = 0.0
+
+    def report(self, name: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self._last >= 1.0 / MAX_UPDATES_PER_SECOND or (total and done >= total):
+            self._last = now
+            self.progress.emit(name, done, total)
+
+
+def live_workers() -> int:
+    """Threads still running a worker."""
+    return QThreadPool.globalInstance().activeThreadCount()
+
+
+def unfinished_workers() -> int:
+    """Workers whose end the GUI thread has not yet processed."""
+    return len(WorkerBase._worker_set)
+
+
+def wait_for_workers(msecs: int) -> bool:
+    """Wait until every worker thread is done; True if they all finished in time."""
+    return QThreadPool.globalInstance().waitForDone(msecs)

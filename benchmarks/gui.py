@@ -1,0 +1,111 @@
+"""Issue 3's bars: responsiveness while training, throughput in the app, start-up time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, skipped
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _headless_samples_per_s(dataset, preset_name: str, epochs: int) -> float:
+    import torch
+
+    from aegui.core.model import build_model
+    from aegui.core.presets import customise, get_preset
+    from aegui.core.training import EpochEnd, Trainer
+
+    preset = customise(get_preset(preset_name), train={"epochs": epochs})
+    torch.manual_seed(0)
+    trainer = Trainer(build_model(preset.model), dataset, preset.train)
+    records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
+    return float(np.mean([r.samples_per_s for r in records]))
+
+
+def _app_run(window, qapp, epochs: int) -> tuple[float, np.ndarray]:
+    """Train in the window; return samples/s and the gaps of a 10 ms heartbeat in the GUI thread."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from aegui.core.training import EpochEnd
+
+    records, beats = [], []
+    window.panel.epochs_spin.setValue(epochs)
+    window.reset_model()
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+    loop = QEventLoop()
+    window.trainingFinished.connect(loop.quit)
+    heartbeat.start()
+    window.start_training()
+    window._worker.yielded.connect(lambda item: records.append(item) if isinstance(item, EpochEnd) else None)
+    loop.exec()
+    window.trainingFinished.disconnect(loop.quit)
+    heartbeat.stop()
+    gaps = np.diff(np.asarray(beats)) * 1000
+    return float(np.mean([r.samples_per_s for r in records])), gaps
+
+
+def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[Row]:
+    from PySide6.QtWidgets import QApplication
+
+    from aegui.core.data import load_dataset
+
+    qapp = QApplication.instance() or QApplication([])
+    from aegui.gui import MainWindow
+
+    window = MainWindow(data_dir=MNIST_ROOT)
+    window.show()
+    while window.dataset() is None:
+        qapp.processEvents()
+        time.sleep(0.01)
+    dataset = load_dataset("mnist", MNIST_ROOT)
+    window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData(preset_name))
+    headless, in_app, gaps = [], [], np.array([])
+    for _ in range(2):  # alternate, so drift on a shared machine hits both alike
+        headless.append(_headless_samples_per_s(dataset, preset_name, epochs))
+        rate, run_gaps = _app_run(window, qapp, epochs)
+        in_app.append(rate)
+        gaps = np.concatenate([gaps, run_gaps])
+    window.close()
+    ratio = float(np.median(in_app) / np.median(headless))
+    p99, worst = float(np.percentile(gaps, 99)), float(gaps.max())
+    return [
+        Row("GUI heartbeat (10 ms timer) while training: p99 gap", round(p99, 1), "ms", "<= 50",
+            f"{len(gaps):,} beats over {2 * epochs} epochs of '{preset_name}' on full MNIST", p99 <= 50),
+        Row("GUI heartbeat while training: largest gap", round(worst, 1), "ms", "<= 200", "same run", worst <= 200),
+        Row(f"training throughput in the app / headless ('{preset_name}')", round(ratio, 3), "x", ">= 0.85",
+            f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, alternating runs",
+            ratio >= 0.85),
+    ]  # fmt: skip
+
+
+def startup_rows(runs: int = 3) -> list[Row]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "main.py", "gui", "--exit-when-shown"], cwd=REPO,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        for line in process.stdout:
+            if "window shown" in line:
+                times.append(time.perf_counter() - started)
+                break
+        process.wait(timeout=60)
+    seconds = float(np.median(times)) if times else float("inf")
+    return [Row("`python main.py` to the window shown", round(seconds, 2), "s", "<= 3",
+                f"median of {runs} cold starts (imports torch, Qt, pyqtgraph)", seconds <= 3)]  # fmt: skip
+
+
+def run() -> list[Row]:
+    rows = startup_rows()
+    if not has_mnist():
+        why = f"full MNIST not found at {MNIST_ROOT}"
+        return rows + [skipped("GUI heartbeat while training", "p99 <= 50 ms", why),
+                       skipped("training throughput in the app / headless", ">= 0.85", why)]  # fmt: skip
+    return rows + responsiveness_rows()

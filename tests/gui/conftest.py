@@ -1,0 +1,84 @@
+"""GUI fixtures: a window on the embedded sample, mouse drags with the button held, thread checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.conftest import UNIPEN
+
+
+@pytest.fixture(autouse=True)
+def no_thread_outlives_a_test(qapp):
+    from aegui.gui.workers import live_workers, unfinished_workers, wait_for_workers
+
+    yield
+    finished = wait_for_workers(5000)
+    assert finished and live_workers() == 0, "a worker thread outlived the test"
+    qapp.processEvents()  # deliver the workers' last queued signals
+    assert unfinished_workers() == 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(tmp_path, monkeypatch):
+    """Each test starts with default settings (a window saves its settings when it closes)."""
+    monkeypatch.setenv("AEGUI_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def window(qtbot):
+    from aegui.gui import MainWindow
+
+    main = MainWindow()
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.dataset() is not None, timeout=20_000)
+    yield main
+    main.close()
+
+
+def mouse(widget, kind: QEvent.Type, x: float, y: float, button, buttons) -> None:
+    position = QPointF(x, y)
+    event = QMouseEvent(kind, position, widget.mapToGlobal(position), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def drag(widget, strokes) -> None:
+    """Replay strokes as real mouse drags: press, moves with the left button held, release."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for stroke in strokes:
+        (x0, y0), rest = stroke[0], stroke[1:]
+        mouse(widget, QEvent.Type.MouseButtonPress, x0, y0, left, left)
+        for x, y in rest:
+            mouse(widget, QEvent.Type.MouseMove, x, y, none, left)
+        x1, y1 = stroke[-1]
+        mouse(widget, QEvent.Type.MouseButtonRelease, x1, y1, left, none)
+
+
+def fit_to_canvas(strokes, side: int, height_fraction: float = 0.68, offset=(0.0, 0.0)):
+    """Scale a pen sample so it is drawn at a person's size on the canvas (aspect kept)."""
+    import numpy as np
+
+    points = np.concatenate([np.asarray(s, float) for s in strokes])
+    low, high = points.min(0), points.max(0)
+    extent = np.maximum(high - low, 1.0)
+    scale = min(side * height_fraction / extent[1], side * 0.9 / extent[0])
+    start = (side - extent * scale) / 2 + np.asarray(offset)
+    return [((np.asarray(s, float) - low) * scale + start).round(2).tolist() for s in strokes]
+
+
+def pen_samples(count: int):
+    with UNIPEN.open() as lines:
+        return [json.loads(line) for _, line in zip(range(count), lines, strict=False)]
+
+
+def wait_for_drawing(window, qtbot) -> None:
+    """Until the views show the canvas's latest drawing (updates are throttled to the display rate)."""
+    import numpy as np
+
+    qtbot.waitUntil(lambda: np.array_equal(window.draw_panel.input_view.image(), window.canvas.model_input()))

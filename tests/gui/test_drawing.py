@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+import aegui
+from tests.conftest import needs_unipen
+from tests.gui.conftest import drag, fit_to_canvas, pen_samples, wait_for_drawing
+
+SQUARE = [[(100, 100), (220, 100), (220, 220), (100, 220), (100, 100)]]
+TWO_STROKES = [[(160, 60), (160, 260)], [(120, 120), (200, 120)]]
+
+
+@needs_unipen
+def test_replayed_pen_digits_reach_the_model_exactly(window, qtbot):
+    side = window.canvas.width()
+    for sample in pen_samples(25):
+        window.canvas.clear()
+        strokes = fit_to_canvas(sample["strokes"], side, offset=(np.random.default_rng(0).uniform(-30, 30), 0))
+        drag(window.canvas, strokes)
+        replayed = window.canvas.strokes()
+        expected = [[tuple(p) for p in stroke] for stroke in strokes]
+        # consecutive duplicate points carry no ink; the canvas keeps one of each
+        dedup = [[p for i, p in enumerate(s) if i == 0 or p != s[i - 1]] for s in expected]
+        assert replayed == dedup
+        np.testing.assert_array_equal(window.canvas.model_input(), aegui.strokes_to_image(replayed, (side, side)))
+        shown = window.draw_panel.input_view
+        qtbot.waitUntil(lambda: np.array_equal(shown.image(), window.canvas.model_input()))  # noqa: B023
+        assert window.current_reconstruction() is not None
+
+
+def test_drawing_shows_code_and_reconstruction_live(window, qtbot):
+    assert window.current_code() is None and window.current_reconstruction() is None
+    assert "Draw a digit" in window.draw_panel.hint.text()
+    drag(window.canvas, TWO_STROKES)
+    wait_for_drawing(window, qtbot)
+    code, reconstruction = window.current_code(), window.current_reconstruction()
+    assert code.shape == (window.model().code_size,) and reconstruction.shape == (28, 28)
+    model_input = window.canvas.model_input()
+    expected = window.model().reconstruct(model_input)
+    np.testing.assert_allclose(reconstruction, expected, atol=1e-5)
+    np.testing.assert_allclose(code, window.model().encode(model_input), atol=1e-5)
+    assert "reconstruction error" in window.draw_panel.reconstruction_view.caption()
+
+
+def test_drawing_updates_while_the_pen_moves(window, qtbot):
+    from PySide6.QtCore import QEvent
+
+    from tests.gui.conftest import mouse
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    mouse(window.canvas, QEvent.Type.MouseButtonPress, 160, 60, left, left)
+    seen = []
+    for y in range(70, 260, 20):
+        mouse(window.canvas, QEvent.Type.MouseMove, 160, y, none, left)
+        qtbot.waitUntil(lambda: window.current_reconstruction() is not None)
+        qtbot.wait(10)  # one throttle period
+        seen.append(window.draw_panel.input_view.image())
+    mouse(window.canvas, QEvent.Type.MouseButtonRelease, 160, 260, left, none)
+    assert len(window.canvas.strokes()) == 1
+    distinct = {image.tobytes() for image in seen}
+    assert len(distinct) > 3  # what the model sees changed as the stroke grew, before the pen was lifted
+
+
+def test_clear_undo_and_keys(window, qtbot):
+    drag(window.canvas, TWO_STROKES)
+    assert len(window.canvas.strokes()) == 2
+    window.canvas.setFocus()
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert len(window.canvas.strokes()) == 1
+    qtbot.mouseClick(window.draw_panel.undo_button, Qt.MouseButton.LeftButton)
+    assert window.canvas.is_empty()
+    drag(window.canvas, SQUARE)
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert window.canvas.is_empty()
+    drag(window.canvas, SQUARE)
+    qtbot.mouseClick(window.draw_panel.clear_button, Qt.MouseButton.LeftButton)
+    assert window.canvas.is_empty()
+    qtbot.waitUntil(lambda: window.current_code() is None)
+    assert window.current_reconstruction() is None
+    assert "Draw a digit" in window.draw_panel.hint.text()
+    assert not window.canvas.model_input().any()
+
+
+def test_right_button_and_moves_without_a_button_draw_nothing(window):
+    from PySide6.QtCore import QEvent
+
+    from tests.gui.conftest import mouse
+
+    right, none = Qt.MouseButton.RightButton, Qt.MouseButton.NoButton
+    mouse(window.canvas, QEvent.Type.MouseButtonPress, 100, 100, right, right)
+    mouse(window.canvas, QEvent.Type.MouseMove, 150, 150, none, right)
+    mouse(window.canvas, QEvent.Type.MouseMove, 180, 180, none, none)
+    assert window.canvas.is_empty()
+
+
+def test_drawing_follows_training(window, qtbot):
+    drag(window.canvas, SQUARE)
+    wait_for_drawing(window, qtbot)
+    untrained = window.current_reconstruction()
+    window.panel.epochs_spin.setValue(3)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 20, timeout=20_000)
+    qtbot.waitUntil(lambda: not np.allclose(window.current_reconstruction(), untrained, atol=1e-3), timeout=20_000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        pass
+    final = window.model().reconstruct(window.canvas.model_input())
+    qtbot.waitUntil(lambda: np.allclose(window.current_reconstruction(), final, atol=1e-5))
+
+
+def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.model import ModelConfig, build_model
+
+    model = build_model(ModelConfig(hidden_sizes=(64,), code_size=5, activation="relu"), seed=3)
+    path = save_checkpoint(tmp_path / "five.aegui.pt", model)
+    assert window.open_model(path)
+    drag(window.canvas, SQUARE)
+    wait_for_drawing(window, qtbot)
+    assert window.current_code().shape == (5,)
+    np.testing.assert_allclose(window.current_reconstruction(), model.reconstruct(window.canvas.model_input()),
+                               atol=1e-5)  # fmt: skip
+    scale = window.draw_panel.code_view.value_range()
+    drag(window.canvas, TWO_STROKES)
+    wait_for_drawing(window, qtbot)
+    assert window.draw_panel.code_view.value_range() == scale  # fixed per model: bars compare as you draw
+
+
+@pytest.mark.parametrize("strokes", [[[(50.0, 50.0)]], [[(10, 10), (10, 10)]], [[(1e9, 1e9), (2e9, 1e9)]]])
+def test_odd_drawings_still_give_an_image(window, strokes):
+    window.canvas.set_strokes(strokes)
+    image = window.canvas.model_input()
+    assert image.shape == (28, 28) and image.dtype == np.float32 and np.isfinite(image).all()

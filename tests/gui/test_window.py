@@ -1,0 +1,225 @@
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from aegui.core.training import Ended
+from aegui.gui.workers import MAX_UPDATES_PER_SECOND, TrainingProgress
+from tests.conftest import REPO
+
+CONTRACT = ["trainButton", "stopButton", "presetCombo", "lossPlot", "reconstructionGallery", "drawCanvas",
+            "clearButton", "codeView", "reconstructionView"]  # fmt: skip
+
+
+def test_builds_with_no_arguments_on_the_embedded_sample(window):
+    assert window.objectName() == "aeguiMainWindow"
+    for name in CONTRACT:
+        assert window.findChild(QWidget, name) is not None, name
+    assert "Embedded sample 5,000" in window.panel.dataset_label.text()
+    assert window.panel.download_button.isVisible()
+    assert window.panel.train_button.isEnabled() and not window.panel.stop_button.isEnabled()
+
+
+def short_run(window, epochs=2):
+    window.panel.epochs_spin.setValue(epochs)
+
+
+def test_training_through_the_buttons(window, qtbot):
+    short_run(window)
+    before = window.gallery.updates
+    with qtbot.waitSignal(window.trainingStarted):
+        qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
+    assert window.is_training() and not window.panel.train_button.isEnabled()
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
+        pass
+    ended: Ended = finished.args[0]
+    assert ended.reason == "finished"
+    assert window.loss_plot.batch_points() == 2 * 32  # 4,000 images in batches of 128
+    assert window.loss_plot.epoch_points() == 2
+    assert window.gallery.updates > before
+    picture = window.gallery.picture()
+    assert picture[30:58].max() > 0.2  # the reconstruction row is drawn
+    assert "Finished: test MSE" in window.panel.message_label.text()
+    assert window.is_dirty() and window.windowTitle().endswith("*")
+    x, _ = window.loss_plot.batch_data()
+    assert np.all(np.diff(x) > 0) and x[-1] == pytest.approx(2.0)
+
+
+def test_updates_are_throttled(window, qtbot):
+    short_run(window, epochs=2)
+    window.panel.batch_spin.setValue(4)  # 1,000 tiny batches an epoch: far more batches than updates
+    updates = []
+    window.start_training()
+    window._worker.yielded.connect(lambda item: updates.append((time.perf_counter(), item)))
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        pass
+    progress = [t for t, item in updates if isinstance(item, TrainingProgress)]
+    batches = sum(len(item.losses) for _, item in updates if isinstance(item, TrainingProgress))
+    assert batches == 2000 and len(progress) < batches / 2
+    seconds = progress[-1] - progress[0]
+    assert len(progress) <= MAX_UPDATES_PER_SECOND * seconds + 2 * 2 + 2  # plus a flush at each epoch's end
+
+
+def test_pause_resume_and_stop(window, qtbot):
+    short_run(window, epochs=50)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
+    qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
+    assert window.panel.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: window._trainer is not None and window._trainer.is_paused)
+    qtbot.wait(150)  # let anything in flight arrive
+    paused_at = window.loss_plot.batch_points()
+    qtbot.wait(400)
+    assert window.loss_plot.batch_points() == paused_at
+    qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > paused_at, timeout=20_000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=10_000) as finished:
+        qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].reason == "stopped"
+    assert window.panel.train_button.isEnabled()
+
+
+def test_space_starts_and_pauses(window, qtbot):
+    short_run(window, epochs=50)
+    window.train_action.trigger()
+    assert window.is_training()
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: window._trainer is not None and window._trainer.is_paused)
+    with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+        window.stop_training()
+
+
+def test_learning_rate_changes_while_training(window, qtbot):
+    short_run(window, epochs=50)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
+    window.panel.lr_spin.setValue(0.0005)
+    qtbot.waitUntil(lambda: window._trainer is not None and abs(window._trainer.lr - 0.0005) < 1e-12)
+    with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+        window.stop_training()
+
+
+def test_huge_learning_rate_takes_the_nan_path(window, qtbot):
+    short_run(window, epochs=3)
+    window.panel.lr_spin.setValue(1_000_000.0)
+    window.start_training()
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
+        pass
+    assert finished.args[0].reason == "diverged"
+    text = window.panel.message_label.text()
+    assert "nan" in text.lower() and "last good weights" in text
+    state = window.model().state_dict()
+    assert all(torch.isfinite(t).all() for t in state.values())
+    inference = window._inference.model.state_dict()
+    assert all(torch.equal(inference[k], state[k]) for k in state)
+
+
+def test_close_during_training_stops_the_worker(window, qtbot):
+    short_run(window, epochs=100)
+    window.start_training()
+    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 2.0
+    from aegui.gui.workers import live_workers
+
+    assert live_workers() == 0
+
+
+def test_process_exits_quickly_when_closed_while_training(tmp_path):
+    script = (
+        "import sys, time\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(sys.argv)\n"
+        "from aegui.gui import MainWindow\n"
+        "window = MainWindow()\n"
+        "window.panel.epochs_spin.setValue(100)\n"
+        "window.show()\n"
+        "window.datasetLoaded.connect(lambda _: window.start_training())\n"
+        "def close():\n"
+        "    print('training' if window.is_training() else 'idle', flush=True)\n"
+        "    print(f'closing {time.time()}', flush=True)\n"
+        "    window.close()\n"
+        "window.trainingStarted.connect(lambda: QTimer.singleShot(1500, close))\n"
+        "app.exec()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    exited = time.time()
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "training" in result.stdout
+    closing = float(result.stdout.split("closing ")[1].split()[0])
+    assert exited - closing < 2.0
+    assert "QThread: Destroyed" not in result.stderr
+
+
+def test_reset_model(window, qtbot):
+    short_run(window, epochs=1)
+    window.start_training()
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        pass
+    trained = window.model()
+    qtbot.mouseClick(window.panel.reset_button, Qt.MouseButton.LeftButton)
+    assert window.model() is not trained and window.history().epochs_done == 0
+    assert window.loss_plot.batch_points() == 0
+
+
+def test_training_continues_the_same_model(window, qtbot):
+    short_run(window, epochs=1)
+    for _ in range(2):
+        with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+            window.start_training()
+    assert [e["epoch"] for e in window.history().epochs] == [1, 2]
+    assert window.loss_plot.epoch_points() == 2
+
+
+def test_save_open_and_export(window, qtbot, tmp_path):
+    short_run(window, epochs=1)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        window.start_training()
+    path = tmp_path / "digits.aegui.pt"
+    assert window.save_model(path) and not window.is_dirty()
+    window.reset_model()
+    assert window.open_model(path)
+    assert window.history().epochs_done == 1 and window.loss_plot.epoch_points() == 1
+    assert window.windowTitle() == "aegui – digits.aegui.pt"
+    bad = tmp_path / "bad.aegui.pt"
+    bad.write_bytes(b"garbage")
+    model = window.model()
+    assert not window.open_model(bad)
+    assert window.model() is model and "not a readable aegui model" in window.panel.message_label.text()
+    for widget, name in ((window.loss_plot, "loss.png"), (window.gallery, "gallery.png")):
+        assert window.export_png(widget, tmp_path / name)
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_settings_are_remembered(qtbot):
+    from aegui.gui import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
+    first.panel.preset_combo.setCurrentIndex(first.panel.preset_combo.findData("seed"))
+    first.panel.epochs_spin.setValue(3)
+    first.log_check.setChecked(True)
+    first.resize(1000, 700)
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
+    assert second.panel.preset_name() == "seed" and second.panel.epochs_spin.value() == 3
+    assert second.log_check.isChecked()
+    second.close()
+
+
+def test_about_names_versions_and_device(window):
+    text = window.about_text()
+    assert torch.__version__ in text and "Qt " in text and "cpu" in text
