@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
     )
-    train.add_argument("--epochs", type=int, help="passes over the training set")
+    train.add_argument(
+        "--epochs", type=int, help="passes over the training set (default: the preset's; more on small data)"
+    )
     train.add_argument("--batch-size", type=int, help="images per step")
     train.add_argument("--lr", type=float, help="learning rate")
     train.add_argument("--loss", choices=LOSSES, help="mse: squared error; bce: binary cross-entropy")
@@ -106,33 +108,25 @@ def _train(args: argparse.Namespace) -> int:
     from aegui.core.data import load_dataset
     from aegui.core.device import describe_device, resolve_device_or_cpu
     from aegui.core.model import build_model
-    from aegui.core.presets import customise, get_preset
+    from aegui.core.presets import customise, epochs_for, get_preset
     from aegui.core.training import BatchEnd, Ended, EpochEnd, Trainer
 
-    preset = customise(
-        get_preset(args.preset),
-        model={
-            "code_size": args.code_size,
-            "hidden_sizes": args.hidden,
-            "activation": args.activation,
-            "init": args.init,
-        },
-        train={
-            "epochs": args.epochs,
-            "batch_size": args.batch_size,
-            "lr": args.lr,
-            "loss": args.loss,
-            "optimizer": args.optimizer,
-            "schedule": args.schedule,
-            "seed": args.seed,
-        },
-    )
+    base = get_preset(args.preset)
     device, note = resolve_device_or_cpu(args.device)
     if note:
         print(f"aegui: {note}", file=sys.stderr)
     torch.manual_seed(args.seed)
     dataset = load_dataset(args.dataset, args.data_dir)
     print(dataset.describe())
+    epochs = args.epochs or epochs_for(base, len(dataset.train_images))
+    model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
+                     "init": args.init}  # fmt: skip
+    train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
+                     "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed}  # fmt: skip
+    preset = customise(base, model=model_changes, train=train_changes)
+    if epochs != base.train.epochs and not args.epochs:
+        print(f"The preset's {base.train.epochs} epochs are for full MNIST; on these "
+              f"{len(dataset.train_images):,} training images it trains {epochs}.")  # fmt: skip
     model = build_model(preset.model)
     trainer = Trainer(model, dataset, preset.train, device)
     train = preset.train

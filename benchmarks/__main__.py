@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui")
+GROUPS = ("core", "gui", "drawing")
 
 
 def main() -> int:

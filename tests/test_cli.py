@@ -81,6 +81,14 @@ def test_main_py_trains_on_the_embedded_sample_with_no_data_folder(tmp_path):
     assert "Embedded sample" in result.stdout and "Optimization Finished!" in result.stdout
 
 
+def test_small_data_trains_more_epochs_and_says_so(capsys, tmp_path):
+    metrics = tmp_path / "m.json"
+    assert main(["train", "--preset", "seed", "--dataset", "sample", "--metrics-out", str(metrics),
+                 "--batch-size", "4000", "--hidden", "8", "--code-size", "2"]) == 0  # fmt: skip
+    assert "The preset's 8 epochs are for full MNIST" in capsys.readouterr().out
+    assert len(json.loads(metrics.read_text())["epochs"]) == 60
+
+
 def test_three_entry_points_are_the_same_program(tmp_path):
     script = Path(sys.executable).with_name("aegui")
     outputs = {

@@ -104,3 +104,11 @@ def test_bad_model_settings(settings):
 def test_unknown_preset():
     with pytest.raises(ConfigError, match="Unknown preset"):
         get_preset("nope")
+
+
+def test_small_data_gets_more_epochs():
+    from aegui.core.presets import epochs_for
+
+    seed = get_preset("seed")
+    assert epochs_for(seed, 60_000) == 8 and epochs_for(seed, 120_000) == 8
+    assert epochs_for(seed, 4_000) == 60  # about half of full MNIST's optimizer steps

@@ -17,6 +17,7 @@ SIZE = 28  # the image side
 BOX = 20  # the longer side of the digit inside it
 CENTRE = 14.0  # where the centre of mass goes, in pixel-index coordinates (as in MNIST)
 SUPERSAMPLE = 8
+MARGIN = 8  # room around the 28×28 field for moving the centre of mass
 BRUSH_FRACTION = 0.08  # brush width as a fraction of the canvas's shorter side
 
 Stroke = Sequence[Sequence[float]]
@@ -46,10 +47,10 @@ def clean_strokes(strokes: Iterable[Stroke]) -> list[np.ndarray]:
     return cleaned
 
 
-def _render(strokes: list[np.ndarray], radius: float, offset: np.ndarray) -> np.ndarray:
-    """Round-capped thick polylines (already in 28×28 units, shifted by offset) as a float image."""
+def _render(strokes: list[np.ndarray], radius: float, offset: np.ndarray, size: int) -> Image.Image:
+    """Round-capped thick polylines (in output-pixel units, shifted by offset), supersampled."""
     scale = SUPERSAMPLE
-    canvas = Image.new("L", (SIZE * scale, SIZE * scale), 0)
+    canvas = Image.new("L", (size * scale, size * scale), 0)
     draw = ImageDraw.Draw(canvas)
     r = max(radius * scale, 0.5)
     width = max(1, round(2 * r))
@@ -63,8 +64,7 @@ def _render(strokes: list[np.ndarray], radius: float, offset: np.ndarray) -> np.
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
         if len(xy) > 1:
             draw.line([tuple(p) for p in xy], fill=255, width=width, joint="curve")
-    small = canvas.reduce(scale)  # box filter: the anti-aliasing
-    return np.asarray(small, dtype=np.float32) / 255.0
+    return canvas
 
 
 def strokes_to_image(
@@ -87,11 +87,16 @@ def strokes_to_image(
     if not np.isfinite(scale) or scale <= 0:  # coordinates too large to scale: nothing sensible to draw
         return np.zeros((SIZE, SIZE), dtype=np.float32)
     scaled = [(stroke - low) * scale for stroke in cleaned]
-    box_offset = (SIZE - extent * scale) / 2.0  # the box centred in the field
-    first = _render(scaled, radius * scale, box_offset)
-    mass = first.sum()
+    # Draw once, with a margin, then crop so that the centre of mass lands on the centre.
+    field = SIZE + 2 * MARGIN
+    big = _render(scaled, radius * scale, (field - extent * scale) / 2.0, field)
+    small = np.asarray(big.reduce(SUPERSAMPLE), dtype=np.float64)
+    mass = small.sum()
     if mass <= 0:
-        return first
-    rows, cols = np.indices(first.shape)
-    centre_of_mass = np.array([(first * cols).sum(), (first * rows).sum()]) / mass
-    return _render(scaled, radius * scale, box_offset + (CENTRE - centre_of_mass))
+        return np.zeros((SIZE, SIZE), dtype=np.float32)
+    rows, cols = np.indices(small.shape)
+    centre_of_mass = np.array([(small * cols).sum(), (small * rows).sum()]) / mass
+    left, top = np.round((centre_of_mass - CENTRE) * SUPERSAMPLE).astype(int)
+    side = SIZE * SUPERSAMPLE
+    cropped = big.crop((left, top, left + side, top + side))  # outside the image counts as black
+    return np.asarray(cropped.reduce(SUPERSAMPLE), dtype=np.float32) / 255.0

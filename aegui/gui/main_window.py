@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import qthrottled
 
 from aegui import __version__
 from aegui.core.checkpoints import SUFFIX, CheckpointError, load_checkpoint, save_checkpoint
@@ -40,12 +39,12 @@ from aegui.gui.canvas import DrawCanvas
 from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.gallery import COUNT, ReconstructionGallery
 from aegui.gui.loss_plot import LossPlot
+from aegui.gui.pacer import FramePacer
 from aegui.gui.settings import make_settings, read
 from aegui.gui.training_panel import TrainingPanel
 from aegui.gui.workers import ProgressRelay, TrainingProgress, run_in_thread, start_training, wait_for_workers
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
-DRAW_THROTTLE_MS = 8  # at most ~120 drawing updates a second: the display rate or faster
 CODE_RANGE_IMAGES = 1000
 SHUTDOWN_WAIT_MS = 1500
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
@@ -90,7 +89,9 @@ class MainWindow(QMainWindow):
         self._run_first_epoch = 1
         self._relay: ProgressRelay | None = None
         self._latest_snapshot = None
+        # seconds from each pen change to the reconstruction that includes it, in the GUI thread
         self.drawing_latencies: deque[float] = deque(maxlen=100_000)
+        self._unshown_changes: list[float] = []
 
         self.panel = TrainingPanel()
         self.canvas = DrawCanvas()
@@ -105,8 +106,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.progress_bar)
-        self._refresh_drawing_soon = qthrottled(self._refresh_drawing, timeout=DRAW_THROTTLE_MS, leading=True,
-                                                parent=self)  # fmt: skip
+        refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
+        # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
+        # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
+        self._drawing_pacer = FramePacer(self._refresh_drawing, 250.0 / max(refresh_rate, 30.0), self)
+        self._refresh_drawing_soon = self._drawing_pacer.request
 
         self.panel.trainRequested.connect(self.start_training)
         self.panel.pauseToggled.connect(self._on_pause_toggled)
@@ -115,7 +119,7 @@ class MainWindow(QMainWindow):
         self.panel.learningRateChanged.connect(self._on_learning_rate_changed)
         self.panel.datasetChosen.connect(self._on_dataset_chosen)
         self.panel.downloadRequested.connect(self.download_mnist)
-        self.canvas.strokesChanged.connect(self._refresh_drawing_soon)
+        self.canvas.strokesChanged.connect(self._on_strokes_changed)
         self.log_check.toggled.connect(self.loss_plot.set_log_scale)
 
         self._restore_settings()
@@ -215,6 +219,7 @@ class MainWindow(QMainWindow):
             text = f"Embedded sample {len(dataset.train_images) + len(dataset.test_images):,} digits " \
                    f"({len(dataset.train_images):,} train / {len(dataset.test_images):,} test)"  # fmt: skip
         self.panel.set_dataset(text, offer_download=dataset.is_embedded_sample)
+        self.panel.set_train_size(len(dataset.train_images))
         self.panel.set_running(self._worker is not None)
         self.train_action.setEnabled(True)
         self._refresh_code_range()
@@ -547,8 +552,14 @@ class MainWindow(QMainWindow):
             untrained = self._history.epochs_done == 0 and self._worker is None
             note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
             self.draw_panel.show_result(image, result, note)
-            self.drawing_latencies.append(time.perf_counter() - self.canvas.last_change)
+            now = time.perf_counter()
+            self.drawing_latencies.extend(now - change for change in self._unshown_changes)
+        self._unshown_changes = []
         self.drawingUpdated.emit()
+
+    def _on_strokes_changed(self) -> None:
+        self._unshown_changes.append(self.canvas.last_change)
+        self._refresh_drawing_soon()
 
     def current_code(self) -> np.ndarray | None:
         return self.draw_panel.code_view.values()

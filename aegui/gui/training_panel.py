@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from aegui.core.model import ACTIVATIONS, ModelConfig
-from aegui.core.presets import PRESET_NAMES, PRESETS, customise, get_preset
+from aegui.core.presets import PRESET_NAMES, PRESETS, REFERENCE_TRAIN_SIZE, customise, epochs_for, get_preset
 from aegui.core.training import LOSSES, MAX_LEARNING_RATE, OPTIMIZERS, TrainConfig
 from aegui.gui.settings import read
 
@@ -107,6 +107,7 @@ class TrainingPanel(QWidget):
         self.lr_spin.valueChanged.connect(self.learningRateChanged)
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.download_button.clicked.connect(self.downloadRequested)
+        self._train_size = REFERENCE_TRAIN_SIZE
         self._fill_from_preset(get_preset("default"))
         self.set_running(False)
 
@@ -122,7 +123,17 @@ class TrainingPanel(QWidget):
         self.lr_spin.setValue(train.lr)
         self.lr_spin.blockSignals(False)
         self.batch_spin.setValue(train.batch_size)
-        self.epochs_spin.setValue(train.epochs)
+        self.epochs_spin.setValue(epochs_for(preset, self._train_size))
+        self.epochs_spin.setToolTip(f"The '{preset.name}' preset trains {train.epochs} epochs on full MNIST; "
+                                    "more on smaller data, so that it still learns.")  # fmt: skip
+
+    def set_train_size(self, size: int) -> None:
+        """The loaded data's size: epochs follow the preset's advice for it, unless a person set them."""
+        preset = get_preset(self.preset_name())
+        advised = self.epochs_spin.value() == epochs_for(preset, self._train_size)
+        self._train_size = size
+        if advised:
+            self.epochs_spin.setValue(epochs_for(preset, size))
 
     @staticmethod
     def _select(combo: QComboBox, value: str) -> None:

@@ -223,3 +223,12 @@ def test_settings_are_remembered(qtbot):
 def test_about_names_versions_and_device(window):
     text = window.about_text()
     assert torch.__version__ in text and "Qt " in text and "cpu" in text
+
+
+def test_epochs_follow_the_data_unless_set_by_hand(window):
+    assert window.panel.epochs_spin.value() == 75  # the default preset's 10 epochs, on 4,000 sample digits
+    window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData("seed"))
+    assert window.panel.epochs_spin.value() == 60
+    window.panel.epochs_spin.setValue(5)
+    window.panel.set_train_size(60_000)
+    assert window.panel.epochs_spin.value() == 5
