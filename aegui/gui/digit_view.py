@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+FRAME = (36, 36, 44)  # a dark surround, so the black field of a digit reads as a picture
+
 
 class DigitView(QWidget):
     def __init__(self, title: str, object_name: str, parent=None) -> None:
@@ -15,6 +17,7 @@ class DigitView(QWidget):
         self._caption = QLabel(" ")
         self._caption.setObjectName(object_name + "Caption")
         self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setBackground(FRAME)
         self._graphics.setMinimumSize(150, 150)
         self._graphics.ci.setContentsMargins(0, 0, 0, 0)
         view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from aegui.gui.digit_view import FRAME
+
 GAP = 2
 COUNT = 10
 
@@ -25,8 +27,10 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("reconstructionGallery")
+        self.setBackground(FRAME)
         self.setMinimumHeight(120)
-        self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0)
+        self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0,
+                                    color="#dddddd")  # fmt: skip
         view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
         view.setMenuEnabled(False)
         self._item = pg.ImageItem(axisOrder="row-major")

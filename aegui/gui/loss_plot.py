@@ -8,7 +8,7 @@ from superqt.utils import qthrottled
 
 from aegui.core.training import History
 
-BATCH_COLOUR = (120, 160, 230, 110)
+BATCH_COLOUR = (90, 140, 220, 150)
 TRAIN_COLOUR = (40, 90, 200)
 TEST_COLOUR = (230, 120, 30)
 REDRAW_MS = 100
@@ -49,6 +49,7 @@ class LossPlot(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", "loss")
+        plot.getAxis("left").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.addLegend(offset=(-10, 10))
         self._batches = GrowingBuffer()
