@@ -28,8 +28,12 @@ def _headless_samples_per_s(dataset, preset_name: str, epochs: int) -> float:
     return float(np.mean([r.samples_per_s for r in records]))
 
 
-def _app_run(window, qapp, epochs: int) -> tuple[float, np.ndarray]:
-    """Train in the window; return samples/s and the gaps of a 10 ms heartbeat in the GUI thread."""
+def _app_run(window, qapp, epochs: int, heartbeat_ms: int | None = 10) -> tuple[float, np.ndarray]:
+    """Train in the window; return samples/s and the gaps of a heartbeat timer in the GUI thread.
+
+    The heartbeat wakes the GUI thread 100 times a second, which itself costs training some speed,
+    so throughput is measured in runs without it.
+    """
     from PySide6.QtCore import QEventLoop, QTimer
 
     from aegui.core.training import EpochEnd
@@ -38,17 +42,18 @@ def _app_run(window, qapp, epochs: int) -> tuple[float, np.ndarray]:
     window.panel.epochs_spin.setValue(epochs)
     window.reset_model()
     heartbeat = QTimer()
-    heartbeat.setInterval(10)
+    heartbeat.setInterval(heartbeat_ms or 10)
     heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
     loop = QEventLoop()
     window.trainingFinished.connect(loop.quit)
-    heartbeat.start()
+    if heartbeat_ms:
+        heartbeat.start()
     window.start_training()
     window._worker.yielded.connect(lambda item: records.append(item) if isinstance(item, EpochEnd) else None)
     loop.exec()
     window.trainingFinished.disconnect(loop.quit)
     heartbeat.stop()
-    gaps = np.diff(np.asarray(beats)) * 1000
+    gaps = np.diff(np.asarray(beats)) * 1000 if beats else np.zeros(0)
     return float(np.mean([r.samples_per_s for r in records])), gaps
 
 
@@ -67,21 +72,21 @@ def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[R
         time.sleep(0.01)
     dataset = load_dataset("mnist", MNIST_ROOT)
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData(preset_name))
-    headless, in_app, gaps = [], [], np.array([])
-    for _ in range(2):  # alternate, so drift on a shared machine hits both alike
+    _, gaps = _app_run(window, qapp, epochs)  # responsiveness, heartbeat running
+    headless, in_app = [], []
+    for _ in range(2):  # throughput: alternate, so drift on a shared machine hits both alike
         headless.append(_headless_samples_per_s(dataset, preset_name, epochs))
-        rate, run_gaps = _app_run(window, qapp, epochs)
-        in_app.append(rate)
-        gaps = np.concatenate([gaps, run_gaps])
+        in_app.append(_app_run(window, qapp, epochs, heartbeat_ms=None)[0])
     window.close()
     ratio = float(np.median(in_app) / np.median(headless))
     p99, worst = float(np.percentile(gaps, 99)), float(gaps.max())
     return [
         Row("GUI heartbeat (10 ms timer) while training: p99 gap", round(p99, 1), "ms", "<= 50",
-            f"{len(gaps):,} beats over {2 * epochs} epochs of '{preset_name}' on full MNIST", p99 <= 50),
+            f"{len(gaps):,} beats over {epochs} epochs of '{preset_name}' on full MNIST", p99 <= 50),
         Row("GUI heartbeat while training: largest gap", round(worst, 1), "ms", "<= 200", "same run", worst <= 200),
         Row(f"training throughput in the app / headless ('{preset_name}')", round(ratio, 3), "x", ">= 0.85",
-            f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, alternating runs",
+            f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, alternating runs "
+            "(no heartbeat)",
             ratio >= 0.85),
     ]  # fmt: skip
 

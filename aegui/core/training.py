@@ -149,11 +149,16 @@ class History:
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    parameters = model.parameters()
+    parameters = list(model.parameters())
+    # Fused kernels update every tensor in one call: faster on the CPU too, and far fewer trips
+    # through Python (which matters when a window shares the interpreter).
+    fused = {"fused": True} if parameters[0].device.type in ("cpu", "cuda") else {}
     if config.optimizer == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay, **fused)
     if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+        return torch.optim.SGD(
+            parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, **fused
+        )
     # alpha 0.9 is TensorFlow's RMSPropOptimizer decay, as in the lesson
     return torch.optim.RMSprop(parameters, lr=config.lr, alpha=0.9, weight_decay=config.weight_decay)
 

@@ -69,10 +69,15 @@ class LossPlot(pg.PlotWidget):
 
     # --- feeding ---
 
-    def begin_run(self, epochs_done: int, steps_per_epoch: int) -> None:
-        """Batches of the coming run are placed after the epochs already done."""
+    def begin_run(self, epochs_done: int, steps_per_epoch: int, epochs: int) -> None:
+        """Batches of the coming run are placed after the epochs already done.
+
+        The x range is set once for the whole run: an axis that does not move is not redrawn, and
+        redrawing tick labels is most of what a live plot costs.
+        """
         self._epoch_offset = epochs_done
         self._steps_per_epoch = max(1, steps_per_epoch)
+        self.getPlotItem().setXRange(0, epochs_done + epochs, padding=0.02)
 
     def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
         steps = np.arange(first_step, first_step + len(losses))
@@ -102,6 +107,7 @@ class LossPlot(pg.PlotWidget):
 
     def clear_all(self) -> None:
         self._redraw_batches.cancel()
+        self.getPlotItem().enableAutoRange(x=True)
         for buffer in (self._batches, self._train, self._test):
             buffer.clear()
         for curve in (self._batch_curve, self._train_curve, self._test_curve):

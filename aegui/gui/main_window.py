@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
         self._preset_name = self.panel.preset_name()
         self._trainer = trainer
         self._run_first_epoch = self._history.epochs_done + 1
-        self.loss_plot.begin_run(self._history.epochs_done, trainer.steps_per_epoch)
+        self.loss_plot.begin_run(self._history.epochs_done, trainer.steps_per_epoch, train_config.epochs)
         self.panel.set_running(True)
         self.panel.show_message(
             f"Training on {self._dataset.summary}, {describe_device(self._device)}"

@@ -19,7 +19,7 @@ from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase, create_wo
 
 from aegui.core.training import BatchEnd, Ended, EpochEnd, Snapshot, Trainer
 
-MAX_UPDATES_PER_SECOND = 30
+MAX_UPDATES_PER_SECOND = 10
 BACKGROUND_NICE = 10
 
 
