@@ -30,6 +30,7 @@ def _private_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["AEGUI_DATA_DIR"] = str(base / "data")
     os.environ["AEGUI_CACHE_DIR"] = str(base / "cache")
     os.environ["AEGUI_CONFIG_DIR"] = str(base / "config")
+    os.environ["AEGUI_AUTOSAVE_DIR"] = str(base / "autosave")
 
 
 @pytest.fixture(scope="session")

@@ -131,6 +131,57 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def serve_gzipped_mnist(folder: Path) -> None:
+    for file in (MNIST_ROOT / "MNIST" / "raw").iterdir():
+        buffer = io.BytesIO()
+        with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as out:
+            out.write(file.read_bytes())
+        (folder / (file.name + ".gz")).write_bytes(buffer.getvalue())
+
+
+@pytest.fixture
+def stalling_mirror():
+    """A server that promises a large file, sends a little, then goes quiet."""
+    release = threading.Event()
+
+    class Stalling(QuietHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b"\x1f\x8b" + b"\x00" * 1000)
+            self.wfile.flush()
+            release.wait(10)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_download_times_out_and_leaves_nothing(tmp_path, stalling_mirror):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(DownloadError, match="timed out"):
+        data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
+    assert time.perf_counter() - started < 8
+    assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
+
+
+def test_download_can_be_cancelled(tmp_path, local_mirror):
+    served, url = local_mirror
+    (served / "train-images-idx3-ubyte.gz").write_bytes(b"x" * 500_000)
+    with pytest.raises(data.DownloadCancelled):
+        data.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5, cancelled=lambda: True)
+    assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
+
+
 def test_download_rejects_checksum_mismatch_and_leaves_nothing(tmp_path, local_mirror):
     served, url = local_mirror
     raw = make_fake_mnist(tmp_path / "fake")
@@ -149,13 +200,19 @@ def test_download_reports_unreachable_server(tmp_path, local_mirror):
 
 
 @needs_mnist
+def test_retry_after_a_failed_download_works(tmp_path, local_mirror, stalling_mirror):
+    served, url = local_mirror
+    with pytest.raises(DownloadError):
+        data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
+    serve_gzipped_mnist(served)
+    root = data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror, url], timeout=1)
+    assert load_dataset("mnist", root).summary == "MNIST 60,000 / 10,000"
+
+
+@needs_mnist
 def test_download_of_real_files_from_local_mirror(tmp_path, local_mirror):
     served, url = local_mirror
-    for file in (MNIST_ROOT / "MNIST" / "raw").iterdir():
-        buffer = io.BytesIO()
-        with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as out:
-            out.write(file.read_bytes())
-        (served / (file.name + ".gz")).write_bytes(buffer.getvalue())
+    serve_gzipped_mnist(served)
     seen = []
     root = data.download_dataset(
         "mnist", tmp_path, mirrors=[url], timeout=5, progress=lambda name, done, total: seen.append(name)

@@ -59,6 +59,19 @@ def save_checkpoint(
     preset: str = "",
 ) -> Path:
     """Write the model to `path` atomically: a failed save leaves any earlier file intact."""
+    return save_weights(path, model.config, model.state_dict(), history, train_config, dataset, preset)
+
+
+def save_weights(
+    path: str | Path,
+    config: ModelConfig,
+    state: dict[str, torch.Tensor],
+    history: History | None = None,
+    train_config: TrainConfig | None = None,
+    dataset: str = "",
+    preset: str = "",
+) -> Path:
+    """save_checkpoint for weights without a model object, such as a training snapshot."""
     path = Path(path)
     history = history or History()
     payload: dict[str, Any] = {
@@ -66,11 +79,11 @@ def save_checkpoint(
         "format_version": FORMAT_VERSION,
         "aegui_version": _version(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model_config": json.dumps(model.config.to_dict()),
+        "model_config": json.dumps(config.to_dict()),
         "train_config": json.dumps(train_config.to_dict() if train_config else None),
         "dataset": dataset,
         "preset": preset,
-        "state_dict": {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()},
+        "state_dict": {name: tensor.detach().cpu() for name, tensor in state.items()},
         "history_epochs": json.dumps(history.epochs),
         "history_batch_losses": torch.tensor(history.batch_losses, dtype=torch.float32),
     }
@@ -154,6 +167,16 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         preset=str(payload.get("preset", "")),
         created=str(payload.get("created", "")),
     )
+
+
+def default_autosave_path() -> Path:
+    """Where the window keeps its crash-recovery copy (AEGUI_AUTOSAVE_DIR moves it)."""
+    folder = os.environ.get("AEGUI_AUTOSAVE_DIR")
+    if not folder:
+        import platformdirs
+
+        folder = str(Path(platformdirs.user_data_dir("aegui", appauthor=False)) / "autosave")
+    return Path(folder) / ("autosave" + SUFFIX)
 
 
 def load_model(path: str | Path, device: torch.device | str = "cpu") -> AutoEncoder:

@@ -80,13 +80,15 @@ def strokes_to_image(
     if not cleaned:
         return np.zeros((SIZE, SIZE), dtype=np.float32)
     radius = (width if width is not None else brush_width(canvas_size)) / 2.0
-    points = np.concatenate(cleaned)
-    low, high = points.min(axis=0) - radius, points.max(axis=0) + radius
-    extent = high - low
-    scale = BOX / float(extent.max())
-    if not np.isfinite(scale) or scale <= 0:  # coordinates too large to scale: nothing sensible to draw
-        return np.zeros((SIZE, SIZE), dtype=np.float32)
-    scaled = [(stroke - low) * scale for stroke in cleaned]
+    origin = np.concatenate(cleaned).min(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # relative to the ink's corner first, so that huge coordinates keep their precision
+        relative = [stroke - origin for stroke in cleaned]
+        extent = np.concatenate(relative).max(axis=0) + 2 * radius
+        scale = BOX / float(extent.max())
+    if not (np.isfinite(extent).all() and np.isfinite(scale) and scale > 0):
+        return np.zeros((SIZE, SIZE), dtype=np.float32)  # a drawing too vast to scale: nothing to show
+    scaled = [(stroke + radius) * scale for stroke in relative]
     # Draw once, with a margin, then crop so that the centre of mass lands on the centre.
     field = SIZE + 2 * MARGIN
     big = _render(scaled, radius * scale, (field - extent * scale) / 2.0, field)

@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from aegui import __version__
-from aegui.core.checkpoints import SUFFIX, CheckpointError, load_checkpoint, save_checkpoint
+from aegui.core.checkpoints import (
+    SUFFIX,
+    CheckpointError,
+    default_autosave_path,
+    load_checkpoint,
+    save_checkpoint,
+    save_weights,
+)
 from aegui.core.data import Dataset, default_data_dir, download_dataset, load_dataset
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
@@ -40,6 +47,7 @@ from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.gallery import COUNT, ReconstructionGallery
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.pacer import FramePacer
+from aegui.gui.recovery_banner import RecoveryBanner
 from aegui.gui.settings import make_settings, read
 from aegui.gui.training_panel import TrainingPanel
 from aegui.gui.workers import ProgressRelay, TrainingProgress, run_in_thread, start_training, wait_for_workers
@@ -47,6 +55,8 @@ from aegui.gui.workers import ProgressRelay, TrainingProgress, run_in_thread, st
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
 CODE_RANGE_IMAGES = 1000
 SHUTDOWN_WAIT_MS = 1500
+AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
+AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
 
 
@@ -89,6 +99,10 @@ class MainWindow(QMainWindow):
         self._run_first_epoch = 1
         self._relay: ProgressRelay | None = None
         self._latest_snapshot = None
+        self.download_mirrors: list[str] | None = None  # None: torchvision's mirrors
+        self._last_autosave = 0.0
+        self._autosave_path = default_autosave_path()
+        self.recovery_banner: RecoveryBanner | None = None
         # seconds from each pen change to the reconstruction that includes it, in the GUI thread
         self.drawing_latencies: deque[float] = deque(maxlen=100_000)
         self._unshown_changes: list[float] = []
@@ -131,6 +145,7 @@ class MainWindow(QMainWindow):
         self.new_model()
         if model_path:
             self.open_model(model_path)
+        self._offer_recovery()
         self._load_data(self.panel.dataset_choice())
 
     # --- layout and menus ---
@@ -159,7 +174,11 @@ class MainWindow(QMainWindow):
         main.addWidget(right)
         main.setSizes([300, 1100])
         main.setStretchFactor(1, 1)
-        self.setCentralWidget(main)
+        central = QWidget()
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.addWidget(main, 1)
+        self.setCentralWidget(central)
         self.resize(1400, 880)
 
     def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
@@ -278,7 +297,8 @@ class MainWindow(QMainWindow):
         relay.progress.connect(on_progress)
         dialog.canceled.connect(on_cancel)
         dialog.show()
-        self._data_worker = run_in_thread(download_dataset, "mnist", self._data_dir, progress=relay.report,
+        self._data_worker = run_in_thread(download_dataset, "mnist", self._data_dir, mirrors=self.download_mirrors,
+                                          progress=relay.report,
                                           cancelled=lambda: self._download_cancelled, on_result=on_done,
                                           on_error=on_error)  # fmt: skip
         self._relay = relay
@@ -307,6 +327,8 @@ class MainWindow(QMainWindow):
     def reset_model(self) -> None:
         if self._worker is not None:
             self.panel.show_message("Stop training before resetting the model.", error=True)
+            return
+        if not self.settle_unsaved("resetting it"):
             return
         self.new_model()
         self.panel.show_message("The model was reset to new, untrained weights.")
@@ -370,13 +392,17 @@ class MainWindow(QMainWindow):
         except CheckpointError as error:
             self.panel.show_message(str(error), error=True)
             return False
-        self._model_path = path
+        self._model_path = Path(path)
         self._dirty = False
         self._update_title()
+        if self._worker is None:
+            self._remove_autosave()
         self.panel.show_message(f"Saved the model to {path}.")
         return True
 
     def _on_open_triggered(self) -> None:
+        if not self.settle_unsaved("opening another"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._model_dir()), MODEL_FILTER)
         if path and not self.open_model(path):
             QMessageBox.warning(self, "Could not open the model", self.panel.message_label.text())
@@ -436,6 +462,7 @@ class MainWindow(QMainWindow):
         self._preset_name = self.panel.preset_name()
         self._trainer = trainer
         self._run_first_epoch = self._history.epochs_done + 1
+        self._last_autosave = time.perf_counter()
         self.loss_plot.begin_run(self._history.epochs_done, trainer.steps_per_epoch, train_config.epochs)
         self.panel.set_running(True)
         self.panel.show_message(
@@ -479,7 +506,11 @@ class MainWindow(QMainWindow):
                 self._refresh_drawing_soon()
                 if gallery_due:
                     self._refresh_gallery()
+            if time.perf_counter() - self._last_autosave >= AUTOSAVE_LONG_INTERVAL:
+                self._autosave()
         elif isinstance(item, EpochEnd):
+            if time.perf_counter() - self._last_autosave >= AUTOSAVE_INTERVAL:
+                self._autosave()
             self._inference.update(self._latest_snapshot)
             self.loss_plot.add_epoch(item.epoch, item.train_loss, item.test_loss)
             self._refresh_code_range()
@@ -517,6 +548,8 @@ class MainWindow(QMainWindow):
         else:
             self.panel.show_message(ended.message, error=True)
         self.status_label.setText(ended.message)
+        if ended.steps > 0:
+            self._autosave()
         self._refresh_code_range()
         self._refresh_gallery()
         self._refresh_drawing()
@@ -608,6 +641,95 @@ class MainWindow(QMainWindow):
         return wait_for_workers(SHUTDOWN_WAIT_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.settle_unsaved("quitting"):
+            event.ignore()
+            return
         self.save_settings()
         self.shutdown()
+        self._remove_autosave()  # a clean exit: nothing to recover next time
         event.accept()
+
+    # --- unsaved work, autosave and recovery ---
+
+    def ask_unsaved(self, doing: str) -> str:
+        """Ask what to do with unsaved training: 'save', 'discard' or 'cancel'."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved model",
+                          f"The model's training is not saved. Save it before {doing}?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)  # fmt: skip
+        box.setObjectName("unsavedDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
+            QMessageBox.StandardButton(answer), "cancel"
+        )
+
+    def settle_unsaved(self, doing: str) -> bool:
+        """True when it is fine to go on: nothing unsaved, or it was saved, or a person let it go."""
+        if not self._dirty:
+            return True
+        answer = self.ask_unsaved(doing)
+        if answer == "save":
+            return self.save_model()
+        return answer == "discard"
+
+    def _autosave(self) -> None:
+        """Write the latest weights and history to the recovery file, off the GUI thread."""
+        if self._model is None:
+            return
+        if self._trainer is not None:
+            snapshot = self._trainer.latest_snapshot()
+            if snapshot is None:
+                return
+            state = snapshot.state
+        else:
+            state = {name: tensor.detach().clone() for name, tensor in self._model.state_dict().items()}
+        history = History(list(self._history.epochs), list(self._history.batch_losses))
+        self._last_autosave = time.perf_counter()
+        dataset = self._dataset.name if self._dataset else ""
+        run_in_thread(save_weights, self._autosave_path, self._model.config, state, history, self._train_config,
+                      dataset, self._preset_name, on_result=lambda _path: None,
+                      on_error=lambda error: self.status_label.setText(f"Autosave failed: {error}"))  # fmt: skip
+
+    def _remove_autosave(self) -> None:
+        wait_for_workers(SHUTDOWN_WAIT_MS)  # an autosave in flight must not recreate the file
+        self._autosave_path.unlink(missing_ok=True)
+
+    def _offer_recovery(self) -> None:
+        path = self._autosave_path
+        if not path.is_file():
+            return
+        try:
+            checkpoint = load_checkpoint(path)
+        except CheckpointError:
+            path.unlink(missing_ok=True)  # a recovery copy that cannot be read is of no use
+            return
+        epochs = checkpoint.history.epochs_done
+        self.recovery_banner = RecoveryBanner(
+            f"aegui stopped unexpectedly while a model was training. Restore it? "
+            f"({checkpoint.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, "
+            f"autosaved {checkpoint.created.replace('T', ' ')} UTC)"
+        )
+        self.recovery_banner.restoreRequested.connect(self.restore_autosave)
+        self.recovery_banner.discardRequested.connect(self.discard_autosave)
+        self._central_layout.insertWidget(0, self.recovery_banner)
+
+    def restore_autosave(self) -> bool:
+        restored = self.open_model(self._autosave_path)
+        if restored:
+            self._model_path = None  # the recovery file is not the person's file
+            self._dirty = True
+            self._update_title()
+            self.panel.show_message("Restored the autosaved model. Save it to keep it.")
+        self._close_banner()
+        return restored
+
+    def discard_autosave(self) -> None:
+        self._autosave_path.unlink(missing_ok=True)
+        self._close_banner()
+
+    def _close_banner(self) -> None:
+        if self.recovery_banner is not None:
+            self.recovery_banner.hide()
+            self.recovery_banner.deleteLater()
+            self.recovery_banner = None

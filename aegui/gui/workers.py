@@ -83,11 +83,8 @@ def start_training(
     on_end: Callable[[Ended], None],
 ) -> GeneratorWorker:
     """Train in a pool thread; updates and the final Ended record arrive in the GUI thread."""
-    worker = create_worker(training_updates, trainer, _start_thread=False)
-    worker.yielded.connect(on_update)
-    worker.returned.connect(on_end)
-    worker.start()  # connected first: a fast run must not finish before anyone listens
-    return worker
+    connections = {"yielded": on_update, "returned": on_end}  # connected before the thread starts
+    return create_worker(training_updates, trainer, _connect=connections, _start_thread=True)
 
 
 def run_in_thread(
@@ -98,11 +95,8 @@ def run_in_thread(
     **kwargs,
 ) -> FunctionWorker:
     """Run a function off the GUI thread; its result or exception arrives in the GUI thread."""
-    worker = create_worker(function, *args, _start_thread=False, **kwargs)
-    worker.returned.connect(on_result)
-    worker.errored.connect(on_error)
-    worker.start()
-    return worker
+    connections = {"returned": on_result, "errored": on_error}  # connected before the thread starts
+    return create_worker(function, *args, _connect=connections, _start_thread=True, **kwargs)
 
 
 class ProgressRelay(QObject):

@@ -25,8 +25,21 @@ def no_thread_outlives_a_test(qapp):
 
 @pytest.fixture(autouse=True)
 def fresh_settings(tmp_path, monkeypatch):
-    """Each test starts with default settings (a window saves its settings when it closes)."""
+    """Each test starts with default settings and no autosave (a window saves settings when it closes)."""
     monkeypatch.setenv("AEGUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("AEGUI_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+
+
+@pytest.fixture(autouse=True)
+def discard_unsaved_on_close(request, monkeypatch):
+    """Closing a window with a trained model asks first; tests that do not test that answer Discard.
+
+    Tests marked `real_unsaved_dialog` get the real dialog.
+    """
+    from aegui.gui.main_window import MainWindow
+
+    if request.node.get_closest_marker("real_unsaved_dialog") is None:
+        monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self, doing: "discard")
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def test_huge_learning_rate_takes_the_nan_path(window, qtbot):
         pass
     assert finished.args[0].reason == "diverged"
     text = window.panel.message_label.text()
-    assert "nan" in text.lower() and "last good weights" in text
+    assert ("nan" in text or "inf" in text) and "last good weights" in text
     state = window.model().state_dict()
     assert all(torch.isfinite(t).all() for t in state.values())
     inference = window._inference.model.state_dict()
@@ -139,6 +139,7 @@ def test_process_exits_quickly_when_closed_while_training(tmp_path):
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(sys.argv)\n"
         "from aegui.gui import MainWindow\n"
+        "MainWindow.ask_unsaved = lambda self, doing: 'discard'\n"
         "window = MainWindow()\n"
         "window.panel.epochs_spin.setValue(100)\n"
         "window.show()\n"

@@ -1,0 +1,342 @@
+"""Issue 6: every path a person can take with bad input or bad luck keeps their work and the app."""
+
+import gc
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import weakref
+from functools import partial
+from http.server import ThreadingHTTPServer
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from aegui.core import checkpoints
+from aegui.core.checkpoints import save_checkpoint
+from aegui.core.model import ModelConfig, build_model
+from aegui.gui.main_window import MainWindow
+from tests.conftest import REPO, needs_mnist
+from tests.gui.conftest import drag
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-model-file",))
+
+
+def _other_architecture(path):
+    save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    payload = torch.load(path, weights_only=True)
+    payload["model_config"] = '{"hidden_sizes": [64], "code_size": 3}'
+    torch.save(payload, path)
+
+
+def _future(path):
+    save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    payload = torch.load(path, weights_only=True)
+    payload["format_version"] = 7
+    torch.save(payload, path)
+
+
+def _truncated(path):
+    save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+BAD_FILES = {
+    "empty": (lambda p: p.write_bytes(b""), "is empty"),
+    "random bytes": (lambda p: p.write_bytes(os.urandom(5000)), "not a readable aegui model"),
+    "pickle carrying code": (lambda p: p.write_bytes(pickle.dumps(RunsCode())), "not a readable aegui model"),
+    "torch file carrying code": (lambda p: torch.save({"x": RunsCode()}, p), "plain data"),
+    "truncated": (_truncated, "corrupt, truncated or foreign"),
+    "foreign state dict": (lambda p: torch.save({"w": torch.zeros(3)}, p), "not an aegui model file"),
+    "other architecture": (_other_architecture, "do not fit its architecture"),
+    "future version": (_future, "newer aegui"),
+    "a folder": (lambda p: p.mkdir(), "not a file"),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_bad_model_files_leave_the_current_model_untouched(window, tmp_path, monkeypatch, kind):
+    monkeypatch.chdir(tmp_path)
+    make, message = BAD_FILES[kind]
+    path = tmp_path / "bad.aegui.pt"
+    make(path)
+    model, weights = window.model(), {k: v.clone() for k, v in window.model().state_dict().items()}
+    assert not window.open_model(path)
+    assert window.model() is model
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+    assert message in window.panel.message_label.text()
+    assert not (tmp_path / "pwned-by-model-file").exists()
+
+
+def train_briefly(window, qtbot, epochs=1):
+    window.panel.epochs_spin.setValue(epochs)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        window.start_training()
+
+
+def test_failed_save_keeps_the_previous_file_and_says_so(window, qtbot, tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    path = folder / "kept.aegui.pt"
+    train_briefly(window, qtbot)
+    assert window.save_model(path)
+    before = path.read_bytes()
+    train_briefly(window, qtbot)
+
+    def disk_full(obj, handle):
+        handle.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoints.torch, "save", disk_full)
+    assert not window.save_model(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.aegui.pt"]
+    assert "No space left on device" in window.panel.message_label.text()
+    assert "Nothing was overwritten" in window.panel.message_label.text()
+    assert window.is_dirty()
+
+
+def answer_dialog(button: QMessageBox.StandardButton, seen: list) -> None:
+    """Click a button of the unsaved-changes dialog as soon as it is open."""
+
+    def click() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "unsavedDialog":
+            QTimer.singleShot(20, click)
+            return
+        seen.append(dialog.text())
+        dialog.button(button).click()
+
+    QTimer.singleShot(20, click)
+
+
+@pytest.mark.real_unsaved_dialog
+def test_quitting_with_unsaved_training_asks_first(qtbot, tmp_path):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    train_briefly(window, qtbot)
+    seen = []
+    answer_dialog(QMessageBox.StandardButton.Cancel, seen)
+    window.close()
+    assert seen and "not saved" in seen[0] and window.isVisible()
+    path = tmp_path / "asked.aegui.pt"
+    window._model_path = path  # 'Save' then writes here without a file dialog
+    answer_dialog(QMessageBox.StandardButton.Save, seen)
+    window.close()
+    assert not window.isVisible() and path.exists()
+
+
+@pytest.mark.real_unsaved_dialog
+def test_reset_with_unsaved_training_asks_first(qtbot):
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    train_briefly(window, qtbot)
+    trained = window.model()
+    seen = []
+    answer_dialog(QMessageBox.StandardButton.Cancel, seen)
+    window.reset_model()
+    assert window.model() is trained
+    answer_dialog(QMessageBox.StandardButton.Discard, seen)
+    window.reset_model()
+    assert window.model() is not trained
+    window.close()  # the fresh model has nothing unsaved: no question
+
+
+def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
+    """A process killed while training leaves its autosave; the next start offers to restore it."""
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(sys.argv)\n"
+        "import aegui.gui.main_window as m\n"
+        "m.AUTOSAVE_INTERVAL = 0.0\n"
+        "window = m.MainWindow()\n"
+        "window.panel.epochs_spin.setValue(1000)\n"
+        "window.datasetLoaded.connect(lambda _: window.start_training())\n"
+        "app.exec()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    autosave = checkpoints.default_autosave_path()
+    try:
+        qtbot.waitUntil(lambda: autosave.exists() and autosave.stat().st_size > 0, timeout=60_000)
+        qtbot.wait(500)  # a few more epochs
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    assert window.recovery_banner is not None and window.recovery_banner.isVisibleTo(window)
+    assert "stopped unexpectedly" in window.recovery_banner.label.text()
+    assert window.restore_autosave()
+    assert window.history().epochs_done >= 1 and window.is_dirty()
+    assert window.recovery_banner is None
+    window.close()  # a clean exit removes the recovery file
+    assert not autosave.exists()
+
+
+def test_discarding_the_autosave_removes_it(qtbot):
+    autosave = checkpoints.default_autosave_path()
+    save_checkpoint(autosave, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.recovery_banner is not None
+    window.recovery_banner.discard_button.click()
+    assert not autosave.exists() and window.recovery_banner is None
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    window.close()
+
+
+def test_unreadable_autosave_is_dropped_quietly(qtbot):
+    autosave = checkpoints.default_autosave_path()
+    autosave.parent.mkdir(parents=True, exist_ok=True)
+    autosave.write_bytes(b"half")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.recovery_banner is None and not autosave.exists()
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    window.close()
+
+
+def test_bad_data_folder_keeps_the_data_in_use(window, qtbot, tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):  # fmt: skip
+        (raw / name).write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 10)
+    before = window.dataset()
+    window._data_dir = tmp_path
+    window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
+    qtbot.waitUntil(lambda: "truncated" in window.panel.message_label.text(), timeout=20_000)
+    assert window.dataset() is before
+    assert window.panel.train_button.isEnabled()
+    train_briefly(window, qtbot)  # and the app still trains on what it had
+
+
+def test_missing_device_falls_back_to_the_cpu(qtbot):
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    window = MainWindow(device="cuda")
+    qtbot.addWidget(window)
+    assert "Using the CPU instead" in window.panel.message_label.text()
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    train_briefly(window, qtbot)
+    window.close()
+
+
+def test_batch_larger_than_the_data(window, qtbot):
+    window.panel.batch_spin.setValue(60_000)
+    train_briefly(window, qtbot)
+    assert "whole training set" in window.status_label.text() + window.panel.message_label.text() or (
+        window.loss_plot.batch_points() == 1
+    )
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for memory")
+def test_a_hundred_start_stop_close_cycles(qtbot):
+    from aegui.gui.workers import live_workers, wait_for_workers
+
+    memory, windows = [], []
+    for cycle in range(100):
+        window = MainWindow()
+        window.show()
+        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        window.panel.epochs_spin.setValue(1000)
+        window.start_training()
+        qtbot.waitUntil(lambda w=window: w.loss_plot.batch_points() > 0, timeout=20_000)
+        if cycle % 2:
+            with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+                window.stop_training()
+        window.close()  # every other cycle closes while training
+        assert wait_for_workers(5000) and live_workers() == 0
+        window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        windows.append(weakref.ref(window))
+        del window
+        gc.collect()
+        if cycle in (19, 99):
+            memory.append(_rss_mb())
+    # the last window may still be held by this loop's own waitSignal blocker; every earlier one must be gone
+    assert not [ref for ref in windows[:-1] if ref() is not None], "a closed window was never freed"
+    assert memory[1] - memory[0] < 50, f"memory grew from {memory[0]:.0f} MB to {memory[1]:.0f} MB"
+
+
+points = st.tuples(
+    st.floats(allow_nan=True, allow_infinity=True, width=32), st.floats(allow_nan=True, allow_infinity=True, width=32)
+)
+strokes = st.lists(st.lists(points, max_size=30), max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(strokes=strokes)
+def test_the_canvas_survives_any_strokes(window, strokes):
+    window.canvas.set_strokes(strokes)
+    image = window.canvas.model_input()
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert np.isfinite(image).all() and image.min() >= 0 and image.max() <= 1
+    window.canvas.repaint()
+    window._refresh_drawing()
+    if not image.any():
+        assert (
+            window.current_code() is None
+            or window.canvas.is_empty()
+            or not np.isfinite(np.concatenate([np.asarray(s, float).ravel() for s in strokes if s])).all()
+        )
+
+
+def test_mouse_far_outside_the_canvas(window, qtbot):
+    drag(window.canvas, [[(-5000.0, -5000.0), (160.0, 160.0), (9000.0, 4000.0)]])
+    image = window.canvas.model_input()
+    assert image.shape == (28, 28) and image.any()
+
+
+@needs_mnist
+def test_download_from_the_window(window, qtbot, tmp_path):
+    from tests.test_data import QuietHandler, serve_gzipped_mnist
+
+    served = tmp_path / "served"
+    served.mkdir()
+    serve_gzipped_mnist(served)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        window._data_dir = tmp_path / "data"
+        window.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
+        with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
+            window.panel.download_button.click()
+        assert loaded.args[0].summary == "MNIST 60,000 / 10,000"
+        assert "MNIST 60,000 / 10,000" in window.panel.dataset_label.text()
+        assert not window.panel.download_button.isVisible()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_failed_download_from_the_window_keeps_the_sample(window, qtbot, tmp_path):
+    window._data_dir = tmp_path / "data"
+    window.download_mirrors = ["http://127.0.0.1:9/"]
+    window.panel.download_button.click()
+    qtbot.waitUntil(lambda: "Could not download" in window.panel.message_label.text(), timeout=30_000)
+    assert window.dataset().is_embedded_sample and window.panel.train_button.isEnabled()
