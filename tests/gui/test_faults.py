@@ -18,6 +18,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from aegui.core import checkpoints
@@ -340,3 +341,39 @@ def test_failed_download_from_the_window_keeps_the_sample(window, qtbot, tmp_pat
     window.panel.download_button.click()
     qtbot.waitUntil(lambda: "Could not download" in window.panel.message_label.text(), timeout=30_000)
     assert window.dataset().is_embedded_sample and window.panel.train_button.isEnabled()
+
+
+@pytest.mark.real_unsaved_dialog
+def test_opening_another_model_with_unsaved_training_asks_first(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    other = save_checkpoint(tmp_path / "other.aegui.pt", build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(other), ""))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    train_briefly(window, qtbot)
+    trained, seen = window.model(), []
+    answer_dialog(QMessageBox.StandardButton.Cancel, seen)
+    window.findChild(QAction, "openAction").trigger()
+    assert seen and window.model() is trained
+    answer_dialog(QMessageBox.StandardButton.Discard, seen)
+    window.findChild(QAction, "openAction").trigger()
+    assert window.model().code_size == 3 and not window.is_dirty()
+    window.close()
+
+
+def test_unusable_settings_fall_back_to_defaults(qtbot):
+    from aegui.gui.settings import make_settings
+
+    settings = make_settings()
+    unusable = {"training/preset": "no-such-preset", "training/epochs": "many", "training/lr": "fast",
+                "window/geometry": "not bytes", "plot/log_scale": "perhaps", "data/choice": 42}  # fmt: skip
+    for key, value in unusable.items():
+        settings.setValue(key, value)
+    settings.sync()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    assert window.panel.preset_name() == "default" and not window.log_check.isChecked()
+    window.close()
