@@ -11,13 +11,13 @@ GAP = 2
 COUNT = 10
 
 
-def tile(rows: list[np.ndarray]) -> np.ndarray:
-    """Rows of (10, 28, 28) images as one picture with thin gaps."""
+def tile(rows: list[np.ndarray], count: int = COUNT) -> np.ndarray:
+    """Rows of (count, 28, 28) images as one picture with thin gaps."""
     height = len(rows) * 28 + (len(rows) - 1) * GAP
-    width = COUNT * 28 + (COUNT - 1) * GAP
+    width = count * 28 + (count - 1) * GAP
     picture = np.full((height, width), 0.25, np.float32)
     for r, images in enumerate(rows):
-        for c, image in enumerate(images[:COUNT]):
+        for c, image in enumerate(images[:count]):
             top, left = r * (28 + GAP), c * (28 + GAP)
             picture[top : top + 28, left : left + 28] = image
     return picture

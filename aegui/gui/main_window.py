@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +44,10 @@ from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.training import Ended, EpochEnd, History, TrainConfig, Trainer
 from aegui.gui.canvas import DrawCanvas
+from aegui.gui.code_space import CodeSpace
+from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.draw_panel import DrawPanel
+from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.gallery import COUNT, ReconstructionGallery
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.pacer import FramePacer
@@ -112,6 +116,12 @@ class MainWindow(QMainWindow):
         self.draw_panel = DrawPanel(self.canvas)
         self.loss_plot = LossPlot()
         self.gallery = ReconstructionGallery()
+        self.code_space_panel = CodeSpacePanel()
+        self.explore_panel = ExplorePanel()
+        self.tabs = QTabWidget(objectName="bottomTabs")
+        self.code_space = CodeSpace(self.code_space_panel, self.explore_panel, lambda: self._inference,
+                                    self._current_weights, lambda: self._dataset, self.panel.show_message,
+                                    self)  # fmt: skip
         self.log_check = QCheckBox("log scale", objectName="logScaleCheck")
         self.progress_bar = QProgressBar(objectName="trainingProgress", maximum=1000, textVisible=False)
         self.progress_bar.setMaximumWidth(220)
@@ -135,6 +145,8 @@ class MainWindow(QMainWindow):
         self.panel.downloadRequested.connect(self.download_mnist)
         self.canvas.strokesChanged.connect(self._on_strokes_changed)
         self.log_check.toggled.connect(self.loss_plot.set_log_scale)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.code_space_panel.exportRequested.connect(self._export_code_space_dialog)
 
         self._restore_settings()
         self._update_title()
@@ -164,11 +176,17 @@ class MainWindow(QMainWindow):
         header.addWidget(self.log_check)
         plot_layout.addLayout(header)
         plot_layout.addWidget(self.loss_plot, 1)
+        training_tab = QSplitter(Qt.Orientation.Vertical)
+        training_tab.addWidget(plot_box)
+        training_tab.addWidget(self.gallery)
+        training_tab.setSizes([300, 170])
+        self.tabs.addTab(training_tab, "Training")
+        self.tabs.addTab(self.code_space_panel, "Code space")
+        self.tabs.addTab(self.explore_panel, "Explore")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.draw_panel)
-        right.addWidget(plot_box)
-        right.addWidget(self.gallery)
-        right.setSizes([400, 300, 170])
+        right.addWidget(self.tabs)
+        right.setSizes([400, 480])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(scroll)
         main.addWidget(right)
@@ -202,6 +220,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Export loss plot as PNG…", lambda: self._export_dialog(self.loss_plot, "loss"))
         self._action(file_menu, "Export gallery as PNG…", lambda: self._export_dialog(self.gallery, "gallery"))
+        self._action(file_menu, "Export test codes as CSV…", lambda: self._export_code_space_dialog("csv"))
+        self._action(file_menu, "Export test codes as NPY…", lambda: self._export_code_space_dialog("npy"))
+        self._action(file_menu, "Export code map as PNG…", lambda: self._export_code_space_dialog("png"))
         file_menu.addSeparator()
         self._action(file_menu, "Download full MNIST…", self.download_mnist, name="downloadAction")
         self._action(file_menu, "Choose data folder…", self._on_choose_folder_triggered)
@@ -240,6 +261,7 @@ class MainWindow(QMainWindow):
         self.train_action.setEnabled(True)
         self._refresh_code_range()
         self._refresh_gallery()
+        self.code_space.data_changed()
         self.status_label.setText(dataset.describe())
         self.datasetLoaded.emit(dataset)
 
@@ -343,6 +365,7 @@ class MainWindow(QMainWindow):
         self.draw_panel.code_view.set_model(model.config.code_size, (-1.0, 1.0))
         self._refresh_code_range()
         self._refresh_gallery()
+        self.code_space.model_changed()
         self._refresh_drawing()
         self._update_title()
         self.modelChanged.emit()
@@ -515,6 +538,7 @@ class MainWindow(QMainWindow):
             self.loss_plot.add_epoch(item.epoch, item.train_loss, item.test_loss)
             self._refresh_code_range()
             self._refresh_gallery()
+            self.code_space.refresh()
             self._dirty = True
             self._update_title()
 
@@ -552,6 +576,7 @@ class MainWindow(QMainWindow):
             self._autosave()
         self._refresh_code_range()
         self._refresh_gallery()
+        self.code_space.refresh()
         self._refresh_drawing()
         self.trainingFinished.emit(ended)
 
@@ -574,6 +599,7 @@ class MainWindow(QMainWindow):
     def _refresh_drawing(self) -> None:
         if self.canvas.is_empty():
             self.draw_panel.show_result(None, None)
+            self.code_space.show_drawing(None)
         else:
             image = self.canvas.model_input()
             if self._worker is not None:
@@ -582,6 +608,7 @@ class MainWindow(QMainWindow):
             untrained = self._history.epochs_done == 0 and self._worker is None
             note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
             self.draw_panel.show_result(image, result, note)
+            self.code_space.show_drawing(result.code if result is not None else None)
             now = time.perf_counter()
             self.drawing_latencies.extend(now - change for change in self._unshown_changes)
         self._unshown_changes = []
@@ -590,6 +617,25 @@ class MainWindow(QMainWindow):
     def _on_strokes_changed(self) -> None:
         self._unshown_changes.append(self.canvas.last_change)
         self._refresh_drawing_soon()
+
+    def _current_weights(self) -> dict[str, torch.Tensor] | None:
+        """A detached copy of the weights for work in another thread: the latest snapshot while training."""
+        if self._trainer is not None:
+            snapshot = self._trainer.latest_snapshot()
+            return None if snapshot is None else snapshot.state
+        if self._model is None:
+            return None
+        return {name: tensor.detach().clone() for name, tensor in self._model.state_dict().items()}
+
+    def _on_tab_changed(self, index: int) -> None:
+        self.code_space.set_visible(index == 1, index == 2)
+
+    def _export_code_space_dialog(self, kind: str) -> None:
+        filters = {"csv": "CSV files (*.csv)", "npy": "NumPy arrays (*.npy)", "png": "PNG images (*.png)"}
+        suggestion = Path.home() / f"aegui-{'map' if kind == 'png' else 'test-codes'}.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export as {kind.upper()}", str(suggestion), filters[kind])
+        if path and self.code_space.export(kind, path):
+            self.panel.show_message(f"Exported {path}.")
 
     def current_code(self) -> np.ndarray | None:
         return self.draw_panel.code_view.values()

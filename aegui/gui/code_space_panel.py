@@ -1,0 +1,46 @@
+"""The lesson's figure made live: the autoencoder's map beside PCA of the pixels, with scores."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from aegui.gui.digit_view import DigitView
+from aegui.gui.latent_map import LatentMapView
+
+
+class CodeSpacePanel(QWidget):
+    countChanged = Signal(int)
+    exportRequested = Signal(str)  # "csv", "npy" or "png"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.code_map = LatentMapView("codes", "latentMap")
+        self.pixel_map = LatentMapView("PCA of pixels", "pixelPcaMap")
+        self.hovered_view = DigitView("Hovered digit", "hoveredDigitView")
+        self.decoded_view = DigitView("Decoded at the click", "mapDecodedView")
+        self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
+        self.count_spin.setValue(2000)
+        self.count_spin.setSuffix(" test digits")
+        self.status = QLabel("The map appears once the data is loaded.", objectName="mapStatus", wordWrap=True)
+        buttons = QGridLayout()
+        for column, (kind, text) in enumerate((("csv", "Codes as CSV…"), ("npy", "Codes as NPY…"),
+                                                ("png", "Map as PNG…"))):  # fmt: skip
+            button = QPushButton(text, objectName=f"export{kind.upper()}Button")
+            button.clicked.connect(lambda _checked=False, k=kind: self.exportRequested.emit(k))
+            buttons.addWidget(button, column // 2, column % 2)
+        side = QVBoxLayout()
+        side.addWidget(self.hovered_view, 1)
+        side.addWidget(self.decoded_view, 1)
+        side.addWidget(self.count_spin)
+        side.addLayout(buttons)
+        maps = QHBoxLayout()
+        maps.addWidget(self.code_map, 1)
+        maps.addWidget(self.pixel_map, 1)
+        left = QVBoxLayout()
+        left.addLayout(maps, 1)
+        left.addWidget(self.status)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 4)
+        layout.addLayout(side, 1)
+        self.count_spin.editingFinished.connect(lambda: self.countChanged.emit(self.count_spin.value()))

@@ -1,0 +1,50 @@
+"""About ten digits decoded along the line between two codes: two drawings, or two picked digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from aegui.gui.digit_view import FRAME
+from aegui.gui.gallery import tile
+
+STEPS = 10
+
+
+class InterpolationStrip(QWidget):
+    endpointRequested = Signal(str, str)  # ("a" or "b", "drawing" or "picked")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("interpolationStrip")
+        self.status = QLabel("Set A and B from a drawing or from a digit picked on the map.", wordWrap=True)
+        buttons = QGridLayout()
+        for row, end in enumerate(("a", "b")):
+            for column, source in enumerate(("drawing", "picked")):
+                label = f"{end.upper()} ← {'the drawing' if source == 'drawing' else 'picked digit'}"
+                button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
+                button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
+                buttons.addWidget(button, row, column)
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setBackground(FRAME)
+        self._graphics.setMinimumHeight(70)
+        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        view.setMenuEnabled(False)
+        self._item = pg.ImageItem(axisOrder="row-major")
+        view.addItem(self._item)
+        self._images: np.ndarray | None = None
+        self._item.setImage(tile([np.zeros((STEPS, 28, 28))]), levels=(0.0, 1.0), autoLevels=False)
+        view.autoRange(padding=0)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self._graphics, 1)
+        layout.addWidget(self.status)
+
+    def show_images(self, images: np.ndarray) -> None:
+        self._images = np.asarray(images, np.float32).reshape(-1, 28, 28)
+        self._item.setImage(tile([self._images]), levels=(0.0, 1.0), autoLevels=False)
+
+    def images(self) -> np.ndarray | None:
+        return None if self._images is None else self._images.copy()

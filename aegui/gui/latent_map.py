@@ -1,0 +1,94 @@
+"""A 2-D map of test digits, coloured by label: hover shows a digit, click picks it or decodes the spot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+
+# ten distinct colours (matplotlib's tab10), one per digit
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
+BRUSHES = [pg.mkBrush(*colour, 200) for colour in PALETTE]
+
+
+class LatentMapView(pg.PlotWidget):
+    pointHovered = Signal(int)  # index into the map's points, or -1
+    pointClicked = Signal(int)
+    spotClicked = Signal(float, float)  # a click away from any point, in map coordinates
+
+    def __init__(self, title: str, object_name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self.setMinimumSize(260, 240)
+        self.setToolTip("Hover a point to see its digit. Click a point to pick it; click anywhere else to decode "
+                        "that spot.")  # fmt: skip
+        self._title = title
+        plot = self.getPlotItem()
+        plot.setTitle(title)
+        plot.setAspectLocked(False)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=5, brush=(255, 255, 255, 190))
+        # one scatter per digit, each with one brush: no per-point styles, so 10,000 points redraw fast
+        self._scatters = []
+        for digit, brush in enumerate(BRUSHES):
+            scatter = pg.ScatterPlotItem(size=5, pen=None, brush=brush, hoverable=True, hoverSize=9,
+                                         hoverPen=pg.mkPen("k", width=1.5), tip=None, name=str(digit))  # fmt: skip
+            scatter.sigHovered.connect(self._on_hovered)
+            scatter.sigClicked.connect(self._on_points_clicked)
+            plot.addItem(scatter)
+            legend.addItem(pg.ScatterPlotItem(brush=brush, pen=None, size=8), str(digit))
+            self._scatters.append(scatter)
+        self._marker = pg.ScatterPlotItem(size=22, symbol="star", brush=pg.mkBrush(255, 215, 0),
+                                          pen=pg.mkPen("k", width=1.5))  # fmt: skip
+        self._marker.setZValue(10)
+        plot.addItem(self._marker)
+        self._points = np.zeros((0, 2), np.float32)
+        self._labels = np.zeros(0, np.int64)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._clicked_point = False
+
+    def set_points(self, points: np.ndarray, labels: np.ndarray, score: float | None = None) -> None:
+        self._points = np.asarray(points, np.float32)
+        self._labels = np.asarray(labels, np.int64)
+        for digit, scatter in enumerate(self._scatters):
+            chosen = np.flatnonzero(self._labels == digit)
+            scatter.setData(x=self._points[chosen, 0], y=self._points[chosen, 1], data=chosen)
+        if score is not None:
+            self.getPlotItem().setTitle(f"{self._title}: separation {score:.3f}")
+        self.getPlotItem().autoRange()
+
+    def set_marker(self, point: np.ndarray | None) -> None:
+        if point is None:
+            self._marker.setData([], [])
+        else:
+            self._marker.setData([float(point[0])], [float(point[1])])
+
+    def marker(self) -> np.ndarray | None:
+        x, y = self._marker.getData()
+        return None if len(x) == 0 else np.array([x[0], y[0]])
+
+    def point_count(self) -> int:
+        return len(self._points)
+
+    def title(self) -> str:
+        return self.getPlotItem().titleLabel.text
+
+    def _on_hovered(self, _item, points, _event) -> None:
+        self.pointHovered.emit(int(points[0].data()) if len(points) else -1)
+
+    def _on_points_clicked(self, _item, points, _event) -> None:
+        if len(points):
+            self._clicked_point = True
+            self.pointClicked.emit(int(points[0].data()))
+
+    def _on_scene_clicked(self, event) -> None:
+        if self._clicked_point:  # the scatter handled this click
+            self._clicked_point = False
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.getPlotItem().vb
+        if view.sceneBoundingRect().contains(event.scenePos()):
+            spot = view.mapSceneToView(event.scenePos())
+            self.spotClicked.emit(spot.x(), spot.y())

@@ -1,0 +1,48 @@
+"""The training digits nearest to the drawing in code space, and what most of them are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from aegui.gui.digit_view import FRAME
+from aegui.gui.gallery import tile
+
+
+class NeighboursView(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("nearestNeighbours")
+        self.verdict = QLabel("Draw a digit to see its nearest training digits.", objectName="neighboursVerdict")
+        font = self.verdict.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.verdict.setFont(font)
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setBackground(FRAME)
+        self._graphics.setMinimumHeight(70)
+        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        view.setMenuEnabled(False)
+        self._item = pg.ImageItem(axisOrder="row-major")
+        view.addItem(self._item)
+        self._view = view
+        self._labels: np.ndarray | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self._graphics, 1)
+
+    def show_neighbours(self, images: np.ndarray | None, labels: np.ndarray | None, majority: int | None) -> None:
+        if images is None or labels is None or majority is None:
+            self._labels = None
+            self._item.clear()
+            self.verdict.setText("Draw a digit to see its nearest training digits.")
+            return
+        self._labels = np.asarray(labels)
+        self._item.setImage(tile([np.asarray(images, np.float32)], count=len(images)), levels=(0.0, 1.0),
+                            autoLevels=False)  # fmt: skip
+        self._view.autoRange(padding=0)
+        agree = int((self._labels == majority).sum())
+        self.verdict.setText(f"looks like a {majority}  ({agree} of its {len(labels)} nearest training digits)")
+
+    def labels(self) -> np.ndarray | None:
+        return None if self._labels is None else self._labels.copy()

@@ -1,0 +1,186 @@
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.conftest import drag, wait_for_drawing
+
+ONE = [[(160, 50), (165, 270)]]
+ZERO = [[(160, 50), (100, 100), (95, 200), (160, 270), (225, 200), (220, 100), (160, 50)]]
+
+
+def open_tab(window, qtbot, index):
+    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
+        window.tabs.setCurrentIndex(index)
+
+
+def test_the_map_appears_with_both_scores(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map, pixel_map = window.code_space_panel.code_map, window.code_space_panel.pixel_map
+    assert code_map.objectName() == "latentMap"
+    assert code_map.point_count() == 1000 and pixel_map.point_count() == 1000  # the sample has 1,000 test digits
+    assert "separation 0." in code_map.title() and "separation 0." in pixel_map.title()
+    assert "10-nearest-neighbour" in window.code_space_panel.status.text()
+
+
+def test_the_drawing_is_a_point_that_moves(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map = window.code_space_panel.code_map
+    assert code_map.marker() is None
+    drag(window.canvas, ONE)
+    wait_for_drawing(window, qtbot)
+    first = code_map.marker()
+    expected = window.code_space.latent.projection.project(window.current_code()[None])[0]
+    np.testing.assert_allclose(first, expected, atol=1e-4)
+    window.canvas.clear()
+    drag(window.canvas, ZERO)
+    wait_for_drawing(window, qtbot)
+    assert not np.allclose(code_map.marker(), first)
+    window.canvas.clear()
+    qtbot.waitUntil(lambda: code_map.marker() is None)
+
+
+def _scene_to_widget(plot_widget, x, y):
+    view = plot_widget.getPlotItem().vb
+    scene_point = view.mapViewToScene(QPointF(x, y))
+    return plot_widget.mapFromScene(scene_point)
+
+
+def _mouse(widget, kind, position, button, buttons):
+    event = QMouseEvent(kind, QPointF(position), QPointF(widget.mapToGlobal(position)), button, buttons,
+                        Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(widget.viewport(), event)
+
+
+def test_hovering_a_point_shows_its_digit(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map = window.code_space_panel.code_map
+    index = 17
+    x, y = window.code_space.latent.points[index]
+    position = _scene_to_widget(code_map, x, y)
+    _mouse(code_map, QEvent.Type.MouseMove, position, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+    hovered = window.code_space_panel.hovered_view
+    qtbot.waitUntil(lambda: hovered.image() is not None, timeout=5000)
+    shown_index = int(hovered.caption().split("#")[1].split(":")[0])
+    expected = window.dataset().test_images[shown_index].float().numpy() / 255
+    np.testing.assert_allclose(hovered.image(), expected)
+    assert np.linalg.norm(window.code_space.latent.points[shown_index] - [x, y]) < 1.0
+
+
+def test_clicking_anywhere_decodes_that_spot(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map = window.code_space_panel.code_map
+    points = window.code_space.latent.points
+    spot = points.max(0) + (points.max(0) - points.min(0)) * 0.02  # just beyond the data: no point there
+    position = _scene_to_widget(code_map, *spot)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(code_map, QEvent.Type.MouseButtonPress, position, left, left)
+    _mouse(code_map, QEvent.Type.MouseButtonRelease, position, left, none)
+    decoded = window.code_space_panel.decoded_view
+    qtbot.waitUntil(lambda: decoded.image() is not None, timeout=5000)
+    assert decoded.caption().startswith("decoded at")
+    x, y = window.code_space.last_decoded_spot
+    code = window.code_space.latent.decode_point(np.array([x, y]))
+    np.testing.assert_allclose(decoded.image(), window._inference.decode(code), atol=1e-5)
+    assert abs(x - spot[0]) < 0.05 * np.ptp(points[:, 0]) + 0.05
+
+
+def test_sliders_start_from_the_drawing_and_decode_live(window, qtbot):
+    open_tab(window, qtbot, 2)
+    sliders = window.explore_panel.sliders
+    assert len(sliders.sliders()) == window.model().code_size == 32
+    drag(window.canvas, ONE)
+    wait_for_drawing(window, qtbot)
+    start = sliders.code()
+    decoded = window.explore_panel.slider_view
+    np.testing.assert_allclose(decoded.image(), window._inference.decode(start), atol=1e-5)
+    sliders.sliders()[3].setValue(sliders.sliders()[3].maximum())  # what a drag does, step by step
+    moved = sliders.code()
+    assert moved[3] != start[3] and np.allclose(np.delete(moved, 3), np.delete(start, 3))
+    np.testing.assert_allclose(decoded.image(), window._inference.decode(moved), atol=1e-5)
+    assert len(window.code_space.slider_latencies) == 1
+
+
+def test_interpolating_between_two_drawings(window, qtbot):
+    open_tab(window, qtbot, 2)
+    strip = window.explore_panel.interpolation
+    drag(window.canvas, ONE)
+    wait_for_drawing(window, qtbot)
+    first = window.current_code()
+    qtbot.mouseClick(strip.findChild(type(window.panel.train_button), "aFromDrawingButton"), Qt.MouseButton.LeftButton)
+    window.canvas.clear()
+    drag(window.canvas, ZERO)
+    wait_for_drawing(window, qtbot)
+    second = window.current_code()
+    qtbot.mouseClick(strip.findChild(type(window.panel.train_button), "bFromDrawingButton"), Qt.MouseButton.LeftButton)
+    images = strip.images()
+    assert images.shape == (10, 28, 28)
+    np.testing.assert_allclose(images[0], window._inference.decode(first), atol=1e-5)
+    np.testing.assert_allclose(images[-1], window._inference.decode(second), atol=1e-5)
+
+
+def test_interpolating_between_two_picked_digits(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map, strip = window.code_space_panel.code_map, window.explore_panel.interpolation
+    code_map.pointClicked.emit(3)
+    strip.endpointRequested.emit("a", "picked")
+    code_map.pointClicked.emit(8)
+    strip.endpointRequested.emit("b", "picked")
+    codes = window.code_space.latent.codes
+    np.testing.assert_allclose(strip.images()[0], window._inference.decode(codes[3]), atol=1e-5)
+    np.testing.assert_allclose(strip.images()[-1], window._inference.decode(codes[8]), atol=1e-5)
+
+
+def test_nearest_training_digits(window, qtbot):
+    open_tab(window, qtbot, 2)
+    qtbot.waitUntil(lambda: window.code_space.training_codes is not None, timeout=30_000)
+    assert window.code_space.training_codes.shape == (4000, 32)
+    drag(window.canvas, ZERO)
+    wait_for_drawing(window, qtbot)
+    view = window.explore_panel.neighbours
+    labels = view.labels()
+    assert labels is not None and len(labels) == 8
+    majority = np.bincount(labels).argmax()
+    assert f"looks like a {majority}" in view.verdict.text() or np.sort(np.bincount(labels))[
+        -2
+    ] == labels.tolist().count(majority)
+
+
+def test_the_map_follows_training(window, qtbot):
+    open_tab(window, qtbot, 1)
+    updates = []
+    window.code_space.mapUpdated.connect(lambda: updates.append(1))
+    window.panel.epochs_spin.setValue(3)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        window.start_training()
+    qtbot.waitUntil(lambda: len(updates) >= 3, timeout=30_000)  # each epoch, and once at the end
+
+
+def test_more_points_and_exports(window, qtbot, tmp_path):
+    open_tab(window, qtbot, 1)
+    window.code_space_panel.count_spin.setValue(500)
+    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
+        window.code_space_panel.countChanged.emit(500)
+    assert window.code_space_panel.code_map.point_count() == 500
+    assert window.code_space.export("csv", tmp_path / "codes.csv")
+    assert window.code_space.export("npy", tmp_path / "codes.npy")
+    assert window.code_space.export("png", tmp_path / "map.png")
+    assert len((tmp_path / "codes.csv").read_text().splitlines()) == 1001  # every test digit, and a header
+    table = np.load(tmp_path / "codes.npy")
+    assert table["code"].shape == (1000, 32) and set(table["label"]) == set(range(10))
+    assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
+    assert not window.code_space.export("csv", tmp_path / "missing-folder" / "codes.csv")
+    assert "Could not write" in window.panel.message_label.text()
+
+
+def test_opening_a_two_value_model_maps_codes_directly(window, qtbot, tmp_path):
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.model import ModelConfig, build_model
+
+    path = save_checkpoint(tmp_path / "two.aegui.pt", build_model(ModelConfig(hidden_sizes=(16,), code_size=2)))
+    open_tab(window, qtbot, 1)
+    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
+        window.open_model(path)
+    latent = window.code_space.latent
+    np.testing.assert_allclose(latent.points, latent.codes, atol=1e-6)
+    assert len(window.explore_panel.sliders.sliders()) == 2

@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+import torch
+
+from aegui.core.latent import (
+    build_latent_map,
+    export_codes_csv,
+    export_codes_npy,
+    interpolate,
+    knn_accuracy,
+    nearest_neighbours,
+    pca,
+)
+from aegui.core.model import ModelConfig, build_model
+
+
+def test_pca_finds_the_main_directions():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 5)) * np.array([10, 3, 0.1, 0.1, 0.1])
+    projection = pca(x)
+    np.testing.assert_allclose(projection.components @ projection.components.T, np.eye(2), atol=1e-5)
+    assert abs(abs(projection.components[0, 0]) - 1) < 0.01 and projection.explained > 0.99
+    y = projection.project(x)
+    assert y.shape == (500, 2)
+    np.testing.assert_allclose(projection.project(projection.inverse(y)), y, atol=1e-4)
+
+
+def test_knn_accuracy_separates_clusters_from_noise():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 50)
+    clustered = rng.normal(size=(500, 2)) * 0.1 + labels[:, None] * 5
+    assert knn_accuracy(clustered, labels) == 1.0
+    assert knn_accuracy(rng.normal(size=(500, 2)), labels) < 0.25
+
+
+def test_knn_is_leave_one_out():
+    points = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 10.0], [10.0, 10.0]])
+    # with k=1 each point's only neighbour is its twin: perfect when twins share labels...
+    assert knn_accuracy(points, np.array([0, 0, 1, 1]), k=1) == 1.0
+    # ...and hopeless when they do not (a point never votes for itself)
+    assert knn_accuracy(points, np.array([0, 1, 0, 1]), k=1) == 0.0
+
+
+@pytest.fixture(scope="module")
+def latent(small_sample):
+    model = build_model(ModelConfig(hidden_sizes=(32,), code_size=6, activation="relu"), seed=0)
+    return build_latent_map(model.config, model.state_dict(), small_sample.test_images, small_sample.test_labels,
+                            count=150)  # fmt: skip
+
+
+def test_latent_map_places_the_test_digits(latent):
+    assert latent.points.shape == (150, 2) and latent.codes.shape == (150, 6)
+    assert 0 <= latent.score <= 1 and 0 <= latent.pixel_score <= 1
+    np.testing.assert_allclose(latent.points, latent.projection.project(latent.codes), atol=1e-4)
+
+
+def test_decoding_a_spot_stays_around_the_data(latent):
+    for index in (0, 7, 42):
+        code = latent.decode_point(latent.points[index])
+        np.testing.assert_allclose(code, latent.codes[index], atol=1e-3)
+    between = latent.decode_point((latent.points[0] + latent.points[1]) / 2)
+    assert between.shape == (6,) and np.isfinite(between).all()
+
+
+def test_two_value_codes_are_their_own_map(small_sample):
+    model = build_model(ModelConfig(hidden_sizes=(16,), code_size=2, activation="relu"), seed=0)
+    latent = build_latent_map(model.config, model.state_dict(), small_sample.test_images, small_sample.test_labels,
+                              count=100)  # fmt: skip
+    np.testing.assert_allclose(latent.points, latent.codes, atol=1e-6)
+    np.testing.assert_allclose(latent.decode_point(np.array([0.3, -1.2])), [0.3, -1.2], atol=1e-6)
+
+
+def test_nearest_neighbours_and_majority():
+    codes = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]], np.float32)
+    labels = np.array([3, 3, 5, 7, 7])
+    found = nearest_neighbours(np.array([0.9]), codes, labels, k=3)
+    assert list(found.indices) == [1, 0, 2] and found.majority == 3
+    assert list(nearest_neighbours(np.array([10.4]), codes, labels, k=2).labels) == [7, 7]
+
+
+def test_interpolation_includes_both_ends():
+    line = interpolate(np.zeros(3), np.ones(3), 10)
+    assert line.shape == (10, 3)
+    np.testing.assert_allclose(line[0], 0) and np.testing.assert_allclose(line[-1], 1)
+    assert np.all(np.diff(line[:, 0]) > 0)
+
+
+def test_exports_round_trip(tmp_path):
+    codes = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    labels = np.arange(20) % 10
+    export_codes_csv(tmp_path / "c.csv", codes, labels)
+    lines = (tmp_path / "c.csv").read_text().splitlines()
+    assert lines[0] == "label,code_0,code_1,code_2,code_3" and len(lines) == 21
+    table = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
+    np.testing.assert_allclose(table[:, 1:], codes, rtol=1e-5)
+    assert list(table[:, 0].astype(int)) == list(labels)
+    export_codes_npy(tmp_path / "c.npy", codes, labels)
+    loaded = np.load(tmp_path / "c.npy")
+    np.testing.assert_array_equal(loaded["code"], codes)
+    np.testing.assert_array_equal(loaded["label"], labels)
+    assert torch.is_tensor(torch.from_numpy(loaded["code"]))
