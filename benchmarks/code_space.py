@@ -51,6 +51,8 @@ def slider_rows(moves: int = 400) -> list[Row]:
     from aegui.gui import MainWindow
 
     window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
+
+    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
     window.show()
     while window.dataset() is None:
         qapp.processEvents()

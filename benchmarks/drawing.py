@@ -125,6 +125,7 @@ def latency_rows(digits: int = 50, move_ms: int = 8) -> list[Row]:
 
     samples, _ = load_pen_digits()
     window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
+    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
     window.show()
     while window.dataset() is None:
         qapp.processEvents()
