@@ -93,6 +93,38 @@ def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[R
     ]  # fmt: skip
 
 
+def loss_plot_rows(points: int = 200_000) -> list[Row]:
+    """The live loss plot holding many batch losses: the cost of one more chunk arriving, painted."""
+    from PySide6.QtWidgets import QApplication
+
+    qapp = QApplication.instance() or QApplication([])
+    import aegui.gui  # noqa: F401  (pyqtgraph options)
+    from aegui.gui.loss_plot import LossPlot
+
+    plot = LossPlot()
+    plot.resize(900, 300)
+    plot.show()
+    for _ in range(5):
+        qapp.processEvents()
+    plot.begin_run(0, 1000, points // 1000)
+    losses = np.exp(-np.linspace(0, 5, points)) + np.random.default_rng(0).normal(0, 0.01, points)
+    for start in range(0, points - 1000, 10_000):
+        plot.add_batch_losses(losses[start : start + 10_000], start + 1)
+    times = []
+    for chunk in range(10):
+        start = points - 1000 + chunk * 100
+        begun = time.perf_counter()
+        plot.add_batch_losses(losses[start : start + 100], start + 1)
+        plot._redraw_batches.flush()
+        plot.viewport().repaint()
+        times.append((time.perf_counter() - begun) * 1000)
+    plot.close()
+    worst = max(times)
+    return [Row(f"loss plot holding {points:,} batch losses: add a chunk and repaint", round(worst, 1), "ms",
+                "fast (< 100)", f"median {np.median(times):.1f} ms; peak downsampling and clip-to-view on",
+                worst < 100)]  # fmt: skip
+
+
 def startup_rows(runs: int = 3) -> list[Row]:
     times = []
     for _ in range(runs):
@@ -110,7 +142,7 @@ def startup_rows(runs: int = 3) -> list[Row]:
 
 
 def run() -> list[Row]:
-    rows = startup_rows()
+    rows = startup_rows() + loss_plot_rows()
     if not has_mnist():
         why = f"full MNIST not found at {MNIST_ROOT}"
         return rows + [skipped("GUI heartbeat while training", "p99 <= 50 ms", why),
