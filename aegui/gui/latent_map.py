@@ -33,7 +33,7 @@ class LatentMapView(pg.PlotWidget):
         self._scatters = []
         for digit, brush in enumerate(BRUSHES):
             scatter = pg.ScatterPlotItem(size=5, pen=None, brush=brush, hoverable=True, hoverSize=9,
-                                         hoverPen=pg.mkPen("k", width=1.5), tip=None, name=str(digit))  # fmt: skip
+                                         hoverPen=pg.mkPen("k", width=1.5), tip=None)  # fmt: skip
             scatter.sigHovered.connect(self._on_hovered)
             scatter.sigClicked.connect(self._on_points_clicked)
             plot.addItem(scatter)
@@ -56,7 +56,16 @@ class LatentMapView(pg.PlotWidget):
             scatter.setData(x=self._points[chosen, 0], y=self._points[chosen, 1], data=chosen)
         if score is not None:
             self.getPlotItem().setTitle(f"{self._title}: separation {score:.3f}")
-        self.getPlotItem().autoRange()
+        self.show_most_points()
+
+    def show_most_points(self) -> None:
+        """Frame the middle 99% of the points: a few far outliers should not shrink the rest to a dot."""
+        if len(self._points) == 0:
+            return
+        low, high = np.percentile(self._points, [0.5, 99.5], axis=0)
+        margin = (high - low) * 0.08 + 1e-6
+        self.getPlotItem().setRange(xRange=(low[0] - margin[0], high[0] + margin[0]),
+                                    yRange=(low[1] - margin[1], high[1] + margin[1]), padding=0)  # fmt: skip
 
     def set_marker(self, point: np.ndarray | None) -> None:
         if point is None:
