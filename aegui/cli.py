@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from aegui.core.augment import NOISES
 from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
 from aegui.core.device import DEVICE_CHOICES
 from aegui.core.errors import AeguiError
-from aegui.core.model import ACTIVATIONS, INITS
+from aegui.core.model import ACTIVATIONS, INITS, MODEL_KINDS
 from aegui.core.presets import PRESET_NAMES, PRESETS
 from aegui.core.training import LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -27,6 +28,8 @@ def _presets_table() -> str:
         lines.append(
             f"  {preset.name:8} {model.describe()}; {train.epochs} epochs, batch {train.batch_size}, "
             f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {train.loss} loss"
+            + (f", augment {train.augment:g}" if train.augment else "")
+            + (f", {train.noise} noise {train.noise_level:g}" if train.denoising else "")
         )
     return "\n".join(lines)
 
@@ -80,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--activation", choices=tuple(ACTIVATIONS), help="hidden-layer activation")
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
     train.add_argument(
+        "--model",
+        choices=MODEL_KINDS,
+        dest="kind",
+        help="mlp: fully connected; conv: convolutional encoder and decoder",
+    )
+    train.add_argument("--channels", type=_hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
+    train.add_argument(
+        "--augment",
+        type=float,
+        metavar="STRENGTH",
+        help="0 to 1: random shifts, rotations, scaling and stroke-thickness changes while training",
+    )
+    train.add_argument("--noise", choices=NOISES, help="denoising: noisy inputs, clean targets")
+    train.add_argument("--noise-level", type=float, help="Gaussian noise std, or the fraction of pixels masked")
+    train.add_argument(
         "--dataset",
         choices=DATASET_CHOICES,
         default="auto",
@@ -120,9 +138,10 @@ def _train(args: argparse.Namespace) -> int:
     print(dataset.describe())
     epochs = args.epochs or epochs_for(base, len(dataset.train_images))
     model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
-                     "init": args.init}  # fmt: skip
+                     "init": args.init, "kind": args.kind, "channels": args.channels}  # fmt: skip
     train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
-                     "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed}  # fmt: skip
+                     "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
+                     "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level}  # fmt: skip
     preset = customise(base, model=model_changes, train=train_changes)
     if epochs != base.train.epochs and not args.epochs:
         print(f"The preset's {base.train.epochs} epochs are for full MNIST; on these "

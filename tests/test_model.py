@@ -112,3 +112,22 @@ def test_small_data_gets_more_epochs():
     seed = get_preset("seed")
     assert epochs_for(seed, 60_000) == 8 and epochs_for(seed, 120_000) == 8
     assert epochs_for(seed, 4_000) == 60  # about half of full MNIST's optimizer steps
+
+
+def test_convolutional_model_works_like_any_other():
+    config = ModelConfig(kind="conv", channels=(4, 8), hidden_sizes=(32,), code_size=6, activation="relu")
+    model = build_model(config, seed=0)
+    images = np.random.default_rng(0).random((3, 28, 28), dtype=np.float32)
+    assert model.encode(images).shape == (3, 6) and model.reconstruct(images).shape == (3, 28, 28)
+    assert model.forward_logits(torch.rand(2, 784)).shape == (2, 784)
+    assert any(isinstance(layer, torch.nn.Conv2d) for layer in model.encoder)
+    assert any(isinstance(layer, torch.nn.ConvTranspose2d) for layer in model.decoder)
+    assert isinstance(model.decoder[-1], torch.nn.Sigmoid)
+    assert "conv 4-8" in config.describe()
+    assert ModelConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("channels", [(0, 8), (4,), (4, 8, 16)])
+def test_bad_channels(channels):
+    with pytest.raises(ConfigError, match="channels"):
+        ModelConfig(kind="conv", channels=channels)

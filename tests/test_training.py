@@ -169,3 +169,60 @@ def test_all_optimizers_and_losses_learn(small_sample):
             trainer = make_trainer(small_sample, optimizer=optimizer, lr=lr, loss=loss)
             records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
             assert records[-1].test_loss < records[0].test_loss * 1.01, (optimizer, loss)
+
+
+def test_convolutional_model_learns(small_sample):
+    config = ModelConfig(kind="conv", channels=(4, 8), hidden_sizes=(), code_size=8, activation="relu")
+    trainer = Trainer(build_model(config, seed=0), small_sample, TrainConfig(epochs=3, batch_size=100, lr=3e-3,
+                      optimizer="adam"))  # fmt: skip
+    records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
+    assert records[-1].test_mse < records[0].test_mse
+
+
+def test_distortions_keep_images_valid_and_change_them():
+    from aegui.core.augment import distort
+
+    images = torch.zeros(64, 784)
+    images[:, 300:320] = 1.0
+    generator = torch.Generator().manual_seed(0)
+    distorted = distort(images, 1.0, generator)
+    assert distorted.shape == images.shape and distorted.min() >= 0 and distorted.max() <= 1
+    assert not torch.allclose(distorted, images)
+    assert torch.equal(distort(images, 0.0, generator), images)
+    again = distort(images, 1.0, torch.Generator().manual_seed(0))
+    assert torch.equal(again, distorted)  # reproducible from the seed
+
+
+def test_noise_kinds():
+    from aegui.core.augment import add_noise
+
+    images = torch.full((4, 784), 0.5)
+    generator = torch.Generator().manual_seed(0)
+    gaussian = add_noise(images, "gaussian", 0.3, generator)
+    assert gaussian.min() >= 0 and gaussian.max() <= 1 and gaussian.std() > 0.2
+    masked = add_noise(images, "masking", 0.25, generator)
+    assert abs((masked == 0).float().mean().item() - 0.25) < 0.05
+    assert torch.equal(add_noise(images, "none", 0.3, generator), images)
+
+
+def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monkeypatch):
+    import aegui.core.training as training
+
+    seen = []
+    original = training.batch_loss
+
+    def spy(model, inputs, loss, targets=None):
+        seen.append((inputs.clone(), targets.clone()))
+        return original(model, inputs, loss, targets)
+
+    monkeypatch.setattr(training, "batch_loss", spy)
+    trainer = make_trainer(small_sample, epochs=1, noise="masking", noise_level=0.5, augment=0.5)
+    assert trainer.run().reason == "finished"
+    inputs, targets = seen[0]
+    assert (inputs == 0).float().mean() > (targets == 0).float().mean() + 0.1  # pixels masked in the inputs only
+
+
+@pytest.mark.parametrize("settings", [{"noise": "salt"}, {"augment": 2.0}, {"noise_level": -0.1}])
+def test_bad_augmentation_settings(settings):
+    with pytest.raises(ConfigError):
+        TrainConfig(**settings)

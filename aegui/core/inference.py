@@ -59,10 +59,10 @@ class InferenceModel:
             output = self.model.decoder(torch.as_tensor(np.asarray(code, np.float32)).reshape(1, -1))
         return output.reshape(28, 28).numpy().copy()
 
-    def reconstruct_many(self, images_uint8: torch.Tensor) -> np.ndarray:
-        """Reconstructions (N, 28, 28) of uint8 images."""
+    def reconstruct_many(self, images: torch.Tensor) -> np.ndarray:
+        """Reconstructions (N, 28, 28) of float images (N, 784) in [0, 1]."""
         with torch.inference_mode():
-            return self.model(to_float(images_uint8)).reshape(-1, 28, 28).numpy().copy()
+            return self.model(images).reshape(-1, 28, 28).numpy().copy()
 
     def code_range(self, images_uint8: torch.Tensor) -> tuple[float, float]:
         """A fixed scale for code bars: where 99% of the code values of these images fall."""

@@ -1,4 +1,4 @@
-"""A configurable fully-connected autoencoder with a sigmoid output."""
+"""Configurable autoencoders, fully connected or convolutional, with a sigmoid output."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "linear": nn.Identity,
 }
 INITS = ("default", "normal")
-MODEL_KINDS = ("mlp",)
+MODEL_KINDS = ("mlp", "conv")
+CONV_FEATURE_SIDE = 7  # two stride-2 convolutions take 28x28 to 7x7
 
 
 class ConfigError(AeguiError, ValueError):
@@ -33,7 +34,12 @@ class ConfigError(AeguiError, ValueError):
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The architecture. hidden_sizes are the encoder's; the decoder mirrors them."""
+    """The architecture; the decoder mirrors the encoder.
+
+    kind "mlp": 784 inputs, then `hidden_sizes`, then the code. kind "conv": two stride-2
+    convolutions with `channels` (28x28 to 14x14 to 7x7), then `hidden_sizes`, then the code; the
+    decoder mirrors it with transposed convolutions.
+    """
 
     hidden_sizes: tuple[int, ...] = (256,)
     code_size: int = 128
@@ -41,9 +47,13 @@ class ModelConfig:
     code_activation: str = "linear"
     init: str = "default"  # "normal": the lesson's unit-normal weights and biases
     kind: str = "mlp"
+    channels: tuple[int, ...] = (32, 64)  # "conv" only
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_sizes", tuple(int(size) for size in self.hidden_sizes))
+        object.__setattr__(self, "channels", tuple(int(size) for size in self.channels))
+        if len(self.channels) != 2 or any(not 1 <= c <= 1024 for c in self.channels):
+            raise ConfigError(f"Convolutional channels must be two counts between 1 and 1024, not {self.channels}.")
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"Unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}.")
         if not 1 <= self.code_size <= PIXELS:
@@ -59,6 +69,7 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
+        data["channels"] = list(self.channels)
         return data
 
     @classmethod
@@ -71,12 +82,17 @@ class ModelConfig:
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
-        """Encoder sizes from the input to the code, e.g. (784, 256, 128)."""
-        return (PIXELS, *self.hidden_sizes, self.code_size)
+        """Sizes of the dense part from its input to the code, e.g. (784, 256, 128)."""
+        first = self.channels[1] * CONV_FEATURE_SIDE**2 if self.kind == "conv" else PIXELS
+        return (first, *self.hidden_sizes, self.code_size)
 
     def describe(self) -> str:
-        layers = "-".join(str(size) for size in self.layer_sizes)
         code = "" if self.code_activation == self.activation else f", {self.code_activation} code"
+        if self.kind == "conv":
+            dense = "-".join(str(size) for size in (*self.hidden_sizes, self.code_size))
+            layers = f"conv {self.channels[0]}-{self.channels[1]} then {dense}"
+        else:
+            layers = "-".join(str(size) for size in self.layer_sizes)
         return f"{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
 
 
@@ -87,6 +103,26 @@ def _stack(sizes: tuple[int, ...], activation: str, last_activation: str) -> nn.
         is_last = index == len(sizes) - 2
         layers.append(ACTIVATIONS[last_activation if is_last else activation]())
     return nn.Sequential(*layers)
+
+
+def _convolutions(channels: tuple[int, ...], activation: str) -> tuple[list[nn.Module], list[nn.Module]]:
+    """Encoder layers (1x28x28 to flat c2x7x7) and their mirror for the decoder."""
+    first, second = channels
+    act = ACTIVATIONS[activation]
+    encoder = [
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, first, 3, stride=2, padding=1), act(),
+        nn.Conv2d(first, second, 3, stride=2, padding=1), act(),
+        nn.Flatten(),
+    ]  # fmt: skip
+    decoder = [
+        act(),
+        nn.Unflatten(1, (second, CONV_FEATURE_SIDE, CONV_FEATURE_SIDE)),
+        nn.ConvTranspose2d(second, first, 4, stride=2, padding=1), act(),
+        nn.ConvTranspose2d(first, 1, 4, stride=2, padding=1),
+        nn.Flatten(),
+    ]  # fmt: skip
+    return encoder, decoder
 
 
 class AutoEncoder(nn.Module):
@@ -102,10 +138,23 @@ class AutoEncoder(nn.Module):
         sizes = self.config.layer_sizes
         self.encoder = _stack(sizes, self.config.activation, self.config.code_activation)
         self.decoder = _stack(tuple(reversed(sizes)), self.config.activation, "sigmoid")
+        if self.config.kind == "conv":
+            self._add_convolutions()
         if self.config.init == "normal":
             with torch.no_grad():
                 for parameter in self.parameters():
                     parameter.normal_(0.0, 1.0)
+
+    def _add_convolutions(self) -> None:
+        """Put the convolutions before the dense encoder and after the dense decoder.
+
+        Both stay Sequentials on flat (N, 784) images, so the rest of aegui treats a convolutional
+        model like any other; the decoder still ends with its sigmoid.
+        """
+        encoder_convs, decoder_convs = _convolutions(self.config.channels, self.config.activation)
+        self.encoder = nn.Sequential(*encoder_convs, *self.encoder)
+        dense = list(self.decoder)[:-1]  # without the sigmoid
+        self.decoder = nn.Sequential(*dense, *decoder_convs, nn.Sigmoid())
 
     @property
     def code_size(self) -> int:

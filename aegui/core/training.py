@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from aegui.core.augment import NOISES, add_noise, distort
 from aegui.core.data import PIXELS, Dataset
 from aegui.core.model import AutoEncoder, ConfigError
 
@@ -40,6 +41,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "constant"  # "onecycle" or "cosine" anneal the learning rate over the run
     seed: int = 0
+    augment: float = 0.0  # strength of random shifts, rotations, scaling and thickness changes, 0 to 1
+    noise: str = "none"  # denoising: "gaussian" or "masking" noise on the inputs, clean targets
+    noise_level: float = 0.3  # std of the Gaussian noise, or the fraction of pixels masked
 
     def __post_init__(self) -> None:
         if not 1 <= self.epochs <= 100_000:
@@ -56,6 +60,14 @@ class TrainConfig:
                 raise ConfigError(f"Unknown {label} {value!r}; choose one of {', '.join(choices)}.")
         if not (0.0 <= self.momentum < 1.0 and 0.0 <= self.weight_decay < 1.0):
             raise ConfigError("Momentum and weight decay must lie in [0, 1).")
+        if self.noise not in NOISES:
+            raise ConfigError(f"Unknown noise {self.noise!r}; choose one of {', '.join(NOISES)}.")
+        if not (0.0 <= self.augment <= 1.0 and 0.0 <= self.noise_level <= 1.0):
+            raise ConfigError("Augmentation strength and noise level must lie in [0, 1].")
+
+    @property
+    def denoising(self) -> bool:
+        return self.noise != "none" and self.noise_level > 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,12 +185,19 @@ def make_scheduler(
     return None
 
 
-def batch_loss(model: AutoEncoder, images: torch.Tensor, loss: str) -> torch.Tensor:
-    """The training loss of a float batch (N, 784) in [0, 1], averaged over pixels."""
-    logits = model.forward_logits(images)
+def batch_loss(
+    model: AutoEncoder, inputs: torch.Tensor, loss: str, targets: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The training loss of a float batch (N, 784) in [0, 1], averaged over pixels.
+
+    The reconstruction of `inputs` is compared with `targets` (the inputs themselves unless a
+    denoising autoencoder is given clean targets for noisy inputs).
+    """
+    targets = inputs if targets is None else targets
+    logits = model.forward_logits(inputs)
     if loss == "bce":
-        return F.binary_cross_entropy_with_logits(logits, images)
-    return F.mse_loss(torch.sigmoid(logits), images)
+        return F.binary_cross_entropy_with_logits(logits, targets)
+    return F.mse_loss(torch.sigmoid(logits), targets)
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -247,6 +266,7 @@ class Trainer:
         self.optimizer = make_optimizer(self.model, config)
         self.scheduler = make_scheduler(self.optimizer, config, self.total_steps)
         self._generator = torch.Generator().manual_seed(config.seed)
+        self._augment_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -327,7 +347,10 @@ class Trainer:
                     self._apply_pending_lr()
                 started = time.perf_counter()
                 images = to_float(self._train[order[batch * self.batch_size : (batch + 1) * self.batch_size]])
-                loss = batch_loss(model, images, config.loss)
+                if config.augment > 0:
+                    images = distort(images, config.augment, self._augment_generator)
+                inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
+                loss = batch_loss(model, inputs, config.loss, images)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()

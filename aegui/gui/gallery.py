@@ -39,9 +39,18 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         view.autoRange(padding=0)
         self.updates = 0
+        self.rows = 2
 
-    def show_images(self, originals: np.ndarray, reconstructions: np.ndarray | None) -> None:
-        rows = [originals, reconstructions if reconstructions is not None else np.zeros_like(originals)]
+    def show_images(
+        self, originals: np.ndarray, reconstructions: np.ndarray | None, noisy: np.ndarray | None = None
+    ) -> None:
+        """Test digits over their reconstructions; with `noisy`, the denoiser's inputs in between."""
+        rebuilt = reconstructions if reconstructions is not None else np.zeros_like(originals)
+        rows = [originals, rebuilt] if noisy is None else [originals, noisy, rebuilt]
+        caption = ("test digits (top) and their reconstructions (bottom)" if noisy is None else
+                   "test digits, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
+        self._label.setText(caption, color="#dddddd")
+        self.rows = len(rows)
         self._picture = tile(rows)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         self.updates += 1

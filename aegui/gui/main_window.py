@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from aegui import __version__
+from aegui.core.augment import add_noise
 from aegui.core.checkpoints import (
     SUFFIX,
     CheckpointError,
@@ -42,7 +43,7 @@ from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.training import Ended, EpochEnd, History, TrainConfig, Trainer
+from aegui.core.training import Ended, EpochEnd, History, TrainConfig, Trainer, to_float
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
@@ -586,8 +587,15 @@ class MainWindow(QMainWindow):
         if self._dataset is None:
             return
         originals = self._dataset.test_images[:COUNT]
-        reconstructions = self._inference.reconstruct_many(originals) if self._inference else None
-        self.gallery.show_images(originals.float().numpy() / 255.0, reconstructions)
+        clean = to_float(originals)
+        noisy = None
+        if self._train_config is not None and self._train_config.denoising:  # show what the denoiser gets
+            generator = torch.Generator().manual_seed(0)
+            noisy = add_noise(clean, self._train_config.noise, self._train_config.noise_level, generator)
+        shown = clean if noisy is None else noisy
+        reconstructions = self._inference.reconstruct_many(shown) if self._inference else None
+        self.gallery.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
+                                 None if noisy is None else noisy.reshape(-1, 28, 28).numpy())  # fmt: skip
         self._last_gallery = time.perf_counter()
 
     def _refresh_code_range(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -60,6 +62,19 @@ class TrainingPanel(QWidget):
         for name in ACTIVATIONS:
             if name != "linear":
                 self.activation_combo.addItem(name, name)
+        self.kind_combo = QComboBox(objectName="modelKindCombo")
+        self.kind_combo.addItem("Fully connected", "mlp")
+        self.kind_combo.addItem("Convolutional", "conv")
+        self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, minimum=0.0, maximum=1.0,
+                                           singleStep=0.1)  # fmt: skip
+        self.augment_spin.setToolTip("Random shifts, rotations, scaling and stroke-thickness changes while training "
+                                     "(0: none, 1: the most)")  # fmt: skip
+        self.noise_combo = QComboBox(objectName="noiseCombo")
+        for noise, label in (("none", "none"), ("gaussian", "Gaussian"), ("masking", "masking")):
+            self.noise_combo.addItem(label, noise)
+        self.noise_combo.setToolTip("Denoising: train on noisy inputs with clean targets")
+        self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, minimum=0.0, maximum=1.0,
+                                         singleStep=0.05)  # fmt: skip
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         for key, label in DATASETS.items():
             self.dataset_combo.addItem(label, key)
@@ -76,6 +91,7 @@ class TrainingPanel(QWidget):
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
         form.addRow("Preset", self.preset_combo)
+        form.addRow("Model", self.kind_combo)
         form.addRow("Code size", self.code_spin)
         form.addRow("Activation", self.activation_combo)
         form.addRow("Loss", self.loss_combo)
@@ -83,6 +99,11 @@ class TrainingPanel(QWidget):
         form.addRow("Learning rate", self.lr_spin)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Augmentation", self.augment_spin)
+        noise_row = QHBoxLayout()
+        noise_row.addWidget(self.noise_combo, 1)
+        noise_row.addWidget(self.noise_spin)
+        form.addRow("Noise", noise_row)
         data_box = QGroupBox("Data")
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.dataset_combo)
@@ -108,6 +129,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.download_button.clicked.connect(self.downloadRequested)
         self._train_size = REFERENCE_TRAIN_SIZE
+        self._base_model: ModelConfig | None = None
         self._fill_from_preset(get_preset("default"))
         self.set_running(False)
 
@@ -115,6 +137,11 @@ class TrainingPanel(QWidget):
 
     def _fill_from_preset(self, preset) -> None:
         model, train = preset.model, preset.train
+        self._base_model = None
+        self._select(self.kind_combo, model.kind)
+        self.augment_spin.setValue(train.augment)
+        self._select(self.noise_combo, train.noise)
+        self.noise_spin.setValue(train.noise_level)
         self.code_spin.setValue(model.code_size)
         self._select(self.activation_combo, model.activation)
         self._select(self.loss_combo, train.loss)
@@ -145,13 +172,21 @@ class TrainingPanel(QWidget):
         return self.preset_combo.currentData()
 
     def settings(self) -> tuple[ModelConfig, TrainConfig]:
-        """The preset customised by the fields; raises ConfigError if they do not fit together."""
+        """The preset (or the opened model's architecture) customised by the fields.
+
+        Raises ConfigError if they do not fit together.
+        """
+        preset = get_preset(self.preset_name())
+        if self._base_model is not None:  # keep an opened model's layers, which no field shows
+            preset = replace(preset, model=self._base_model)
         preset = customise(
-            get_preset(self.preset_name()),
-            model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData()},
+            preset,
+            model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData(),
+                   "kind": self.kind_combo.currentData()},
             train={"loss": self.loss_combo.currentData(), "optimizer": self.optimizer_combo.currentData(),
                    "lr": self.lr_spin.value(), "batch_size": self.batch_spin.value(),
-                   "epochs": self.epochs_spin.value()},
+                   "epochs": self.epochs_spin.value(), "augment": self.augment_spin.value(),
+                   "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value()},
         )  # fmt: skip
         return preset.model, preset.train
 
@@ -161,6 +196,8 @@ class TrainingPanel(QWidget):
             self.preset_combo.blockSignals(True)
             self._select(self.preset_combo, preset_name)
             self.preset_combo.blockSignals(False)
+        self._base_model = model
+        self._select(self.kind_combo, model.kind)
         self.code_spin.setValue(model.code_size)
         self._select(self.activation_combo, model.activation)
         if train is not None:
@@ -168,6 +205,9 @@ class TrainingPanel(QWidget):
             self._select(self.optimizer_combo, train.optimizer)
             self.lr_spin.setValue(train.lr)
             self.batch_spin.setValue(train.batch_size)
+            self.augment_spin.setValue(train.augment)
+            self._select(self.noise_combo, train.noise)
+            self.noise_spin.setValue(train.noise_level)
 
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
@@ -181,6 +221,10 @@ class TrainingPanel(QWidget):
         settings.setValue("training/lr", self.lr_spin.value())
         settings.setValue("training/batch_size", self.batch_spin.value())
         settings.setValue("training/epochs", self.epochs_spin.value())
+        settings.setValue("training/kind", self.kind_combo.currentData())
+        settings.setValue("training/augment", self.augment_spin.value())
+        settings.setValue("training/noise", self.noise_combo.currentData())
+        settings.setValue("training/noise_level", self.noise_spin.value())
         settings.setValue("data/choice", self.dataset_choice())
 
     def restore_settings(self, settings: QSettings) -> None:
@@ -200,6 +244,10 @@ class TrainingPanel(QWidget):
         self.lr_spin.setValue(read(settings, "training/lr", self.lr_spin.value(), float))
         self.batch_spin.setValue(read(settings, "training/batch_size", self.batch_spin.value(), int))
         self.epochs_spin.setValue(read(settings, "training/epochs", self.epochs_spin.value(), int))
+        self._select(self.kind_combo, read(settings, "training/kind", "", str))
+        self.augment_spin.setValue(read(settings, "training/augment", self.augment_spin.value(), float))
+        self._select(self.noise_combo, read(settings, "training/noise", "", str))
+        self.noise_spin.setValue(read(settings, "training/noise_level", self.noise_spin.value(), float))
 
     # --- state ---
 
@@ -209,7 +257,8 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(running)
         self.reset_button.setEnabled(not running)
         for widget in (self.preset_combo, self.code_spin, self.activation_combo, self.loss_combo,
-                       self.optimizer_combo, self.batch_spin, self.epochs_spin, self.dataset_combo):  # fmt: skip
+                       self.optimizer_combo, self.batch_spin, self.epochs_spin, self.dataset_combo,
+                       self.kind_combo, self.augment_spin, self.noise_combo, self.noise_spin):  # fmt: skip
             widget.setEnabled(not running)
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(running and paused)

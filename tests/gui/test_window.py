@@ -233,3 +233,39 @@ def test_epochs_follow_the_data_unless_set_by_hand(window):
     window.panel.epochs_spin.setValue(5)
     window.panel.set_train_size(60_000)
     assert window.panel.epochs_spin.value() == 5
+
+
+def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
+    panel = window.panel
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("conv"))
+    panel.noise_combo.setCurrentIndex(panel.noise_combo.findData("masking"))
+    panel.noise_spin.setValue(0.4)
+    panel.augment_spin.setValue(0.3)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.trainingFinished, timeout=120_000) as finished:
+        window.start_training()
+    assert finished.args[0].reason == "finished"
+    assert window.model().config.kind == "conv"
+    assert window.gallery.rows == 3  # test digits, noisy inputs, clean outputs
+    path = tmp_path / "conv.aegui.pt"
+    assert window.save_model(path)
+    window.reset_model()
+    assert window.open_model(path) and window.model().config.kind == "conv"
+    assert panel.kind_combo.currentData() == "conv" and panel.noise_combo.currentData() == "masking"
+    with qtbot.waitSignal(window.trainingFinished, timeout=120_000):
+        window.start_training()  # continues the opened model rather than starting a new one
+    assert window.history().epochs_done == 2
+
+
+def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tmp_path):
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.model import ModelConfig, build_model
+
+    config = ModelConfig(hidden_sizes=(48, 24), code_size=7, activation="relu")
+    path = save_checkpoint(tmp_path / "custom.aegui.pt", build_model(config))
+    assert window.open_model(path)
+    model = window.model()
+    window.panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        window.start_training()
+    assert window.model() is model and model.config.hidden_sizes == (48, 24)
