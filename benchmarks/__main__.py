@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui", "drawing", "code_space")
+GROUPS = ("core", "gui", "drawing", "code_space", "models")
 
 
 def main() -> int:
@@ -41,7 +41,7 @@ def main() -> int:
 
 
 def format_row(row: Row) -> str:
-    status = {True: "PASS", False: "FAIL", None: "----"}[row.ok]
+    status = {True: "PASS", False: "FAIL", None: "----" if row.note.startswith("skipped") else "info"}[row.ok]
     value = "n/a" if row.value is None else f"{row.value:g} {row.unit}".strip()
     line = f"  {status}  {row.name}: {value}  (bar {row.bar}; baseline: {row.baseline})"
     return line + (f"  [{row.note}]" if row.note else "")
