@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import MNIST_ROOT, Row, has_mnist, skipped
+from benchmarks.common import MNIST_ROOT, Row, has_mnist, open_window, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -47,16 +47,7 @@ def redraw_rows(points: int = 10_000, rounds: int = 10) -> list[Row]:
 def slider_rows(moves: int = 400) -> list[Row]:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    qapp = _app()
-    from aegui.gui import MainWindow
-
-    window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
-
-    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
-    window.show()
-    while window.dataset() is None:
-        qapp.processEvents()
-        time.sleep(0.01)
+    _, window = open_window()
     window.tabs.setCurrentIndex(2)
     sliders = window.explore_panel.sliders.sliders()
     window.code_space.slider_latencies.clear()

@@ -33,3 +33,21 @@ class Row:
 
 def skipped(name: str, bar: str, why: str) -> Row:
     return Row(name, None, "", bar, "", None, f"skipped: {why}")
+
+
+def open_window():
+    """The app's window on full MNIST (or the sample), data loaded; it never asks to save."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    qapp = QApplication.instance() or QApplication([])
+    from aegui.gui import MainWindow
+
+    window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
+    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
+    window.show()
+    while window.dataset() is None:
+        qapp.processEvents()
+        time.sleep(0.01)
+    return qapp, window

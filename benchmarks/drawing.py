@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import JUDGE, MNIST_ROOT, UNIPEN, Row, has_mnist, skipped
+from benchmarks.common import JUDGE, MNIST_ROOT, UNIPEN, Row, has_mnist, open_window, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -117,19 +117,11 @@ def latency_rows(digits: int = 50, move_ms: int = 8) -> list[Row]:
     """Pen moves every `move_ms` (a 125 Hz pen), event loop running; latency from each move to the
     reconstruction that includes it, in the GUI thread (the compositor's frame pacing comes after)."""
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    qapp = QApplication.instance() or QApplication([])
-    from aegui.gui import MainWindow
     from tests.gui.conftest import mouse
 
     samples, _ = load_pen_digits()
-    window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
-    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
-    window.show()
-    while window.dataset() is None:
-        qapp.processEvents()
-        time.sleep(0.01)
+    _, window = open_window()
 
     def replay(chosen) -> np.ndarray:
         events = []

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, skipped
+from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -58,20 +58,9 @@ def _app_run(window, qapp, epochs: int, heartbeat_ms: int | None = 10) -> tuple[
 
 
 def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[Row]:
-    from PySide6.QtWidgets import QApplication
-
     from aegui.core.data import load_dataset
 
-    qapp = QApplication.instance() or QApplication([])
-    from aegui.gui import MainWindow
-
-    window = MainWindow(data_dir=MNIST_ROOT)
-
-    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
-    window.show()
-    while window.dataset() is None:
-        qapp.processEvents()
-        time.sleep(0.01)
+    qapp, window = open_window()
     dataset = load_dataset("mnist", MNIST_ROOT)
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData(preset_name))
     _, gaps = _app_run(window, qapp, epochs)  # responsiveness, heartbeat running

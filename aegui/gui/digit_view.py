@@ -9,6 +9,19 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 FRAME = (36, 36, 44)  # a dark surround, so the black field of a digit reads as a picture
 
 
+def image_area(min_height: int) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:
+    """A dark, fixed-aspect, non-interactive area showing one image (or a strip of them)."""
+    graphics = pg.GraphicsLayoutWidget()
+    graphics.setBackground(FRAME)
+    graphics.setMinimumHeight(min_height)
+    graphics.ci.setContentsMargins(0, 0, 0, 0)
+    view = graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+    view.setMenuEnabled(False)
+    item = pg.ImageItem(axisOrder="row-major")
+    view.addItem(item)
+    return graphics, view, item
+
+
 class DigitView(QWidget):
     def __init__(self, title: str, object_name: str, parent=None) -> None:
         super().__init__(parent)
@@ -16,14 +29,8 @@ class DigitView(QWidget):
         self._title = QLabel(title)
         self._caption = QLabel(" ")
         self._caption.setObjectName(object_name + "Caption")
-        self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setBackground(FRAME)
-        self._graphics.setMinimumSize(150, 150)
-        self._graphics.ci.setContentsMargins(0, 0, 0, 0)
-        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        view.setMenuEnabled(False)
-        self._item = pg.ImageItem(axisOrder="row-major")
-        view.addItem(self._item)
+        self._graphics, view, self._item = image_area(150)
+        self._graphics.setMinimumWidth(150)
         view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self._image: np.ndarray | None = None
         layout = QVBoxLayout(self)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from aegui.gui.digit_view import FRAME
+from aegui.gui.digit_view import image_area
 from aegui.gui.gallery import tile
 
 STEPS = 10
@@ -27,13 +26,7 @@ class InterpolationStrip(QWidget):
                 button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
                 button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
                 buttons.addWidget(button, row, column)
-        self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setBackground(FRAME)
-        self._graphics.setMinimumHeight(70)
-        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        view.setMenuEnabled(False)
-        self._item = pg.ImageItem(axisOrder="row-major")
-        view.addItem(self._item)
+        self._graphics, view, self._item = image_area(70)
         self._images: np.ndarray | None = None
         self._item.setImage(tile([np.zeros((STEPS, 28, 28))]), levels=(0.0, 1.0), autoLevels=False)
         view.autoRange(padding=0)

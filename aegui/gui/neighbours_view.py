@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from aegui.gui.digit_view import FRAME
+from aegui.gui.digit_view import image_area
 from aegui.gui.gallery import tile
 
 
@@ -18,14 +17,7 @@ class NeighboursView(QWidget):
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.verdict.setFont(font)
-        self._graphics = pg.GraphicsLayoutWidget()
-        self._graphics.setBackground(FRAME)
-        self._graphics.setMinimumHeight(70)
-        view = self._graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
-        view.setMenuEnabled(False)
-        self._item = pg.ImageItem(axisOrder="row-major")
-        view.addItem(self._item)
-        self._view = view
+        self._graphics, self._view, self._item = image_area(70)
         self._labels: np.ndarray | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.verdict)
