@@ -150,3 +150,21 @@ def test_nan_weights(trained):
 def test_missing_file(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "nope.aegui.pt")
+
+
+ACCELERATOR = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else None
+
+
+@pytest.mark.skipif(ACCELERATOR is None, reason="needs a CUDA or Apple MPS device; none here")
+def test_model_trained_on_accelerator_opens_on_cpu(small_sample, tmp_path):
+    model = build_model(CONFIG, seed=0)
+    config = TrainConfig(epochs=1, batch_size=200, optimizer="adam", lr=1e-3)
+    Trainer(model, small_sample, config, device=ACCELERATOR).run()
+    assert next(model.parameters()).device.type == ACCELERATOR
+    images = small_sample.test_images[:16].float().div(255).reshape(-1, 784)
+    with torch.no_grad():
+        on_accelerator = model.eval()(images.to(ACCELERATOR)).cpu()
+    opened = load_checkpoint(save_checkpoint(tmp_path / "gpu.aegui.pt", model)).model
+    assert next(opened.parameters()).device.type == "cpu"
+    with torch.no_grad():
+        torch.testing.assert_close(opened(images), on_accelerator, atol=1e-4, rtol=1e-4)
