@@ -133,3 +133,17 @@ def test_convolutional_model_works_like_any_other():
 def test_bad_channels(channels):
     with pytest.raises(ConfigError, match="channels"):
         ModelConfig(kind="conv", channels=channels)
+
+
+def test_code_scale_survives_weights_that_overflow():
+    from aegui.core.inference import InferenceModel
+
+    config = ModelConfig(hidden_sizes=(16,), code_size=4, activation="relu")
+    state = {name: tensor.clone() for name, tensor in build_model(config, seed=0).state_dict().items()}
+    images = torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8)
+    low, high = InferenceModel(config, state).code_range(images)
+    assert np.isfinite([low, high]).all() and low <= 0 <= high and high - low > 1e-6
+    for name in ("encoder.0.weight", "encoder.2.weight"):
+        state[name] = state[name] * 1e30  # on the edge of diverging: codes overflow to inf and nan
+    low, high = InferenceModel(config, state).code_range(images)
+    assert np.isfinite([low, high]).all() and high - low > 1e-6

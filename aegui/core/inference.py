@@ -68,7 +68,8 @@ class InferenceModel:
         """A fixed scale for code bars: where 99% of the code values of these images fall."""
         with torch.inference_mode():
             codes = self.model.encoder(to_float(images_uint8)).numpy()
-        low, high = np.percentile(codes, [0.5, 99.5])
+        codes = codes[np.isfinite(codes)]  # weights on the edge of diverging can overflow
+        low, high = np.percentile(codes, [0.5, 99.5]) if codes.size else (0.0, 1.0)
         low, high = min(float(low), 0.0), max(float(high), 0.0)
         if high - low < 1e-6:
             high = low + 1.0

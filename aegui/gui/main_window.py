@@ -742,8 +742,16 @@ class MainWindow(QMainWindow):
         self._last_autosave = time.perf_counter()
         dataset = self._dataset.name if self._dataset else ""
         run_in_thread(save_weights, self._autosave_path, self._model.config, state, history, self._train_config,
-                      dataset, self._preset_name, on_result=lambda _path: None,
-                      on_error=lambda error: self.status_label.setText(f"Autosave failed: {error}"))  # fmt: skip
+                      dataset, self._preset_name, on_result=self._on_autosaved,
+                      on_error=self._on_autosave_failed)  # fmt: skip
+
+    # Bound methods, not lambdas: Qt holds these weakly, so a closed window is freed even while the
+    # autosave that it started is still to report.
+    def _on_autosaved(self, _path: object) -> None:
+        pass
+
+    def _on_autosave_failed(self, error: Exception) -> None:
+        self.status_label.setText(f"Autosave failed: {error}")
 
     def _remove_autosave(self) -> None:
         wait_for_workers(SHUTDOWN_WAIT_MS)  # an autosave in flight must not recreate the file
