@@ -23,10 +23,8 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "default",
             "What the app starts with: a 32-value code, quick on a CPU, sharp reconstructions of drawn digits.",
-            # One wide hidden layer: lower test error and more faithful reconstructions of drawn digits
-            # than 512-256 in the same training time (see `python -m benchmarks models`).
-            ModelConfig(hidden_sizes=(1024,), code_size=32, activation="relu", code_activation="linear"),
-            TrainConfig(epochs=10, batch_size=256, lr=3e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+            ModelConfig(hidden_sizes=(512, 256), code_size=32, activation="relu", code_activation="linear"),
+            TrainConfig(epochs=10, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
         ),
         Preset(
             "seed",
