@@ -36,8 +36,14 @@ def skipped(name: str, bar: str, why: str) -> Row:
 
 
 def open_window():
-    """The app's window on full MNIST (or the sample), data loaded; it never asks to save."""
+    """The app's window on full MNIST (or the sample), data loaded; it never asks to save. Its
+    settings and autosaves go to a temporary folder: a benchmark leaves a person's settings alone."""
+    import tempfile
     import time
+
+    private = Path(tempfile.mkdtemp(prefix="aegui-benchmark-"))
+    os.environ.setdefault("AEGUI_CONFIG_DIR", str(private / "config"))
+    os.environ.setdefault("AEGUI_AUTOSAVE_DIR", str(private / "autosave"))
 
     from PySide6.QtWidgets import QApplication
 
