@@ -48,6 +48,12 @@ def identity_projection(dims: int) -> Projection:
     return Projection(np.zeros(dims, np.float32), np.eye(2, dims, dtype=np.float32), 1.0)
 
 
+def vote_weights(k: int) -> np.ndarray:
+    """Weights for the votes of k neighbours, nearest first: they break ties towards the nearer
+    neighbours without changing clear majorities."""
+    return (1.0 + np.linspace(1e-3, 0.0, k)).astype(np.float32)
+
+
 def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: int = 2048) -> float:
     """Leave-one-out accuracy of a k-nearest-neighbour majority vote (ties: the nearest label wins)."""
     x = torch.as_tensor(np.asarray(points, np.float32))
@@ -62,8 +68,7 @@ def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: 
         distances[rows, rows + start] = float("inf")  # leave the point itself out
         nearest = distances.topk(k, largest=False).indices  # (c, k), nearest first
         votes = torch.zeros(len(nearest), int(y.max()) + 1)
-        # weights that break ties towards nearer neighbours without changing clear majorities
-        weights = 1.0 + torch.linspace(1e-3, 0.0, k).expand(len(nearest), k)
+        weights = torch.as_tensor(vote_weights(k)).expand(len(nearest), k)
         votes.scatter_add_(1, y[nearest], weights)
         correct += int((votes.argmax(1) == y[start : start + chunk]).sum())
     return correct / n
@@ -157,7 +162,7 @@ def nearest_neighbours(code: np.ndarray, codes: np.ndarray, labels: np.ndarray, 
     nearest = np.argpartition(distances, k - 1)[:k]
     nearest = nearest[np.argsort(distances[nearest])]
     found = labels[nearest]
-    votes = np.bincount(found, weights=1.0 + np.linspace(1e-3, 0.0, k), minlength=10)
+    votes = np.bincount(found, weights=vote_weights(k), minlength=10)
     return Neighbours(nearest, distances[nearest], found, int(votes.argmax()))
 
 

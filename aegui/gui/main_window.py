@@ -729,15 +729,9 @@ class MainWindow(QMainWindow):
 
     def _autosave(self) -> None:
         """Write the latest weights and history to the recovery file, off the GUI thread."""
-        if self._model is None:
+        state = self._current_weights()  # None without a model, or before training's first snapshot
+        if state is None:
             return
-        if self._trainer is not None:
-            snapshot = self._trainer.latest_snapshot()
-            if snapshot is None:
-                return
-            state = snapshot.state
-        else:
-            state = {name: tensor.detach().clone() for name, tensor in self._model.state_dict().items()}
         history = History(list(self._history.epochs), list(self._history.batch_losses))
         self._last_autosave = time.perf_counter()
         dataset = self._dataset.name if self._dataset else ""

@@ -136,20 +136,9 @@ class TrainingPanel(QWidget):
     # --- settings ---
 
     def _fill_from_preset(self, preset) -> None:
-        model, train = preset.model, preset.train
+        train = preset.train
         self._base_model = None
-        self._select(self.kind_combo, model.kind)
-        self.augment_spin.setValue(train.augment)
-        self._select(self.noise_combo, train.noise)
-        self.noise_spin.setValue(train.noise_level)
-        self.code_spin.setValue(model.code_size)
-        self._select(self.activation_combo, model.activation)
-        self._select(self.loss_combo, train.loss)
-        self._select(self.optimizer_combo, train.optimizer)
-        self.lr_spin.blockSignals(True)
-        self.lr_spin.setValue(train.lr)
-        self.lr_spin.blockSignals(False)
-        self.batch_spin.setValue(train.batch_size)
+        self._show_configs(preset.model, train)
         self.epochs_spin.setValue(epochs_for(preset, self._train_size))
         self.epochs_spin.setToolTip(f"The '{preset.name}' preset trains {train.epochs} epochs on full MNIST; "
                                     "more on smaller data, so that it still learns.")  # fmt: skip
@@ -197,17 +186,24 @@ class TrainingPanel(QWidget):
             self._select(self.preset_combo, preset_name)
             self.preset_combo.blockSignals(False)
         self._base_model = model
+        self._show_configs(model, train)
+
+    def _show_configs(self, model: ModelConfig, train: TrainConfig | None) -> None:
+        """Put a model's settings, and a training configuration's if given, in the fields (not epochs)."""
         self._select(self.kind_combo, model.kind)
         self.code_spin.setValue(model.code_size)
         self._select(self.activation_combo, model.activation)
-        if train is not None:
-            self._select(self.loss_combo, train.loss)
-            self._select(self.optimizer_combo, train.optimizer)
-            self.lr_spin.setValue(train.lr)
-            self.batch_spin.setValue(train.batch_size)
-            self.augment_spin.setValue(train.augment)
-            self._select(self.noise_combo, train.noise)
-            self.noise_spin.setValue(train.noise_level)
+        if train is None:
+            return
+        self._select(self.loss_combo, train.loss)
+        self._select(self.optimizer_combo, train.optimizer)
+        self.lr_spin.blockSignals(True)  # filling the fields changes no running trainer's rate
+        self.lr_spin.setValue(train.lr)
+        self.lr_spin.blockSignals(False)
+        self.batch_spin.setValue(train.batch_size)
+        self.augment_spin.setValue(train.augment)
+        self._select(self.noise_combo, train.noise)
+        self.noise_spin.setValue(train.noise_level)
 
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
