@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 from superqt.utils import qthrottled
 
 from aegui.core.training import History
@@ -12,6 +15,9 @@ BATCH_COLOUR = (90, 140, 220, 150)
 TRAIN_COLOUR = (40, 90, 200)
 TEST_COLOUR = (230, 120, 30)
 REDRAW_MS = 100
+Y_MARGIN = 0.15  # of the data's span, left free above and below when the y range is refitted
+Y_SNUG = 0.5  # refit when the data fill less than this share of the y range
+Y_EDGE = 0.03  # or come closer than this share of it to its top or bottom
 
 
 class GrowingBuffer:
@@ -21,6 +27,7 @@ class GrowingBuffer:
         self.x = np.empty(capacity)
         self.y = np.empty(capacity)
         self.size = 0
+        self.low, self.high, self.low_positive = math.inf, -math.inf, math.inf  # of the finite y values
 
     def extend(self, x: np.ndarray, y: np.ndarray) -> None:
         needed = self.size + len(x)
@@ -31,9 +38,16 @@ class GrowingBuffer:
         self.x[self.size : needed] = x
         self.y[self.size : needed] = y
         self.size = needed
+        finite = y[np.isfinite(y)]
+        if finite.size:
+            self.low, self.high = min(self.low, float(finite.min())), max(self.high, float(finite.max()))
+            positive = finite[finite > 0]
+            if positive.size:
+                self.low_positive = min(self.low_positive, float(positive.min()))
 
     def clear(self) -> None:
         self.size = 0
+        self.low, self.high, self.low_positive = math.inf, -math.inf, math.inf
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x[: self.size], self.y[: self.size]
@@ -52,6 +66,13 @@ class LossPlot(pg.PlotWidget):
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.addLegend(offset=(-10, 10))
+        # Every redraw while training takes CPU from training (2 cores here). Grid lines only at the
+        # labelled ticks (a line per minor tick made a redraw ~4x dearer), and the axes (grid and all)
+        # and the legend painted from a pixmap that is redrawn only when they change.
+        plot.getAxis("bottom").setStyle(maxTickLevel=0)
+        plot.getAxis("left").setStyle(maxTickLevel=1)
+        for item in (plot.getAxis("bottom"), plot.getAxis("left"), plot.legend):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._batches = GrowingBuffer()
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)
@@ -64,6 +85,8 @@ class LossPlot(pg.PlotWidget):
                                      symbolBrush=TEST_COLOUR, name="test loss (epoch)")  # fmt: skip
         self._epoch_offset = 0
         self._steps_per_epoch = 1
+        self._follow_y = False  # a run fits y itself, in steps; until then pyqtgraph's auto range
+        plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_by_user)
         # Data arrives up to 30 times a second; redrawing (axes and all) 10 times a second is plenty.
         self._redraw_batches = qthrottled(self._show_batches, timeout=REDRAW_MS, leading=True, parent=self)
 
@@ -78,6 +101,8 @@ class LossPlot(pg.PlotWidget):
         self._epoch_offset = epochs_done
         self._steps_per_epoch = max(1, steps_per_epoch)
         self.getPlotItem().setXRange(0, epochs_done + epochs, padding=0.02)
+        self._follow_y = True
+        self._fit_y()
 
     def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
         steps = np.arange(first_step, first_step + len(losses))
@@ -86,6 +111,35 @@ class LossPlot(pg.PlotWidget):
 
     def _show_batches(self) -> None:
         self._batch_curve.setData(*self._batches.view())
+        self._fit_y()
+
+    def _fit_y(self) -> None:
+        """Keep every loss in view, moving the y range in steps rather than at each redraw.
+
+        With pyqtgraph's auto range a falling loss moves the y axis at every redraw, and redrawing
+        the axis (labels, grid) is most of what a live plot costs. Here the range changes only when
+        a loss nears its edge or the losses fill less than half of it.
+        """
+        if not self._follow_y:
+            return
+        buffers = (self._batches, self._train, self._test)
+        log = self.getPlotItem().getAxis("left").logMode
+        low = min(buffer.low_positive if log else buffer.low for buffer in buffers)
+        high = max(buffer.high for buffer in buffers)
+        if not math.isfinite(low) or not math.isfinite(high) or (log and high <= 0):
+            return
+        if log:
+            low, high = math.log10(low), math.log10(high)
+        view_low, view_high = self.getPlotItem().getViewBox().viewRange()[1]
+        edge = Y_EDGE * (view_high - view_low)
+        inside = view_low + edge <= low and high <= view_high - edge
+        if inside and high - low >= Y_SNUG * (view_high - view_low):
+            return
+        margin = Y_MARGIN * max(high - low, 0.05 if log else 1e-3 * max(abs(high), 1e-6))
+        self.getPlotItem().setYRange(low - margin, high + margin, padding=0)
+
+    def _on_range_changed_by_user(self, *_) -> None:
+        self._follow_y = False  # the person zoomed or panned: leave the view where they put it
 
     def add_epoch(self, epoch: int, train_loss: float, test_loss: float) -> None:
         self._redraw_batches.flush()
@@ -93,6 +147,7 @@ class LossPlot(pg.PlotWidget):
         self._test.extend(np.array([epoch]), np.array([test_loss]))
         self._train_curve.setData(*self._train.view())
         self._test_curve.setData(*self._test.view())
+        self._fit_y()
 
     def show_history(self, history: History) -> None:
         """Replace everything with a saved model's history."""
@@ -107,7 +162,8 @@ class LossPlot(pg.PlotWidget):
 
     def clear_all(self) -> None:
         self._redraw_batches.cancel()
-        self.getPlotItem().enableAutoRange(x=True)
+        self._follow_y = False
+        self.getPlotItem().enableAutoRange(x=True, y=True)
         for buffer in (self._batches, self._train, self._test):
             buffer.clear()
         for curve in (self._batch_curve, self._train_curve, self._test_curve):
@@ -115,6 +171,8 @@ class LossPlot(pg.PlotWidget):
 
     def set_log_scale(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=on)
+        if self._follow_y:
+            self._fit_y()
 
     # --- reading, for tests and exports ---
 

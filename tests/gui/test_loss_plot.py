@@ -1,0 +1,70 @@
+"""The live loss plot keeps every loss in view while moving its y axis rarely (redrawing it is dear)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from aegui.gui.loss_plot import LossPlot
+
+STEPS_PER_EPOCH = 469
+CHUNK = 6  # losses per update, as the worker sends them
+
+
+def falling_losses(count: int, seed: int = 0) -> np.ndarray:
+    steps = np.arange(1, count + 1)
+    noise = np.random.default_rng(seed).random(count)
+    return 0.02 + 0.7 * np.exp(-steps / 60) + 0.01 * noise
+
+
+def feed(plot: LossPlot, losses: np.ndarray, first_step: int = 1) -> list[tuple[float, float]]:
+    """Send losses a chunk at a time, each drawn at once; the y range after each chunk."""
+    ranges = []
+    for start in range(0, len(losses), CHUNK):
+        plot.add_batch_losses(losses[start : start + CHUNK], first_step + start)
+        plot._redraw_batches.flush()
+        ranges.append(tuple(plot.getPlotItem().getViewBox().viewRange()[1]))
+    return ranges
+
+
+@pytest.fixture
+def plot(qtbot) -> LossPlot:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(800, 300)
+    plot.show()
+    plot.begin_run(0, STEPS_PER_EPOCH, 2)
+    return plot
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_every_loss_stays_in_view_and_the_axis_moves_rarely(plot, log):
+    plot.set_log_scale(log)
+    losses = falling_losses(2 * STEPS_PER_EPOCH)
+    ranges = feed(plot, losses)
+    shown = np.log10(losses) if log else losses
+    for end, (low, high) in zip(range(CHUNK, len(losses) + CHUNK, CHUNK), ranges, strict=True):
+        so_far = shown[:end]
+        assert low < so_far.min() and so_far.max() < high
+        assert so_far.max() - so_far.min() >= 0.4 * (high - low)  # snug: the losses fill the view
+    changes = sum(a != b for a, b in itertools.pairwise(ranges))
+    assert changes <= len(ranges) // 5, f"the y axis moved {changes} times in {len(ranges)} redraws"
+
+
+def test_epoch_losses_are_kept_in_view_too(plot):
+    feed(plot, falling_losses(STEPS_PER_EPOCH))
+    plot.add_epoch(1, train_loss=0.9, test_loss=0.001)  # outside the batch losses on both sides
+    low, high = plot.getPlotItem().getViewBox().viewRange()[1]
+    assert low < 0.001 and high > 0.9
+
+
+def test_a_view_the_person_moved_stays_where_they_put_it(plot):
+    feed(plot, falling_losses(100))
+    view = plot.getPlotItem().getViewBox()
+    view.translateBy(y=0.05)  # what a mouse drag calls
+    view.sigRangeChangedManually.emit(view.state["mouseEnabled"])
+    moved = tuple(view.viewRange()[1])
+    feed(plot, falling_losses(300)[100:] - 0.015, first_step=101)
+    assert tuple(view.viewRange()[1]) == moved
