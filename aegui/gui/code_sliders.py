@@ -54,11 +54,12 @@ class CodeSliders(QWidget):
     def set_code(self, code: np.ndarray) -> None:
         """Move the sliders to a code (the drawing's) without emitting codeChanged."""
         self._code = np.asarray(code, np.float32).copy()
-        for index, slider in enumerate(self._sliders):
-            span = max(float(self._high[index] - self._low[index]), 1e-6)
-            position = round((float(self._code[index]) - float(self._low[index])) / span * STEPS)
+        shown = len(self._sliders)
+        span = np.maximum(self._high[:shown] - self._low[:shown], 1e-6)
+        positions = np.clip(np.round((self._code[:shown] - self._low[:shown]) / span * STEPS), 0, STEPS)
+        for slider, position in zip(self._sliders, positions.tolist(), strict=True):
             slider.blockSignals(True)
-            slider.setValue(int(np.clip(position, 0, STEPS)))
+            slider.setValue(int(position))
             slider.blockSignals(False)
 
     def code(self) -> np.ndarray:

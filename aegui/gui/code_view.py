@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-POSITIVE = (60, 140, 220)
-NEGATIVE = (220, 110, 60)
+from aegui.gui.plot_cache import paint_from_cache
+
+POSITIVE = pg.mkBrush(60, 140, 220)
+NEGATIVE = pg.mkBrush(220, 110, 60)
 
 
 class CodeView(pg.PlotWidget):
@@ -20,6 +22,7 @@ class CodeView(pg.PlotWidget):
         plot.hideButtons()
         plot.setMenuEnabled(False)
         plot.showGrid(y=True, alpha=0.2)
+        paint_from_cache(plot)  # bars change with every stroke and training update; the scale does not
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         plot.addItem(self._bars)
         self._values: np.ndarray | None = None
@@ -40,7 +43,7 @@ class CodeView(pg.PlotWidget):
         if self._values is None:
             self._bars.setOpts(x=[], height=[])
             return
-        brushes = [pg.mkBrush(POSITIVE if v >= 0 else NEGATIVE) for v in self._values]
+        brushes = [POSITIVE if v >= 0 else NEGATIVE for v in self._values]
         self._bars.setOpts(x=np.arange(len(self._values)), height=self._values, width=0.8, brushes=brushes)
 
     def values(self) -> np.ndarray | None:

@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
+from aegui.gui.plot_cache import paint_from_cache
+
 # ten distinct colours (matplotlib's tab10), one per digit
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
@@ -29,6 +31,7 @@ class LatentMapView(pg.PlotWidget):
         plot.setAspectLocked(False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=5, brush=(255, 255, 255, 190))
+        paint_from_cache(plot, legend)  # the drawing's marker moves often; axes and legend do not
         # one scatter per digit, each with one brush: no per-point styles, so 10,000 points redraw fast
         self._scatters = []
         for digit, brush in enumerate(BRUSHES):

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem
 from superqt.utils import qthrottled
 
 from aegui.core.training import History
+from aegui.gui.plot_cache import paint_from_cache
 
 BATCH_COLOUR = (90, 140, 220, 150)
 TRAIN_COLOUR = (40, 90, 200)
@@ -67,12 +67,10 @@ class LossPlot(pg.PlotWidget):
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.addLegend(offset=(-10, 10))
         # Every redraw while training takes CPU from training (2 cores here). Grid lines only at the
-        # labelled ticks (a line per minor tick made a redraw ~4x dearer), and the axes (grid and all)
-        # and the legend painted from a pixmap that is redrawn only when they change.
+        # labelled ticks (a line per minor tick made a redraw ~4x dearer); axes and legend cached.
         plot.getAxis("bottom").setStyle(maxTickLevel=0)
         plot.getAxis("left").setStyle(maxTickLevel=1)
-        for item in (plot.getAxis("bottom"), plot.getAxis("left"), plot.legend):
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        paint_from_cache(plot, plot.legend)
         self._batches = GrowingBuffer()
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)

@@ -58,6 +58,7 @@ from aegui.gui.training_panel import TrainingPanel
 from aegui.gui.workers import ProgressRelay, TrainingProgress, run_in_thread, start_training, wait_for_workers
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
+DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
 CODE_RANGE_IMAGES = 1000
 SHUTDOWN_WAIT_MS = 1500
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._trainer: Trainer | None = None
         self._worker = None
         self._last_gallery = 0.0
+        self._last_drawing_follow = 0.0
         self._run_first_epoch = 1
         self._relay: ProgressRelay | None = None
         self._latest_snapshot = None
@@ -524,12 +526,15 @@ class MainWindow(QMainWindow):
             self.loss_plot.add_batch_losses(item.losses, item.first_step)
             self._show_progress(item)
             self._latest_snapshot = item.snapshot
-            gallery_due = time.perf_counter() - self._last_gallery >= GALLERY_INTERVAL
-            # copy new weights only when something will show them
-            if (gallery_due or not self.canvas.is_empty()) and self._inference.update(item.snapshot):
-                self._refresh_drawing_soon()
-                if gallery_due:
-                    self._refresh_gallery()
+            now = time.perf_counter()
+            # copy new weights only when something will show them, a few times a second: each
+            # refresh takes CPU from training (strokes still refresh the drawing at once)
+            if not self.canvas.is_empty() and now - self._last_drawing_follow >= DRAWING_FOLLOW_INTERVAL:
+                self._last_drawing_follow = now
+                self._refresh_drawing_soon()  # it takes the newest snapshot itself
+            if now - self._last_gallery >= GALLERY_INTERVAL:
+                self._inference.update(item.snapshot)
+                self._refresh_gallery()
             if time.perf_counter() - self._last_autosave >= AUTOSAVE_LONG_INTERVAL:
                 self._autosave()
         elif isinstance(item, EpochEnd):
