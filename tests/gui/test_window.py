@@ -230,7 +230,7 @@ def test_about_names_versions_and_device(window):
 
 
 def test_epochs_follow_the_data_unless_set_by_hand(window):
-    assert window.panel.epochs_spin.value() == 75  # the default preset's 10 epochs, on 4,000 sample digits
+    assert window.panel.epochs_spin.value() == 68  # the default preset's 9 epochs x 7.5, on 4,000 sample digits
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData("seed"))
     assert window.panel.epochs_spin.value() == 60
     window.panel.epochs_spin.setValue(5)
