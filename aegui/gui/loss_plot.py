@@ -124,7 +124,7 @@ class LossPlot(pg.PlotWidget):
         log = self.getPlotItem().getAxis("left").logMode
         low = min(buffer.low_positive if log else buffer.low for buffer in buffers)
         high = max(buffer.high for buffer in buffers)
-        if not math.isfinite(low) or not math.isfinite(high) or (log and high <= 0):
+        if not math.isfinite(low):  # no losses yet (high is then not finite either)
             return
         if log:
             low, high = math.log10(low), math.log10(high)
@@ -169,8 +169,7 @@ class LossPlot(pg.PlotWidget):
 
     def set_log_scale(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=on)
-        if self._follow_y:
-            self._fit_y()
+        self._fit_y()
 
     # --- reading, for tests and exports ---
 

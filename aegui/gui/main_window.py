@@ -535,7 +535,7 @@ class MainWindow(QMainWindow):
             if now - self._last_gallery >= GALLERY_INTERVAL:
                 self._inference.update(item.snapshot)
                 self._refresh_gallery()
-            if time.perf_counter() - self._last_autosave >= AUTOSAVE_LONG_INTERVAL:
+            if now - self._last_autosave >= AUTOSAVE_LONG_INTERVAL:
                 self._autosave()
         elif isinstance(item, EpochEnd):
             if time.perf_counter() - self._last_autosave >= AUTOSAVE_INTERVAL:
