@@ -1,4 +1,8 @@
-"""The code as bars, on a scale fixed per model so bars compare as you draw."""
+"""The code as bars, on a scale fixed per model so bars compare as you draw.
+
+The scale covers 99% of the test digits' code values (see `code_range`); a drawing can go beyond it. Such a bar stops at
+the edge of the scale and a triangle there points on, so it is not silently cut off.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from aegui.gui.plot_cache import paint_from_cache
 
 POSITIVE = pg.mkBrush(60, 140, 220)
 NEGATIVE = pg.mkBrush(220, 110, 60)
+BEYOND_SYMBOLS = {True: "t1", False: "t"}  # pyqtgraph: "t1" points up, "t" points down
 
 
 class CodeView(pg.PlotWidget):
@@ -25,6 +30,8 @@ class CodeView(pg.PlotWidget):
         paint_from_cache(plot)  # bars change with every stroke and training update; the scale does not
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         plot.addItem(self._bars)
+        self._beyond = pg.ScatterPlotItem(size=11, pen=pg.mkPen(40, 40, 40), brush=pg.mkBrush(250, 250, 250))
+        plot.addItem(self._beyond)
         self._values: np.ndarray | None = None
         self._range = (0.0, 1.0)
         self._size = 0
@@ -37,17 +44,31 @@ class CodeView(pg.PlotWidget):
         plot.setXRange(-0.6, code_size - 0.4, padding=0)
         plot.setYRange(*value_range, padding=0.05)
         plot.setTitle(f"code: {code_size} values")
+        if self._values is not None:
+            self.set_code(self._values)
 
     def set_code(self, values: np.ndarray | None) -> None:
         self._values = None if values is None else np.asarray(values, np.float32).copy()
         if self._values is None:
             self._bars.setOpts(x=[], height=[])
+            self._beyond.clear()
             return
+        low, high = self._range
+        positions = np.arange(len(self._values))
         brushes = [POSITIVE if v >= 0 else NEGATIVE for v in self._values]
-        self._bars.setOpts(x=np.arange(len(self._values)), height=self._values, width=0.8, brushes=brushes)
+        heights = np.clip(self._values, min(low, 0.0), max(high, 0.0))
+        self._bars.setOpts(x=positions, height=heights, width=0.8, brushes=brushes)
+        beyond = heights != self._values
+        above = self._values[beyond] > 0
+        self._beyond.setData(x=positions[beyond], y=heights[beyond], symbol=[BEYOND_SYMBOLS[bool(a)] for a in above])
 
     def values(self) -> np.ndarray | None:
         return None if self._values is None else self._values.copy()
 
     def value_range(self) -> tuple[float, float]:
         return self._range
+
+    def beyond_scale(self) -> np.ndarray:
+        """Indices of the code values drawn at the edge of the scale because they lie past it."""
+        x, _ = self._beyond.getData()
+        return np.asarray(x, int)

@@ -132,3 +132,18 @@ def test_odd_drawings_still_give_an_image(window, strokes):
     window.canvas.set_strokes(strokes)
     image = window.canvas.model_input()
     assert image.shape == (28, 28) and image.dtype == np.float32 and np.isfinite(image).all()
+
+
+def test_code_values_past_the_scale_are_marked_not_cut_off(qtbot):
+    from aegui.gui.code_view import CodeView
+
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.set_model(4, (-2.0, 3.0))
+    view.set_code(np.array([1.0, 5.0, -0.5, -7.0]))
+    np.testing.assert_array_equal(view.beyond_scale(), [1, 3])
+    np.testing.assert_array_equal(view.values(), [1.0, 5.0, -0.5, -7.0])  # the true values stay available
+    view.set_model(4, (-8.0, 8.0))  # a wider scale (new weights): nothing is past it any more
+    assert view.beyond_scale().size == 0
+    view.set_code(None)
+    assert view.beyond_scale().size == 0
