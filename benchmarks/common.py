@@ -9,7 +9,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AEGUI_SHARED", REPO.parent / "shared"))
 MNIST_ROOT = SHARED / "datasets"
-UNIPEN = SHARED / "datasets" / "unipen-digits" / "dev.jsonl"
+# other writers' digits in the same format can stand in: AEGUI_PEN_DIGITS=path/to/test.jsonl
+UNIPEN = Path(os.environ.get("AEGUI_PEN_DIGITS", SHARED / "datasets" / "unipen-digits" / "dev.jsonl"))
 JUDGE = SHARED / "judge"
 
 

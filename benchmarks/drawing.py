@@ -94,7 +94,7 @@ def accuracy_rows() -> list[Row]:
     rows = [
         Row("judge accuracy on the model input of replayed pen digits", round(input_accuracy, 4), "", ">= 0.98",
             f"whole canvas shrunk to 28x28: {shrink_accuracy:.4f}", input_accuracy >= 0.98,
-            f"{len(samples):,} UNIPEN digits"),
+            f"{len(samples):,} pen digits from {UNIPEN.name}"),
     ]  # fmt: skip
     datasets = [("embedded sample", load_sample(), {"default": 0.80, "seed": 0.80})]
     if has_mnist():
