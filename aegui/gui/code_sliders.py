@@ -51,6 +51,11 @@ class CodeSliders(QWidget):
         self.note.setText(text)
         self._grid.addWidget(self.note, rows, 0, 1, 2 * columns)
 
+    def set_ranges(self, low: np.ndarray, high: np.ndarray) -> None:
+        """New spans for the same sliders (the weights changed): the code stays, the sliders move."""
+        self._low, self._high = np.asarray(low, np.float32), np.asarray(high, np.float32)
+        self.set_code(self._code)
+
     def set_code(self, code: np.ndarray) -> None:
         """Move the sliders to a code (the drawing's) without emitting codeChanged."""
         self._code = np.asarray(code, np.float32).copy()

@@ -1,4 +1,6 @@
 import numpy as np
+import pytest
+import torch
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -188,3 +190,21 @@ def test_opening_a_two_value_model_maps_codes_directly(window, qtbot, tmp_path):
     latent = window.code_space.latent
     np.testing.assert_allclose(latent.points, latent.codes, atol=1e-6)
     assert len(window.explore_panel.sliders.sliders()) == 2
+
+
+def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
+    open_tab(window, qtbot, 2)
+    sliders = window.explore_panel.sliders
+    window.panel.epochs_spin.setValue(2)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        window.start_training()
+    with torch.inference_mode():
+        images = window.dataset().test_images[:1000].reshape(-1, 784).float() / 255
+        codes = window._inference.model.encoder(images).numpy()
+    for index in (0, 7):
+        slider = sliders.sliders()[index]
+        slider.setValue(slider.maximum() // 2)
+        slider.setValue(slider.minimum())  # valueChanged comes only with a change
+        assert sliders.code()[index] == pytest.approx(np.percentile(codes[:, index], 0.5), rel=1e-3, abs=1e-3)
+        slider.setValue(slider.maximum())  # the ends are where the trained model's codes lie, not the untrained one's
+        assert sliders.code()[index] == pytest.approx(np.percentile(codes[:, index], 99.5), rel=1e-3, abs=1e-3)
