@@ -23,9 +23,11 @@ def image_area(min_height: int) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg
 
 
 class DigitView(QWidget):
-    def __init__(self, title: str, object_name: str, parent=None) -> None:
+    def __init__(self, title: str, object_name: str, parent=None, hint: str = " ") -> None:
+        """`hint` is the caption while there is no image (what to do to get one)."""
         super().__init__(parent)
         self.setObjectName(object_name)
+        self._hint = hint
         self._title = QLabel(title)
         self._caption = QLabel(" ")
         self._caption.setObjectName(object_name + "Caption")
@@ -44,7 +46,7 @@ class DigitView(QWidget):
         self._image = None if image is None else np.asarray(image, np.float32).reshape(28, 28)
         shown = np.zeros((28, 28), np.float32) if self._image is None else self._image
         self._item.setImage(shown, levels=(0.0, 1.0), autoLevels=False)
-        self._caption.setText(caption)
+        self._caption.setText(self._hint if self._image is None and caption == " " else caption)
 
     def image(self) -> np.ndarray | None:
         return None if self._image is None else self._image.copy()

@@ -60,8 +60,9 @@ def test_hovering_a_point_shows_its_digit(window, qtbot):
     index = 17
     x, y = window.code_space.latent.points[index]
     position = _scene_to_widget(code_map, x, y)
-    _mouse(code_map, QEvent.Type.MouseMove, position, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
     hovered = window.code_space_panel.hovered_view
+    assert hovered.image() is None and hovered.caption() == "Point at a digit in the map."  # says what to do
+    _mouse(code_map, QEvent.Type.MouseMove, position, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
     qtbot.waitUntil(lambda: hovered.image() is not None, timeout=5000)
     shown_index = int(hovered.caption().split("#")[1].split(":")[0])
     expected = window.dataset().test_images[shown_index].float().numpy() / 255
