@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AEGUI_SHARED", REPO.parent / "shared"))
 MNIST_ROOT = SHARED / "datasets"
 UNIPEN = SHARED / "datasets" / "unipen-digits" / "dev.jsonl"
+JUDGE = SHARED / "judge"
 
 needs_mnist = pytest.mark.skipif(
     not (MNIST_ROOT / "MNIST" / "raw" / "train-images-idx3-ubyte").exists(),
@@ -20,6 +21,9 @@ needs_mnist = pytest.mark.skipif(
 )
 needs_unipen = pytest.mark.skipif(
     not UNIPEN.exists(), reason=f"the pen-stroke digits are not at {UNIPEN} (../shared is absent)"
+)
+needs_judge = pytest.mark.skipif(
+    not (JUDGE / "judge.py").exists(), reason=f"the fixed MNIST classifier is not at {JUDGE} (../shared is absent)"
 )
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from aegui import strokes_to_image
 from aegui.core.preprocessing import BOX, brush_width
+from tests.conftest import JUDGE, UNIPEN, needs_judge, needs_unipen
 
 
 def centre_of_mass(image):
@@ -59,3 +60,26 @@ def test_many_points_are_fast_enough():
     started = time.perf_counter()
     image = strokes_to_image([stroke], 320)
     assert time.perf_counter() - started < 0.5 and image.any()
+
+
+@needs_unipen
+@needs_judge
+def test_real_pen_digits_read_as_the_digits_written():
+    """The fixed MNIST classifier reads 600 real pen digits, drawn at a person's size and place on a
+    320-px canvas, as what was written: the images are MNIST-like. Measured: 0.978 (0.976 on all
+    2,313); centred 3 px off, 0.900; a brush 2.5 times as wide, 0.888; a 26-px box, 0.959."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(JUDGE))
+    import judge
+
+    from benchmarks.drawing import place_like_a_person
+
+    lines = UNIPEN.read_text().splitlines()
+    samples = [json.loads(line) for line in lines[::4][:600]]  # every site and many writers
+    rng = np.random.default_rng(0)
+    images = np.stack([strokes_to_image(place_like_a_person(s["strokes"], 320, rng), 320) for s in samples])
+    labels = np.array([int(s["label"]) for s in samples])
+    accuracy = (judge.classify(judge.load(), images) == labels).mean()
+    assert accuracy >= 0.96, accuracy
