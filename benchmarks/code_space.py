@@ -7,15 +7,13 @@ import time
 
 import numpy as np
 
-from benchmarks.common import MNIST_ROOT, Row, has_mnist, open_window, skipped
+from benchmarks.common import MNIST_ROOT, Row, has_mnist, open_window, qt_app, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _app():
-    from PySide6.QtWidgets import QApplication
-
-    return QApplication.instance() or QApplication([])
+    return qt_app()
 
 
 def redraw_rows(points: int = 10_000, rounds: int = 10) -> list[Row]:

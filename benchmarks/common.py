@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +37,23 @@ def skipped(name: str, bar: str, why: str) -> Row:
     return Row(name, None, "", bar, "", None, f"skipped: {why}")
 
 
+def qt_app():
+    """The QApplication (made once), without the offscreen platform's repeated warning that it
+    cannot propagate size hints, which would bury the figures."""
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        return QApplication.instance()
+
+    def handler(kind, context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+    return QApplication([])
+
+
 def open_window():
     """The app's window on full MNIST (or the sample), data loaded; it never asks to save. Its
     settings and autosaves go to a temporary folder: a benchmark leaves a person's settings alone."""
@@ -46,9 +64,7 @@ def open_window():
     os.environ.setdefault("AEGUI_CONFIG_DIR", str(private / "config"))
     os.environ.setdefault("AEGUI_AUTOSAVE_DIR", str(private / "autosave"))
 
-    from PySide6.QtWidgets import QApplication
-
-    qapp = QApplication.instance() or QApplication([])
+    qapp = qt_app()
     from aegui.gui import MainWindow
 
     window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import JUDGE, MNIST_ROOT, UNIPEN, Row, has_mnist, open_window, skipped
+from benchmarks.common import JUDGE, MNIST_ROOT, UNIPEN, Row, has_mnist, open_window, qt_app, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -37,9 +37,8 @@ def place_like_a_person(strokes, side: int, rng: np.random.Generator) -> list[li
 def replay_on_canvas(samples, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Model inputs and whole-canvas shrinks of every sample, drawn with mouse drags on DrawCanvas."""
     from PIL import Image
-    from PySide6.QtWidgets import QApplication
 
-    QApplication.instance() or QApplication([])
+    qt_app()
     from aegui.gui.canvas import DrawCanvas
     from tests.gui.conftest import drag
 

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, skipped
+from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, qt_app, skipped
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -84,9 +84,7 @@ def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[R
 
 def loss_plot_rows(points: int = 200_000) -> list[Row]:
     """The live loss plot holding many batch losses: the cost of one more chunk arriving, painted."""
-    from PySide6.QtWidgets import QApplication
-
-    qapp = QApplication.instance() or QApplication([])
+    qapp = qt_app()
     import aegui.gui  # noqa: F401  (pyqtgraph options)
     from aegui.gui.loss_plot import LossPlot
 
