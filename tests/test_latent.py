@@ -99,3 +99,24 @@ def test_exports_round_trip(tmp_path):
     np.testing.assert_array_equal(loaded["code"], codes)
     np.testing.assert_array_equal(loaded["label"], labels)
     assert torch.is_tensor(torch.from_numpy(loaded["code"]))
+
+
+def test_encoding_stops_between_chunks_when_cancelled(small_sample, monkeypatch):
+    from aegui.core import latent
+    from aegui.core.errors import Cancelled
+    from aegui.core.latent import encode_images
+
+    monkeypatch.setattr(latent, "ENCODE_CHUNK", 100)
+    model = build_model(ModelConfig(hidden_sizes=(16,), code_size=3, activation="relu"), seed=0)
+    images = small_sample.train_images[:150]
+    asked = []
+
+    def cancel_after_first_chunk() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(Cancelled):
+        encode_images(model.config, model.state_dict(), images, cancel_after_first_chunk)
+    assert len(asked) == 2  # asked before each chunk: the second one never ran
+    codes = encode_images(model.config, model.state_dict(), images)
+    np.testing.assert_allclose(codes, model.encode(images.float() / 255).detach().numpy(), atol=1e-5)

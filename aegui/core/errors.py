@@ -3,3 +3,7 @@
 
 class AeguiError(Exception):
     """An error that the command line and the window show as a plain message."""
+
+
+class Cancelled(Exception):
+    """Work given up because whoever wanted it asked to stop (for example, the window closing)."""

@@ -7,15 +7,18 @@ k-nearest-neighbour vote in the map, so the comparison is a number too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from aegui.core.errors import Cancelled
 from aegui.core.model import AutoEncoder, ModelConfig
 from aegui.core.training import to_float
 
 KNN_K = 10
+ENCODE_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -105,14 +108,24 @@ class LatentMap:
         return base + (weights[:, None] * residuals).sum(0) / weights.sum()
 
 
-def encode_images(config: ModelConfig, state: dict[str, torch.Tensor], images_uint8: torch.Tensor) -> np.ndarray:
-    """Codes of uint8 images with a private copy of the model (safe in a worker thread)."""
+def encode_images(
+    config: ModelConfig,
+    state: dict[str, torch.Tensor],
+    images_uint8: torch.Tensor,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> np.ndarray:
+    """Codes of uint8 images with a private copy of the model (safe in a worker thread).
+
+    `cancelled` is asked between chunks of 4,096 images; when it says True, `Cancelled` is raised.
+    """
     model = AutoEncoder(config).eval()
     model.load_state_dict(state)
     codes = []
     with torch.inference_mode():
-        for start in range(0, len(images_uint8), 4096):
-            codes.append(model.encoder(to_float(images_uint8[start : start + 4096])))
+        for start in range(0, len(images_uint8), ENCODE_CHUNK):
+            if cancelled():
+                raise Cancelled("encoding cancelled")
+            codes.append(model.encoder(to_float(images_uint8[start : start + ENCODE_CHUNK])))
     return torch.cat(codes).numpy()
 
 
@@ -124,11 +137,12 @@ def build_latent_map(
     count: int = 2000,
     pixel_points: np.ndarray | None = None,
     pixel_score: float | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> LatentMap:
     """The map of the first `count` test digits. Pass the pixel map back in to reuse it."""
     count = min(count, len(images_uint8))
     images, label_array = images_uint8[:count], labels[:count].numpy()
-    codes = encode_images(config, state, images)
+    codes = encode_images(config, state, images, cancelled)
     projection = identity_projection(2) if codes.shape[1] == 2 else pca(codes)
     points = projection.project(codes)
     if pixel_points is None or len(pixel_points) != count:

@@ -4,6 +4,7 @@ thread, from a detached copy of the weights, and only while a tab that shows the
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import torch
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.data import Dataset
+from aegui.core.errors import Cancelled
 from aegui.core.inference import InferenceModel
 from aegui.core.latent import (
     LatentMap,
@@ -36,12 +38,14 @@ SLIDER_RANGE_IMAGES = 1000
 
 
 def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
-                       pixel_cache: tuple[np.ndarray, float] | None, with_training_codes: bool):  # fmt: skip
-    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job)."""
+                       pixel_cache: tuple[np.ndarray, float] | None, with_training_codes: bool,
+                       cancel: threading.Event):  # fmt: skip
+    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
+    `cancel` set makes it give up between chunks of digits)."""
     pixel_points, pixel_score = pixel_cache if pixel_cache else (None, None)
     latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
-                              pixel_score)  # fmt: skip
-    training_codes = encode_images(config, state, dataset.train_images) if with_training_codes else None
+                              pixel_score, cancel.is_set)  # fmt: skip
+    training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
     return latent, training_codes
 
 
@@ -66,6 +70,7 @@ class CodeSpace(QObject):
         self.training_codes: np.ndarray | None = None
         self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
         self._worker = None
+        self._cancel = threading.Event()  # the running worker's: set to make it give up
         self._pending = False
         self._generation = 0  # bumped by every model change: results for older weights are dropped
         self._visible = {"map": False, "explore": False}
@@ -101,6 +106,7 @@ class CodeSpace(QObject):
         if inference is None:
             return
         self._generation += 1
+        self._cancel.set()  # whatever is being computed is for weights that are gone
         self.latent, self.training_codes = None, None
         self._ends = {"a": None, "b": None}
         self._setup_sliders(inference)
@@ -124,8 +130,9 @@ class CodeSpace(QObject):
         cache_key = (dataset.name, min(count, len(dataset.test_images)))
         self.code_panel.status.setText("Placing the test digits…")
         generation = self._generation
+        self._cancel = threading.Event()
         self._worker = run_in_thread(compute_code_space, inference.config, state, dataset, count,
-                                     self._pixel_cache.get(cache_key), self._visible["explore"],
+                                     self._pixel_cache.get(cache_key), self._visible["explore"], self._cancel,
                                      on_result=lambda result: self._on_computed(result, cache_key, generation),
                                      on_error=self._on_failed)  # fmt: skip
 
@@ -158,7 +165,17 @@ class CodeSpace(QObject):
 
     def _on_failed(self, error: Exception) -> None:
         self._worker = None
+        if isinstance(error, Cancelled):  # given up for newer weights (or the window closing)
+            if self._pending:
+                self._pending = False
+                self.refresh()
+            return
         self._report(f"Could not compute the code space: {error}", True)
+
+    def cancel(self) -> None:
+        """Make a running computation give up soon (the window is closing)."""
+        self._pending = False
+        self._cancel.set()
 
     def _setup_sliders(self, inference: InferenceModel) -> None:
         self.explore.sliders.set_model(inference.config.code_size, *self._slider_ranges(inference))

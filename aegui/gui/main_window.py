@@ -697,6 +697,7 @@ class MainWindow(QMainWindow):
         if self._trainer is not None:
             self._trainer.request_stop()
         self._download_cancelled = True
+        self.code_space.cancel()
         return wait_for_workers(SHUTDOWN_WAIT_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -209,3 +209,30 @@ def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
         assert sliders.code()[index] == pytest.approx(np.percentile(codes[:, index], 0.5), rel=1e-3, abs=1e-3)
         slider.setValue(slider.maximum())  # the ends are where the trained model's codes lie, not the untrained one's
         assert sliders.code()[index] == pytest.approx(np.percentile(codes[:, index], 99.5), rel=1e-3, abs=1e-3)
+
+
+def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot, monkeypatch):
+    """Encoding 60,000 training digits with a big model takes seconds; closing must not wait for it
+    (nor leave its thread running after the window is gone)."""
+    import threading
+
+    from aegui.core.errors import Cancelled
+    from aegui.gui import code_space
+    from aegui.gui.workers import live_workers
+
+    started = threading.Event()
+
+    def slow_encode(config, state, images, cancelled):
+        started.set()
+        for _ in range(1000):  # 10 s unless cancelled
+            if cancelled():
+                raise Cancelled("encoding cancelled")
+            threading.Event().wait(0.01)
+        raise AssertionError("never cancelled")
+
+    monkeypatch.setattr(code_space, "encode_images", slow_encode)
+    open_tab(window, qtbot, 1)  # the map first, with the real encoder for test digits
+    window.tabs.setCurrentIndex(2)  # Explore wants the training digits' codes: the slow part
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    window.close()
+    assert live_workers() == 0  # the worker gave up while the window waited for it
