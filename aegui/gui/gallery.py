@@ -31,13 +31,13 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(120)
         self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0,
                                     color="#dddddd")  # fmt: skip
-        view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
-        view.setMenuEnabled(False)
+        self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        self._view.setMenuEnabled(False)
         self._item = pg.ImageItem(axisOrder="row-major")
-        view.addItem(self._item)
+        self._view.addItem(self._item)
         self._picture = tile([np.zeros((COUNT, 28, 28))] * 2)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
-        view.autoRange(padding=0)
+        self._view.autoRange(padding=0)
         self.updates = 0
         self.rows = 2
 
@@ -50,10 +50,17 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         caption = ("test digits (top) and their reconstructions (bottom)" if noisy is None else
                    "test digits, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
         self._label.setText(caption, color="#dddddd")
-        self.rows = len(rows)
         self._picture = tile(rows)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        if len(rows) != self.rows:  # a row more or less: show the whole picture again
+            self.rows = len(rows)
+            self._view.autoRange(padding=0)
         self.updates += 1
+
+    def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The (x, y) ranges in view, in picture pixels."""
+        (x0, x1), (y0, y1) = self._view.viewRange()
+        return (x0, x1), (y0, y1)
 
     def picture(self) -> np.ndarray:
         return self._picture.copy()

@@ -272,3 +272,23 @@ def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tm
     with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
         window.start_training()
     assert window.model() is model and model.config.hidden_sizes == (48, 24)
+
+
+def test_the_gallery_shows_every_row_when_denoising_adds_one(qtbot):
+    from aegui.gui.gallery import ReconstructionGallery
+
+    gallery = ReconstructionGallery()
+    qtbot.addWidget(gallery)
+    gallery.resize(700, 200)
+    gallery.show()
+    digits = np.random.default_rng(0).random((10, 28, 28)).astype(np.float32)
+
+    def whole_picture_in_view() -> bool:
+        height, width = gallery.picture().shape
+        (x0, x1), (y0, y1) = gallery.shown_area()
+        return x0 <= 0.5 and x1 >= width - 0.5 and y0 <= 0.5 and y1 >= height - 0.5
+
+    for noisy in (digits, None, digits):  # three rows, back to two, three again
+        gallery.show_images(digits, digits, noisy)
+        assert gallery.rows == (2 if noisy is None else 3)
+        qtbot.waitUntil(whole_picture_in_view, timeout=2000)
