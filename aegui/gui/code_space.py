@@ -135,6 +135,8 @@ class CodeSpace(QObject):
                                      self._pixel_cache.get(cache_key), self._visible["explore"], self._cancel,
                                      on_result=lambda result: self._on_computed(result, cache_key, generation),
                                      on_error=self._on_failed)  # fmt: skip
+        if self.training_codes is None:
+            self._show_neighbours()  # "finding them…" while the training digits are encoded
 
     def _on_computed(self, result, cache_key, generation: int) -> None:
         self._worker = None
@@ -170,6 +172,7 @@ class CodeSpace(QObject):
                 self._pending = False
                 self.refresh()
             return
+        self._show_neighbours()
         self._report(f"Could not compute the code space: {error}", True)
 
     def cancel(self) -> None:
@@ -216,7 +219,7 @@ class CodeSpace(QObject):
         dataset, code = self._dataset(), self._drawing_code
         view = self.explore.neighbours
         if code is None or dataset is None or self.training_codes is None or len(code) != self.training_codes.shape[1]:
-            view.show_neighbours(None, None, None)
+            view.show_neighbours(None, None, None, waiting=code is not None and self._worker is not None)
             return
         found: Neighbours = nearest_neighbours(code, self.training_codes, dataset.train_labels.numpy(), NEIGHBOURS)
         images = dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255

@@ -23,11 +23,19 @@ class NeighboursView(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self._graphics, 1)
 
-    def show_neighbours(self, images: np.ndarray | None, labels: np.ndarray | None, majority: int | None) -> None:
+    def show_neighbours(
+        self,
+        images: np.ndarray | None,
+        labels: np.ndarray | None,
+        majority: int | None,
+        waiting: bool = False,
+    ) -> None:
+        """The neighbours, or none: `waiting` says the training digits' codes are still being computed."""
         if images is None or labels is None or majority is None:
             self._labels = None
             self._item.clear()
-            self.verdict.setText("Draw a digit to see its nearest training digits.")
+            self.verdict.setText("Finding the nearest training digits…" if waiting else
+                                 "Draw a digit to see its nearest training digits.")  # fmt: skip
             return
         self._labels = np.asarray(labels)
         self._item.setImage(tile([np.asarray(images, np.float32)], count=len(images)), levels=(0.0, 1.0),

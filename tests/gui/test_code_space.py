@@ -234,5 +234,9 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
     open_tab(window, qtbot, 1)  # the map first, with the real encoder for test digits
     window.tabs.setCurrentIndex(2)  # Explore wants the training digits' codes: the slow part
     qtbot.waitUntil(started.is_set, timeout=10_000)
+    drag(window.canvas, ONE)
+    wait_for_drawing(window, qtbot)
+    verdict = window.explore_panel.neighbours.verdict
+    assert verdict.text() == "Finding the nearest training digits…"  # not "draw a digit": there is one
     window.close()
     assert live_workers() == 0  # the worker gave up while the window waited for it
