@@ -42,6 +42,8 @@ class CodeView(pg.PlotWidget):
         self._range = value_range
         plot = self.getPlotItem()
         plot.setXRange(-0.6, code_size - 0.4, padding=0)
+        step = next(step for step in (1, 2, 5, 10, 20, 50, 100, 200, 500) if code_size / step <= 8)
+        plot.getAxis("bottom").setTicks([[(index, str(index)) for index in range(0, code_size, step)], []])
         plot.setYRange(*value_range, padding=0.05)
         plot.setTitle(f"code: {code_size} values")
         if self._values is not None:

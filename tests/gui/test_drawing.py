@@ -147,3 +147,16 @@ def test_code_values_past_the_scale_are_marked_not_cut_off(qtbot):
     assert view.beyond_scale().size == 0
     view.set_code(None)
     assert view.beyond_scale().size == 0
+
+
+@pytest.mark.parametrize(
+    ("code_size", "labelled"), [(2, [0, 1]), (32, [0, 5, 10, 15, 20, 25, 30]), (784, list(range(0, 701, 100)))]
+)
+def test_code_bars_are_labelled_by_whole_indices(qtbot, code_size, labelled):
+    from aegui.gui.code_view import CodeView
+
+    view = CodeView()
+    qtbot.addWidget(view)
+    view.set_model(code_size, (-1.0, 1.0))
+    major = view.getPlotItem().getAxis("bottom")._tickLevels[0]
+    assert [value for value, _label in major] == labelled
