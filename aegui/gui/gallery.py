@@ -28,7 +28,7 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("reconstructionGallery")
         self.setBackground(FRAME)
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(90)
         self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0,
                                     color="#dddddd")  # fmt: skip
         self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)

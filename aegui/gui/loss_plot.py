@@ -59,7 +59,7 @@ class LossPlot(pg.PlotWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("lossPlot")
-        self.setMinimumHeight(180)
+        self.setMinimumHeight(130)
         plot = self.getPlotItem()
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", "loss")

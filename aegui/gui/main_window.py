@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, Qt, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal, qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -61,6 +61,11 @@ GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
 DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
 CODE_RANGE_IMAGES = 1000
 SHUTDOWN_WAIT_MS = 1500
+DEFAULT_WIDTH = 1400
+DEFAULT_HEIGHT = 880
+CANVAS_SIDE = 320
+SMALL_CANVAS_SIDE = 256
+TALL_SCREEN = 800  # available pixels below which the canvas is the small one (a 768-px laptop screen)
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
 AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
@@ -70,6 +75,53 @@ def _clock(seconds: float) -> str:
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _available_size() -> tuple[int, int]:
+    """The primary screen's size less its task bars (a large default when there is no screen)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 1920, 1080
+    area = screen.availableGeometry()
+    return area.width(), area.height()
+
+
+def canvas_side_for(available_height: int) -> int:
+    """A smaller canvas on short screens, so that the whole window fits (the model input does not
+    depend on the canvas's size; the brush scales with it)."""
+    return CANVAS_SIDE if available_height >= TALL_SCREEN else SMALL_CANVAS_SIDE
+
+
+class _CompactPage(QWidget):
+    """Holds a tab page and asks for no more than the page's minimum, so that in a scroll area the page
+    fills the view when there is room and scrolls by only what is missing when there is not. (With a
+    layout here, the scroll area would size the page by its preferred height-for-width: plots and
+    wrapped labels ask for far more room than they need.)"""
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self._page = page
+        page.setParent(self)
+
+    def minimumSizeHint(self) -> QSize:
+        return self._page.minimumSizeHint()
+
+    def sizeHint(self) -> QSize:
+        return self._page.minimumSizeHint()
+
+    def resizeEvent(self, event) -> None:
+        self._page.setGeometry(self.rect())
+        super().resizeEvent(event)
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A tab page that scrolls when the window is shorter than the page needs, instead of making
+    the whole window taller than the screen."""
+    area = QScrollArea()
+    area.setWidget(_CompactPage(page))
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -115,7 +167,7 @@ class MainWindow(QMainWindow):
         self._unshown_changes: list[float] = []
 
         self.panel = TrainingPanel()
-        self.canvas = DrawCanvas()
+        self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
         self.draw_panel = DrawPanel(self.canvas)
         self.loss_plot = LossPlot()
         self.gallery = ReconstructionGallery()
@@ -184,8 +236,8 @@ class MainWindow(QMainWindow):
         training_tab.addWidget(self.gallery)
         training_tab.setSizes([300, 170])
         self.tabs.addTab(training_tab, "Training")
-        self.tabs.addTab(self.code_space_panel, "Code space")
-        self.tabs.addTab(self.explore_panel, "Explore")
+        self.tabs.addTab(_scrolling(self.code_space_panel), "Code space")
+        self.tabs.addTab(_scrolling(self.explore_panel), "Explore")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.draw_panel)
         right.addWidget(self.tabs)
@@ -200,7 +252,8 @@ class MainWindow(QMainWindow):
         self._central_layout.setContentsMargins(0, 0, 0, 0)
         self._central_layout.addWidget(main, 1)
         self.setCentralWidget(central)
-        self.resize(1400, 880)
+        width, height = _available_size()
+        self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - 40))  # fits a laptop's screen too
 
     def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, self)

@@ -292,3 +292,20 @@ def test_the_gallery_shows_every_row_when_denoising_adds_one(qtbot):
         gallery.show_images(digits, digits, noisy)
         assert gallery.rows == (2 if noisy is None else 3)
         qtbot.waitUntil(whole_picture_in_view, timeout=2000)
+
+
+@pytest.mark.parametrize(("screen", "canvas_side"), [((1366, 728), 256), ((1920, 1040), 320)])
+def test_the_window_fits_a_laptop_screen(qtbot, monkeypatch, screen, canvas_side):
+    """A 1366x768 screen less its task bar: the whole window fits, tabs scroll rather than overflow."""
+    from aegui.gui import main_window
+
+    monkeypatch.setattr(main_window, "_available_size", lambda: screen)
+    window = main_window.MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    assert window.canvas.width() == window.canvas.height() == canvas_side
+    needed = window.minimumSizeHint()
+    assert needed.width() <= screen[0] and needed.height() <= screen[1] - 40  # room for a title bar
+    assert window.width() <= screen[0] and window.height() <= screen[1]
+    window.close()
