@@ -6,7 +6,7 @@ import itertools
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -157,6 +157,11 @@ class DrawCanvas(QWidget):
     # --- painting ---
 
     def _redraw_finished(self) -> None:
+        ratio = self.devicePixelRatioF()
+        if self._finished.devicePixelRatio() != ratio:  # a HiDPI screen: the finished ink in device pixels
+            size = QSize(round(self.width() * ratio), round(self.height() * ratio))
+            self._finished = QImage(size, QImage.Format.Format_RGB32)
+            self._finished.setDevicePixelRatio(ratio)
         self._finished.fill(BACKGROUND)
         self._draw_into(self._finished, self._strokes)
 
@@ -169,6 +174,8 @@ class DrawCanvas(QWidget):
         painter.end()
 
     def paintEvent(self, event) -> None:
+        if self._finished.devicePixelRatio() != self.devicePixelRatioF():  # moved to another screen
+            self._redraw_finished()
         painter = QPainter(self)
         painter.drawImage(0, 0, self._finished)
         if self._current:

@@ -160,3 +160,33 @@ def test_code_bars_are_labelled_by_whole_indices(qtbot, code_size, labelled):
     view.set_model(code_size, (-1.0, 1.0))
     major = view.getPlotItem().getAxis("bottom")._tickLevels[0]
     assert [value for value, _label in major] == labelled
+
+
+HIDPI_SCRIPT = """
+import numpy as np
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from aegui.gui.canvas import DrawCanvas
+canvas = DrawCanvas()
+canvas.show()
+canvas.set_strokes([[(50, 50), (270, 270)], [(270, 50), (50, 270)]])
+canvas.repaint()
+image = canvas.grab().toImage()
+ratio = int(image.devicePixelRatio())
+row = np.array([image.pixelColor(x, 160 * ratio).red() for x in range(image.width())])
+print(ratio, int(((row > 40) & (row < 200)).sum()))
+"""
+
+
+def test_finished_strokes_are_crisp_on_a_hidpi_screen():
+    """At twice the pixels, finished ink is drawn in device pixels, not scaled up (blurred) from 1x."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen")
+    output = subprocess.run([sys.executable, "-c", HIDPI_SCRIPT], env=env, capture_output=True, text=True,
+                            timeout=60, check=True).stdout.split()  # fmt: skip
+    ratio, grey_edge_pixels = int(output[-2]), int(output[-1])
+    assert ratio == 2
+    assert grey_edge_pixels <= 2  # one anti-aliased pixel per edge of the two crossing strokes; 4 when upscaled
