@@ -78,6 +78,7 @@ class CodeSpace(QObject):
         self._drawing_code: np.ndarray | None = None
         self._picked: int | None = None
         self._ends: dict[str, np.ndarray | None] = {"a": None, "b": None}
+        self._end_names: dict[str, str | None] = {"a": None, "b": None}
         self.slider_latencies: deque[float] = deque(maxlen=100_000)
         self.last_decoded_spot: tuple[float, float] | None = None
 
@@ -108,7 +109,8 @@ class CodeSpace(QObject):
         self._generation += 1
         self._cancel.set()  # whatever is being computed is for weights that are gone
         self.latent, self.training_codes = None, None
-        self._ends = {"a": None, "b": None}
+        self._ends, self._end_names = {"a": None, "b": None}, {"a": None, "b": None}
+        self.explore.interpolation.clear()
         self._setup_sliders(inference)
         self.refresh()
 
@@ -295,14 +297,23 @@ class CodeSpace(QObject):
                 return
             self._ends[end] = self.latent.codes[self._picked].copy()
             what = f"test digit #{self._picked}"
-        strip.status.setText(f"{end.upper()} is {what}.")
+        self._end_names[end] = what
         self._show_interpolation()
 
-    def set_endpoint(self, end: str, code: np.ndarray) -> None:
+    def set_endpoint(self, end: str, code: np.ndarray, name: str = "a code") -> None:
         self._ends[end] = np.asarray(code, np.float32)
+        self._end_names[end] = name
         self._show_interpolation()
+
+    def _ends_text(self) -> str:
+        a, b = self._end_names["a"], self._end_names["b"]
+        if a is not None and b is not None:
+            return f"A: {a}  →  B: {b}"
+        end, name, other = ("A", a, "B") if a is not None else ("B", b, "A")
+        return f"{end}: {name}. Now set {other}."
 
     def _show_interpolation(self) -> None:
+        self.explore.interpolation.status.setText(self._ends_text())
         inference = self._inference()
         a, b = self._ends["a"], self._ends["b"]
         if inference is None or a is None or b is None:

@@ -10,6 +10,7 @@ from aegui.gui.digit_view import image_area
 from aegui.gui.gallery import tile
 
 STEPS = 10
+START_TEXT = "Set A and B from a drawing or from a digit picked on the map."
 
 
 class InterpolationStrip(QWidget):
@@ -18,7 +19,7 @@ class InterpolationStrip(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("interpolationStrip")
-        self.status = QLabel("Set A and B from a drawing or from a digit picked on the map.", wordWrap=True)
+        self.status = QLabel(START_TEXT, wordWrap=True)
         buttons = QGridLayout()
         for row, end in enumerate(("a", "b")):
             for column, source in enumerate(("drawing", "picked")):
@@ -28,7 +29,7 @@ class InterpolationStrip(QWidget):
                 buttons.addWidget(button, row, column)
         self._graphics, view, self._item = image_area(70)
         self._images: np.ndarray | None = None
-        self._item.setImage(tile([np.zeros((STEPS, 28, 28))]), levels=(0.0, 1.0), autoLevels=False)
+        self.clear()
         view.autoRange(padding=0)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -38,6 +39,12 @@ class InterpolationStrip(QWidget):
     def show_images(self, images: np.ndarray) -> None:
         self._images = np.asarray(images, np.float32).reshape(-1, 28, 28)
         self._item.setImage(tile([self._images]), levels=(0.0, 1.0), autoLevels=False)
+
+    def clear(self) -> None:
+        """No ends, no digits (a new model: codes of the old one mean nothing to it)."""
+        self._images = None
+        self._item.setImage(tile([np.zeros((STEPS, 28, 28))]), levels=(0.0, 1.0), autoLevels=False)
+        self.status.setText(START_TEXT)
 
     def images(self) -> np.ndarray | None:
         return None if self._images is None else self._images.copy()

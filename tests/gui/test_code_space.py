@@ -131,11 +131,15 @@ def test_interpolating_between_two_picked_digits(window, qtbot):
     code_map, strip = window.code_space_panel.code_map, window.explore_panel.interpolation
     code_map.pointClicked.emit(3)
     strip.endpointRequested.emit("a", "picked")
+    assert strip.status.text() == "A: test digit #3. Now set B."
     code_map.pointClicked.emit(8)
     strip.endpointRequested.emit("b", "picked")
+    assert strip.status.text() == "A: test digit #3  →  B: test digit #8"  # both ends named
     codes = window.code_space.latent.codes
     np.testing.assert_allclose(strip.images()[0], window._inference.decode(codes[3]), atol=1e-5)
     np.testing.assert_allclose(strip.images()[-1], window._inference.decode(codes[8]), atol=1e-5)
+    window.new_model()  # another model: the old codes' digits go
+    assert strip.images() is None and strip.status.text().startswith("Set A and B")
 
 
 def test_nearest_training_digits(window, qtbot):
