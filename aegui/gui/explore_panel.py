@@ -14,7 +14,8 @@ class ExplorePanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.sliders = CodeSliders()
-        self.slider_view = DigitView("Decoded from the sliders", "sliderDecodedView")
+        self.slider_view = DigitView("Decoded from the sliders", "sliderDecodedView",
+                                     hint="Draw a digit or move a slider.")  # fmt: skip
         self.from_drawing_button = QPushButton("Sliders ← the drawing", objectName="slidersFromDrawingButton")
         self.interpolation = InterpolationStrip()
         self.neighbours = NeighboursView()
