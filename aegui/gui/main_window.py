@@ -43,7 +43,7 @@ from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.training import Ended, EpochEnd, History, TrainConfig, Trainer, to_float
+from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig, Trainer, to_float
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
     datasetLoaded = Signal(object)
     trainingStarted = Signal()
     trainingFinished = Signal(object)  # the Ended record
+    trainingPaused = Signal(int)  # the training loop has stopped after this step (1-based) until resumed
     drawingUpdated = Signal()
     modelChanged = Signal()
 
@@ -561,8 +562,8 @@ class MainWindow(QMainWindow):
         if self._trainer is None:
             return
         if paused:
-            self._trainer.pause()
-            self.status_label.setText("Paused. " + self.status_label.text())
+            self._trainer.pause()  # the loop stops after the batch in hand, then says so (trainingPaused)
+            self.status_label.setText("Pausing after this batch…")
         else:
             self._trainer.resume()
         self.panel.set_running(True, paused)
@@ -600,6 +601,9 @@ class MainWindow(QMainWindow):
             self.code_space.refresh()
             self._dirty = True
             self._update_title()
+        elif isinstance(item, Paused) and self._trainer is not None and self._trainer.is_paused:
+            self.status_label.setText(f"Paused after batch {item.step:,}. Resume (Space) goes on from there.")
+            self.trainingPaused.emit(item.step)
 
     def _show_progress(self, item: TrainingProgress) -> None:
         last = item.last

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase, create_worker
 
-from aegui.core.training import BatchEnd, Ended, EpochEnd, Snapshot, Trainer
+from aegui.core.training import BatchEnd, Ended, EpochEnd, Paused, Snapshot, Trainer
 
 MAX_UPDATES_PER_SECOND = 10
 BACKGROUND_NICE = 10
@@ -49,7 +49,7 @@ def lower_this_threads_priority() -> None:
 
 
 def training_updates(trainer: Trainer, rate: float = MAX_UPDATES_PER_SECOND) -> Generator:
-    """Yield TrainingProgress (at most `rate` a second) and EpochEnd records; return the Ended record."""
+    """Yield TrainingProgress (at most `rate` a second), EpochEnd and Paused records; return the Ended record."""
     lower_this_threads_priority()
     try:
         return (yield from _throttled(trainer, 1.0 / rate))
@@ -70,7 +70,7 @@ def _throttled(trainer: Trainer, interval: float) -> Generator:
             yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last,
                                    trainer.latest_snapshot())  # fmt: skip
             pending, last_sent = [], time.perf_counter()
-        if isinstance(event, EpochEnd):
+        if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
             yield event
         elif isinstance(event, Ended):
             return event

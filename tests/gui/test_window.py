@@ -72,11 +72,12 @@ def test_pause_resume_and_stop(window, qtbot):
     short_run(window, epochs=50)
     window.start_training()
     qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
-    qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
-    assert window.panel.pause_button.text() == "Resume"
-    qtbot.waitUntil(lambda: window._trainer is not None and window._trainer.is_paused)
-    qtbot.wait(150)  # let anything in flight arrive
+    with qtbot.waitSignal(window.trainingPaused, timeout=20_000) as paused:
+        qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
+        assert window.panel.pause_button.text() == "Resume"
     paused_at = window.loss_plot.batch_points()
+    assert paused_at == paused.args[0]  # every loss before the pause has arrived, none after
+    assert window.status_label.text().startswith(f"Paused after batch {paused_at:,}")
     qtbot.wait(400)
     assert window.loss_plot.batch_points() == paused_at
     qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
