@@ -27,11 +27,12 @@ class InterpolationStrip(QWidget):
                 button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
                 button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
                 buttons.addWidget(button, row, column)
-        self._graphics, view, self._item = image_area(70)
+        self._graphics, view, self._item = image_area(56)
         self._images: np.ndarray | None = None
         self.clear()
         view.autoRange(padding=0)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self._graphics, 1)
         layout.addWidget(self.status)

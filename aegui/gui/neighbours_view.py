@@ -17,9 +17,10 @@ class NeighboursView(QWidget):
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.verdict.setFont(font)
-        self._graphics, self._view, self._item = image_area(70)
+        self._graphics, self._view, self._item = image_area(56)
         self._labels: np.ndarray | None = None
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.verdict)
         layout.addWidget(self._graphics, 1)
 
