@@ -12,12 +12,8 @@ from benchmarks.common import MNIST_ROOT, Row, has_mnist, open_window, qt_app, s
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _app():
-    return qt_app()
-
-
 def redraw_rows(points: int = 10_000, rounds: int = 10) -> list[Row]:
-    qapp = _app()
+    qapp = qt_app()
     import aegui.gui  # noqa: F401  (pyqtgraph options)
     from aegui.gui.latent_map import LatentMapView
 

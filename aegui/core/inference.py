@@ -64,10 +64,14 @@ class InferenceModel:
         with torch.inference_mode():
             return self.model(images).reshape(-1, 28, 28).numpy().copy()
 
+    def encode_many(self, images_uint8: torch.Tensor) -> np.ndarray:
+        """Codes (N, code_size) of uint8 images."""
+        with torch.inference_mode():
+            return self.model.encoder(to_float(images_uint8)).numpy()
+
     def code_range(self, images_uint8: torch.Tensor) -> tuple[float, float]:
         """A fixed scale for code bars: where 99% of the code values of these images fall."""
-        with torch.inference_mode():
-            codes = self.model.encoder(to_float(images_uint8)).numpy()
+        codes = self.encode_many(images_uint8)
         codes = codes[np.isfinite(codes)]  # weights on the edge of diverging can overflow
         low, high = np.percentile(codes, [0.5, 99.5]) if codes.size else (0.0, 1.0)
         low, high = min(float(low), 0.0), max(float(high), 0.0)

@@ -77,8 +77,7 @@ class CodeSpace(QObject):
         self._stale = True
         self._drawing_code: np.ndarray | None = None
         self._picked: int | None = None
-        self._ends: dict[str, np.ndarray | None] = {"a": None, "b": None}
-        self._end_names: dict[str, str | None] = {"a": None, "b": None}
+        self._ends: dict[str, tuple[np.ndarray, str] | None] = {"a": None, "b": None}  # each end's code and name
         self.slider_latencies: deque[float] = deque(maxlen=100_000)
         self.last_decoded_spot: tuple[float, float] | None = None
 
@@ -109,7 +108,7 @@ class CodeSpace(QObject):
         self._generation += 1
         self._cancel.set()  # whatever is being computed is for weights that are gone
         self.latent, self.training_codes = None, None
-        self._ends, self._end_names = {"a": None, "b": None}, {"a": None, "b": None}
+        self._ends = {"a": None, "b": None}
         self.explore.interpolation.clear()
         self._setup_sliders(inference)
         self.refresh()
@@ -191,9 +190,8 @@ class CodeSpace(QObject):
         size = inference.config.code_size
         if dataset is None:
             return np.full(size, -1.0, np.float32), np.ones(size, np.float32)
-        with torch.inference_mode():
-            codes = inference.model.encoder(dataset.test_images[:SLIDER_RANGE_IMAGES].reshape(-1, 784).float() / 255)
-        codes = np.nan_to_num(codes.numpy(), nan=0.0, posinf=0.0, neginf=0.0)  # weights near diverging
+        codes = inference.encode_many(dataset.test_images[:SLIDER_RANGE_IMAGES])
+        codes = np.nan_to_num(codes, nan=0.0, posinf=0.0, neginf=0.0)  # weights near diverging
         low, high = np.percentile(codes, 0.5, axis=0), np.percentile(codes, 99.5, axis=0)
         return low, np.maximum(high, low + 1e-3)
 
@@ -289,27 +287,23 @@ class CodeSpace(QObject):
             if self._drawing_code is None:
                 strip.status.setText("Draw a digit first.")
                 return
-            self._ends[end] = self._drawing_code.copy()
-            what = "the drawing"
+            self._ends[end] = (self._drawing_code.copy(), "the drawing")
         else:
             if self._picked is None or self.latent is None:
                 strip.status.setText("Click a digit on the code map first.")
                 return
-            self._ends[end] = self.latent.codes[self._picked].copy()
-            what = f"test digit #{self._picked}"
-        self._end_names[end] = what
+            self._ends[end] = (self.latent.codes[self._picked].copy(), f"test digit #{self._picked}")
         self._show_interpolation()
 
     def set_endpoint(self, end: str, code: np.ndarray, name: str = "a code") -> None:
-        self._ends[end] = np.asarray(code, np.float32)
-        self._end_names[end] = name
+        self._ends[end] = (np.asarray(code, np.float32), name)
         self._show_interpolation()
 
     def _ends_text(self) -> str:
-        a, b = self._end_names["a"], self._end_names["b"]
+        a, b = self._ends["a"], self._ends["b"]
         if a is not None and b is not None:
-            return f"A: {a}  →  B: {b}"
-        end, name, other = ("A", a, "B") if a is not None else ("B", b, "A")
+            return f"A: {a[1]}  →  B: {b[1]}"
+        end, (_code, name), other = ("A", a, "B") if a is not None else ("B", b, "A")
         return f"{end}: {name}. Now set {other}."
 
     def _show_interpolation(self) -> None:
@@ -318,7 +312,7 @@ class CodeSpace(QObject):
         a, b = self._ends["a"], self._ends["b"]
         if inference is None or a is None or b is None:
             return
-        codes = interpolate(a, b, STEPS)
+        codes = interpolate(a[0], b[0], STEPS)
         with torch.inference_mode():
             images = inference.model.decoder(torch.from_numpy(codes)).reshape(-1, 28, 28).numpy()
         self.explore.interpolation.show_images(images)

@@ -59,8 +59,8 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
 
     def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The (x, y) ranges in view, in picture pixels."""
-        (x0, x1), (y0, y1) = self._view.viewRange()
-        return (x0, x1), (y0, y1)
+        x_range, y_range = self._view.viewRange()
+        return tuple(x_range), tuple(y_range)
 
     def picture(self) -> np.ndarray:
         return self._picture.copy()

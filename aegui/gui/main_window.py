@@ -66,6 +66,7 @@ DEFAULT_HEIGHT = 880
 CANVAS_SIDE = 320
 SMALL_CANVAS_SIDE = 256
 TALL_SCREEN = 800  # available pixels below which the canvas is the small one (a 768-px laptop screen)
+TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
 AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
         self._central_layout.addWidget(main, 1)
         self.setCentralWidget(central)
         width, height = _available_size()
-        self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - 40))  # fits a laptop's screen too
+        self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - TITLE_BAR_ROOM))  # fits a laptop too
 
     def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, self)
