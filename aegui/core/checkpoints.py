@@ -169,14 +169,15 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
     )
 
 
-def default_autosave_path() -> Path:
-    """Where the window keeps its crash-recovery copy (AEGUI_AUTOSAVE_DIR moves it)."""
+def autosave_folder() -> Path:
+    """Where the window keeps its crash-recovery copies, one per running instance (AEGUI_AUTOSAVE_DIR
+    moves them)."""
     folder = os.environ.get("AEGUI_AUTOSAVE_DIR")
     if not folder:
         import platformdirs
 
         folder = str(Path(platformdirs.user_data_dir("aegui", appauthor=False)) / "autosave")
-    return Path(folder) / ("autosave" + SUFFIX)
+    return Path(folder)
 
 
 def load_model(path: str | Path, device: torch.device | str = "cpu") -> AutoEncoder:

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from superqt.utils import qthrottled
 
 from aegui.core.training import History
+from aegui.gui.pacer import FramePacer
 from aegui.gui.plot_cache import paint_from_cache
 
 BATCH_COLOUR = (90, 140, 220, 150)
@@ -86,7 +86,7 @@ class LossPlot(pg.PlotWidget):
         self._follow_y = False  # a run fits y itself, in steps; until then pyqtgraph's auto range
         plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_by_user)
         # Data arrives up to 30 times a second; redrawing (axes and all) 10 times a second is plenty.
-        self._redraw_batches = qthrottled(self._show_batches, timeout=REDRAW_MS, leading=True, parent=self)
+        self._redraw_batches = FramePacer(self._show_batches, REDRAW_MS, self)
 
     # --- feeding ---
 
@@ -105,7 +105,7 @@ class LossPlot(pg.PlotWidget):
     def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
         steps = np.arange(first_step, first_step + len(losses))
         self._batches.extend(self._epoch_offset + steps / self._steps_per_epoch, losses)
-        self._redraw_batches()
+        self._redraw_batches.request()
 
     def _show_batches(self) -> None:
         self._batch_curve.setData(*self._batches.view())

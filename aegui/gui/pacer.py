@@ -1,4 +1,9 @@
-"""Run a refresh for the latest request, at most once per interval, and at once whenever it can."""
+"""The one pacing rule for GUI work: run at most once per interval, and at once whenever it can.
+
+`Interval` is the rule itself (plain Python, usable in worker threads: the training throttle and
+download progress use it); `FramePacer` applies it to a refresh in the GUI thread, deferring a
+request that comes too soon instead of dropping it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,31 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
+
+
+class Interval:
+    """Says when `seconds` have passed since the last time something ran."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last = -math.inf
+
+    def wait(self, now: float | None = None) -> float:
+        """Seconds until the next run is due (<= 0: due now)."""
+        return self._last + self.seconds - (time.perf_counter() if now is None else now)
+
+    def due(self, now: float | None = None) -> bool:
+        return self.wait(now) <= 0
+
+    def mark(self, now: float | None = None) -> None:
+        self._last = time.perf_counter() if now is None else now
+
+    def take(self, now: float | None = None) -> bool:
+        """True, and counted as a run, when a run is due."""
+        if not self.due(now):
+            return False
+        self.mark(now)
+        return True
 
 
 class FramePacer(QObject):
@@ -21,8 +51,7 @@ class FramePacer(QObject):
     def __init__(self, function: Callable[[], None], interval_ms: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._function = function
-        self._interval = interval_ms / 1000.0
-        self._last_start = -math.inf
+        self._interval = Interval(interval_ms / 1000.0)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -31,12 +60,21 @@ class FramePacer(QObject):
     def request(self) -> None:
         if self._timer.isActive():
             return  # a call is already due; it will see the latest state
-        wait = self._last_start + self._interval - time.perf_counter()
+        wait = self._interval.wait()
         if wait <= 0:
             self._run()
         else:
             self._timer.start(max(1, math.ceil(wait * 1000)))
 
+    def flush(self) -> None:
+        """Run a deferred call now."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self._run()
+
+    def cancel(self) -> None:
+        self._timer.stop()
+
     def _run(self) -> None:
-        self._last_start = time.perf_counter()
+        self._interval.mark()
         self._function()

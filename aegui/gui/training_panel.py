@@ -1,7 +1,12 @@
-"""Training controls: preset, hyperparameters, dataset, and Train / Pause / Stop / Reset."""
+"""Training controls: preset, hyperparameters, dataset, and Train / Pause / Stop / Reset.
+
+The fields come from one table (`aegui.core.fields`): their ranges, tooltips and stored settings.
+What is enabled follows the session's phase (`apply_phase`); the panel only shows and emits.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Signal
@@ -18,15 +23,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aegui.core.model import ACTIVATIONS, ModelConfig
+from aegui.core.fields import FIELDS
+from aegui.core.model import ModelConfig
 from aegui.core.presets import PRESET_NAMES, PRESETS, REFERENCE_TRAIN_SIZE, customise, epochs_for, get_preset
-from aegui.core.training import LOSSES, MAX_LEARNING_RATE, OPTIMIZERS, TrainConfig
+from aegui.core.training import TrainConfig
+from aegui.gui.phases import Action, Phase, allowed
 from aegui.gui.settings import read
 
+log = logging.getLogger(__name__)
+
+CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", "mse": "squared error", "bce": "cross-entropy",
+                 "rmsprop": "RMSProp", "adam": "Adam", "sgd": "SGD + momentum", "gaussian": "Gaussian"}  # fmt: skip
 DATASETS = {"auto": "Auto (MNIST if present)", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
             "sample": "Embedded sample"}  # fmt: skip
 ERROR_STYLE = "color: #c0392b;"
 INFO_STYLE = "color: palette(text);"
+CHANGED_STYLE = "font-weight: bold;"
+MODEL_FIELD_LABELS = {"kind": "model", "code_size": "code size", "activation": "activation",
+                      "hidden_sizes": "layers (preset)", "channels": "channels (preset)", "init": "initial weights",
+                      "code_activation": "code activation (preset)"}  # fmt: skip
 
 
 class TrainingPanel(QWidget):
@@ -45,36 +60,33 @@ class TrainingPanel(QWidget):
         for name in PRESET_NAMES:
             self.preset_combo.addItem(name, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESETS[name].summary, 3)  # tooltip role
-        self.epochs_spin = QSpinBox(objectName="epochsSpin", minimum=1, maximum=10_000)
-        self.batch_spin = QSpinBox(objectName="batchSizeSpin", minimum=1, maximum=65_536)
-        self.lr_spin = QDoubleSpinBox(objectName="learningRateSpin", decimals=6, minimum=1e-6,
-                                      maximum=MAX_LEARNING_RATE)  # fmt: skip
+        self.epochs_spin = QSpinBox(objectName="epochsSpin")
+        self.batch_spin = QSpinBox(objectName="batchSizeSpin")
+        self.lr_spin = QDoubleSpinBox(objectName="learningRateSpin", decimals=6)
         self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.lr_spin.setToolTip("Can be changed while training")
         self.loss_combo = QComboBox(objectName="lossCombo")
-        for loss, label in zip(LOSSES, ("squared error", "cross-entropy"), strict=True):
-            self.loss_combo.addItem(label, loss)
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
-        for name, label in zip(OPTIMIZERS, ("RMSProp", "Adam", "SGD + momentum"), strict=True):
-            self.optimizer_combo.addItem(label, name)
-        self.code_spin = QSpinBox(objectName="codeSizeSpin", minimum=1, maximum=784)
+        self.code_spin = QSpinBox(objectName="codeSizeSpin")
         self.activation_combo = QComboBox(objectName="activationCombo")
-        for name in ACTIVATIONS:
-            if name != "linear":
-                self.activation_combo.addItem(name, name)
         self.kind_combo = QComboBox(objectName="modelKindCombo")
-        self.kind_combo.addItem("Fully connected", "mlp")
-        self.kind_combo.addItem("Convolutional", "conv")
-        self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, minimum=0.0, maximum=1.0,
-                                           singleStep=0.1)  # fmt: skip
-        self.augment_spin.setToolTip("Random shifts, rotations, scaling and stroke-thickness changes while training "
-                                     "(0: none, 1: the most)")  # fmt: skip
+        self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, singleStep=0.1)
         self.noise_combo = QComboBox(objectName="noiseCombo")
-        for noise, label in (("none", "none"), ("gaussian", "Gaussian"), ("masking", "masking")):
-            self.noise_combo.addItem(label, noise)
-        self.noise_combo.setToolTip("Denoising: train on noisy inputs with clean targets")
-        self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, minimum=0.0, maximum=1.0,
-                                         singleStep=0.05)  # fmt: skip
+        self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, singleStep=0.05)
+        # the one table of fields drives ranges, choices, tooltips and stored settings
+        self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox] = {
+            "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
+            "loss": self.loss_combo, "optimizer": self.optimizer_combo, "lr": self.lr_spin,
+            "batch_size": self.batch_spin, "epochs": self.epochs_spin, "augment": self.augment_spin,
+            "noise": self.noise_combo, "noise_level": self.noise_spin,
+        }  # fmt: skip
+        for field in FIELDS:
+            widget = self.fields[field.name]
+            if isinstance(widget, QComboBox):
+                for choice in field.choices:
+                    widget.addItem(CHOICE_LABELS.get(choice, choice), choice)
+            else:
+                widget.setRange(field.low, field.high)
+            widget.setToolTip(f"{field.help} ({field.describe_range()})")
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         for key, label in DATASETS.items():
             self.dataset_combo.addItem(label, key)
@@ -87,6 +99,8 @@ class TrainingPanel(QWidget):
         self.stop_button = QPushButton("Stop", objectName="stopButton")
         self.reset_button = QPushButton("Reset model", objectName="resetButton")
         self.message_label = QLabel("", objectName="messageLabel", wordWrap=True)
+        self.new_model_label = QLabel("", objectName="newModelLabel", wordWrap=True)
+        self.new_model_label.hide()
 
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
@@ -104,6 +118,7 @@ class TrainingPanel(QWidget):
         noise_row.addWidget(self.noise_combo, 1)
         noise_row.addWidget(self.noise_spin)
         form.addRow("Noise", noise_row)
+        form.addRow(self.new_model_label)
         data_box = QGroupBox("Data")
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.dataset_combo)
@@ -130,8 +145,12 @@ class TrainingPanel(QWidget):
         self.download_button.clicked.connect(self.downloadRequested)
         self._train_size = REFERENCE_TRAIN_SIZE
         self._base_model: ModelConfig | None = None
+        self._loaded: ModelConfig | None = None
         self._fill_from_preset(get_preset("default"))
-        self.set_running(False)
+        for widget in (self.preset_combo, self.kind_combo, self.code_spin, self.activation_combo):
+            signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
+            signal.connect(self._on_model_field_changed)
+        self.apply_phase(Phase.LOADING)
 
     # --- settings ---
 
@@ -208,58 +227,103 @@ class TrainingPanel(QWidget):
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
 
+    def value(self, name: str):
+        widget = self.fields[name]
+        return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
+
+    def set_value(self, name: str, value) -> None:
+        widget = self.fields[name]
+        if isinstance(widget, QComboBox):
+            self._select(widget, value)
+        else:
+            widget.setValue(value)
+
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue("training/preset", self.preset_name())
-        settings.setValue("training/code_size", self.code_spin.value())
-        settings.setValue("training/activation", self.activation_combo.currentData())
-        settings.setValue("training/loss", self.loss_combo.currentData())
-        settings.setValue("training/optimizer", self.optimizer_combo.currentData())
-        settings.setValue("training/lr", self.lr_spin.value())
-        settings.setValue("training/batch_size", self.batch_spin.value())
-        settings.setValue("training/epochs", self.epochs_spin.value())
-        settings.setValue("training/kind", self.kind_combo.currentData())
-        settings.setValue("training/augment", self.augment_spin.value())
-        settings.setValue("training/noise", self.noise_combo.currentData())
-        settings.setValue("training/noise_level", self.noise_spin.value())
+        for field in FIELDS:
+            settings.setValue(field.key, self.value(field.name))
         settings.setValue("data/choice", self.dataset_choice())
 
     def restore_settings(self, settings: QSettings) -> None:
-        """Last session's values; anything missing or unusable keeps the default."""
-        self.dataset_combo.blockSignals(True)
-        self._select(self.dataset_combo, read(settings, "data/choice", "auto", str))
-        self.dataset_combo.blockSignals(False)
+        """Last session's values; anything missing, of the wrong type, out of range or not finite keeps
+        the default (and says so in the log)."""
+        choice = read(settings, "data/choice", "auto", str)
+        self.set_data_choice(choice if choice in DATASETS else "auto")
         preset = read(settings, "training/preset", "default", str)
         if preset not in PRESETS:
+            if settings.contains("training/preset"):
+                log.warning("Stored preset %r is unknown; using the default settings.", preset)
             return
         self._select(self.preset_combo, preset)
         self._fill_from_preset(get_preset(preset))
-        self.code_spin.setValue(read(settings, "training/code_size", self.code_spin.value(), int))
-        self._select(self.activation_combo, read(settings, "training/activation", "", str))
-        self._select(self.loss_combo, read(settings, "training/loss", "", str))
-        self._select(self.optimizer_combo, read(settings, "training/optimizer", "", str))
-        self.lr_spin.setValue(read(settings, "training/lr", self.lr_spin.value(), float))
-        self.batch_spin.setValue(read(settings, "training/batch_size", self.batch_spin.value(), int))
-        self.epochs_spin.setValue(read(settings, "training/epochs", self.epochs_spin.value(), int))
-        self._select(self.kind_combo, read(settings, "training/kind", "", str))
-        self.augment_spin.setValue(read(settings, "training/augment", self.augment_spin.value(), float))
-        self._select(self.noise_combo, read(settings, "training/noise", "", str))
-        self.noise_spin.setValue(read(settings, "training/noise_level", self.noise_spin.value(), float))
+        for field in FIELDS:
+            if not settings.contains(field.key):
+                continue
+            stored = settings.value(field.key)
+            value = field.parse(stored)
+            if value is None:
+                log.warning("Stored %s %r is unusable (%s); keeping %r.", field.name, stored, field.describe_range(),
+                            self.value(field.name))  # fmt: skip
+                continue
+            if field.name == "lr":
+                self.lr_spin.blockSignals(True)
+                self.set_value(field.name, value)
+                self.lr_spin.blockSignals(False)
+            else:
+                self.set_value(field.name, value)
 
     # --- state ---
 
-    def set_running(self, running: bool, paused: bool = False) -> None:
-        self.train_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.stop_button.setEnabled(running)
-        self.reset_button.setEnabled(not running)
-        for widget in (self.preset_combo, self.code_spin, self.activation_combo, self.loss_combo,
-                       self.optimizer_combo, self.batch_spin, self.epochs_spin, self.dataset_combo,
-                       self.kind_combo, self.augment_spin, self.noise_combo, self.noise_spin):  # fmt: skip
-            widget.setEnabled(not running)
+    def apply_phase(self, phase: Phase) -> None:
+        """Enable what the phase allows (the one table in `phases`), and show Pause or Resume."""
+        running = phase in (Phase.TRAINING, Phase.PAUSING, Phase.PAUSED, Phase.STOPPING)
+        paused = phase in (Phase.PAUSING, Phase.PAUSED)
+        self.train_button.setEnabled(allowed(Action.TRAIN, phase))
+        self.pause_button.setEnabled(allowed(Action.PAUSE, phase) or allowed(Action.RESUME, phase))
+        self.stop_button.setEnabled(allowed(Action.STOP, phase))
+        self.reset_button.setEnabled(allowed(Action.RESET, phase))
+        editable = allowed(Action.EDIT_SETTINGS, phase)
+        for name, widget in self.fields.items():
+            widget.setEnabled(editable or (name == "lr" and allowed(Action.SET_LR, phase)))
+        self.preset_combo.setEnabled(editable)
+        self.dataset_combo.setEnabled(allowed(Action.CHOOSE_DATA, phase))
+        self.download_button.setEnabled(allowed(Action.DOWNLOAD, phase))
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(running and paused)
         self.pause_button.setText("Resume" if running and paused else "Pause")
         self.pause_button.blockSignals(False)
+
+    def set_data_choice(self, choice: str) -> None:
+        """Show the data in use (or asked for) without asking for it again."""
+        self.dataset_combo.blockSignals(True)
+        self._select(self.dataset_combo, choice)
+        self.dataset_combo.blockSignals(False)
+
+    def show_loaded_model(self, config: ModelConfig | None) -> None:
+        """The architecture of the model in the session, to mark the fields that differ from it."""
+        self._loaded = config
+        self._on_model_field_changed()
+
+    def differences(self) -> list[str]:
+        """The model fields whose settings differ from the loaded model's (Train then starts a new one)."""
+        if self._loaded is None:
+            return []
+        try:
+            wanted, _ = self.settings()
+        except Exception:  # fields that do not fit together: Train will say why
+            return []
+        return [label for name, label in MODEL_FIELD_LABELS.items()
+                if getattr(wanted, name) != getattr(self._loaded, name)]  # fmt: skip
+
+    def _on_model_field_changed(self, *_args) -> None:
+        changed = self.differences()
+        for name in ("kind", "code_size", "activation"):
+            self.fields[name].setStyleSheet(CHANGED_STYLE if MODEL_FIELD_LABELS[name] in changed else "")
+        self.preset_combo.setStyleSheet(CHANGED_STYLE if "layers (preset)" in changed else "")
+        self.new_model_label.setText(
+            f"Differs from the loaded model ({', '.join(changed)}): Train starts a new model." if changed else ""
+        )
+        self.new_model_label.setVisible(bool(changed))
 
     def set_dataset(self, text: str, offer_download: bool) -> None:
         self.dataset_label.setText(text)
@@ -275,7 +339,6 @@ class TrainingPanel(QWidget):
         self._fill_from_preset(get_preset(self.preset_name()))
 
     def _on_pause_toggled(self, paused: bool) -> None:
-        self.pause_button.setText("Resume" if paused else "Pause")
         self.pauseToggled.emit(paused)
 
     def _on_dataset_changed(self, _index: int) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -18,9 +17,19 @@ from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase, create_worker
 
 from aegui.core.training import BatchEnd, Ended, EpochEnd, Paused, Snapshot, Trainer
+from aegui.gui.pacer import Interval
 
 MAX_UPDATES_PER_SECOND = 10
-BACKGROUND_NICE = 10
+# How the training thread shares the CPU (measured side by side by `python -m benchmarks gui`):
+# "batch": Linux's SCHED_BATCH at the normal nice value. The thread keeps its fair share against
+#   other programs but never preempts on wake-up, so the GUI thread (and the rest of the desktop)
+#   still gets the CPU first when it wakes. The default.
+# "normal": no change.
+# "low": nice +10 and Qt's low priority. Every ordinary program then outranks training ~10:1: with
+#   two other busy programs it trained at a fifth of the headless speed.
+TRAINING_PRIORITIES = ("batch", "normal", "low")
+DEFAULT_TRAINING_PRIORITY = "batch"
+LOW_NICE = 10
 
 
 @dataclass(frozen=True)
@@ -33,43 +42,51 @@ class TrainingProgress:
     snapshot: Snapshot | None
 
 
-def lower_this_threads_priority() -> None:
-    """Let the GUI thread win the CPU when both want it: the window stays responsive while training.
+def set_training_thread_priority(priority: str = DEFAULT_TRAINING_PRIORITY) -> None:
+    """Set how this (training) thread competes for the CPU; see TRAINING_PRIORITIES.
 
-    On Linux the nice value is per thread and inherited by threads created later, so PyTorch's
-    OpenMP team, made on this thread's first parallel region, runs at the same lower priority.
+    On Linux the policy and nice value are per thread and inherited by threads created later, so
+    PyTorch's OpenMP team, made on this thread's first parallel region, gets the same.
     """
-    QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-    if sys.platform.startswith("linux"):
-        try:
-            current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(current + BACKGROUND_NICE, 19))
-        except OSError:
-            pass
-
-
-def training_updates(trainer: Trainer, rate: float = MAX_UPDATES_PER_SECOND) -> Generator:
-    """Yield TrainingProgress (at most `rate` a second), EpochEnd and Paused records; return the Ended record."""
-    lower_this_threads_priority()
+    if priority not in TRAINING_PRIORITIES:
+        raise ValueError(f"unknown training priority {priority!r}")
+    if priority == "low":
+        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
     try:
-        return (yield from _throttled(trainer, 1.0 / rate))
+        if priority == "batch":
+            os.sched_setscheduler(thread, os.SCHED_BATCH, os.sched_param(0))
+        elif priority == "low":
+            os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + LOW_NICE, 19))
+    except OSError:
+        pass  # not allowed here: train at the normal priority
+
+
+def training_updates(trainer: Trainer, rate: float = MAX_UPDATES_PER_SECOND,
+                     priority: str = DEFAULT_TRAINING_PRIORITY) -> Generator:  # fmt: skip
+    """Yield TrainingProgress (at most `rate` a second), EpochEnd and Paused records; return the Ended record."""
+    set_training_thread_priority(priority)
+    try:
+        return (yield from _throttled(trainer, Interval(1.0 / rate)))
     except Exception as error:  # superqt drops RuntimeErrors from generators: report every failure
         return Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
 
 
-def _throttled(trainer: Trainer, interval: float) -> Generator:
+def _throttled(trainer: Trainer, interval: Interval) -> Generator:
     pending: list[float] = []
     last: BatchEnd | None = None
-    last_sent = 0.0
     for event in trainer.iterate():
         if isinstance(event, BatchEnd):
             pending.append(event.loss)
             last = event
-        due = time.perf_counter() - last_sent >= interval or not isinstance(event, BatchEnd)
+        due = interval.due() or not isinstance(event, BatchEnd)
         if pending and last is not None and due:
             yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last,
                                    trainer.latest_snapshot())  # fmt: skip
-            pending, last_sent = [], time.perf_counter()
+            pending = []
+            interval.mark()
         if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
             yield event
         elif isinstance(event, Ended):
@@ -81,10 +98,11 @@ def start_training(
     trainer: Trainer,
     on_update: Callable[[object], None],
     on_end: Callable[[Ended], None],
+    priority: str = DEFAULT_TRAINING_PRIORITY,
 ) -> GeneratorWorker:
     """Train in a pool thread; updates and the final Ended record arrive in the GUI thread."""
     connections = {"yielded": on_update, "returned": on_end}  # connected before the thread starts
-    return create_worker(training_updates, trainer, _connect=connections, _start_thread=True)
+    return create_worker(training_updates, trainer, priority=priority, _connect=connections, _start_thread=True)
 
 
 def run_in_thread(
@@ -100,18 +118,16 @@ def run_in_thread(
 
 
 class ProgressRelay(QObject):
-    """Carries progress reports from a worker thread to the GUI thread, at most 30 a second."""
+    """Carries progress reports from a worker thread to the GUI thread, a few times a second."""
 
     progress = Signal(str, int, int)
 
     def __init__(self) -> None:
         super().__init__()
-        self._last = 0.0
+        self._interval = Interval(1.0 / MAX_UPDATES_PER_SECOND)
 
     def report(self, name: str, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if now - self._last >= 1.0 / MAX_UPDATES_PER_SECOND or (total and done >= total):
-            self._last = now
+        if self._interval.take() or (total and done >= total):
             self.progress.emit(name, done, total)
 
 

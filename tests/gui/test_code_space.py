@@ -88,7 +88,7 @@ def test_clicking_anywhere_decodes_that_spot(window, qtbot):
     assert decoded.caption().startswith("decoded at")
     x, y = window.code_space.last_decoded_spot
     code = window.code_space.latent.decode_point(np.array([x, y]))
-    np.testing.assert_allclose(decoded.image(), window._inference.decode(code), atol=1e-5)
+    np.testing.assert_allclose(decoded.image(), window.session.inference.decode(code), atol=1e-5)
     assert abs(x - spot[0]) < 0.02 * (x1 - x0) and abs(y - spot[1]) < 0.02 * (y1 - y0)
 
 
@@ -100,11 +100,11 @@ def test_sliders_start_from_the_drawing_and_decode_live(window, qtbot):
     wait_for_drawing(window, qtbot)
     start = sliders.code()
     decoded = window.explore_panel.slider_view
-    np.testing.assert_allclose(decoded.image(), window._inference.decode(start), atol=1e-5)
+    np.testing.assert_allclose(decoded.image(), window.session.inference.decode(start), atol=1e-5)
     sliders.sliders()[3].setValue(sliders.sliders()[3].maximum())  # what a drag does, step by step
     moved = sliders.code()
     assert moved[3] != start[3] and np.allclose(np.delete(moved, 3), np.delete(start, 3))
-    np.testing.assert_allclose(decoded.image(), window._inference.decode(moved), atol=1e-5)
+    np.testing.assert_allclose(decoded.image(), window.session.inference.decode(moved), atol=1e-5)
     assert len(window.code_space.slider_latencies) == 1
 
 
@@ -122,8 +122,8 @@ def test_interpolating_between_two_drawings(window, qtbot):
     qtbot.mouseClick(strip.findChild(type(window.panel.train_button), "bFromDrawingButton"), Qt.MouseButton.LeftButton)
     images = strip.images()
     assert images.shape == (10, 28, 28)
-    np.testing.assert_allclose(images[0], window._inference.decode(first), atol=1e-5)
-    np.testing.assert_allclose(images[-1], window._inference.decode(second), atol=1e-5)
+    np.testing.assert_allclose(images[0], window.session.inference.decode(first), atol=1e-5)
+    np.testing.assert_allclose(images[-1], window.session.inference.decode(second), atol=1e-5)
 
 
 def test_interpolating_between_two_picked_digits(window, qtbot):
@@ -136,8 +136,8 @@ def test_interpolating_between_two_picked_digits(window, qtbot):
     strip.endpointRequested.emit("b", "picked")
     assert strip.status.text() == "A: test digit #3  →  B: test digit #8"  # both ends named
     codes = window.code_space.latent.codes
-    np.testing.assert_allclose(strip.images()[0], window._inference.decode(codes[3]), atol=1e-5)
-    np.testing.assert_allclose(strip.images()[-1], window._inference.decode(codes[8]), atol=1e-5)
+    np.testing.assert_allclose(strip.images()[0], window.session.inference.decode(codes[3]), atol=1e-5)
+    np.testing.assert_allclose(strip.images()[-1], window.session.inference.decode(codes[8]), atol=1e-5)
     window.new_model()  # another model: the old codes' digits go
     assert strip.images() is None and strip.status.text().startswith("Set A and B")
 
@@ -205,7 +205,7 @@ def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
         window.start_training()
     with torch.inference_mode():
         images = window.dataset().test_images[:1000].reshape(-1, 784).float() / 255
-        codes = window._inference.model.encoder(images).numpy()
+        codes = window.session.inference.model.encoder(images).numpy()
     for index in (0, 7):
         slider = sliders.sliders()[index]
         slider.setValue(slider.maximum() // 2)

@@ -134,7 +134,7 @@ def test_quitting_with_unsaved_training_asks_first(qtbot, tmp_path):
     window.close()
     assert seen and "not saved" in seen[0] and window.isVisible()
     path = tmp_path / "asked.aegui.pt"
-    window._model_path = path  # 'Save' then writes here without a file dialog
+    window.session.model_path = path  # 'Save' then writes here without a file dialog
     answer_dialog(QMessageBox.StandardButton.Save, seen)
     window.close()
     assert not window.isVisible() and path.exists()
@@ -157,15 +157,20 @@ def test_reset_with_unsaved_training_asks_first(qtbot):
     window.close()  # the fresh model has nothing unsaved: no question
 
 
+def _copies():
+    return sorted(checkpoints.autosave_folder().glob("autosave*.aegui.pt"))
+
+
 def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
     """A process killed while training leaves its autosave; the next start offers to restore it."""
     script = (
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(sys.argv)\n"
-        "import aegui.gui.main_window as m\n"
-        "m.AUTOSAVE_INTERVAL = 0.0\n"
-        "window = m.MainWindow()\n"
+        "import aegui.gui.session as s\n"
+        "s.AUTOSAVE_INTERVAL = 0.0\n"
+        "from aegui.gui import MainWindow\n"
+        "window = MainWindow()\n"
         "window.panel.epochs_spin.setValue(1000)\n"
         "window.datasetLoaded.connect(lambda _: window.start_training())\n"
         "app.exec()\n"
@@ -173,9 +178,8 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
-    autosave = checkpoints.default_autosave_path()
     try:
-        qtbot.waitUntil(lambda: autosave.exists() and autosave.stat().st_size > 0, timeout=60_000)
+        qtbot.waitUntil(lambda: len(_copies()) == 1 and _copies()[0].stat().st_size > 0, timeout=60_000)
         qtbot.wait(500)  # a few more epochs
     finally:
         process.send_signal(signal.SIGKILL)
@@ -188,13 +192,19 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
     assert window.restore_autosave()
     assert window.history().epochs_done >= 1 and window.is_dirty()
     assert window.recovery_banner is None
-    window.close()  # a clean exit removes the recovery file
-    assert not autosave.exists()
+    assert len(_copies()) == 1  # kept, now this instance's, until the work is saved or let go
+    window.close()  # unsaved: the question (answered Discard here) lets it go
+    assert not _copies()
+
+
+def _orphan(name="autosave-1-dead.aegui.pt"):
+    path = checkpoints.autosave_folder() / name
+    save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    return path
 
 
 def test_discarding_the_autosave_removes_it(qtbot):
-    autosave = checkpoints.default_autosave_path()
-    save_checkpoint(autosave, build_model(ModelConfig(hidden_sizes=(16,), code_size=3)))
+    autosave = _orphan()
     window = MainWindow()
     qtbot.addWidget(window)
     assert window.recovery_banner is not None
@@ -204,13 +214,41 @@ def test_discarding_the_autosave_removes_it(qtbot):
     window.close()
 
 
-def test_unreadable_autosave_is_dropped_quietly(qtbot):
-    autosave = checkpoints.default_autosave_path()
-    autosave.parent.mkdir(parents=True, exist_ok=True)
-    autosave.write_bytes(b"half")
+def test_an_unanswered_recovery_offer_survives_closing(qtbot):
+    """Closing without answering the banner keeps the copy, and the next start offers it again."""
+    autosave = _orphan()
+    for _ in range(2):
+        window = MainWindow()
+        qtbot.addWidget(window)
+        assert window.recovery_banner is not None
+        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        window.close()
+        assert autosave.exists()
+
+
+def test_a_second_instance_never_touches_the_first_ones_autosave(qtbot):
+    first = MainWindow()
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
+    train_briefly(first, qtbot)  # the end of training writes first's copy
+    qtbot.waitUntil(lambda: first.session.autosave.exists(), timeout=10_000)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    assert second.recovery_banner is None  # first is alive: its copy is not an orphan
+    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
+    second.close()
+    assert first.session.autosave.exists()
+    first.close()
+
+
+def test_unreadable_autosave_is_set_aside_once(qtbot):
+    folder = checkpoints.autosave_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "autosave-2-dead.aegui.pt").write_bytes(b"half")
     window = MainWindow()
     qtbot.addWidget(window)
-    assert window.recovery_banner is None and not autosave.exists()
+    assert window.recovery_banner is None and not _copies()
+    assert (folder / "autosave-2-dead.aegui.pt.unreadable").exists()  # kept for a person to look at, not retried
     qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
     window.close()
 
@@ -222,7 +260,7 @@ def test_bad_data_folder_keeps_the_data_in_use(window, qtbot, tmp_path):
                  "t10k-labels-idx1-ubyte"):  # fmt: skip
         (raw / name).write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 10)
     before = window.dataset()
-    window._data_dir = tmp_path
+    window.session.data_dir = tmp_path
     window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
     qtbot.waitUntil(lambda: "truncated" in window.panel.message_label.text(), timeout=20_000)
     assert window.dataset() is before
@@ -344,8 +382,8 @@ def test_download_from_the_window(window, qtbot, tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        window._data_dir = tmp_path / "data"
-        window.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
+        window.session.data_dir = tmp_path / "data"
+        window.session.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
         with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
             window.panel.download_button.click()
         assert loaded.args[0].summary == "MNIST 60,000 / 10,000"
@@ -358,8 +396,8 @@ def test_download_from_the_window(window, qtbot, tmp_path):
 
 
 def test_failed_download_from_the_window_keeps_the_sample(window, qtbot, tmp_path):
-    window._data_dir = tmp_path / "data"
-    window.download_mirrors = ["http://127.0.0.1:9/"]
+    window.session.data_dir = tmp_path / "data"
+    window.session.download_mirrors = ["http://127.0.0.1:9/"]
     window.panel.download_button.click()
     qtbot.waitUntil(lambda: "Could not download" in window.panel.message_label.text(), timeout=30_000)
     assert window.dataset().is_embedded_sample and window.panel.train_button.isEnabled()

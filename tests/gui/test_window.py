@@ -58,7 +58,7 @@ def test_updates_are_throttled(window, qtbot):
     window.panel.batch_spin.setValue(4)  # 1,000 tiny batches an epoch: far more batches than updates
     updates = []
     window.start_training()
-    window._worker.yielded.connect(lambda item: updates.append((time.perf_counter(), item)))
+    window.session.trainingProgress.connect(lambda item: updates.append((time.perf_counter(), item)))
     with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
         pass
     progress = [t for t, item in updates if isinstance(item, TrainingProgress)]
@@ -93,7 +93,7 @@ def test_space_starts_and_pauses(window, qtbot):
     window.train_action.trigger()
     assert window.is_training()
     window.train_action.trigger()
-    qtbot.waitUntil(lambda: window._trainer is not None and window._trainer.is_paused)
+    qtbot.waitUntil(lambda: window.session.trainer is not None and window.session.trainer.is_paused)
     with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
         window.stop_training()
 
@@ -103,7 +103,7 @@ def test_learning_rate_changes_while_training(window, qtbot):
     window.start_training()
     qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
     window.panel.lr_spin.setValue(0.0005)
-    qtbot.waitUntil(lambda: window._trainer is not None and abs(window._trainer.lr - 0.0005) < 1e-12)
+    qtbot.waitUntil(lambda: window.session.trainer is not None and abs(window.session.trainer.lr - 0.0005) < 1e-12)
     with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
         window.stop_training()
 
@@ -120,7 +120,7 @@ def test_huge_learning_rate_takes_the_nan_path(window, qtbot):
     assert ("nan" in text or "inf" in text) and "last good weights" in text
     state = window.model().state_dict()
     assert all(torch.isfinite(t).all() for t in state.values())
-    inference = window._inference.model.state_dict()
+    inference = window.session.inference.model.state_dict()
     assert all(torch.equal(inference[k], state[k]) for k in state)
 
 

@@ -1,0 +1,87 @@
+"""The training fields a person can set, in one table: name, type, range or choices, help.
+
+The window's panel builds its widgets' ranges and tooltips from it, the stored settings are checked
+against it (anything out of range, of the wrong type or not finite falls back to the default), and
+the command line checks its numbers with it before training starts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from aegui.core.augment import NOISES
+from aegui.core.model import ACTIVATIONS, MODEL_KINDS
+from aegui.core.training import LOSSES, MAX_LEARNING_RATE, OPTIMIZERS
+
+MAX_EPOCHS = 100_000
+MAX_BATCH = 65_536
+MAX_CODE = 784
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "linear")
+AUGMENT_HELP = "Random shifts, rotations, scaling and stroke-thickness changes while training (0: none, 1: the most)"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the ModelConfig or TrainConfig field
+    part: str  # "model" or "train"
+    kind: type  # int, float or str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The settings key."""
+        return f"training/{self.name}"
+
+    def describe_range(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return f"{self.low:g} to {self.high:g}"
+
+    def parse(self, value: Any) -> Any:
+        """`value` as this field's type if it is usable, else None (missing, wrong type, out of range)."""
+        if value is None or isinstance(value, bool):
+            return None
+        try:
+            if self.kind is str:
+                text = str(value)
+                return text if text in self.choices else None
+            number = float(value) if not isinstance(value, (int, float)) else value
+            if not math.isfinite(number):
+                return None
+            if self.kind is int:
+                if number != int(number):
+                    return None
+                number = int(number)
+            if not self.low <= number <= self.high:
+                return None
+            return self.kind(number)
+        except (TypeError, ValueError, OverflowError):
+            return None
+
+    def check(self, value: Any) -> Any:
+        """`value` if usable, else a ValueError that says what is allowed."""
+        parsed = self.parse(value)
+        if parsed is None:
+            raise ValueError(f"{self.name.replace('_', ' ')} must be {self.describe_range()}, not {value!r}")
+        return parsed
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("kind", "model", str, "Fully connected layers or convolutions", choices=MODEL_KINDS),
+    Field("code_size", "model", int, "How many values the code has", 1, MAX_CODE),
+    Field("activation", "model", str, "The hidden layers' activation", choices=HIDDEN_ACTIVATIONS),
+    Field("loss", "train", str, "mse: squared error; bce: binary cross-entropy", choices=LOSSES),
+    Field("optimizer", "train", str, "How the weights are updated", choices=OPTIMIZERS),
+    Field("lr", "train", float, "Learning rate; can be changed while training", 1e-6, MAX_LEARNING_RATE),
+    Field("batch_size", "train", int, "Images per optimizer step", 1, MAX_BATCH),
+    Field("epochs", "train", int, "Passes over the training set", 1, MAX_EPOCHS),
+    Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
+    Field("noise", "train", str, "Denoising: train on noisy inputs with clean targets", choices=NOISES),
+    Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),
+)
+FIELD = {field.name: field for field in FIELDS}
