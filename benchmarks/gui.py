@@ -1,4 +1,4 @@
-"""Issue 3's bars: responsiveness while training, throughput in the app, start-up time."""
+"""The window's bars: throughput in the app on a quiet and a busy desktop, responsiveness, start-up time."""
 
 from __future__ import annotations
 
@@ -14,72 +14,116 @@ from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, qt_
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def _headless_samples_per_s(dataset, preset_name: str, epochs: int) -> float:
+def _competitors(count: int) -> list[subprocess.Popen]:
+    """Other programs keeping the CPU busy, as on a person's desktop (browser, editor, indexer)."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def _headless_samples_per_s(dataset, preset_name: str, seconds: float) -> float:
+    """Training throughput without a window over `seconds` of wall clock (after the first batch)."""
     import torch
 
     from aegui.core.model import build_model
     from aegui.core.presets import customise, get_preset
-    from aegui.core.training import EpochEnd, Trainer
+    from aegui.core.training import BatchEnd, Trainer
 
-    preset = customise(get_preset(preset_name), train={"epochs": epochs})
+    preset = customise(get_preset(preset_name), train={"epochs": 1000})
     torch.manual_seed(0)
     trainer = Trainer(build_model(preset.model), dataset, preset.train)
-    records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
-    return float(np.mean([r.samples_per_s for r in records]))
+    first = None
+    for event in trainer.iterate():
+        if isinstance(event, BatchEnd):
+            now = time.perf_counter()
+            first = first or (now, event.step)
+            if now - first[0] >= seconds:
+                trainer.request_stop()
+                return (event.step - first[1]) * trainer.batch_size / (now - first[0])
+    raise AssertionError("training ended early")
 
 
-def _app_run(window, qapp, epochs: int, heartbeat_ms: int | None = 10) -> tuple[float, np.ndarray]:
-    """Train in the window; return samples/s and the gaps of a heartbeat timer in the GUI thread.
-
-    The heartbeat wakes the GUI thread 100 times a second, which itself costs training some speed,
-    so throughput is measured in runs without it.
-    """
+def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
+    """Train in the window for `seconds` with a 10 ms heartbeat timer in the GUI thread; return samples/s
+    (wall clock, from the first progress report the window received to the last) and the heartbeat's gaps."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from aegui.core.training import EpochEnd
-
-    records, beats = [], []
-    window.panel.epochs_spin.setValue(epochs)
+    beats: list[float] = []
+    reports: list[tuple[float, int]] = []
+    session = window.session
+    window.panel.epochs_spin.setValue(1000)
     window.new_model()  # fresh weights each run, without the unsaved-training question
+
+    def on_progress(item) -> None:
+        reports.append((time.perf_counter(), item.last.step))
+        if reports[-1][0] - reports[0][0] >= seconds and session.phase.value == "training":
+            session.stop()
+
     heartbeat = QTimer()
-    heartbeat.setInterval(heartbeat_ms or 10)
+    heartbeat.setInterval(10)
     heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
     loop = QEventLoop()
     window.trainingFinished.connect(loop.quit)
-    if heartbeat_ms:
-        heartbeat.start()
+    session.trainingProgress.connect(on_progress)
+    heartbeat.start()
     window.start_training()
-    window._worker.yielded.connect(lambda item: records.append(item) if isinstance(item, EpochEnd) else None)
+    batch_size = session.trainer.batch_size
     loop.exec()
     window.trainingFinished.disconnect(loop.quit)
+    session.trainingProgress.disconnect(on_progress)
     heartbeat.stop()
-    gaps = np.diff(np.asarray(beats)) * 1000 if beats else np.zeros(0)
-    return float(np.mean([r.samples_per_s for r in records])), gaps
+    (start, first_step), (end, last_step) = reports[0], reports[-1]
+    gaps = np.diff(np.asarray(beats)) * 1000 if len(beats) > 1 else np.zeros(1)
+    return (last_step - first_step) * batch_size / (end - start), gaps
 
 
-def responsiveness_rows(preset_name: str = "default", epochs: int = 2) -> list[Row]:
+# The options measured side by side on 2026-11-29 (this 2-core machine, 'default', in-app / headless,
+# one-epoch runs), with the training in a thread of the window's process:
+#   thread at nice +10 (the old design):  quiet 0.98x; two busy programs 0.11x (506 vs 4,436 samples/s)
+#   thread at SCHED_BATCH, nice 0:        quiet 0.95x; two busy programs 0.06x (284 vs 4,436)
+#   thread at the normal priority:        quiet 0.90x; two busy programs 0.71x (3,130 vs 4,436)
+# Every thread variant shares the GIL and the thread pools with the window; on a busy machine a thread
+# preempted while holding the GIL stalls the other, and the OpenMP team's barriers wait for descheduled
+# threads. Training in a process of its own (shipped) is measured below.
+
+
+def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int = 3) -> list[Row]:
+    """Training in the window against headless, on a quiet machine and with two other CPU-bound programs."""
     from aegui.core.data import load_dataset
 
     qapp, window = open_window()
     dataset = load_dataset("mnist", MNIST_ROOT)
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData(preset_name))
-    _, gaps = _app_run(window, qapp, epochs)  # responsiveness, heartbeat running
-    headless, in_app = [], []
-    for _ in range(4):  # throughput: alternate, so drift on a shared machine hits both alike
-        headless.append(_headless_samples_per_s(dataset, preset_name, epochs))
-        in_app.append(_app_run(window, qapp, epochs, heartbeat_ms=None)[0])
+    _app_run(window, qapp, 2.0)  # warm-up: the training process, first allocations
+    rows = []
+    for busy in (0, 2):
+        others = _competitors(busy)
+        try:
+            headless, in_app, gaps = [], [], []
+            for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
+                headless.append(_headless_samples_per_s(dataset, preset_name, seconds))
+                speed, run_gaps = _app_run(window, qapp, seconds)
+                in_app.append(speed)
+                gaps.append(run_gaps)
+        finally:
+            for process in others:
+                process.kill()
+                process.wait()
+        condition = "quiet machine" if not busy else f"{busy} other CPU-bound programs running"
+        bar = 0.9 if not busy else 0.85
+        ratio = float(np.median(in_app) / np.median(headless))
+        all_gaps = np.concatenate(gaps)
+        p99, worst = float(np.percentile(all_gaps, 99)), float(all_gaps.max())
+        rows += [
+            Row(f"{condition}: training in the app / headless", round(ratio, 3), "x", f">= {bar}",
+                f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, medians of "
+                f"{rounds} alternating {seconds:g}-s runs of '{preset_name}' on full MNIST", ratio >= bar),
+            Row(f"{condition}: GUI heartbeat while training, p99 gap", round(p99, 1), "ms", "<= 50",
+                f"{len(all_gaps):,} beats of a 10 ms timer, same runs", p99 <= 50),
+            Row(f"{condition}: GUI heartbeat while training, largest gap", round(worst, 1), "ms", "<= 200",
+                "same runs", worst <= 200),
+        ]  # fmt: skip
+        print(f"  ({condition}: measured)", file=sys.stderr, flush=True)
     window.close()
-    ratio = float(np.median(in_app) / np.median(headless))
-    p99, worst = float(np.percentile(gaps, 99)), float(gaps.max())
-    return [
-        Row("GUI heartbeat (10 ms timer) while training: p99 gap", round(p99, 1), "ms", "<= 50",
-            f"{len(gaps):,} beats over {epochs} epochs of '{preset_name}' on full MNIST", p99 <= 50),
-        Row("GUI heartbeat while training: largest gap", round(worst, 1), "ms", "<= 200", "same run", worst <= 200),
-        Row(f"training throughput in the app / headless ('{preset_name}')", round(ratio, 3), "x", ">= 0.85",
-            f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, medians of 4 "
-            "alternating runs (no heartbeat)",
-            ratio >= 0.85),
-    ]  # fmt: skip
+    return rows
 
 
 def loss_plot_rows(points: int = 200_000) -> list[Row]:
@@ -132,6 +176,129 @@ def run() -> list[Row]:
     rows = startup_rows() + loss_plot_rows()
     if not has_mnist():
         why = f"full MNIST not found at {MNIST_ROOT}"
+        rows += action_rows()
         return rows + [skipped("GUI heartbeat while training", "p99 <= 50 ms", why),
                        skipped("training throughput in the app / headless", ">= 0.85", why)]  # fmt: skip
-    return rows + responsiveness_rows()
+    return rows + desktop_rows() + action_rows()
+
+
+class _Heartbeat:
+    """A 10 ms timer in the GUI thread; the gaps between its beats are how long the window froze."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.beats: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
+        self.timer.start()
+
+    def longest_gap(self, start: float, end: float) -> float:
+        """The longest gap (ms) overlapping [start, end], from the last beat before `start`."""
+        beats = np.asarray(self.beats)
+        before = beats[beats < start]
+        inside = beats[(beats >= start) & (beats <= end)]
+        after = beats[beats > end][:1]
+        points = np.concatenate([before[-1:], inside, after])
+        return float(np.diff(points).max() * 1000) if len(points) > 1 else float((end - start) * 1000)
+
+
+def _spin(qapp, seconds: float = 0.0, until=None, timeout: float = 60.0) -> None:
+    """Run the event loop for `seconds`, or until `until()` holds (then `seconds` more)."""
+    deadline = time.perf_counter() + timeout
+    while until is not None and not until() and time.perf_counter() < deadline:
+        qapp.processEvents()
+        time.sleep(0.002)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        qapp.processEvents()
+        time.sleep(0.002)
+
+
+def _serve_mnist(folder) -> tuple[object, object]:
+    """A local mirror of gzipped MNIST (built from ../shared), for a download that finishes."""
+    import gzip
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    for file in (MNIST_ROOT / "MNIST" / "raw").iterdir():
+        (folder / (file.name + ".gz")).write_bytes(gzip.compress(file.read_bytes(), compresslevel=1))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def action_rows() -> list[Row]:
+    """The longest GUI-thread freeze around each thing a person does, in one scripted session: the first
+    launch with an empty per-user folder, Train, Pause, Resume, Stop, Save, Open, a preset switch, tab
+    switches and a download that finishes (from a local mirror)."""
+    import tempfile
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    private = Path(tempfile.mkdtemp(prefix="aegui-actions-"))
+    for name in ("CONFIG", "AUTOSAVE", "CACHE", "DATA"):  # an empty per-user folder: nothing cached yet
+        os.environ[f"AEGUI_{name}_DIR"] = str(private / name.lower())
+    qapp = qt_app()
+    from aegui.gui import MainWindow
+
+    heart = _Heartbeat()
+    gaps: list[tuple[str, float]] = []
+
+    def act(name: str, action, until=None, settle: float = 0.5) -> None:
+        start = time.perf_counter()
+        action()
+        _spin(qapp, settle, until)
+        gaps.append((name, heart.longest_gap(start, time.perf_counter())))
+
+    window = MainWindow(data_dir=private / "data")
+    window.ask_unsaved = lambda doing: "discard"
+    act("first launch (empty per-user folder): window shown to data loaded", window.show,
+        lambda: window.dataset() is not None)  # fmt: skip
+    panel = window.panel
+    panel.epochs_spin.setValue(50)
+    click = lambda button: QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # noqa: E731
+    act("Train", lambda: click(panel.train_button), lambda: window.loss_plot.batch_points() > 0, 1.0)
+    act("Pause", lambda: click(panel.pause_button), lambda: window.session.phase.value == "paused")
+    act("Resume", lambda: click(panel.pause_button), None, 1.0)
+    act("Stop", lambda: click(panel.stop_button), lambda: not window.is_training())
+    path = private / "model.aegui.pt"
+    act("Save", lambda: window.save_model(path))
+    act("Open", lambda: window.open_model(path))
+    act("preset switch", lambda: panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("seed")))
+    for index, name in ((1, "Code space"), (2, "Explore"), (0, "Training")):
+        act(f"tab switch to {name}", lambda i=index: window.tabs.setCurrentIndex(i), None, 2.0)
+    if has_mnist():
+        served = private / "served"
+        served.mkdir()
+        server, thread = _serve_mnist(served)
+        window.session.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
+        window.download_mnist()
+        _spin(qapp, 0.0, lambda: window.session.phase.value == "loading data", 120)
+        act("download finished: full MNIST loaded", lambda: None,
+            lambda: window.dataset() is not None and window.dataset().name == "mnist", 1.0)  # fmt: skip
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    window.panel.epochs_spin.setValue(50)
+    window.start_training()
+    _spin(qapp, 0.5, lambda: window.loss_plot.batch_points() > 0)
+    started = time.perf_counter()
+    window.close()  # stops training and waits for the thread
+    closing = (time.perf_counter() - started) * 1000
+    heart.timer.stop()
+    return [Row(f"longest GUI freeze: {name}", round(gap, 1), "ms", "<= 100", "10 ms heartbeat in the GUI thread",
+                gap <= 100) for name, gap in gaps] + [
+        Row("closing the window while training (stop, wait for the thread)", round(closing, 1), "ms", "<= 1000",
+            "until close() returns with no thread left", closing <= 1000)]  # fmt: skip

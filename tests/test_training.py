@@ -1,5 +1,6 @@
 import math
 import threading
+import time
 
 import pytest
 import torch
@@ -31,6 +32,26 @@ def test_loss_falls_and_records_are_complete(small_sample):
     assert batches[-1].step == batches[-1].total_steps == 30
     assert len(trainer.history.batch_losses) == 30 and len(trainer.history.epochs) == 3
     assert math.isclose(epochs[-1].test_sse_per_image, epochs[-1].test_mse * 784, rel_tol=1e-6)
+
+
+def test_elapsed_is_wall_clock_with_pauses_left_out(small_sample):
+    """Elapsed and ETA count the time a person waits (a slow consumer, a busy machine), not only the time
+    spent inside batches; a pause is not counted."""
+    trainer = make_trainer(small_sample, epochs=1)
+    events = trainer.iterate()
+    started = time.perf_counter()
+    for _ in range(3):  # a consumer that takes 50 ms per batch
+        assert isinstance(next(events), BatchEnd)
+        time.sleep(0.05)
+    trainer.pause()
+    assert isinstance(next(events), Paused)
+    threading.Timer(0.3, trainer.resume).start()
+    rest = list(events)
+    wall = time.perf_counter() - started
+    last = [e for e in rest if isinstance(e, BatchEnd)][-1]
+    assert last.elapsed >= 0.15  # the consumer's time counts
+    assert last.elapsed <= wall - 0.2  # the pause does not
+    assert rest[-1].elapsed >= last.elapsed
 
 
 def test_reproducible_with_a_seed(small_sample):

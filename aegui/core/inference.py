@@ -35,8 +35,10 @@ class InferenceModel:
             self.load_state(state)
 
     def load_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Take these weights; the next snapshot is taken whatever its version (versions restart with each run)."""
         with torch.no_grad():
             self.model.load_state_dict(state)
+        self.version = None
 
     def update(self, snapshot: Snapshot | None) -> bool:
         """Take a newer snapshot's weights; True if anything changed."""

@@ -248,12 +248,14 @@ class Trainer:
         device: torch.device | str = "cpu",
         history: History | None = None,
         snapshot_interval: float = 0.1,
+        on_snapshot: Callable[[Snapshot], None] | None = None,
     ) -> None:
         self.model = model
         self.config = config
         self.device = torch.device(device)
         self.history = history if history is not None else History()
         self.snapshot_interval = snapshot_interval
+        self.on_snapshot = on_snapshot  # called in the training thread with each published snapshot
         if len(dataset.train_images) == 0:
             raise ConfigError("The training set is empty.")
         self.model.to(self.device)
@@ -308,6 +310,8 @@ class Trainer:
         if _is_finite(state):  # never publish weights that blew up
             self._snapshot_version += 1
             self._snapshot = Snapshot(self._snapshot_version, step, epoch, state)
+            if self.on_snapshot is not None:
+                self.on_snapshot(self._snapshot)
 
     def _restore_last_good(self) -> None:
         if self._snapshot is not None:
@@ -324,24 +328,30 @@ class Trainer:
         config, model = self.config, self.model
         first_epoch = self.history.epochs_done + 1
         last_epoch = self.history.epochs_done + config.epochs
-        step, train_seconds = 0, 0.0
+        step = 0
+        run_started, paused_seconds = time.perf_counter(), 0.0
+
+        def elapsed() -> float:  # wall-clock seconds of this run, pauses excluded
+            return time.perf_counter() - run_started - paused_seconds
+
         model.train()
         self._publish(step, first_epoch - 1)
         last_publish = time.perf_counter()
         for epoch in range(first_epoch, last_epoch + 1):
-            epoch_seconds, epoch_train_seconds = 0.0, 0.0
+            epoch_started, epoch_train_seconds = elapsed(), 0.0
             loss_sum, seen = 0.0, 0
             order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
             for batch in range(self.steps_per_epoch):
                 if self._stop.is_set():
-                    yield Ended("stopped", "Training stopped.", step, train_seconds)
+                    yield Ended("stopped", "Training stopped.", step, elapsed())
                     return
                 if not self._running.is_set():
                     yield Paused(step)
+                    pause_started = time.perf_counter()
                     self._running.wait()
-                    continue_ = not self._stop.is_set()
-                    if not continue_:
-                        yield Ended("stopped", "Training stopped.", step, train_seconds)
+                    paused_seconds += time.perf_counter() - pause_started
+                    if self._stop.is_set():
+                        yield Ended("stopped", "Training stopped.", step, elapsed())
                         return
                 if self._pending_lr is not None:
                     self._apply_pending_lr()
@@ -366,10 +376,9 @@ class Trainer:
                         + (f" from step {self._snapshot.step}" if self._snapshot else "")
                         + ". Try a lower learning rate."
                     )
-                    yield Ended("diverged", message, step, train_seconds)
+                    yield Ended("diverged", message, step, elapsed())
                     return
                 step += 1
-                train_seconds += finished - started
                 epoch_train_seconds += finished - started
                 loss_sum += value * len(images)
                 seen += len(images)
@@ -377,13 +386,10 @@ class Trainer:
                 if finished - last_publish >= self.snapshot_interval:
                     self._publish(step, epoch)
                     last_publish = finished
-                eta = train_seconds / step * (self.total_steps - step)
-                yield BatchEnd(epoch, batch + 1, step, self.total_steps, value, train_seconds, eta)
-            evaluation_started = time.perf_counter()
+                so_far = elapsed()
+                yield BatchEnd(epoch, batch + 1, step, self.total_steps, value, so_far,
+                               so_far / step * (self.total_steps - step))  # fmt: skip
             scores = evaluate(model, self._test, config.loss)
-            evaluation_seconds = time.perf_counter() - evaluation_started
-            train_seconds += evaluation_seconds
-            epoch_seconds = epoch_train_seconds + evaluation_seconds
             self._publish(step, epoch)
             last_publish = time.perf_counter()
             record = EpochEnd(
@@ -394,14 +400,14 @@ class Trainer:
                 test_mse=scores["mse"],
                 test_sse_per_image=scores["sse_per_image"],
                 samples_per_s=seen / max(epoch_train_seconds, 1e-9),
-                seconds=epoch_seconds,
-                elapsed=train_seconds,
-                eta=train_seconds / step * (self.total_steps - step),
+                seconds=elapsed() - epoch_started,
+                elapsed=elapsed(),
+                eta=elapsed() / max(step, 1) * (self.total_steps - step),
                 lr=self.lr,
             )
             self.history.epochs.append(record.to_dict())
             yield record
-        yield Ended("finished", "Optimization Finished!", step, train_seconds)
+        yield Ended("finished", "Optimization Finished!", step, elapsed())
 
     def run(self, callback: Callable[[Event], None] | None = None) -> Ended:
         """Train to the end (or a stop); call `callback` with every record; return the last one."""

@@ -16,10 +16,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
-from aegui.core.checkpoints import SUFFIX, autosave_folder
+from aegui.core.checkpoints import SUFFIX, Checkpoint, CheckpointError, autosave_folder, load_checkpoint, save_weights
+from aegui.core.model import ModelConfig
+from aegui.core.training import History, TrainConfig
+from aegui.gui.workers import run_in_thread
 
 PREFIX = "autosave"
 WRITING = ".writing"
+
+
+def _ignore(_result: object) -> None:
+    pass
 
 
 def _lock_for(path: Path) -> QLockFile:
@@ -34,6 +41,15 @@ class Orphan:
 
     path: Path
     lock: QLockFile
+    checkpoint: Checkpoint
+
+    def describe(self) -> str:
+        checkpoint, epochs = self.checkpoint, self.checkpoint.history.epochs_done
+        return (
+            f"aegui stopped unexpectedly while a model was training. Restore it? "
+            f"({checkpoint.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, "
+            f"autosaved {checkpoint.created.replace('T', ' ')} UTC)"
+        )
 
     def release(self) -> None:
         """Leave the copy for a later start (the person did not answer)."""
@@ -63,15 +79,17 @@ class Autosave:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def begin(self) -> int:
-        """Call in the GUI thread before handing a write to a worker; pass the result to `write`."""
+    def write_in_background(self, config: ModelConfig, state: dict, history: History,
+                            train_config: TrainConfig | None, dataset: str, preset: str, on_error) -> None:  # fmt: skip
+        """Write a copy of these weights in a worker thread; a removal meanwhile drops it."""
         self._hold()
-        return self._generation
+        run_in_thread(self._write, self._generation, config, state, history, train_config, dataset, preset,
+                      on_result=_ignore, on_error=on_error)  # fmt: skip
 
-    def write(self, generation: int, save) -> None:
-        """Write through `save(path)` to a private file, then put it in place unless removed meanwhile."""
+    def _write(self, generation: int, *contents) -> None:
+        """Write to a private file, then put it in place unless the copy was removed meanwhile."""
         writing = self.path.with_name(self.path.name + WRITING)
-        save(writing)
+        save_weights(writing, *contents)
         with self._guard:
             if generation == self._generation:
                 os.replace(writing, self.path)
@@ -101,7 +119,8 @@ class Autosave:
             self._lock = None
 
     def find_orphan(self) -> Orphan | None:
-        """The newest copy whose instance is gone, locked by this one while it is offered; or None."""
+        """The newest readable copy whose instance is gone, locked by this one while it is offered; or
+        None. A copy that cannot be read is set aside (renamed), so it is not tried again at each start."""
         try:
             candidates = sorted(self.folder.glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         except OSError:
@@ -110,6 +129,14 @@ class Autosave:
             if path == self.path or not path.is_file():
                 continue
             lock = _lock_for(path)
-            if lock.tryLock(0):
-                return Orphan(path, lock)
+            if not lock.tryLock(0):
+                continue  # its instance is running
+            try:
+                return Orphan(path, lock, load_checkpoint(path))
+            except CheckpointError:
+                try:
+                    path.replace(path.with_name(path.name + ".unreadable"))
+                except OSError:
+                    path.unlink(missing_ok=True)
+                lock.unlock()
         return None

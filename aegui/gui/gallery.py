@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+import torch
 
+from aegui.core.augment import add_noise
+from aegui.core.inference import InferenceModel
+from aegui.core.training import TrainConfig, to_float
 from aegui.gui.digit_view import FRAME
 
 GAP = 2
@@ -56,6 +60,19 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
             self.rows = len(rows)
             self._view.autoRange(padding=0)
         self.updates += 1
+
+    def show_model(self, test_images: torch.Tensor, inference: InferenceModel | None,
+                   train_config: TrainConfig | None) -> None:  # fmt: skip
+        """The first test digits (uint8) and what `inference` makes of them; when the model is a
+        denoiser, also the noisy inputs it is given (with a fixed seed, so they do not flicker)."""
+        clean = to_float(test_images[:COUNT])
+        noisy = None
+        if train_config is not None and train_config.denoising:
+            generator = torch.Generator().manual_seed(0)
+            noisy = add_noise(clean, train_config.noise, train_config.noise_level, generator)
+        reconstructions = inference.reconstruct_many(clean if noisy is None else noisy) if inference else None
+        self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
+                         None if noisy is None else noisy.reshape(-1, 28, 28).numpy())  # fmt: skip
 
     def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The (x, y) ranges in view, in picture pixels."""

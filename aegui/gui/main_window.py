@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import platform
 import time
 from collections import deque
 from pathlib import Path
 
 import numpy as np
-import torch
-from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, Qt, Signal, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -20,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -28,23 +24,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aegui import __version__
-from aegui.core.augment import add_noise
 from aegui.core.checkpoints import SUFFIX
 from aegui.core.data import Dataset
-from aegui.core.device import describe_device
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
-from aegui.core.training import History, to_float
+from aegui.core.pacing import Interval
+from aegui.core.training import History
+from aegui.gui import dialogs
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
+from aegui.gui.download_dialog import DownloadDialog
 from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.explore_panel import ExplorePanel
-from aegui.gui.gallery import COUNT, ReconstructionGallery
+from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.layout import available_size, canvas_side_for, scrolling
 from aegui.gui.loss_plot import LossPlot
-from aegui.gui.pacer import FramePacer, Interval
+from aegui.gui.menus import build_menus
+from aegui.gui.pacer import FramePacer
 from aegui.gui.phases import Action, Phase
 from aegui.gui.recovery_banner import RecoveryBanner
 from aegui.gui.session import Session
@@ -59,7 +56,6 @@ CODE_RANGE_IMAGES = 1000
 DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
-MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
 _available_size = available_size  # tests stand in a screen of their own here
 
 
@@ -87,7 +83,7 @@ class MainWindow(QMainWindow):
         self._unshown_changes: list[float] = []
         self._gallery_due = Interval(GALLERY_INTERVAL)
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
-        self._download_dialog: QProgressDialog | None = None
+        self._download_dialog: DownloadDialog | None = None
 
         self.panel = TrainingPanel()
         self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
@@ -106,7 +102,8 @@ class MainWindow(QMainWindow):
         self.status_label = self.status_line.label
         self.progress_bar = self.status_line.progress
         self._build_layout()
-        self._build_menus()
+        self.actions, self._phase_actions = build_menus(self)
+        self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
         self.statusBar().addWidget(self.status_line, 1)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
         # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
@@ -190,52 +187,6 @@ class MainWindow(QMainWindow):
         width, height = _available_size()
         self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - TITLE_BAR_ROOM))  # fits a laptop too
 
-    def _action(self, menu, text: str, slot, shortcut=None, name: str = "", phase_action: Action | None = None):
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if name:
-            action.setObjectName(name)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        if phase_action is not None:
-            self._phase_actions.append((action, phase_action))
-        return action
-
-    def _build_menus(self) -> None:
-        self._phase_actions: list[tuple[QAction, Action]] = []  # menu entries enabled by the phase
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open model…", self._on_open_triggered, QKeySequence.StandardKey.Open, "openAction",
-                     Action.OPEN)  # fmt: skip
-        self.save_action = self._action(file_menu, "&Save model", self._on_save_triggered,
-                                        QKeySequence.StandardKey.Save, "saveAction", Action.SAVE)  # fmt: skip
-        self._action(file_menu, "Save model &as…", self._on_save_as_triggered, QKeySequence("Ctrl+Shift+S"),
-                     "saveAsAction", Action.SAVE)  # fmt: skip
-        file_menu.addSeparator()
-        self._action(file_menu, "Export loss plot as PNG…", lambda: self._export_dialog(self.loss_plot, "loss"))
-        self._action(file_menu, "Export gallery as PNG…", lambda: self._export_dialog(self.gallery, "gallery"))
-        self._action(file_menu, "Export test codes as CSV…", lambda: self._export_code_space_dialog("csv"))
-        self._action(file_menu, "Export test codes as NPY…", lambda: self._export_code_space_dialog("npy"))
-        self._action(file_menu, "Export code map as PNG…", lambda: self._export_code_space_dialog("png"))
-        file_menu.addSeparator()
-        self._action(file_menu, "Download full MNIST…", self.download_mnist, name="downloadAction",
-                     phase_action=Action.DOWNLOAD)  # fmt: skip
-        self._action(file_menu, "Choose data folder…", self._on_choose_folder_triggered, name="chooseFolderAction",
-                     phase_action=Action.CHOOSE_DATA)  # fmt: skip
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence("Ctrl+Q"), "quitAction")
-        edit_menu = bar.addMenu("&Edit")
-        self._action(edit_menu, "Undo stroke", self.canvas.undo, QKeySequence("Ctrl+Z"), "undoStrokeAction")
-        self._action(edit_menu, "Clear canvas", self.canvas.clear, QKeySequence(Qt.Key.Key_Delete), "clearAction")
-        training_menu = bar.addMenu("&Training")
-        self.train_action = self._action(training_menu, "Start / Pause / Resume", self.toggle_training,
-                                         QKeySequence(Qt.Key.Key_Space), "startPauseAction")  # fmt: skip
-        self._action(training_menu, "Stop", self.stop_training, name="stopAction", phase_action=Action.STOP)
-        self._action(training_menu, "Reset model", self.reset_model, name="resetAction", phase_action=Action.RESET)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About aegui", self.show_about, name="aboutAction")
-
     # --- the phase: the one place that enables controls ---
 
     def _on_phase_changed(self, phase: Phase) -> None:
@@ -252,13 +203,17 @@ class MainWindow(QMainWindow):
 
     # --- intents, passed to the session ---
 
-    def start_training(self) -> bool:
+    def _panel_settings(self):
+        """The panel's (model, training) settings, or None after saying why they do not fit together."""
         try:
-            config, train_config = self.panel.settings()
+            return self.panel.settings()
         except AeguiError as error:
             self.panel.show_message(str(error), error=True)
-            return False
-        return self.session.train(config, train_config, self.panel.preset_name())
+            return None
+
+    def start_training(self) -> bool:
+        settings = self._panel_settings()
+        return settings is not None and self.session.train(*settings, self.panel.preset_name())
 
     def stop_training(self) -> None:
         self.session.stop()
@@ -280,20 +235,13 @@ class MainWindow(QMainWindow):
 
     def new_model(self) -> None:
         """A fresh, untrained model from the panel's settings (no question: see reset_model)."""
-        try:
-            config, _ = self.panel.settings()
-        except AeguiError as error:
-            self.panel.show_message(str(error), error=True)
-            return
-        self.session.new_model(config, self.panel.preset_name())
+        settings = self._panel_settings()
+        if settings is not None:
+            self.session.new_model(settings[0], self.panel.preset_name())
 
     def reset_model(self) -> bool:
-        try:
-            config, _ = self.panel.settings()
-        except AeguiError as error:
-            self.panel.show_message(str(error), error=True)
-            return False
-        return self.session.reset(config, self.panel.preset_name())
+        settings = self._panel_settings()
+        return settings is not None and self.session.reset(settings[0], self.panel.preset_name())
 
     def open_model(self, path: str | Path) -> bool:
         return self.session.open(path)
@@ -307,20 +255,13 @@ class MainWindow(QMainWindow):
         """Download full MNIST into the data folder with a progress dialog, then use it."""
         if not self.session.download("mnist"):
             return
-        dialog = QProgressDialog("Downloading MNIST…", "Cancel", 0, 1000, self)
-        dialog.setObjectName("downloadDialog")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.canceled.connect(self.session.cancel_download)
-        self._download_dialog = dialog
-        dialog.show()
+        self._download_dialog = DownloadDialog("Downloading MNIST…", self)
+        self._download_dialog.canceled.connect(self.session.cancel_download)
+        self._download_dialog.show()
 
     def _on_download_progress(self, name: str, done: int, total: int) -> None:
-        dialog = self._download_dialog
-        if dialog is not None:
-            of_total = f" of {total / 1e6:.1f}" if total else ""
-            dialog.setLabelText(f"Downloading {name}: {done / 1e6:.1f} MB{of_total}")
-            dialog.setValue(int(1000 * done / total) if total else 0)
+        if self._download_dialog is not None:
+            self._download_dialog.show_progress(name, done, total)
 
     def _on_dataset_chosen(self, choice: str) -> None:
         if not self.session.load_data(choice):
@@ -332,7 +273,7 @@ class MainWindow(QMainWindow):
             self._settings.setValue("data/folder", folder)
 
     def _on_open_triggered(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._model_dir()), MODEL_FILTER)
+        path = dialogs.model_open_path(self, self._model_dir())
         if path and not self.open_model(path) and not self.session.dirty:
             QMessageBox.warning(self, "Could not open the model", self.panel.message_label.text())
 
@@ -340,12 +281,9 @@ class MainWindow(QMainWindow):
         self.save_model()
 
     def _on_save_as_triggered(self) -> bool:
-        suggestion = self._model_dir() / f"{self.session.preset_name or 'model'}{SUFFIX}"
-        path, _ = QFileDialog.getSaveFileName(self, "Save model as", str(suggestion), MODEL_FILTER)
-        if not path:
+        path = dialogs.model_save_path(self, self._model_dir() / f"{self.session.preset_name or 'model'}{SUFFIX}")
+        if path is None:
             return False
-        if not path.endswith((SUFFIX, ".pt")):
-            path += SUFFIX
         saved = self.session.save(path)
         if not saved:
             QMessageBox.warning(self, "Could not save the model", self.panel.message_label.text())
@@ -419,19 +357,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_gallery(self) -> None:
         session = self.session
-        if session.dataset is None:
-            return
-        self._gallery_due.mark()
-        clean = to_float(session.dataset.test_images[:COUNT])
-        noisy = None
-        train_config = session.train_config
-        if train_config is not None and train_config.denoising:  # show what the denoiser gets
-            generator = torch.Generator().manual_seed(0)
-            noisy = add_noise(clean, train_config.noise, train_config.noise_level, generator)
-        shown = clean if noisy is None else noisy
-        reconstructions = session.inference.reconstruct_many(shown) if session.inference else None
-        self.gallery.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
-                                 None if noisy is None else noisy.reshape(-1, 28, 28).numpy())  # fmt: skip
+        if session.dataset is not None:
+            self._gallery_due.mark()
+            self.gallery.show_model(session.dataset.test_images, session.inference, session.train_config)
 
     def _refresh_code_range(self) -> None:
         session = self.session
@@ -466,11 +394,19 @@ class MainWindow(QMainWindow):
         self.code_space.set_visible(index == 1, index == 2)
 
     def _export_code_space_dialog(self, kind: str) -> None:
-        filters = {"csv": "CSV files (*.csv)", "npy": "NumPy arrays (*.npy)", "png": "PNG images (*.png)"}
-        suggestion = Path.home() / f"aegui-{'map' if kind == 'png' else 'test-codes'}.{kind}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export as {kind.upper()}", str(suggestion), filters[kind])
+        path = dialogs.export_path(self, kind, "map" if kind == "png" else "test-codes")
         if path and self.code_space.export(kind, path):
             self.panel.show_message(f"Exported {path}.")
+
+    def _export_dialog(self, widget: QWidget, name: str) -> None:
+        path = dialogs.export_path(self, "png", name)
+        if path:
+            self.export_png(widget, path)
+
+    def export_png(self, widget: QWidget, path: str | Path) -> bool:
+        ok = widget.grab().save(str(path), "PNG")
+        self.panel.show_message(f"Exported {path}." if ok else f"Could not write {path}.", error=not ok)
+        return ok
 
     def current_code(self) -> np.ndarray | None:
         return self.draw_panel.code_view.values()
@@ -478,26 +414,11 @@ class MainWindow(QMainWindow):
     def current_reconstruction(self) -> np.ndarray | None:
         return self.draw_panel.reconstruction_view.image()
 
-    def export_png(self, widget: QWidget, path: str | Path) -> bool:
-        ok = widget.grab().save(str(path), "PNG")
-        self.panel.show_message(f"Exported {path}." if ok else f"Could not write {path}.", error=not ok)
-        return ok
-
-    def _export_dialog(self, widget: QWidget, name: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as PNG", str(Path.home() / f"aegui-{name}.png"),
-                                              "PNG images (*.png)")  # fmt: skip
-        if path:
-            self.export_png(widget, path)
-
     def show_about(self) -> None:
         QMessageBox.about(self, "About aegui", self.about_text())
 
     def about_text(self) -> str:
-        return (
-            f"<b>aegui {__version__}</b><br>A desktop studio for autoencoders.<br><br>"
-            f"PyTorch {torch.__version__}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
-            f"Python {platform.python_version()}<br>Training device: {describe_device(self.session.device)}"
-        )
+        return dialogs.about_text(self.session.device)
 
     # --- settings and closing ---
 
@@ -530,23 +451,15 @@ class MainWindow(QMainWindow):
     # --- unsaved work and recovery ---
 
     def ask_unsaved(self, doing: str) -> str:
-        """Ask what to do with unsaved training: 'save', 'discard' or 'cancel'."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved model",
-                          f"The model's training is not saved. Save it before {doing}?",
-                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self)  # fmt: skip
-        box.setObjectName("unsavedDialog")
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
-        if answer == QMessageBox.StandardButton.Save and self.session.model_path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save model as", str(self._model_dir() / f"model{SUFFIX}"),
-                                                  MODEL_FILTER)  # fmt: skip
-            if not path:
+        """Ask what to do with unsaved training: 'save', 'discard' or 'cancel' ('save' without a file
+        asks where first)."""
+        answer = dialogs.ask_unsaved(self, doing)
+        if answer == "save" and self.session.model_path is None:
+            path = dialogs.model_save_path(self, self._model_dir() / f"model{SUFFIX}")
+            if path is None:
                 return "cancel"
-            self.session.model_path = Path(path if path.endswith((SUFFIX, ".pt")) else path + SUFFIX)
-        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(
-            QMessageBox.StandardButton(answer), "cancel"
-        )
+            self.session.model_path = path
+        return answer
 
     def _offer_recovery(self) -> None:
         text = self.session.find_recovery()

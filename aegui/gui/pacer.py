@@ -1,42 +1,15 @@
-"""The one pacing rule for GUI work: run at most once per interval, and at once whenever it can.
-
-`Interval` is the rule itself (plain Python, usable in worker threads: the training throttle and
-download progress use it); `FramePacer` applies it to a refresh in the GUI thread, deferring a
-request that comes too soon instead of dropping it.
-"""
+"""The one pacing rule for GUI work (`aegui.core.pacing.Interval`), applied to refreshes in the GUI
+thread: run at most once per interval, at once whenever it can, deferring a request that comes too
+soon instead of dropping it."""
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-
-class Interval:
-    """Says when `seconds` have passed since the last time something ran."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last = -math.inf
-
-    def wait(self, now: float | None = None) -> float:
-        """Seconds until the next run is due (<= 0: due now)."""
-        return self._last + self.seconds - (time.perf_counter() if now is None else now)
-
-    def due(self, now: float | None = None) -> bool:
-        return self.wait(now) <= 0
-
-    def mark(self, now: float | None = None) -> None:
-        self._last = time.perf_counter() if now is None else now
-
-    def take(self, now: float | None = None) -> bool:
-        """True, and counted as a run, when a run is due."""
-        if not self.due(now):
-            return False
-        self.mark(now)
-        return True
+from aegui.core.pacing import Interval
 
 
 class FramePacer(QObject):

@@ -16,23 +16,17 @@ import torch
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, save_weights
-from aegui.core.data import Dataset, default_data_dir, download_dataset, load_dataset
+from aegui.core.data import Dataset, default_data_dir
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig, Trainer
+from aegui.core.pacing import Interval
+from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
-from aegui.gui.pacer import Interval
+from aegui.gui.data_loader import DataLoader
 from aegui.gui.phases import Action, Phase, allowed, refusal
-from aegui.gui.workers import (
-    DEFAULT_TRAINING_PRIORITY,
-    ProgressRelay,
-    TrainingProgress,
-    run_in_thread,
-    start_training,
-    wait_for_workers,
-)
+from aegui.gui.workers import TrainingProgress, TrainingRun, prepare_training_process, wait_for_workers
 
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
 AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
@@ -78,14 +72,18 @@ class Session(QObject):
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.device, self.device_note = resolve_device_or_cpu(device)
         self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
-        self.training_priority = DEFAULT_TRAINING_PRIORITY
         self.download_mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._phase = Phase.LOADING
         self.dataset: Dataset | None = None
-        self.data_choice = "auto"
-        self._data_worker = None
-        self._data_request = 0  # bumped by every load: only the latest request's result is used
+        self.data_choice = "auto"  # what was asked for ("auto" stays "auto")
+        self._loaded_choice = "auto"  # the choice that gave the dataset in use
         self._tried_sample = False
+        self._loader = DataLoader(self)
+        self._loader.loaded.connect(self._on_data_loaded)
+        self._loader.failed.connect(self._on_data_failed)
+        self._loader.downloaded.connect(self._on_downloaded)
+        self._loader.downloadFailed.connect(self._on_download_failed)
+        self._loader.downloadProgress.connect(self._on_download_progress)
         self.model: AutoEncoder | None = None
         self.inference: InferenceModel | None = None
         self.history = History()
@@ -93,21 +91,16 @@ class Session(QObject):
         self.preset_name = "default"
         self.model_path: Path | None = None
         self.dirty = False
-        self.trainer: Trainer | None = None
-        self._worker = None
-        self.latest_snapshot = None
+        self.trainer: TrainingRun | None = None  # the run in progress, in the training process
         self._run_first_epoch = 1
         self._run_epochs = 0
         self._last_progress_text = ""
         self._closed = False
         self._idle_status = ""
-        self._download_cancelled = False
-        self._download_relay: ProgressRelay | None = None
         self._autosave_due = Interval(AUTOSAVE_INTERVAL)
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
-        self.orphan_checkpoint = None
 
     # --- the phase ---
 
@@ -146,7 +139,7 @@ class Session(QObject):
         return reason is None
 
     def is_training(self) -> bool:
-        return self._worker is not None
+        return self.trainer is not None
 
     # --- data ---
 
@@ -155,12 +148,8 @@ class Session(QObject):
         if not self._may(Action.CHOOSE_DATA):
             return False
         self.data_choice = choice
-        self._data_request += 1
-        request = self._data_request
         self._set_phase(Phase.LOADING)
-        self._data_worker = run_in_thread(load_dataset, choice, self.data_dir,
-                                          on_result=lambda data: self._on_data_loaded(request, data),
-                                          on_error=lambda error: self._on_data_failed(request, error))  # fmt: skip
+        self._loader.load(choice, self.data_dir)
         return True
 
     def set_data_folder(self, folder: str | Path) -> bool:
@@ -169,20 +158,15 @@ class Session(QObject):
         self.data_dir = Path(folder)
         return self.load_data(self.data_choice)
 
-    def _on_data_loaded(self, request: int, dataset: Dataset) -> None:
-        if request != self._data_request:
-            return  # a later request is on its way
-        self._data_worker = None
+    def _on_data_loaded(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self.data_choice = dataset.name if dataset.name in ("mnist", "fashion-mnist", "sample") else self.data_choice
+        self._loaded_choice = self.data_choice
         self._idle_status = dataset.describe()
         self._set_phase(Phase.IDLE)
         self.datasetLoaded.emit(dataset)
+        prepare_training_process()  # ready by the time a person presses Train
 
-    def _on_data_failed(self, request: int, error: Exception) -> None:
-        if request != self._data_request:
-            return
-        self._data_worker = None
+    def _on_data_failed(self, error: Exception) -> None:
         message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"
         if self.dataset is None and not self._tried_sample and self.data_choice != "sample":
             self._tried_sample = True  # nothing to train on: fall back to the embedded sample, once
@@ -192,7 +176,7 @@ class Session(QObject):
             return
         self.message.emit(message, True)
         if self.dataset is not None:
-            self.data_choice = self.dataset.name
+            self.data_choice = self._loaded_choice
             self._idle_status = f"The data was not changed: {self.dataset.describe()}"
         else:
             self._idle_status = "No data could be loaded: see the message in the training panel."
@@ -204,22 +188,15 @@ class Session(QObject):
         """Download a dataset into the data folder in a worker, then load it (once)."""
         if not self._may(Action.DOWNLOAD):
             return False
-        relay = ProgressRelay()
-        relay.progress.connect(self._on_download_progress)
-        self._download_relay = relay
-        self._download_cancelled = False
         self._set_phase(Phase.DOWNLOADING)
         self.progressChanged.emit(0.0, "download · 0%")
-        self._data_worker = run_in_thread(download_dataset, name, self.data_dir, mirrors=self.download_mirrors,
-                                          progress=relay.report, cancelled=lambda: self._download_cancelled,
-                                          on_result=lambda _root: self._on_downloaded(name),
-                                          on_error=self._on_download_failed)  # fmt: skip
+        self._loader.download(name, self.data_dir, self.download_mirrors)
         return True
 
     def cancel_download(self) -> bool:
         if not self._may(Action.CANCEL_DOWNLOAD):
             return False
-        self._download_cancelled = True
+        self._loader.cancel()
         self.statusChanged.emit("Cancelling the download…")
         return True
 
@@ -229,13 +206,11 @@ class Session(QObject):
         self.downloadProgress.emit(name, done, total)
 
     def _on_downloaded(self, name: str) -> None:
-        self._data_worker = None
         self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data_dir}.", False)
         self._set_phase(Phase.IDLE)
         self.load_data(name)
 
     def _on_download_failed(self, error: Exception) -> None:
-        self._data_worker = None
         self.message.emit(str(error), True)
         self._set_phase(Phase.IDLE)
 
@@ -296,7 +271,7 @@ class Session(QObject):
         dataset = self.dataset.name if self.dataset else ""
         try:
             if self.trainer is not None:  # never read the live model: save the latest snapshot
-                state = self.current_weights()
+                state = self.current_weights() or self.model.state_dict()  # (none published yet: as it began)
                 save_weights(path, self.model.config, state, _copy(self.history), self.train_config, dataset,
                              self.preset_name)  # fmt: skip
             else:
@@ -340,8 +315,8 @@ class Session(QObject):
 
     def follow_training(self) -> None:
         """Bring the inference copy up to the latest published weights (while training)."""
-        if self._worker is not None and self.inference is not None:
-            self.inference.update(self.latest_snapshot)
+        if self.trainer is not None and self.inference is not None:
+            self.inference.update(self.trainer.latest_snapshot())
 
     # --- training ---
 
@@ -357,7 +332,7 @@ class Session(QObject):
                 return False
             self.new_model(config, preset)
         try:
-            trainer = Trainer(self.model, self.dataset, train_config, self.device, history=self.history)
+            trainer = TrainingRun(self.model, self.dataset, train_config, self.device, self.history)
         except AeguiError as error:
             self.message.emit(str(error), True)
             return False
@@ -374,8 +349,8 @@ class Session(QObject):
         self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{whole}.", False)
         self._set_phase(Phase.TRAINING)
         self.progressChanged.emit(0.0, f"epoch 1/{self._run_epochs} · 0%")
-        self._worker = start_training(trainer, self._on_training_update, self._on_training_ended,
-                                      self.training_priority)  # fmt: skip
+        trainer.yielded.connect(self._on_training_update)
+        trainer.returned.connect(self._on_training_ended)
         self.trainingStarted.emit()
         return True
 
@@ -414,7 +389,7 @@ class Session(QObject):
 
     def _on_training_update(self, item) -> None:
         if isinstance(item, TrainingProgress):
-            self.latest_snapshot = item.snapshot
+            self.history.batch_losses.extend(item.losses.tolist())
             last = item.last
             run_epoch = last.epoch - self._run_first_epoch + 1
             fraction = last.step / max(last.total_steps, 1)
@@ -430,10 +405,11 @@ class Session(QObject):
             if self._autosave_long_due.due():
                 self._autosave()
         elif isinstance(item, EpochEnd):
+            self.history.epochs.append(item.to_dict())
             if self._autosave_due.due():
                 self._autosave()
             if self.inference is not None:
-                self.inference.update(self.latest_snapshot)
+                self.inference.update(self.trainer.latest_snapshot())
             self._set_dirty(True)
             self.epochEnded.emit(item)
             self.weightsChanged.emit()
@@ -442,11 +418,11 @@ class Session(QObject):
             self.trainingPaused.emit(item.step)
 
     def _on_training_ended(self, ended: Ended) -> None:
-        self._worker = None
-        self.trainer = None
+        run, self.trainer = self.trainer, None
         self._last_progress_text = ""
-        if self.model is not None and self.inference is not None:
-            self.inference.load_state(self.model.state_dict())  # the worker is done: safe to read
+        if run is not None and run.final_state is not None:  # the model takes the run's final weights
+            self.model.load_state_dict(run.final_state)
+            self.inference.load_state(run.final_state)
         self._set_dirty(self.dirty or ended.steps > 0)
         epochs = self.history.epochs
         if ended.reason == "finished" and epochs:
@@ -475,52 +451,24 @@ class Session(QObject):
             return
         self._autosave_due.mark()
         self._autosave_long_due.mark()
-        config, history, train_config = self.model.config, _copy(self.history), self.train_config
-        dataset, preset = (self.dataset.name if self.dataset else ""), self.preset_name
+        self.autosave.write_in_background(self.model.config, state, _copy(self.history), self.train_config,
+                                          self.dataset.name if self.dataset else "", self.preset_name,
+                                          self._on_autosave_failed)  # fmt: skip
 
-        def save(path: Path) -> None:
-            save_weights(path, config, state, history, train_config, dataset, preset)
-
-        run_in_thread(self.autosave.write, self.autosave.begin(), save, on_result=self._on_autosaved,
-                      on_error=self._on_autosave_failed)  # fmt: skip
-
-    # Bound methods, not lambdas: Qt holds these weakly, so a closed session is freed even while the
-    # autosave that it started is still to report.
-    def _on_autosaved(self, _result: object) -> None:
-        pass
-
-    def _on_autosave_failed(self, error: Exception) -> None:
+    def _on_autosave_failed(self, error: Exception) -> None:  # a bound method: Qt holds it weakly
         self.message.emit(f"Autosave failed: {error}", True)
 
     def find_recovery(self) -> str | None:
-        """Look for a copy left by an instance that ended without cleaning up; a description, or None.
-        A copy that cannot be read is set aside (renamed), so it is not tried again at each start."""
-        orphan = self.autosave.find_orphan()
-        if orphan is None:
-            return None
-        try:
-            checkpoint = load_checkpoint(orphan.path)
-        except CheckpointError:
-            try:
-                orphan.path.replace(orphan.path.with_name(orphan.path.name + ".unreadable"))
-            except OSError:
-                orphan.path.unlink(missing_ok=True)
-            orphan.release()
-            return self.find_recovery()
-        self.orphan, self.orphan_checkpoint = orphan, checkpoint
-        epochs = checkpoint.history.epochs_done
-        return (
-            f"aegui stopped unexpectedly while a model was training. Restore it? "
-            f"({checkpoint.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, "
-            f"autosaved {checkpoint.created.replace('T', ' ')} UTC)"
-        )
+        """Look for a copy left by an instance that ended without cleaning up; a description, or None."""
+        self.orphan = self.autosave.find_orphan()
+        return self.orphan.describe() if self.orphan else None
 
     def restore_recovery(self) -> bool:
         if self.orphan is None or not self._may(Action.OPEN) or not self.settle_unsaved("restoring the autosave"):
             return False
-        self._install(self.orphan_checkpoint, None)
+        self._install(self.orphan.checkpoint, None)
         self.autosave.adopt(self.orphan)  # now this instance's copy, removed once the work is saved
-        self.orphan, self.orphan_checkpoint = None, None
+        self.orphan = None
         self._set_dirty(True)
         self.message.emit("Restored the autosaved model. Save it to keep it.", False)
         return True
@@ -528,7 +476,7 @@ class Session(QObject):
     def discard_recovery(self) -> None:
         if self.orphan is not None:
             self.orphan.discard()
-        self.orphan, self.orphan_checkpoint = None, None
+        self.orphan = None
 
     # --- closing ---
 
@@ -536,10 +484,15 @@ class Session(QObject):
         """Stop every worker and wait for it; True if all threads ended in time. An unanswered
         recovery offer stays for the next start; this instance's copy stays only for unsaved work."""
         self._closed = True
+        self._loader.cancel()
+        finished = True
         if self.trainer is not None:
             self.trainer.request_stop()
-        self._download_cancelled = True
-        finished = wait_for_workers(SHUTDOWN_WAIT_MS)
+            finished = self.trainer.wait(SHUTDOWN_WAIT_MS / 1000)  # its end arrives, and is handled, here
+            if not finished:  # (a process still starting): its end, when it comes, is for nobody
+                self.trainer.abandon()
+                self.trainer = None
+        finished = wait_for_workers(SHUTDOWN_WAIT_MS) and finished
         if self.orphan is not None:
             self.orphan.release()
             self.orphan = None

@@ -1,108 +1,241 @@
-"""The only place aegui makes threads: superqt workers on Qt's global thread pool.
+"""The only place aegui starts threads and processes: superqt workers on Qt's global thread pool for
+short jobs (loading, saving, computing maps), and a training process for training.
 
-Training runs as a generator worker that forwards the trainer's records at most 30 times a second
-(batch losses in chunks), so the window never receives a signal per batch.
+Training runs in a process of its own (`aegui.core.training_server` says why). The window talks to
+it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
+rate, the latest weights) and reports its records as signals in the GUI thread, read from the pipe
+with a socket notifier: no thread waits on it. Processes are kept and reused run after run.
 """
 
 from __future__ import annotations
 
-import os
+import math
 import sys
-import threading
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+import types
+from collections.abc import Callable
 
-import numpy as np
-from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
-from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase, create_worker
+import torch
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QThreadPool, Signal
+from superqt.utils import FunctionWorker, WorkerBase, create_worker
 
-from aegui.core.training import BatchEnd, Ended, EpochEnd, Paused, Snapshot, Trainer
-from aegui.gui.pacer import Interval
+from aegui.core.data import PIXELS, Dataset
+from aegui.core.model import AutoEncoder, ConfigError
+from aegui.core.pacing import Interval
+from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
+from aegui.core.training_server import MAX_UPDATES_PER_SECOND, Job, SnapshotBuffers, TrainingProgress, serve
 
-MAX_UPDATES_PER_SECOND = 10
-# How the training thread shares the CPU (measured side by side by `python -m benchmarks gui`):
-# "batch": Linux's SCHED_BATCH at the normal nice value. The thread keeps its fair share against
-#   other programs but never preempts on wake-up, so the GUI thread (and the rest of the desktop)
-#   still gets the CPU first when it wakes. The default.
-# "normal": no change.
-# "low": nice +10 and Qt's low priority. Every ordinary program then outranks training ~10:1: with
-#   two other busy programs it trained at a fifth of the headless speed.
-TRAINING_PRIORITIES = ("batch", "normal", "low")
-DEFAULT_TRAINING_PRIORITY = "batch"
-LOW_NICE = 10
+__all__ = ["MAX_UPDATES_PER_SECOND", "TrainingProgress", "TrainingRun"]
+QUIT_WAIT_S = 2.0
 
 
-@dataclass(frozen=True)
-class TrainingProgress:
-    """Batches done since the last update, and where training stands."""
+class TrainingProcess(QObject):
+    """One training process and its pipe; `message` carries what it sends, `died` says it is gone."""
 
-    losses: np.ndarray  # per-batch losses, in order
-    first_step: int  # the step of losses[0], 1-based within this run
-    last: BatchEnd
-    snapshot: Snapshot | None
+    message = Signal(object)
+    died = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        context = torch.multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
+        self._conn, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), name="aegui-training", daemon=True)
+        # A spawned child re-runs the parent's main script unless told otherwise; the child needs nothing
+        # from it (serve is importable), and a person's script that opens a window must not run twice.
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self.process.start()
+        finally:
+            sys.modules["__main__"] = main
+        child.close()
+        self._notifier = QSocketNotifier(self._conn.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_readable)
+        self.alive = True
+
+    def send(self, message) -> bool:
+        try:
+            self._conn.send(message)
+            return True
+        except (OSError, ValueError):
+            self._gone()
+            return False
+
+    def receive(self, timeout: float) -> bool:
+        """Deliver what has arrived (waiting up to `timeout` seconds for the first); False once gone."""
+        try:
+            if self._conn.poll(timeout):
+                while self.alive and self._conn.poll():
+                    self.message.emit(self._conn.recv())
+        except (EOFError, OSError):
+            self._gone()
+        return self.alive
+
+    def _on_readable(self, *_args) -> None:
+        self.receive(0)
+
+    def _gone(self) -> None:
+        if self.alive:
+            self.alive = False
+            self._notifier.setEnabled(False)
+            self.died.emit()
+
+    def quit(self) -> None:
+        if self.alive:
+            self.send(("quit",))
+            self.process.join(QUIT_WAIT_S)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(QUIT_WAIT_S)
+        self.alive = False
+        self._notifier.setEnabled(False)
 
 
-def set_training_thread_priority(priority: str = DEFAULT_TRAINING_PRIORITY) -> None:
-    """Set how this (training) thread competes for the CPU; see TRAINING_PRIORITIES.
-
-    On Linux the policy and nice value are per thread and inherited by threads created later, so
-    PyTorch's OpenMP team, made on this thread's first parallel region, gets the same.
-    """
-    if priority not in TRAINING_PRIORITIES:
-        raise ValueError(f"unknown training priority {priority!r}")
-    if priority == "low":
-        QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    try:
-        if priority == "batch":
-            os.sched_setscheduler(thread, os.SCHED_BATCH, os.sched_param(0))
-        elif priority == "low":
-            os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + LOW_NICE, 19))
-    except OSError:
-        pass  # not allowed here: train at the normal priority
+_idle: list[TrainingProcess] = []
+_busy: set[TrainingRun] = set()
 
 
-def training_updates(trainer: Trainer, rate: float = MAX_UPDATES_PER_SECOND,
-                     priority: str = DEFAULT_TRAINING_PRIORITY) -> Generator:  # fmt: skip
-    """Yield TrainingProgress (at most `rate` a second), EpochEnd and Paused records; return the Ended record."""
-    set_training_thread_priority(priority)
-    try:
-        return (yield from _throttled(trainer, Interval(1.0 / rate)))
-    except Exception as error:  # superqt drops RuntimeErrors from generators: report every failure
-        return Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
+def _new_process() -> TrainingProcess:
+    app = QCoreApplication.instance()
+    if app is not None and not getattr(app, "_aegui_stops_training", False):
+        app.aboutToQuit.connect(stop_training_processes)  # (daemon processes also end with this one)
+        app._aegui_stops_training = True
+    return TrainingProcess()
 
 
-def _throttled(trainer: Trainer, interval: Interval) -> Generator:
-    pending: list[float] = []
-    last: BatchEnd | None = None
-    for event in trainer.iterate():
-        if isinstance(event, BatchEnd):
-            pending.append(event.loss)
-            last = event
-        due = interval.due() or not isinstance(event, BatchEnd)
-        if pending and last is not None and due:
-            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last,
-                                   trainer.latest_snapshot())  # fmt: skip
-            pending = []
-            interval.mark()
-        if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
-            yield event
-        elif isinstance(event, Ended):
-            return event
-    raise AssertionError("the trainer always ends with an Ended record")
+def prepare_training_process() -> None:
+    """Start a training process ahead of the first Train (its start, importing PyTorch, takes seconds)."""
+    if not _idle:
+        _idle.append(_new_process())
 
 
-def start_training(
-    trainer: Trainer,
-    on_update: Callable[[object], None],
-    on_end: Callable[[Ended], None],
-    priority: str = DEFAULT_TRAINING_PRIORITY,
-) -> GeneratorWorker:
-    """Train in a pool thread; updates and the final Ended record arrive in the GUI thread."""
-    connections = {"yielded": on_update, "returned": on_end}  # connected before the thread starts
-    return create_worker(training_updates, trainer, priority=priority, _connect=connections, _start_thread=True)
+def stop_training_processes() -> None:
+    for process in _idle:
+        process.quit()
+    _idle.clear()
+
+
+def _acquire() -> TrainingProcess:
+    while _idle:
+        process = _idle.pop()
+        if process.alive and process.process.is_alive():
+            return process
+        process.quit()
+    return _new_process()
+
+
+def live_runs() -> int:
+    """Training runs whose end the window has not yet received."""
+    return len(_busy)
+
+
+def _share(tensor: torch.Tensor) -> torch.Tensor:
+    return tensor if tensor.is_shared() else tensor.share_memory_()
+
+
+class TrainingRun(QObject):
+    """A training run in a training process, with a Trainer's controls; records arrive as `yielded`
+    (TrainingProgress, EpochEnd, Paused) and, at the end, `returned` (the Ended record). Once ended,
+    `final_state` holds the final weights (after a divergence, the last good ones)."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+
+    def __init__(self, model: AutoEncoder, dataset: Dataset, config: TrainConfig, device: torch.device,
+                 history: History) -> None:  # fmt: skip
+        super().__init__()
+        if len(dataset.train_images) == 0:
+            raise ConfigError("The training set is empty.")
+        train_count = len(dataset.train_images.reshape(-1, PIXELS))
+        self.config = config
+        self.batch_size = min(config.batch_size, train_count)
+        self.steps_per_epoch = math.ceil(train_count / self.batch_size)
+        self.total_steps = config.epochs * self.steps_per_epoch
+        self.lr = config.lr
+        self.is_paused = False
+        self.final_state: dict[str, torch.Tensor] | None = None
+        self._latest: tuple[int, int, int, int] | None = None  # buffer index, version, step, epoch
+        self._snapshot: Snapshot | None = None
+        for name in ("train_images", "train_labels", "test_images", "test_labels"):
+            _share(getattr(dataset, name))
+        self._buffers = SnapshotBuffers(model.state_dict())
+        job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers)
+        self._process = _acquire()
+        self._process.message.connect(self._on_message)
+        self._process.died.connect(self._on_died)
+        _busy.add(self)
+        if not self._process.send(job):
+            raise ConfigError("The training process could not be reached.")
+
+    # --- a Trainer's controls ---
+
+    def pause(self) -> None:
+        self.is_paused = True
+        self._process.send(("pause",))
+
+    def resume(self) -> None:
+        self.is_paused = False
+        self._process.send(("resume",))
+
+    def request_stop(self) -> None:
+        self.is_paused = False
+        self._process.send(("stop",))
+
+    def set_lr(self, lr: float) -> None:
+        self._process.send(("lr", check_learning_rate(lr)))
+
+    def latest_snapshot(self) -> Snapshot | None:
+        """The newest published weights, copied out of shared memory once per version."""
+        if self._latest is None:
+            return None
+        index, version, step, epoch = self._latest
+        if self._snapshot is None or self._snapshot.version != version:
+            self._snapshot = Snapshot(version, step, epoch, self._buffers.read(index))
+        return self._snapshot
+
+    def abandon(self) -> None:
+        """Nobody listens any more (the window closed before the run ended): report nothing further.
+        The process still finishes the run and goes back to the pool for the next one."""
+        for signal in (self.yielded, self.returned):
+            signal.disconnect()
+
+    def wait(self, seconds: float) -> bool:
+        """Deliver the records until the run has ended, up to `seconds`; True if it ended."""
+        deadline = Interval(seconds)
+        deadline.mark()
+        while self in _busy and not deadline.due():
+            if not self._process.receive(0.05):
+                break
+        return self not in _busy
+
+    # --- from the process ---
+
+    def _on_message(self, message) -> None:
+        if isinstance(message, tuple):
+            if message[0] == "snapshot":
+                self._latest = message[1:]
+            elif message[0] == "final":
+                self.final_state = self._buffers.read(message[1])
+            return
+        if isinstance(message, Ended):
+            self._finish(message)
+            return
+        if isinstance(message, (TrainingProgress, EpochEnd)):
+            self.lr = message.lr
+        if isinstance(message, (TrainingProgress, EpochEnd, Paused)):
+            self.yielded.emit(message)
+
+    def _on_died(self) -> None:
+        code = self._process.process.exitcode
+        self._finish(Ended("failed", f"The training process ended unexpectedly (exit code {code}); the model keeps "
+                           "the weights it had before this run.", 0, 0.0))  # fmt: skip
+
+    def _finish(self, ended: Ended) -> None:
+        self._process.message.disconnect(self._on_message)
+        self._process.died.disconnect(self._on_died)
+        if self._process.alive:
+            _idle.append(self._process)  # ready for the next run
+        _busy.discard(self)
+        self.returned.emit(ended)
 
 
 def run_in_thread(

@@ -14,13 +14,14 @@ from tests.conftest import UNIPEN
 
 @pytest.fixture(autouse=True)
 def no_thread_outlives_a_test(qapp):
-    from aegui.gui.workers import live_workers, unfinished_workers, wait_for_workers
+    from aegui.gui.workers import live_runs, live_workers, unfinished_workers, wait_for_workers
 
     yield
     finished = wait_for_workers(5000)
     assert finished and live_workers() == 0, "a worker thread outlived the test"
     qapp.processEvents()  # deliver the workers' last queued signals
     assert unfinished_workers() == 0
+    assert live_runs() == 0, "a training run outlived the test"
 
 
 @pytest.fixture(autouse=True)

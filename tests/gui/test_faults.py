@@ -296,6 +296,7 @@ def _rss_mb() -> float:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for memory")
+@pytest.mark.timeout(400)  # ~80 s alone; a parallel run on 2 cores can take twice that
 def test_a_hundred_start_stop_close_cycles(qtbot):
     memory, windows = [], []
     gc.collect()

@@ -1,0 +1,252 @@
+"""Training in a process of its own, for the window: the child side, and what both sides share.
+
+Why a process: in one process the window and the training thread share the GIL and PyTorch's
+thread pools. On a busy desktop a thread preempted while holding the GIL stalls the other, and
+training in the window ran at 0.06-0.7x of headless with two other busy programs (see
+`python -m benchmarks gui`). In its own process the trainer is headless, with the window one more
+program beside it.
+
+Protocol, over one duplex pipe. The parent sends a `Job` (tensors in shared memory), then control
+messages: ("pause",), ("resume",), ("stop",), ("lr", value), ("quit",). The child answers with the
+records of `throttled_updates` (TrainingProgress, EpochEnd, Paused), ("snapshot", version, step,
+epoch) whenever it has published weights into the shared `SnapshotBuffers`, and finally the Ended
+record after the final weights are in the buffers. When the pipe breaks (the parent died), the child
+stops training and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import queue
+import threading
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from aegui.core.data import Dataset
+from aegui.core.errors import AeguiError
+from aegui.core.model import ModelConfig, build_model
+from aegui.core.pacing import Interval
+from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
+
+MAX_UPDATES_PER_SECOND = 10
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Batches done since the last update, and where training stands."""
+
+    losses: np.ndarray  # per-batch losses, in order
+    first_step: int  # the step of losses[0], 1-based within this run
+    last: BatchEnd
+    lr: float  # the learning rate now
+    snapshot: Snapshot | None = None  # the newest published weights (filled in by the receiving side)
+
+
+def throttled_updates(trainer: Trainer, interval: Interval) -> Generator:
+    """Yield TrainingProgress (at most once per interval), EpochEnd and Paused records; return the Ended record."""
+    pending: list[float] = []
+    last: BatchEnd | None = None
+    for event in trainer.iterate():
+        if isinstance(event, BatchEnd):
+            pending.append(event.loss)
+            last = event
+        due = interval.due() or not isinstance(event, BatchEnd)
+        if pending and last is not None and due:
+            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last, trainer.lr,
+                                   trainer.latest_snapshot())  # fmt: skip
+            pending = []
+            interval.mark()
+        if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
+            yield event
+        elif isinstance(event, Ended):
+            return event
+    raise AssertionError("the trainer always ends with an Ended record")
+
+
+class SnapshotBuffers:
+    """Two copies of a model's (float32) weights in shared memory, written by the training process and
+    read by the window. Each has a sequence counter, odd while it is being written (a seqlock): a reader
+    that saw the counter change, or odd, reads again. Two buffers, written in turn, mean a reader almost
+    never waits. One flat block for both (and one for the counters) keeps what crosses the pipe small.
+    The model's current weights start in buffer 0."""
+
+    def __init__(self, state: dict[str, torch.Tensor]) -> None:
+        sizes = [tensor.numel() for tensor in state.values()]
+        self.flat = torch.zeros(2, sum(sizes), dtype=torch.float32).share_memory_()
+        self.counters = torch.zeros(2, dtype=torch.int64).share_memory_()
+        self.shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
+        self.latest = 1
+        self.write(state)
+
+    def __getstate__(self) -> dict:
+        return {"flat": self.flat, "counters": self.counters, "shapes": self.shapes, "latest": self.latest}
+
+    def __setstate__(self, data: dict) -> None:
+        self.__dict__.update(data)
+
+    def _views(self, index: int) -> dict[str, torch.Tensor]:
+        views, offset = {}, 0
+        for name, shape in self.shapes.items():
+            count = math.prod(shape)
+            views[name] = self.flat[index, offset : offset + count].view(shape)
+            offset += count
+        return views
+
+    def write(self, state: dict[str, torch.Tensor]) -> int:
+        """Copy `state` into the buffer not read last; return its index (the child's side)."""
+        index = 1 - self.latest
+        self.counters[index] += 1  # odd: being written
+        with torch.no_grad():
+            for name, view in self._views(index).items():
+                view.copy_(state[name])
+        self.counters[index] += 1
+        self.latest = index
+        return index
+
+    def read(self, index: int) -> dict[str, torch.Tensor]:
+        """A private copy of buffer `index`, never a torn one (the window's side)."""
+        while True:
+            before = int(self.counters[index])
+            copy = {name: view.clone() for name, view in self._views(index).items()}
+            if before % 2 == 0 and int(self.counters[index]) == before:
+                return copy
+
+
+class BusyMachine:
+    """Says how many threads training should use, from how much CPU other programs take (Linux).
+
+    PyTorch's thread team meets at a barrier many times per batch; when other programs keep every core
+    busy, a team member is often descheduled and the others wait for it (measured on 2 cores with two
+    other busy programs: 500-2,400 samples/s with 2 threads, 3,300 with 1; quiet: 9,500 with 2, 5,600
+    with 1). So training uses one thread fewer while others take more than half a core, and all of them
+    again once they take less than a quarter.
+    """
+
+    def __init__(self, threads: int, interval: float = 1.0) -> None:
+        self.most = max(threads, 1)
+        self.threads = self.most
+        self._interval = Interval(interval)
+        self._last = self._times()
+
+    @staticmethod
+    def _times() -> tuple[float, float] | None:
+        """(CPU seconds used by everything, by this process) so far, or None where unknown."""
+        try:
+            with open("/proc/stat") as stat:
+                fields = stat.readline().split()[1:]
+            ticks = os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            return None
+        busy = sum(int(value) for index, value in enumerate(fields[:8]) if index not in (3, 4))  # not idle, iowait
+        used = os.times()
+        return busy / ticks, used.user + used.system
+
+    def advise(self) -> int:
+        """The thread count for now (checked once per interval)."""
+        if self.most == 1 or self._last is None or not self._interval.take():
+            return self.threads
+        now = self._times()
+        if now is None:
+            return self.threads
+        (total_before, ours_before), (total, ours) = self._last, now
+        self._last = now
+        others = max((total - total_before) - (ours - ours_before), 0.0) / self._interval.seconds
+        if others > 0.5:
+            self.threads = self.most - 1
+        elif others < 0.25:
+            self.threads = self.most
+        return self.threads
+
+
+@dataclass
+class Job:
+    """One training run, as sent to the training process."""
+
+    model_config: dict[str, Any]
+    train_config: TrainConfig
+    history_epochs: list[dict[str, float]]
+    dataset: Dataset
+    device: str
+    buffers: SnapshotBuffers
+
+
+def _run(job: Job, conn, current: dict) -> None:
+    model = build_model(ModelConfig.from_dict(job.model_config))
+    model.load_state_dict(job.buffers.read(job.buffers.latest))
+    history = History(list(job.history_epochs), [])
+    buffers = job.buffers
+
+    def publish(snapshot: Snapshot) -> None:
+        index = buffers.write(snapshot.state)
+        conn.send(("snapshot", index, snapshot.version, snapshot.step, snapshot.epoch))
+
+    try:
+        trainer = Trainer(model, job.dataset, job.train_config, job.device, history=history, on_snapshot=publish)
+    except Exception as error:  # the parent checked the settings; anything left is reported, not raised
+        conn.send(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
+        return
+    current["trainer"] = trainer
+    busy = current["busy"]
+    if current.get("stop"):
+        trainer.request_stop()
+    updates = throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND))
+    try:
+        while True:
+            item = next(updates)
+            if busy.advise() != torch.get_num_threads():
+                torch.set_num_threads(busy.threads)
+            conn.send(replace(item, snapshot=None) if isinstance(item, TrainingProgress) else item)  # weights: shared
+    except StopIteration as done:
+        ended: Ended = done.value
+    except Exception as error:  # report every failure; the process lives on for the next job
+        ended = Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
+    current["trainer"] = None
+    # the final weights (after a divergence, the last good ones), then the end
+    conn.send(("final", buffers.write(model.state_dict())))
+    conn.send(ended)
+
+
+def serve(conn) -> None:
+    """The training process's main function: run the jobs the parent sends until it quits or goes away."""
+    jobs: queue.Queue = queue.Queue()
+    current: dict = {"trainer": None, "stop": False, "busy": BusyMachine(torch.get_num_threads())}
+
+    def read_commands() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the window's process is gone: stop and leave
+                message = ("quit",)
+            trainer = current["trainer"]
+            if isinstance(message, Job):
+                current["stop"] = False
+                jobs.put(message)
+                continue
+            kind = message[0]
+            if kind in ("stop", "quit"):
+                current["stop"] = True
+                if trainer is not None:
+                    trainer.request_stop()
+                if kind == "quit":
+                    jobs.put(None)
+                    return
+            elif trainer is not None and kind == "pause":
+                trainer.pause()
+            elif trainer is not None and kind == "resume":
+                trainer.resume()
+            elif trainer is not None and kind == "lr":
+                with contextlib.suppress(AeguiError):  # the window checks the rate before sending it
+                    trainer.set_lr(message[1])
+
+    threading.Thread(target=read_commands, name="aegui-commands", daemon=True).start()
+    while (job := jobs.get()) is not None:
+        try:
+            _run(job, conn, current)
+        except (BrokenPipeError, EOFError, OSError):
+            return

@@ -1,0 +1,58 @@
+"""The window's small dialogs: where to save or export, keep unsaved work?, and About."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import torch
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import qVersion
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from aegui import __version__
+from aegui.core.checkpoints import SUFFIX
+from aegui.core.device import describe_device
+
+MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
+EXPORT_FILTERS = {"csv": "CSV files (*.csv)", "npy": "NumPy arrays (*.npy)", "png": "PNG images (*.png)"}
+
+
+def model_save_path(parent: QWidget, suggestion: Path) -> Path | None:
+    """Ask where to save a model; None if the person cancelled. The model suffix is added if missing."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save model as", str(suggestion), MODEL_FILTER)
+    if not path:
+        return None
+    return Path(path if path.endswith((SUFFIX, ".pt")) else path + SUFFIX)
+
+
+def model_open_path(parent: QWidget, folder: Path) -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open model", str(folder), MODEL_FILTER)
+    return Path(path) if path else None
+
+
+def export_path(parent: QWidget, kind: str, name: str) -> Path | None:
+    """Ask where to export a `kind` ("csv", "npy" or "png") file, suggesting aegui-`name` at home."""
+    path, _ = QFileDialog.getSaveFileName(parent, f"Export {name} as {kind.upper()}",
+                                          str(Path.home() / f"aegui-{name}.{kind}"), EXPORT_FILTERS[kind])  # fmt: skip
+    return Path(path) if path else None
+
+
+def ask_unsaved(parent: QWidget, doing: str) -> str:
+    """Ask what to do with unsaved training: 'save', 'discard' or 'cancel'."""
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved model",
+                      f"The model's training is not saved. Save it before {doing}?",
+                      buttons.Save | buttons.Discard | buttons.Cancel, parent)  # fmt: skip
+    box.setObjectName("unsavedDialog")
+    box.setDefaultButton(buttons.Save)
+    answer = buttons(box.exec())
+    return {buttons.Save: "save", buttons.Discard: "discard"}.get(answer, "cancel")
+
+
+def about_text(device: torch.device) -> str:
+    return (
+        f"<b>aegui {__version__}</b><br>A desktop studio for autoencoders.<br><br>"
+        f"PyTorch {torch.__version__}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
+        f"Python {platform.python_version()}<br>Training device: {describe_device(device)}"
+    )

@@ -1,0 +1,323 @@
+"""The session controller without a window: every phase transition, every refusal, and the rule that
+nothing trained is replaced without the question. Views are stand-ins that record what they are sent."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from aegui.core.checkpoints import save_checkpoint
+from aegui.core.data import DataError
+from aegui.core.model import ModelConfig, build_model
+from aegui.core.training import TrainConfig
+from aegui.gui import data_loader as session_module
+from aegui.gui.autosave import Autosave
+from aegui.gui.phases import ALLOWED, Action, Phase, allowed, refusal
+from aegui.gui.session import Session
+from aegui.gui.workers import live_workers, wait_for_workers
+
+TINY = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
+OTHER = ModelConfig(hidden_sizes=(32,), code_size=6, activation="relu")
+ONE_EPOCH = TrainConfig(epochs=1, batch_size=500, lr=3e-3, optimizer="adam")
+LONG = TrainConfig(epochs=10_000, batch_size=50, lr=3e-3, optimizer="adam")
+
+
+class View:
+    """A mock view: records the session's signals and answers the unsaved-work question."""
+
+    def __init__(self, session: Session, answer: str = "cancel") -> None:
+        self.answer, self.asked = answer, []
+        self.phases, self.messages, self.statuses, self.progress = [], [], [], []
+        session.ask_unsaved = self.ask
+        session.phaseChanged.connect(self.phases.append)
+        session.message.connect(lambda text, error: self.messages.append((text, error)))
+        session.statusChanged.connect(self.statuses.append)
+        session.progressChanged.connect(lambda fraction, label: self.progress.append((fraction, label)))
+
+    def ask(self, doing: str) -> str:
+        self.asked.append(doing)
+        return self.answer
+
+
+@pytest.fixture
+def make_session(qtbot, tmp_path, small_sample, monkeypatch):
+    """A session on the small sample (through a stand-in loader that counts its calls), and its view."""
+    made = []
+    calls = []
+
+    def loader(choice, data_dir):
+        calls.append(choice)
+        return small_sample
+
+    monkeypatch.setattr(session_module, "load_dataset", loader)
+
+    def make(answer: str = "cancel", load: bool = True):
+        session = Session(tmp_path / "data", autosave=Autosave(tmp_path / "autosave"))
+        view = View(session, answer)
+        session.new_model(TINY)
+        session.load_calls = calls
+        if load:
+            session.load_data("sample")
+            qtbot.waitUntil(lambda: session.phase is Phase.IDLE, timeout=20_000)
+        made.append(session)
+        return session, view
+
+    yield make
+    for session in made:
+        session.shutdown()
+    assert wait_for_workers(5000) and live_workers() == 0
+
+
+def train_one_epoch(session, qtbot, config=TINY):
+    with qtbot.waitSignal(session.trainingFinished, timeout=60_000):
+        assert session.train(config, ONE_EPOCH)
+    assert session.phase is Phase.IDLE and session.dirty
+
+
+def running(session, qtbot):
+    assert session.train(TINY, LONG)
+    qtbot.waitUntil(lambda: len(session.history.batch_losses) > 0, timeout=20_000)
+
+
+# --- the table ---
+
+
+def test_every_refusal_says_why_and_every_allowed_action_is_not_refused():
+    for action in Action:
+        for phase in Phase:
+            reason = refusal(action, phase)
+            assert (reason is None) == allowed(action, phase) == (phase in ALLOWED[action])
+            if reason is not None:
+                assert reason.endswith(".") and len(reason) > 20
+
+
+def _drive(session, action: Action, tmp_path) -> bool:
+    path = tmp_path / "m.aegui.pt"
+    return {
+        Action.TRAIN: lambda: session.train(TINY, ONE_EPOCH),
+        Action.PAUSE: session.pause,
+        Action.RESUME: session.resume,
+        Action.STOP: session.stop,
+        Action.RESET: lambda: session.reset(TINY),
+        Action.OPEN: lambda: session.open(save_checkpoint(path, build_model(TINY))),
+        Action.CHOOSE_DATA: lambda: session.load_data("sample"),
+        Action.DOWNLOAD: session.download,
+        Action.CANCEL_DOWNLOAD: session.cancel_download,
+    }[action]()
+
+
+REFUSABLE = [Action.TRAIN, Action.PAUSE, Action.RESUME, Action.STOP, Action.RESET, Action.OPEN, Action.CHOOSE_DATA,
+             Action.DOWNLOAD, Action.CANCEL_DOWNLOAD]  # fmt: skip
+
+
+def _refused_everywhere_it_should_be(session, view, tmp_path):
+    phase, model = session.phase, session.model
+    for action in REFUSABLE:
+        if allowed(action, phase):
+            continue
+        view.messages.clear()
+        assert _drive(session, action, tmp_path) is False, (action, phase)
+        assert session.phase is phase and session.model is model, (action, phase)
+        assert view.messages and view.messages[-1] == (refusal(action, phase), True)
+
+
+def test_refusals_while_idle_and_loading(make_session, tmp_path, qtbot):
+    session, view = make_session(load=False)
+    assert session.phase is Phase.LOADING
+    _refused_everywhere_it_should_be(session, view, tmp_path)
+    session.load_data("sample")
+    qtbot.waitUntil(lambda: session.phase is Phase.IDLE, timeout=20_000)
+    _refused_everywhere_it_should_be(session, view, tmp_path)
+
+
+def test_training_pausing_paused_stopping_and_back(make_session, tmp_path, qtbot):
+    session, view = make_session()
+    view.phases.clear()
+    running(session, qtbot)
+    assert session.phase is Phase.TRAINING
+    _refused_everywhere_it_should_be(session, view, tmp_path)
+    with qtbot.waitSignal(session.trainingPaused, timeout=20_000):
+        assert session.pause()
+        assert session.phase is Phase.PAUSING
+        _refused_everywhere_it_should_be(session, view, tmp_path)
+    assert session.phase is Phase.PAUSED and view.statuses[-1].startswith("Paused after batch")
+    _refused_everywhere_it_should_be(session, view, tmp_path)
+    assert session.resume() and session.phase is Phase.TRAINING
+    assert not view.statuses[-1].startswith("Paused")  # no stale status
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000) as finished:
+        assert session.stop()
+        assert session.phase is Phase.STOPPING
+        _refused_everywhere_it_should_be(session, view, tmp_path)
+    assert finished.args[0].reason == "stopped" and session.phase is Phase.IDLE
+    assert view.phases == [Phase.TRAINING, Phase.PAUSING, Phase.PAUSED, Phase.TRAINING, Phase.STOPPING, Phase.IDLE]
+    assert view.progress[-1][0] < 0  # idle: no progress bar
+    with qtbot.waitSignal(session.trainingStarted):
+        assert session.train(TINY, LONG)  # the stop is over: a new run says so at once, not "stopped"
+    assert view.statuses[-1] == "Training: starting…"
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
+        session.stop()
+
+
+def test_stop_from_paused(make_session, qtbot):
+    session, _ = make_session()
+    running(session, qtbot)
+    with qtbot.waitSignal(session.trainingPaused, timeout=20_000):
+        session.pause()
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000) as finished:
+        assert session.stop()
+    assert finished.args[0].reason == "stopped"
+
+
+def test_progress_has_a_label(make_session, qtbot):
+    session, view = make_session()
+    train_one_epoch(session, qtbot)
+    labels = [label for fraction, label in view.progress if fraction >= 0]
+    assert labels[0] == "epoch 1/1 · 0%" and any(label.endswith("%") and label != labels[0] for label in labels)
+
+
+def test_downloading_refuses_and_cancel_ends_it(make_session, tmp_path, qtbot, monkeypatch):
+    session, view = make_session()
+    release = threading.Event()
+
+    def slow_download(name, folder, mirrors=None, progress=None, cancelled=None):
+        while not cancelled():
+            release.wait(0.01)
+        raise DataError("The download was cancelled; nothing was kept.")
+
+    monkeypatch.setattr(session_module, "download_dataset", slow_download)
+    assert session.download()
+    assert session.phase is Phase.DOWNLOADING
+    _refused_everywhere_it_should_be(session, view, tmp_path)
+    with qtbot.waitSignal(session.phaseChanged, timeout=10_000):
+        assert session.cancel_download()
+    assert session.phase is Phase.IDLE and session.dataset is not None
+    assert view.messages[-1] == ("The download was cancelled; nothing was kept.", True)
+
+
+def test_a_finished_download_loads_the_data_once(make_session, qtbot, monkeypatch):
+    session, _ = make_session()
+    monkeypatch.setattr(session_module, "download_dataset", lambda *args, **kwargs: "folder")
+    before = len(session.load_calls)
+    with qtbot.waitSignal(session.datasetLoaded, timeout=20_000):
+        session.download("mnist")
+    qtbot.wait(200)
+    assert session.load_calls[before:] == ["mnist"]
+
+
+# --- data ---
+
+
+def test_the_latest_data_request_wins(make_session, qtbot, monkeypatch, sample, small_sample):
+    session, _ = make_session()
+    slow = threading.Event()
+
+    def loader(choice, data_dir):
+        if choice == "mnist":
+            slow.wait(5)  # MNIST takes longer than the sample picked after it
+            return sample
+        return small_sample
+
+    monkeypatch.setattr(session_module, "load_dataset", loader)
+    session.load_data("mnist")
+    with qtbot.waitSignal(session.datasetLoaded, timeout=10_000):
+        session.load_data("sample")
+    slow.set()
+    assert wait_for_workers(5000)
+    qtbot.wait(50)  # the MNIST result arrives, late, and is dropped
+    assert session.dataset is small_sample and session.data_choice == "sample"
+
+
+def test_unreadable_data_is_not_retried_forever(make_session, qtbot, monkeypatch):
+    session, view = make_session(load=False)
+    calls = []
+
+    def broken(choice, data_dir):
+        calls.append(choice)
+        raise DataError(f"{choice} cannot be read.")
+
+    monkeypatch.setattr(session_module, "load_dataset", broken)
+    session.load_data("auto")
+    qtbot.waitUntil(lambda: session.phase is Phase.IDLE and len(calls) == 2, timeout=10_000)
+    qtbot.wait(300)
+    assert calls == ["auto", "sample"]  # one fall-back to the sample, then it says so and stops
+    assert session.dataset is None and "No data could be loaded" in view.statuses[-1]
+    view.messages.clear()
+    assert not session.train(TINY, ONE_EPOCH) and "No data is loaded" in view.messages[-1][0]
+
+
+def test_a_failed_data_change_keeps_the_data_in_use(make_session, qtbot, monkeypatch):
+    session, _ = make_session()
+    before = session.dataset
+    monkeypatch.setattr(session_module, "load_dataset", lambda choice, folder: (_ for _ in ()).throw(DataError("no")))
+    with qtbot.waitSignal(session.datasetLoaded, timeout=10_000):
+        session.load_data("mnist")
+    assert session.dataset is before and session.data_choice == "sample" and session.phase is Phase.IDLE
+
+
+# --- nothing trained is discarded without asking ---
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard", "save"])
+def test_train_with_another_architecture_asks_first(make_session, qtbot, tmp_path, answer):
+    session, view = make_session(answer)
+    train_one_epoch(session, qtbot)
+    model, history, path = session.model, session.history, session.model_path
+    if answer == "save":
+        session.model_path = tmp_path / "kept.aegui.pt"
+    started = session.train(OTHER, ONE_EPOCH)
+    assert view.asked == ["starting a new model"]
+    if answer == "cancel":
+        assert not started and session.model is model and session.history is history
+        assert session.model_path == path and session.dirty and session.phase is Phase.IDLE
+        return
+    assert started and session.model is not model and session.model.config == OTHER
+    if answer == "save":
+        assert (tmp_path / "kept.aegui.pt").exists()
+    with qtbot.waitSignal(session.trainingFinished, timeout=60_000):
+        pass
+
+
+def test_train_with_the_same_architecture_continues_without_asking(make_session, qtbot):
+    session, view = make_session()
+    train_one_epoch(session, qtbot)
+    model = session.model
+    train_one_epoch(session, qtbot)
+    assert view.asked == [] and session.model is model and session.history.epochs_done == 2
+
+
+@pytest.mark.parametrize("doing", ["reset", "open", "restore"])
+def test_reset_open_and_restore_ask_and_cancel_keeps_everything(make_session, qtbot, tmp_path, doing):
+    session, view = make_session("cancel")
+    train_one_epoch(session, qtbot)
+    model, history, path = session.model, session.history, session.model_path
+    other = save_checkpoint(tmp_path / "other.aegui.pt", build_model(OTHER))
+    if doing == "restore":
+        save_checkpoint(tmp_path / "autosave" / "autosave-1-gone.aegui.pt", build_model(OTHER))
+        assert session.find_recovery() is not None
+    action = {"reset": lambda: session.reset(OTHER), "open": lambda: session.open(other),
+              "restore": session.restore_recovery}[doing]  # fmt: skip
+    assert not action()
+    assert len(view.asked) == 1
+    assert session.model is model and session.history is history and session.model_path == path and session.dirty
+    view.answer = "discard"
+    assert action() and session.model is not model
+    assert session.model.config == OTHER
+
+
+def test_open_refuses_a_bad_file_before_asking(make_session, qtbot, tmp_path):
+    session, view = make_session("discard")
+    train_one_epoch(session, qtbot)
+    bad = tmp_path / "bad.aegui.pt"
+    bad.write_bytes(b"not a model")
+    model = session.model
+    assert not session.open(bad)
+    assert view.asked == [] and session.model is model and "current model is unchanged" in view.messages[-1][0]
+
+
+def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbot, tmp_path):
+    session, _ = make_session()
+    train_one_epoch(session, qtbot)
+    qtbot.waitUntil(session.autosave.exists, timeout=10_000)
+    assert session.save(tmp_path / "done.aegui.pt") and not session.dirty
+    assert not session.autosave.exists()
