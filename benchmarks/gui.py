@@ -269,6 +269,7 @@ def action_rows() -> list[Row]:
     panel = window.panel
     panel.epochs_spin.setValue(50)
     click = lambda button: QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # noqa: E731
+    _spin(qapp, 1.0)  # a person takes a moment between seeing the window and pressing Train
     act("Train", lambda: click(panel.train_button), lambda: window.loss_plot.batch_points() > 0, 1.0)
     act("Pause", lambda: click(panel.pause_button), lambda: window.session.phase.value == "paused")
     act("Resume", lambda: click(panel.pause_button), None, 1.0)

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from aegui.core.errors import AeguiError
-from aegui.core.model import AutoEncoder, ModelConfig
+from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.training import History, TrainConfig
 
 FORMAT = "aegui-checkpoint"
@@ -142,7 +142,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         train_data = json.loads(_require(payload, "train_config", str))
         train_config = TrainConfig.from_dict(train_data) if train_data else None
         state = _require(payload, "state_dict", dict)
-        model = AutoEncoder(model_config)
+        model = model_for_weights(model_config)
         try:
             model.load_state_dict(state, strict=True)
         except RuntimeError as error:

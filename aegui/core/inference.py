@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from aegui.core.model import AutoEncoder, ModelConfig
+from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.training import Snapshot, to_float
 
 
@@ -27,7 +27,7 @@ class InferenceModel:
 
     def __init__(self, config: ModelConfig, state: dict[str, torch.Tensor] | None = None) -> None:
         self.config = config
-        self.model = AutoEncoder(config).eval()
+        self.model = (model_for_weights(config) if state is not None else AutoEncoder(config)).eval()
         self.version: int | None = None
         for parameter in self.model.parameters():
             parameter.requires_grad_(False)
@@ -73,10 +73,38 @@ class InferenceModel:
 
     def code_range(self, images_uint8: torch.Tensor) -> tuple[float, float]:
         """A fixed scale for code bars: where 99% of the code values of these images fall."""
-        codes = self.encode_many(images_uint8)
-        codes = codes[np.isfinite(codes)]  # weights on the edge of diverging can overflow
-        low, high = np.percentile(codes, [0.5, 99.5]) if codes.size else (0.0, 1.0)
-        low, high = min(float(low), 0.0), max(float(high), 0.0)
-        if high - low < 1e-6:
-            high = low + 1.0
-        return low, high
+        return bar_range(self.encode_many(images_uint8))
+
+
+def bar_range(codes: np.ndarray) -> tuple[float, float]:
+    """Where 99% of all these code values fall (0 included): one scale for every code bar."""
+    codes = codes[np.isfinite(codes)]  # weights on the edge of diverging can overflow
+    low, high = np.percentile(codes, [0.5, 99.5]) if codes.size else (0.0, 1.0)
+    low, high = min(float(low), 0.0), max(float(high), 0.0)
+    if high - low < 1e-6:
+        high = low + 1.0
+    return low, high
+
+
+def slider_ranges(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each code value falls on these digits (99%): one span per code value."""
+    codes = np.nan_to_num(codes, nan=0.0, posinf=0.0, neginf=0.0)  # weights near diverging
+    low, high = np.percentile(codes, 0.5, axis=0), np.percentile(codes, 99.5, axis=0)
+    return low, np.maximum(high, low + 1e-3)
+
+
+@dataclass(frozen=True)
+class CodeScales:
+    config: ModelConfig  # the model they are for
+    bars: tuple[float, float]
+    slider_low: np.ndarray
+    slider_high: np.ndarray
+    request: int = 0  # the asker's number for the request, handed back
+
+
+def code_scales(config: ModelConfig, state: dict[str, torch.Tensor], images_uint8: torch.Tensor,
+                request: int = 0) -> CodeScales:  # fmt: skip
+    """The code bars' scale and the sliders' spans from one encoding of test digits (a worker's job:
+    `state` is a detached copy of the weights)."""
+    codes = InferenceModel(config, state).encode_many(images_uint8)
+    return CodeScales(config, bar_range(codes), *slider_ranges(codes), request)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from aegui.core.errors import Cancelled
-from aegui.core.model import AutoEncoder, ModelConfig
+from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.training import to_float
 
 KNN_K = 10
@@ -118,7 +118,7 @@ def encode_images(
 
     `cancelled` is asked between chunks of 4,096 images; when it says True, `Cancelled` is raised.
     """
-    model = AutoEncoder(config).eval()
+    model = model_for_weights(config).eval()
     model.load_state_dict(state)
     codes = []
     with torch.inference_mode():

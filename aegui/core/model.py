@@ -222,6 +222,14 @@ def _convert_back(tensor: torch.Tensor, as_numpy: bool) -> Any:
     return tensor.detach().cpu().numpy() if as_numpy else tensor
 
 
+def model_for_weights(config: ModelConfig) -> AutoEncoder:
+    """A model whose weights are about to be loaded: memory allocated, no random initialisation
+    (which, for the default model, costs more than loading the weights)."""
+    with torch.device("meta"):
+        model = AutoEncoder(config)
+    return model.to_empty(device="cpu")
+
+
 def build_model(config: ModelConfig, seed: int | None = None) -> AutoEncoder:
     """A new model; with a seed, its initial weights are reproducible."""
     if seed is None:

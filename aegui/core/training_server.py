@@ -30,7 +30,7 @@ import torch
 
 from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.pacing import Interval
 from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
 
@@ -177,7 +177,7 @@ class Job:
 
 
 def _run(job: Job, conn, current: dict) -> None:
-    model = build_model(ModelConfig.from_dict(job.model_config))
+    model = model_for_weights(ModelConfig.from_dict(job.model_config))
     model.load_state_dict(job.buffers.read(job.buffers.latest))
     history = History(list(job.history_epochs), [])
     buffers = job.buffers

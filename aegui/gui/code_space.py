@@ -34,7 +34,6 @@ from aegui.gui.interpolation_strip import STEPS
 from aegui.gui.workers import run_in_thread
 
 NEIGHBOURS = 8
-SLIDER_RANGE_IMAGES = 1000
 
 
 def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
@@ -121,8 +120,6 @@ class CodeSpace(QObject):
         if not (self._visible["map"] or self._visible["explore"]):
             self._stale = True  # nobody is looking: compute when a tab opens
             return
-        if self._visible["explore"]:  # the weights may have moved since the sliders were spanned
-            self.explore.sliders.set_ranges(*self._slider_ranges(inference))
         if self._worker is not None:
             self._pending = True
             return
@@ -182,23 +179,15 @@ class CodeSpace(QObject):
         self._cancel.set()
 
     def _setup_sliders(self, inference: InferenceModel) -> None:
-        self.explore.sliders.set_model(inference.config.code_size, *self._slider_ranges(inference))
-
-    def _slider_ranges(self, inference: InferenceModel) -> tuple[np.ndarray, np.ndarray]:
-        """Each slider spans where its code value falls on test digits (99%), for the current weights."""
-        dataset = self._dataset()
+        """Sliders for the model's code size, spanning [-1, 1] until `set_slider_ranges` gives the spans."""
         size = inference.config.code_size
-        if dataset is None:
-            return np.full(size, -1.0, np.float32), np.ones(size, np.float32)
-        codes = inference.encode_many(dataset.test_images[:SLIDER_RANGE_IMAGES])
-        codes = np.nan_to_num(codes, nan=0.0, posinf=0.0, neginf=0.0)  # weights near diverging
-        low, high = np.percentile(codes, 0.5, axis=0), np.percentile(codes, 99.5, axis=0)
-        return low, np.maximum(high, low + 1e-3)
+        self.explore.sliders.set_model(size, np.full(size, -1.0, np.float32), np.ones(size, np.float32))
+
+    def set_slider_ranges(self, low: np.ndarray, high: np.ndarray) -> None:
+        """Each slider spans where its code value falls on test digits (99%), for the current weights."""
+        self.explore.sliders.set_ranges(low, high)
 
     def data_changed(self) -> None:
-        inference = self._inference()
-        if inference is not None:
-            self._setup_sliders(inference)
         self.refresh()
 
     # --- the drawing ---

@@ -11,7 +11,15 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.data import download_dataset, load_dataset
-from aegui.gui.workers import ProgressRelay, run_in_thread
+from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
+
+
+def _load_shared(choice: str, folder: Path, request: int):
+    """(request, the dataset in shared memory or the exception that stopped it): a worker's job."""
+    try:
+        return request, share_dataset(load_dataset(choice, folder))
+    except Exception as error:  # reported as the request's result, so that it carries the number
+        return request, error
 
 
 class DataLoader(QObject):
@@ -25,28 +33,33 @@ class DataLoader(QObject):
         super().__init__(parent)
         self._request = 0  # bumped by every load: only the latest request's result is reported
         self._cancelled = False
+        self._downloading = ""
         self._relay = ProgressRelay()
         self._relay.progress.connect(self.downloadProgress)
 
     def load(self, choice: str, folder: Path) -> None:
         self._request += 1
-        request = self._request
-        run_in_thread(load_dataset, choice, folder, on_result=lambda data: self._on_loaded(request, data),
-                      on_error=lambda error: self._on_failed(request, error))  # fmt: skip
+        # bound methods, not lambdas: Qt holds them weakly, so a closed window is freed while a load runs
+        run_in_thread(_load_shared, choice, folder, self._request, on_result=self._on_result,
+                      on_error=self.failed.emit)  # fmt: skip
 
-    def _on_loaded(self, request: int, dataset) -> None:
+    def _on_result(self, result) -> None:
+        request, outcome = result
         if request == self._request:
-            self.loaded.emit(dataset)
-
-    def _on_failed(self, request: int, error: Exception) -> None:
-        if request == self._request:
-            self.failed.emit(error)
+            (self.failed if isinstance(outcome, Exception) else self.loaded).emit(outcome)
 
     def download(self, name: str, folder: Path, mirrors: list[str] | None) -> None:
         self._cancelled = False
+        self._downloading = name
         run_in_thread(download_dataset, name, folder, mirrors=mirrors, progress=self._relay.report,
-                      cancelled=lambda: self._cancelled, on_result=lambda _root: self.downloaded.emit(name),
+                      cancelled=self.is_cancelled, on_result=self._on_downloaded,
                       on_error=self.downloadFailed.emit)  # fmt: skip
+
+    def is_cancelled(self) -> bool:
+        return self._cancelled
+
+    def _on_downloaded(self, _root) -> None:
+        self.downloaded.emit(self._downloading)
 
     def cancel(self) -> None:
         """Make a download in progress give up at its next read."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from aegui.core.checkpoints import SUFFIX
 from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
+from aegui.core.inference import CodeScales, code_scales
 from aegui.core.model import AutoEncoder
 from aegui.core.pacing import Interval
 from aegui.core.training import History
@@ -48,7 +49,7 @@ from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
 from aegui.gui.status_line import StatusLine
 from aegui.gui.training_panel import TrainingPanel
-from aegui.gui.workers import TrainingProgress
+from aegui.gui.workers import TrainingProgress, run_in_thread
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
 DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
     trainingFinished = Signal(object)  # the Ended record
     trainingPaused = Signal(int)  # the training loop has stopped after this step (1-based) until resumed
     drawingUpdated = Signal()
+    codeScalesUpdated = Signal()  # the code bars' scale and the sliders' spans follow the weights
     modelChanged = Signal()
 
     def __init__(self, data_dir: str | Path | None = None, model_path: str | Path | None = None,
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self._gallery_due = Interval(GALLERY_INTERVAL)
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
         self._download_dialog: DownloadDialog | None = None
+        self._scales_request = 0
 
         self.panel = TrainingPanel()
         self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
@@ -362,11 +365,28 @@ class MainWindow(QMainWindow):
             self.gallery.show_model(session.dataset.test_images, session.inference, session.train_config)
 
     def _refresh_code_range(self) -> None:
+        """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
         session = self.session
-        if session.dataset is None or session.inference is None:
+        state = session.current_weights()
+        if session.dataset is None or session.inference is None or state is None:
             return
-        low, high = session.inference.code_range(session.dataset.test_images[:CODE_RANGE_IMAGES])
-        self.draw_panel.code_view.set_model(session.inference.config.code_size, (low, high))
+        self._scales_request += 1
+        # bound methods, not partials or lambdas: Qt holds them weakly, so a closed window is freed
+        images = session.dataset.test_images[:CODE_RANGE_IMAGES]
+        run_in_thread(code_scales, session.inference.config, state, images, self._scales_request,
+                      on_result=self._on_code_scales, on_error=self._on_code_scales_failed)  # fmt: skip
+
+    def _on_code_scales_failed(self, _error: Exception) -> None:
+        pass  # the weights could not be encoded (about to diverge): the scale stays as it was
+
+    def _on_code_scales(self, scales: CodeScales) -> None:
+        inference = self.session.inference
+        if scales.request != self._scales_request or inference is None:
+            return  # a later request is on its way
+        if scales.config == inference.config:
+            self.draw_panel.code_view.set_model(scales.config.code_size, scales.bars)
+            self.code_space.set_slider_ranges(scales.slider_low, scales.slider_high)
+            self.codeScalesUpdated.emit()
 
     def _refresh_drawing(self) -> None:
         session = self.session

@@ -95,6 +95,7 @@ class Session(QObject):
         self._run_first_epoch = 1
         self._run_epochs = 0
         self._last_progress_text = ""
+        self._window_threads = torch.get_num_threads()
         self._closed = False
         self._idle_status = ""
         self._autosave_due = Interval(AUTOSAVE_INTERVAL)
@@ -349,6 +350,10 @@ class Session(QObject):
         self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{whole}.", False)
         self._set_phase(Phase.TRAINING)
         self.progressChanged.emit(0.0, f"epoch 1/{self._run_epochs} · 0%")
+        # the window's own inference (drawing, gallery, scales) on one thread while the training process
+        # uses the cores: a thread team of its own would wait at its barriers for descheduled threads
+        self._window_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
         trainer.yielded.connect(self._on_training_update)
         trainer.returned.connect(self._on_training_ended)
         self.trainingStarted.emit()
@@ -419,6 +424,7 @@ class Session(QObject):
 
     def _on_training_ended(self, ended: Ended) -> None:
         run, self.trainer = self.trainer, None
+        torch.set_num_threads(self._window_threads)
         self._last_progress_text = ""
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
@@ -492,6 +498,7 @@ class Session(QObject):
             if not finished:  # (a process still starting): its end, when it comes, is for nobody
                 self.trainer.abandon()
                 self.trainer = None
+                torch.set_num_threads(self._window_threads)
         finished = wait_for_workers(SHUTDOWN_WAIT_MS) and finished
         if self.orphan is not None:
             self.orphan.release()

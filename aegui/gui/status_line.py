@@ -45,6 +45,11 @@ class StatusLine(QWidget):
         self.progress = QProgressBar(objectName="trainingProgress", maximum=PROGRESS_STEPS, textVisible=True)
         self.progress.setFixedWidth(190)
         self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # its room is kept while hidden: showing it must not change the status bar's height, which would
+        # resize (and repaint) every plot in the window
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
         self.progress.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)

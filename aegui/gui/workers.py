@@ -13,6 +13,7 @@ import math
 import sys
 import types
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QThreadPool, Signal
@@ -91,6 +92,7 @@ class TrainingProcess(QObject):
 
 
 _idle: list[TrainingProcess] = []
+_sharing_ready = False
 _busy: set[TrainingRun] = set()
 
 
@@ -102,10 +104,24 @@ def _new_process() -> TrainingProcess:
     return TrainingProcess()
 
 
+def _warm_up_sharing() -> None:
+    """The first shared tensor sent to another process starts multiprocessing's fd-passing service (a
+    quarter of a second here): let that happen in a worker, not when a person presses Train."""
+    ForkingPickler.dumps(torch.zeros(1).share_memory_())
+
+
 def prepare_training_process() -> None:
     """Start a training process ahead of the first Train (its start, importing PyTorch, takes seconds)."""
+    global _sharing_ready
     if not _idle:
         _idle.append(_new_process())
+    if not _sharing_ready:
+        _sharing_ready = True
+        run_in_thread(_warm_up_sharing, on_result=_ignore, on_error=_ignore)
+
+
+def _ignore(_result: object) -> None:
+    pass
 
 
 def stop_training_processes() -> None:
@@ -128,8 +144,14 @@ def live_runs() -> int:
     return len(_busy)
 
 
-def _share(tensor: torch.Tensor) -> torch.Tensor:
-    return tensor if tensor.is_shared() else tensor.share_memory_()
+def share_dataset(dataset: Dataset) -> Dataset:
+    """Move the dataset's tensors into shared memory, where the training process reads them without a
+    copy (a copy of full MNIST takes tens of milliseconds: done once, by the worker that loaded it)."""
+    for name in ("train_images", "train_labels", "test_images", "test_labels"):
+        tensor = getattr(dataset, name)
+        if not tensor.is_shared():
+            tensor.share_memory_()
+    return dataset
 
 
 class TrainingRun(QObject):
@@ -155,8 +177,7 @@ class TrainingRun(QObject):
         self.final_state: dict[str, torch.Tensor] | None = None
         self._latest: tuple[int, int, int, int] | None = None  # buffer index, version, step, epoch
         self._snapshot: Snapshot | None = None
-        for name in ("train_images", "train_labels", "test_images", "test_labels"):
-            _share(getattr(dataset, name))
+        share_dataset(dataset)
         self._buffers = SnapshotBuffers(model.state_dict())
         job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers)
         self._process = _acquire()

@@ -206,6 +206,8 @@ def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
     with torch.inference_mode():
         images = window.dataset().test_images[:1000].reshape(-1, 784).float() / 255
         codes = window.session.inference.model.encoder(images).numpy()
+    expected_low = np.percentile(codes, 0.5, axis=0)
+    qtbot.waitUntil(lambda: np.allclose(sliders._low, expected_low, rtol=1e-3, atol=1e-3))  # spans come from a worker
     for index in (0, 7):
         slider = sliders.sliders()[index]
         slider.setValue(slider.maximum() // 2)
