@@ -264,6 +264,9 @@ def action_rows() -> list[Row]:
 
     window = MainWindow(data_dir=private / "data")
     window.ask_unsaved = lambda doing: "discard"
+    from aegui.gui.app import settle_heap
+
+    settle_heap()  # as the app does once its window is up
     act("first launch (empty per-user folder): window shown to data loaded", window.show,
         lambda: window.dataset() is not None)  # fmt: skip
     panel = window.panel
