@@ -115,7 +115,8 @@ def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
 
     model = build_model(ModelConfig(hidden_sizes=(64,), code_size=5, activation="relu"), seed=3)
     path = save_checkpoint(tmp_path / "five.aegui.pt", model)
-    assert window.open_model(path)
+    with qtbot.waitSignal(window.codeScalesUpdated, timeout=10_000):  # the scale comes from a worker
+        assert window.open_model(path)
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)
     assert window.current_code().shape == (5,)

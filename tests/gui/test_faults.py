@@ -438,3 +438,30 @@ def test_unusable_settings_fall_back_to_defaults(qtbot):
     qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
     assert window.panel.preset_name() == "default" and not window.log_check.isChecked()
     window.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "stored"),
+    [("training/epochs", "3000000000"), ("training/batch_size", "1e12"), ("training/code_size", "99999999999"),
+     ("training/lr", "nan"), ("training/augment", "nan"), ("training/lr", "inf"), ("training/epochs", "2.5")],
+)  # fmt: skip
+def test_out_of_range_settings_fall_back_to_the_field_defaults(qtbot, key, stored):
+    """Every stored value is checked against its field's type and range: the window starts with the value
+    it has when nothing is stored (before: nan showed as the maximum, a huge count raised at start)."""
+    from aegui.gui.settings import make_settings
+
+    name = key.split("/")[1]
+    values = []
+    for value in (None, stored):
+        settings = make_settings()
+        settings.clear()
+        settings.setValue("training/preset", "default")
+        if value is not None:
+            settings.setValue(key, value)
+        settings.sync()
+        window = MainWindow()
+        qtbot.addWidget(window)
+        values.append(window.panel.value(name))
+        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        window.close()
+    assert values[1] == values[0]
