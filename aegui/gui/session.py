@@ -160,6 +160,8 @@ class Session(QObject):
         return self.load_data(self.data_choice)
 
     def _on_data_loaded(self, dataset: Dataset) -> None:
+        if self._closed:
+            return  # it arrived after the window closed: start nothing more
         self.dataset = dataset
         self._loaded_choice = self.data_choice
         self._idle_status = dataset.describe()
@@ -168,6 +170,8 @@ class Session(QObject):
         prepare_training_process()  # ready by the time a person presses Train
 
     def _on_data_failed(self, error: Exception) -> None:
+        if self._closed:
+            return
         message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"
         if self.dataset is None and not self._tried_sample and self.data_choice != "sample":
             self._tried_sample = True  # nothing to train on: fall back to the embedded sample, once
@@ -207,6 +211,8 @@ class Session(QObject):
         self.downloadProgress.emit(name, done, total)
 
     def _on_downloaded(self, name: str) -> None:
+        if self._closed:
+            return
         self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data_dir}.", False)
         self._set_phase(Phase.IDLE)
         self.load_data(name)

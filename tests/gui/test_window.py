@@ -338,3 +338,13 @@ def test_the_window_fits_a_laptop_screen(qtbot, monkeypatch, screen, canvas_side
     assert needed.width() <= screen[0] and needed.height() <= screen[1] - 40  # room for a title bar
     assert window.width() <= screen[0] and window.height() <= screen[1]
     window.close()
+
+
+def test_closing_before_the_data_has_loaded_starts_nothing_more(tmp_path):
+    """`aegui gui --exit-when-shown` closes at once, while the data is still loading: its arrival must not
+    start work for a window that is gone (that printed 'Signal source has been deleted' at exit)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "main.py", "gui", "--exit-when-shown"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0 and "window shown" in result.stdout
+    assert "Traceback" not in result.stderr and "has been deleted" not in result.stderr, result.stderr[-2000:]
