@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, save_weights
 from aegui.core.data import Dataset, default_data_dir
@@ -102,6 +102,12 @@ class Session(QObject):
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
+        # the training process imports PyTorch (seconds): start it as soon as the window is up
+        QTimer.singleShot(0, self._prepare_training)
+
+    def _prepare_training(self) -> None:
+        if not self._closed:
+            prepare_training_process()
 
     # --- the phase ---
 
@@ -167,7 +173,6 @@ class Session(QObject):
         self._idle_status = dataset.describe()
         self._set_phase(Phase.IDLE)
         self.datasetLoaded.emit(dataset)
-        prepare_training_process()  # ready by the time a person presses Train
 
     def _on_data_failed(self, error: Exception) -> None:
         if self._closed:
