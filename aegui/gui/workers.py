@@ -183,9 +183,9 @@ class TrainingRun(QObject):
         self._process = _acquire()
         self._process.message.connect(self._on_message)
         self._process.died.connect(self._on_died)
-        _busy.add(self)
         if not self._process.send(job):
-            raise ConfigError("The training process could not be reached.")
+            raise ConfigError("The training process could not be reached; try again.")
+        _busy.add(self)
 
     # --- a Trainer's controls ---
 
