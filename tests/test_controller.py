@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import torch
 
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.data import DataError
@@ -321,3 +322,20 @@ def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbo
     qtbot.waitUntil(session.autosave.exists, timeout=10_000)
     assert session.save(tmp_path / "done.aegui.pt") and not session.dirty
     assert not session.autosave.exists()
+
+
+def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_session, qtbot):
+    import os
+    import signal
+
+    session, view = make_session()
+    before = {name: tensor.clone() for name, tensor in session.model.state_dict().items()}
+    running(session, qtbot)
+    process = session.trainer._process.process
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000) as finished:
+        os.kill(process.pid, signal.SIGKILL)
+    assert finished.args[0].reason == "failed" and "ended unexpectedly" in finished.args[0].message
+    assert session.phase is Phase.IDLE and view.messages[-1][1]
+    assert all(torch.equal(before[name], tensor) for name, tensor in session.model.state_dict().items())
+    assert session.history.epochs == [] and session.history.batch_losses == []  # no losses of weights now gone
+    train_one_epoch(session, qtbot)  # a new process takes the next run

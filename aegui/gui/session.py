@@ -95,6 +95,7 @@ class Session(QObject):
         self._run_first_epoch = 1
         self._run_epochs = 0
         self._last_progress_text = ""
+        self._history_before_run = (0, 0)
         self._window_threads = torch.get_num_threads()
         self._closed = False
         self._idle_status = ""
@@ -352,6 +353,7 @@ class Session(QObject):
         self.preset_name = preset
         self.trainer = trainer
         self._run_first_epoch = self.history.epochs_done + 1
+        self._history_before_run = (self.history.epochs_done, len(self.history.batch_losses))
         self._run_epochs = train_config.epochs
         self._autosave_due.mark()
         self._autosave_long_due.mark()
@@ -440,6 +442,10 @@ class Session(QObject):
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
             self.inference.load_state(run.final_state)
+        elif run is not None:  # the process was lost with the weights: the history goes back with them
+            epochs, losses = self._history_before_run
+            del self.history.epochs[epochs:], self.history.batch_losses[losses:]
+            self.modelChanged.emit()
         self._set_dirty(self.dirty or ended.steps > 0)
         epochs = self.history.epochs
         if ended.reason == "finished" and epochs:
