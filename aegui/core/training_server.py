@@ -22,7 +22,7 @@ import os
 import queue
 import threading
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,7 @@ class TrainingProgress:
     losses: np.ndarray  # per-batch losses, in order
     first_step: int  # the step of losses[0], 1-based within this run
     last: BatchEnd
-    lr: float  # the learning rate now
-    snapshot: Snapshot | None = None  # the newest published weights (filled in by the receiving side)
+    lr: float  # the learning rate now (the weights travel through SnapshotBuffers, not with the records)
 
 
 def throttled_updates(trainer: Trainer, interval: Interval) -> Generator:
@@ -58,8 +57,7 @@ def throttled_updates(trainer: Trainer, interval: Interval) -> Generator:
             last = event
         due = interval.due() or not isinstance(event, BatchEnd)
         if pending and last is not None and due:
-            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last, trainer.lr,
-                                   trainer.latest_snapshot())  # fmt: skip
+            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last, trainer.lr)
             pending = []
             interval.mark()
         if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
@@ -83,12 +81,6 @@ class SnapshotBuffers:
         self.shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
         self.latest = 1
         self.write(state)
-
-    def __getstate__(self) -> dict:
-        return {"flat": self.flat, "counters": self.counters, "shapes": self.shapes, "latest": self.latest}
-
-    def __setstate__(self, data: dict) -> None:
-        self.__dict__.update(data)
 
     def _views(self, index: int) -> dict[str, torch.Tensor]:
         views, offset = {}, 0
@@ -201,7 +193,7 @@ def _run(job: Job, conn, current: dict) -> None:
             item = next(updates)
             if busy.advise() != torch.get_num_threads():
                 torch.set_num_threads(busy.threads)
-            conn.send(replace(item, snapshot=None) if isinstance(item, TrainingProgress) else item)  # weights: shared
+            conn.send(item)
     except StopIteration as done:
         ended: Ended = done.value
     except Exception as error:  # report every failure; the process lives on for the next job

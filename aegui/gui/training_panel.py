@@ -319,7 +319,7 @@ class TrainingPanel(QWidget):
         changed = self.differences()
         for name in ("kind", "code_size", "activation"):
             self.fields[name].setStyleSheet(CHANGED_STYLE if MODEL_FIELD_LABELS[name] in changed else "")
-        self.preset_combo.setStyleSheet(CHANGED_STYLE if "layers (preset)" in changed else "")
+        self.preset_combo.setStyleSheet(CHANGED_STYLE if MODEL_FIELD_LABELS["hidden_sizes"] in changed else "")
         self.new_model_label.setText(
             f"Differs from the loaded model ({', '.join(changed)}): Train starts a new model." if changed else ""
         )
