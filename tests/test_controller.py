@@ -299,7 +299,7 @@ def test_reset_open_and_restore_ask_and_cancel_keeps_everything(make_session, qt
     action = {"reset": lambda: session.reset(OTHER), "open": lambda: session.open(other),
               "restore": session.restore_recovery}[doing]  # fmt: skip
     assert not action()
-    assert len(view.asked) == 1
+    assert len(view.asked) == 1 and session.open_error is None  # cancelled: nothing to warn about
     assert session.model is model and session.history is history and session.model_path == path and session.dirty
     view.answer = "discard"
     assert action() and session.model is not model
@@ -314,6 +314,7 @@ def test_open_refuses_a_bad_file_before_asking(make_session, qtbot, tmp_path):
     model = session.model
     assert not session.open(bad)
     assert view.asked == [] and session.model is model and "current model is unchanged" in view.messages[-1][0]
+    assert session.open_error == view.messages[-1][0]  # the window shows it in a dialog, unsaved work or not
 
 
 def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbot, tmp_path):

@@ -277,8 +277,8 @@ class MainWindow(QMainWindow):
 
     def _on_open_triggered(self) -> None:
         path = dialogs.model_open_path(self, self._model_dir())
-        if path and not self.open_model(path) and not self.session.dirty:
-            QMessageBox.warning(self, "Could not open the model", self.panel.message_label.text())
+        if path and not self.open_model(path) and self.session.open_error:  # (not when a person cancelled)
+            QMessageBox.warning(self, "Could not open the model", self.session.open_error)
 
     def _on_save_triggered(self) -> None:
         self.save_model()

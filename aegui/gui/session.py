@@ -103,6 +103,7 @@ class Session(QObject):
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
+        self.open_error: str | None = None  # why the last open failed, when it was the file's fault
         # the training process imports PyTorch (seconds): start it as soon as the window is up
         QTimer.singleShot(0, self._prepare_training)
 
@@ -253,12 +254,14 @@ class Session(QObject):
 
     def open(self, path: str | Path) -> bool:
         """Open a saved model; on any problem, say why and keep the current model and its file."""
+        self.open_error = None
         if not self._may(Action.OPEN):
             return False
         try:
             checkpoint = load_checkpoint(path)
         except CheckpointError as error:
-            self.message.emit(f"{error} The current model is unchanged.", True)
+            self.open_error = f"{error} The current model is unchanged."
+            self.message.emit(self.open_error, True)
             return False
         if not self.settle_unsaved("opening another model"):
             return False
