@@ -279,7 +279,9 @@ def action_rows() -> list[Row]:
     act("Stop", lambda: click(panel.stop_button), lambda: not window.is_training())
     path = private / "model.aegui.pt"
     act("Save", lambda: window.save_model(path))
-    act("Open", lambda: window.open_model(path))
+    opened: list = []
+    window.session.openEnded.connect(lambda *ended: opened.append(ended))
+    act("Open", lambda: window.open_model(path), lambda: opened)  # the file is read in a worker
     act("preset switch", lambda: panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("seed")))
     for index, name in ((1, "Code space"), (2, "Explore"), (0, "Training")):
         act(f"tab switch to {name}", lambda i=index: window.tabs.setCurrentIndex(i), None, 2.0)

@@ -48,3 +48,11 @@ def sample():
 def small_sample(sample):
     """1,000 training and 200 test digits: enough to see learning in well under a second."""
     return sample.subset(1000, 200)
+
+
+def open_and_wait(qtbot, session, path) -> str | None:
+    """Open a model file in the window's session and wait for the outcome: None when it was opened (or a
+    person declined), otherwise the problem the person is told."""
+    with qtbot.waitSignal(session.openEnded, timeout=30_000) as ended:
+        assert session.open(path)
+    return ended.args[1]

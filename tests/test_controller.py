@@ -17,6 +17,7 @@ from aegui.gui.autosave import Autosave
 from aegui.gui.phases import ALLOWED, Action, Phase, allowed, refusal
 from aegui.gui.session import Session
 from aegui.gui.workers import live_workers, wait_for_workers
+from tests.conftest import open_and_wait
 
 TINY = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 OTHER = ModelConfig(hidden_sizes=(32,), code_size=6, activation="relu")
@@ -101,7 +102,7 @@ def _drive(session, action: Action, tmp_path) -> bool:
         Action.RESUME: session.resume,
         Action.STOP: session.stop,
         Action.RESET: lambda: session.reset(TINY),
-        Action.OPEN: lambda: session.open(save_checkpoint(path, build_model(TINY))),
+        Action.OPEN: lambda: session.open(save_checkpoint(path, build_model(TINY))),  # refused: nothing started
         Action.CHOOSE_DATA: lambda: session.load_data("sample"),
         Action.DOWNLOAD: session.download,
         Action.CANCEL_DOWNLOAD: session.cancel_download,
@@ -296,10 +297,10 @@ def test_reset_open_and_restore_ask_and_cancel_keeps_everything(make_session, qt
     if doing == "restore":
         save_checkpoint(tmp_path / "autosave" / "autosave-1-gone.aegui.pt", build_model(OTHER))
         assert session.find_recovery() is not None
-    action = {"reset": lambda: session.reset(OTHER), "open": lambda: session.open(other),
+    action = {"reset": lambda: session.reset(OTHER), "open": lambda: open_and_wait(qtbot, session, other) is None,
               "restore": session.restore_recovery}[doing]  # fmt: skip
-    assert not action()
-    assert len(view.asked) == 1 and session.open_error is None  # cancelled: nothing to warn about
+    action()
+    assert len(view.asked) == 1 and not view.messages[-1][1]  # cancelled: nothing to warn about
     assert session.model is model and session.history is history and session.model_path == path and session.dirty
     view.answer = "discard"
     assert action() and session.model is not model
@@ -312,9 +313,28 @@ def test_open_refuses_a_bad_file_before_asking(make_session, qtbot, tmp_path):
     bad = tmp_path / "bad.aegui.pt"
     bad.write_bytes(b"not a model")
     model = session.model
-    assert not session.open(bad)
+    problem = open_and_wait(qtbot, session, bad)
     assert view.asked == [] and session.model is model and "current model is unchanged" in view.messages[-1][0]
-    assert session.open_error == view.messages[-1][0]  # the window shows it in a dialog, unsaved work or not
+    assert problem == view.messages[-1][0]  # the window shows it in a dialog, unsaved work or not
+
+
+def test_the_latest_open_wins_and_training_started_meanwhile_refuses_it(make_session, qtbot, tmp_path):
+    session, _view = make_session("discard")
+    first = save_checkpoint(tmp_path / "first.aegui.pt", build_model(OTHER))
+    second = save_checkpoint(tmp_path / "second.aegui.pt", build_model(TINY))
+    assert session.open(first)
+    assert open_and_wait(qtbot, session, second) is None
+    assert session.model_path == second and wait_for_workers(5000)
+    qtbot.wait(50)  # the first file's result arrives late and is dropped
+    assert session.model_path == second
+    model = session.model
+    assert session.open(first)
+    assert session.train(TINY, LONG)  # before the file has been read
+    with qtbot.waitSignal(session.openEnded, timeout=10_000) as ended:
+        pass
+    assert ended.args[1] == refusal(Action.OPEN, session.phase) and session.model is model
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
+        session.stop()
 
 
 def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbot, tmp_path):

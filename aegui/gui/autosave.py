@@ -82,12 +82,13 @@ class Autosave:
     def write_in_background(self, config: ModelConfig, state: dict, history: History,
                             train_config: TrainConfig | None, dataset: str, preset: str, on_error) -> None:  # fmt: skip
         """Write a copy of these weights in a worker thread; a removal meanwhile drops it."""
-        self._hold()
         run_in_thread(self._write, self._generation, config, state, history, train_config, dataset, preset,
                       on_result=_ignore, on_error=on_error)  # fmt: skip
 
     def _write(self, generation: int, *contents) -> None:
         """Write to a private file, then put it in place unless the copy was removed meanwhile."""
+        with self._guard:
+            self._hold()  # (taking a lock file writes it: not in the GUI thread)
         writing = self.path.with_name(self.path.name + WRITING)
         save_weights(writing, *contents)
         with self._guard:
@@ -104,8 +105,8 @@ class Autosave:
 
     def adopt(self, orphan: Orphan) -> None:
         """Restore: another instance's copy becomes this instance's, so it is removed as ours is."""
-        self._hold()
         with self._guard:
+            self._hold()
             self._generation += 1
             os.replace(orphan.path, self.path)
         orphan.lock.unlock()
@@ -114,9 +115,10 @@ class Autosave:
         """On quitting: keep the copy for the next start (unsaved work a person did not let go) or not."""
         if not keep:
             self.remove()
-        if self._lock is not None:
-            self._lock.unlock()
-            self._lock = None
+        with self._guard:
+            if self._lock is not None:
+                self._lock.unlock()
+                self._lock = None
 
     def find_orphan(self) -> Orphan | None:
         """The newest readable copy whose instance is gone, locked by this one while it is offered; or

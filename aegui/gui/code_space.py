@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.data import Dataset
 from aegui.core.errors import Cancelled
@@ -34,6 +34,7 @@ from aegui.gui.interpolation_strip import STEPS
 from aegui.gui.workers import run_in_thread
 
 NEIGHBOURS = 8
+FRAME_MS = 16
 
 
 def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
@@ -68,6 +69,7 @@ class CodeSpace(QObject):
         self.latent: LatentMap | None = None
         self.training_codes: np.ndarray | None = None
         self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+        self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
         self._worker = None
         self._cancel = threading.Event()  # the running worker's: set to make it give up
         self._pending = False
@@ -149,7 +151,6 @@ class CodeSpace(QObject):
             self.training_codes = training_codes
         panel = self.code_panel
         panel.code_map.set_points(latent.points, latent.labels, latent.score)
-        panel.pixel_map.set_points(latent.pixel_points, latent.labels, latent.pixel_score)
         how = "the codes themselves" if latent.codes.shape[1] == 2 else (
             f"PCA of the {latent.codes.shape[1]}-value codes ({latent.projection.explained:.0%} of their variance)"
         )  # fmt: skip
@@ -158,10 +159,19 @@ class CodeSpace(QObject):
             f"in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
         )
         self.show_drawing(self._drawing_code)
-        self.mapUpdated.emit()
+        if self._pixels_shown is not latent.pixel_points:  # new data or count: the pixels' map changes too, drawn
+            QTimer.singleShot(FRAME_MS, self._show_pixel_map)  # a frame later so that no paint holds up the window
+        else:  # (it does not depend on the weights: after an epoch only the codes' map moves)
+            self.mapUpdated.emit()
         if self._pending:
             self._pending = False
             self.refresh()
+
+    def _show_pixel_map(self) -> None:
+        if self.latent is not None:
+            self._pixels_shown = self.latent.pixel_points
+            self.code_panel.pixel_map.set_points(self.latent.pixel_points, self.latent.labels, self.latent.pixel_score)
+        self.mapUpdated.emit()
 
     def _on_failed(self, error: Exception) -> None:
         self._worker = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
+from aegui.gui.digit_legend import DigitLegend
 from aegui.gui.digit_view import DigitView
-from aegui.gui.latent_map import LatentMapView
+from aegui.gui.latent_map import PALETTE, LatentMapView
 
 
 class CodeSpacePanel(QWidget):
@@ -17,6 +18,7 @@ class CodeSpacePanel(QWidget):
         super().__init__(parent)
         self.code_map = LatentMapView("codes", "latentMap")
         self.pixel_map = LatentMapView("PCA of pixels", "pixelPcaMap")
+        self.legend = DigitLegend(PALETTE)
         self.hovered_view = DigitView("Hovered digit", "hoveredDigitView", hint="Point at a digit in the map.")
         self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.")
         self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
@@ -39,6 +41,7 @@ class CodeSpacePanel(QWidget):
         maps.addWidget(self.pixel_map, 1)
         left = QVBoxLayout()
         left.addLayout(maps, 1)
+        left.addWidget(self.legend)
         left.addWidget(self.status)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 4)

@@ -30,17 +30,15 @@ class LatentMapView(pg.PlotWidget):
         plot.setTitle(title)
         plot.setAspectLocked(False)
         plot.showGrid(x=True, y=True, alpha=0.15)
-        legend = plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=5, brush=(255, 255, 255, 190))
-        paint_from_cache(plot, legend)  # the drawing's marker moves often; axes and legend do not
+        paint_from_cache(plot)  # the drawing's marker moves often; the axes do not (the legend is a label below)
         # one scatter per digit, each with one brush: no per-point styles, so 10,000 points redraw fast
         self._scatters = []
-        for digit, brush in enumerate(BRUSHES):
+        for brush in BRUSHES:
             scatter = pg.ScatterPlotItem(size=5, pen=None, brush=brush, hoverable=True, hoverSize=9,
                                          hoverPen=pg.mkPen("k", width=1.5), tip=None)  # fmt: skip
             scatter.sigHovered.connect(self._on_hovered)
             scatter.sigClicked.connect(self._on_points_clicked)
             plot.addItem(scatter)
-            legend.addItem(pg.ScatterPlotItem(brush=brush, pen=None, size=8), str(digit))
             self._scatters.append(scatter)
         self._marker = pg.ScatterPlotItem(size=22, symbol="star", brush=pg.mkBrush(255, 215, 0),
                                           pen=pg.mkPen("k", width=1.5))  # fmt: skip

@@ -8,7 +8,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,7 +33,7 @@ from aegui.core.pacing import Interval
 from aegui.core.training import History
 from aegui.gui import dialogs
 from aegui.gui.canvas import DrawCanvas
-from aegui.gui.code_space import CodeSpace
+from aegui.gui.code_space import FRAME_MS, CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.download_dialog import DownloadDialog
 from aegui.gui.draw_panel import DrawPanel
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._gallery_due = Interval(GALLERY_INTERVAL)
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
         self._download_dialog: DownloadDialog | None = None
+        self._asked_to_open: str | None = None  # the file last picked in File › Open (its failure gets a dialog)
         self._scales_request = 0
 
         self.panel = TrainingPanel()
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         session.statusChanged.connect(self.status_line.show_status)
         session.progressChanged.connect(self.status_line.show_progress)
         session.titleChanged.connect(self.setWindowTitle)
+        session.openEnded.connect(self._on_open_ended)
         for name in ("datasetLoaded", "trainingStarted", "trainingFinished", "trainingPaused", "modelChanged"):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
@@ -277,8 +279,14 @@ class MainWindow(QMainWindow):
 
     def _on_open_triggered(self) -> None:
         path = dialogs.model_open_path(self, self._model_dir())
-        if path and not self.open_model(path) and self.session.open_error:  # (not when a person cancelled)
-            QMessageBox.warning(self, "Could not open the model", self.session.open_error)
+        if path:
+            self._asked_to_open = path
+            self.open_model(path)
+
+    def _on_open_ended(self, path: str | Path, problem: str | None) -> None:
+        picked, self._asked_to_open = path == self._asked_to_open, None
+        if problem is not None and picked:  # a file picked in the dialog: say so plainly
+            QMessageBox.warning(self, "Could not open the model", problem)
 
     def _on_save_triggered(self) -> None:
         self.save_model()
@@ -333,9 +341,19 @@ class MainWindow(QMainWindow):
         self.panel.show_loaded_model(session.model.config)
         self.draw_panel.code_view.set_model(session.model.config.code_size, (-1.0, 1.0))
         self.loss_plot.show_history(session.history)
+        # what the model computes follows a frame later, so that the window first paints the new model's
+        # settings and history (both at once held the window up to ~100 ms on two busy cores)
+        if self.isVisible():
+            QTimer.singleShot(FRAME_MS, self._show_model_outputs)
+        else:  # nothing painted yet
+            self._show_model_outputs()
+
+    def _show_model_outputs(self) -> None:
+        if self.session.closed:
+            return
+        self.code_space.model_changed()
         self._refresh_code_range()
         self._refresh_gallery()
-        self.code_space.model_changed()
         self._refresh_drawing()
 
     def _on_weights_changed(self) -> None:

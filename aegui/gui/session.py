@@ -26,11 +26,18 @@ from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
 from aegui.gui.data_loader import DataLoader
 from aegui.gui.phases import Action, Phase, allowed, refusal
-from aegui.gui.workers import TrainingProgress, TrainingRun, prepare_training_process, wait_for_workers
+from aegui.gui.workers import (
+    TrainingProgress,
+    TrainingRun,
+    prepare_training_process,
+    run_in_thread,
+    wait_for_workers,
+)
 
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
 AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 SHUTDOWN_WAIT_MS = 1500
+TRAINING_PROCESS_DELAY_MS = 1000
 ASK_ANSWERS = ("save", "discard", "cancel")
 
 
@@ -38,6 +45,16 @@ def clock(seconds: float) -> str:
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def read_model_file(path: str | Path, request: int) -> tuple:
+    """(request, path, checkpoint, None), or (request, path, None, why not): a worker's job."""
+    try:
+        return request, path, load_checkpoint(path), None
+    except CheckpointError as error:
+        return request, path, None, str(error)
+    except MemoryError:
+        return request, path, None, f"Cannot open {path}: it needs more memory than this machine has."
 
 
 def _copy(history: History) -> History:
@@ -59,6 +76,7 @@ class Session(QObject):
     progressChanged = Signal(float, str)  # fraction done (< 0: nothing in progress) and its label
     downloadProgress = Signal(str, int, int)  # file name, bytes done, bytes expected (0: unknown)
     titleChanged = Signal(str)
+    openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
 
     def __init__(
         self,
@@ -103,9 +121,10 @@ class Session(QObject):
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
-        self.open_error: str | None = None  # why the last open failed, when it was the file's fault
-        # the training process imports PyTorch (seconds): start it as soon as the window is up
-        QTimer.singleShot(0, self._prepare_training)
+        self._open_request = 0  # bumped by every open: only the latest one's file is installed
+        # the training process imports PyTorch (seconds of CPU): start it early, but not while the window paints
+        # its first frame and the data loads (on two cores, that doubled the first freeze, 50 -> 100 ms)
+        QTimer.singleShot(TRAINING_PROCESS_DELAY_MS, self._prepare_training)
 
     def _prepare_training(self) -> None:
         if not self._closed:
@@ -146,6 +165,10 @@ class Session(QObject):
         if reason is not None:
             self.message.emit(reason, True)
         return reason is None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def is_training(self) -> bool:
         return self.trainer is not None
@@ -253,24 +276,37 @@ class Session(QObject):
         return True
 
     def open(self, path: str | Path) -> bool:
-        """Open a saved model; on any problem, say why and keep the current model and its file."""
-        self.open_error = None
+        """Start opening a saved model: the file is read and checked in a worker (a large or hostile file
+        never freezes the window) and `openEnded` says how it went. A file that cannot be opened is
+        refused before the unsaved-work question; on any problem the current model and its file stay."""
         if not self._may(Action.OPEN):
             return False
-        try:
-            checkpoint = load_checkpoint(path)
-        except CheckpointError as error:
-            self.open_error = f"{error} The current model is unchanged."
-            self.message.emit(self.open_error, True)
-            return False
-        if not self.settle_unsaved("opening another model"):
-            return False
-        self._install(checkpoint, path)
-        epochs = checkpoint.history.epochs_done
-        last = checkpoint.history.epochs[-1] if epochs else None
-        detail = f", test MSE {last['test_mse']:.5f}" if last else ", untrained"
-        self.message.emit(f"Opened {Path(path).name}: {checkpoint.config.describe()}, {epochs} epochs{detail}.", False)
+        self._open_request += 1
+        self.message.emit(f"Opening {Path(path).name}…", False)
+        run_in_thread(read_model_file, path, self._open_request, on_result=self._on_model_file_read,
+                      on_error=self._on_model_file_failed)  # fmt: skip
         return True
+
+    def _on_model_file_read(self, read: tuple) -> None:
+        request, path, checkpoint, problem = read
+        if request != self._open_request or self._closed:  # a later open replaced this one
+            return
+        if problem is not None:
+            problem = f"{problem} The current model is unchanged."
+            self.message.emit(problem, True)
+        elif not self._may(Action.OPEN):  # training (say) began while the file was being read
+            problem = refusal(Action.OPEN, self._phase)
+        elif self.settle_unsaved("opening another model"):
+            self._install(checkpoint, path)
+            epochs = checkpoint.history.epochs_done
+            last = checkpoint.history.epochs[-1] if epochs else None
+            detail = f", test MSE {last['test_mse']:.5f}" if last else ", untrained"
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.config.describe()}, {epochs} epochs{detail}.",
+                              False)  # fmt: skip
+        self.openEnded.emit(path, problem)
+
+    def _on_model_file_failed(self, error: Exception) -> None:  # (read_model_file reports problems itself)
+        self.message.emit(f"Could not open the model: {error}", True)
 
     def _install(self, checkpoint, path: str | Path | None) -> None:
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",

@@ -138,8 +138,9 @@ def test_interpolating_between_two_picked_digits(window, qtbot):
     codes = window.code_space.latent.codes
     np.testing.assert_allclose(strip.images()[0], window.session.inference.decode(codes[3]), atol=1e-5)
     np.testing.assert_allclose(strip.images()[-1], window.session.inference.decode(codes[8]), atol=1e-5)
-    window.new_model()  # another model: the old codes' digits go
-    assert strip.images() is None and strip.status.text().startswith("Set A and B")
+    window.new_model()  # another model: the old codes' digits go (a frame later)
+    qtbot.waitUntil(lambda: strip.images() is None, timeout=5_000)
+    assert strip.status.text().startswith("Set A and B")
 
 
 def test_nearest_training_digits(window, qtbot):

@@ -5,7 +5,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 import aegui
-from tests.conftest import needs_unipen
+from tests.conftest import needs_unipen, open_and_wait
 from tests.gui.conftest import drag, fit_to_canvas, pen_samples, wait_for_drawing
 
 SQUARE = [[(100, 100), (220, 100), (220, 220), (100, 220), (100, 100)]]
@@ -115,8 +115,8 @@ def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
 
     model = build_model(ModelConfig(hidden_sizes=(64,), code_size=5, activation="relu"), seed=3)
     path = save_checkpoint(tmp_path / "five.aegui.pt", model)
-    with qtbot.waitSignal(window.codeScalesUpdated, timeout=10_000):  # the scale comes from a worker
-        assert window.open_model(path)
+    assert open_and_wait(qtbot, window.session, path) is None  # the bars start at [-1, 1] until a worker
+    qtbot.waitUntil(lambda: window.draw_panel.code_view.value_range() != (-1.0, 1.0), timeout=10_000)  # scales them
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)
     assert window.current_code().shape == (5,)

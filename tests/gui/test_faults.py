@@ -26,7 +26,7 @@ from aegui.core import checkpoints
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.model import ModelConfig, build_model
 from aegui.gui.main_window import MainWindow
-from tests.conftest import REPO, needs_mnist
+from tests.conftest import REPO, needs_mnist, open_and_wait
 from tests.gui.conftest import drag
 
 
@@ -68,13 +68,13 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("kind", BAD_FILES)
-def test_bad_model_files_leave_the_current_model_untouched(window, tmp_path, monkeypatch, kind):
+def test_bad_model_files_leave_the_current_model_untouched(window, qtbot, tmp_path, monkeypatch, kind):
     monkeypatch.chdir(tmp_path)
     make, message = BAD_FILES[kind]
     path = tmp_path / "bad.aegui.pt"
     make(path)
     model, weights = window.model(), {k: v.clone() for k, v in window.model().state_dict().items()}
-    assert not window.open_model(path)
+    assert message in open_and_wait(qtbot, window.session, path)
     assert window.model() is model
     assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
     assert message in window.panel.message_label.text()
@@ -416,12 +416,31 @@ def test_opening_another_model_with_unsaved_training_asks_first(qtbot, tmp_path,
     train_briefly(window, qtbot)
     trained, seen = window.model(), []
     answer_dialog(QMessageBox.StandardButton.Cancel, seen)
-    window.findChild(QAction, "openAction").trigger()
+    with qtbot.waitSignal(window.session.openEnded, timeout=20_000):  # the file is read, then the question
+        window.findChild(QAction, "openAction").trigger()
     assert seen and window.model() is trained
     answer_dialog(QMessageBox.StandardButton.Discard, seen)
-    window.findChild(QAction, "openAction").trigger()
+    with qtbot.waitSignal(window.session.openEnded, timeout=20_000):
+        window.findChild(QAction, "openAction").trigger()
     assert window.model().code_size == 3 and not window.is_dirty()
     window.close()
+
+
+def test_file_open_warns_about_a_file_it_cannot_open_and_keeps_the_model(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    bad = tmp_path / "bad.aegui.pt"
+    bad.write_bytes(b"\x00" * 100)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(bad), ""))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
+    model = window.model()
+    with qtbot.waitSignal(window.session.openEnded, timeout=20_000):
+        window.findChild(QAction, "openAction").trigger()
+    assert len(warned) == 1 and "current model is unchanged" in warned[0] and window.model() is model
+    with qtbot.waitSignal(window.session.openEnded, timeout=20_000):  # not picked in the dialog (a script,
+        window.open_model(bad)  # the command line): the message line says it, no dialog
+    assert len(warned) == 1 and "current model is unchanged" in window.panel.message_label.text()
 
 
 def test_unusable_settings_fall_back_to_defaults(qtbot):

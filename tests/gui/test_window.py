@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from aegui.core.training import Ended
 from aegui.gui.workers import MAX_UPDATES_PER_SECOND, TrainingProgress
-from tests.conftest import REPO
+from tests.conftest import REPO, open_and_wait
 
 CONTRACT = ["trainButton", "stopButton", "presetCombo", "lossPlot", "reconstructionGallery", "drawCanvas",
             "clearButton", "codeView", "reconstructionView"]  # fmt: skip
@@ -221,13 +221,13 @@ def test_save_open_and_export(window, qtbot, tmp_path):
     path = tmp_path / "digits.aegui.pt"
     assert window.save_model(path) and not window.is_dirty()
     window.reset_model()
-    assert window.open_model(path)
+    assert open_and_wait(qtbot, window.session, path) is None
     assert window.history().epochs_done == 1 and window.loss_plot.epoch_points() == 1
     assert window.windowTitle() == "aegui – digits.aegui.pt"
     bad = tmp_path / "bad.aegui.pt"
     bad.write_bytes(b"garbage")
     model = window.model()
-    assert not window.open_model(bad)
+    assert "not a readable aegui model" in open_and_wait(qtbot, window.session, bad)
     assert window.model() is model and "not a readable aegui model" in window.panel.message_label.text()
     for widget, name in ((window.loss_plot, "loss.png"), (window.gallery, "gallery.png")):
         assert window.export_png(widget, tmp_path / name)
@@ -282,7 +282,7 @@ def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
     path = tmp_path / "conv.aegui.pt"
     assert window.save_model(path)
     window.reset_model()
-    assert window.open_model(path) and window.model().config.kind == "conv"
+    assert open_and_wait(qtbot, window.session, path) is None and window.model().config.kind == "conv"
     assert panel.kind_combo.currentData() == "conv" and panel.noise_combo.currentData() == "masking"
     with qtbot.waitSignal(window.trainingFinished, timeout=120_000):
         window.start_training()  # continues the opened model rather than starting a new one
@@ -295,7 +295,7 @@ def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tm
 
     config = ModelConfig(hidden_sizes=(48, 24), code_size=7, activation="relu")
     path = save_checkpoint(tmp_path / "custom.aegui.pt", build_model(config))
-    assert window.open_model(path)
+    assert open_and_wait(qtbot, window.session, path) is None
     model = window.model()
     window.panel.epochs_spin.setValue(1)
     with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
