@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aegui.core.augment import NOISES
 from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
 from aegui.core.device import DEVICE_CHOICES
 from aegui.core.errors import AeguiError
-from aegui.core.model import ACTIVATIONS, INITS, MODEL_KINDS
+from aegui.core.fields import FIELD, SEED, Field
+from aegui.core.model import INITS
 from aegui.core.presets import PRESET_NAMES, PRESETS
-from aegui.core.training import LOSSES, OPTIMIZERS, SCHEDULES
+from aegui.core.training import SCHEDULES
 
 
 def _presets_table() -> str:
@@ -42,6 +42,27 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     if not sizes:
         raise argparse.ArgumentTypeError("give at least one hidden size")
     return sizes
+
+
+def _checked(field: Field):
+    """An argparse type that accepts what the field's table entry allows, and says what that is."""
+
+    def parse(text: str):
+        try:
+            return field.check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = field.name  # argparse names the type in some messages
+    return parse
+
+
+def _field_argument(parser: argparse.ArgumentParser, flag: str, name: str, note: str = "", **extra: Any) -> None:
+    field = SEED if name == "seed" else FIELD[name]
+    kind = {"choices": field.choices} if field.choices else {"type": _checked(field), "metavar": flag[2:].upper()}
+    text = field.help[0].lower() + field.help[1:] + ("" if field.choices else f" ({field.describe_range()})")
+    text += f" {note}" if note else ""
+    parser.add_argument(flag, dest=name, help=text, **kind, **extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,33 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
     )
-    train.add_argument(
-        "--epochs", type=int, help="passes over the training set (default: the preset's; more on small data)"
-    )
-    train.add_argument("--batch-size", type=int, help="images per step")
-    train.add_argument("--lr", type=float, help="learning rate")
-    train.add_argument("--loss", choices=LOSSES, help="mse: squared error; bce: binary cross-entropy")
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    # the training fields' ranges, choices and help come from the table the window uses too
+    _field_argument(train, "--epochs", "epochs", "(default: the preset's; more on small data)")
+    _field_argument(train, "--batch-size", "batch_size")
+    _field_argument(train, "--lr", "lr")
+    _field_argument(train, "--loss", "loss")
+    _field_argument(train, "--optimizer", "optimizer")
     train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    train.add_argument("--code-size", type=int, help="values in the code")
+    _field_argument(train, "--code-size", "code_size")
     train.add_argument("--hidden", type=_hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
-    train.add_argument("--activation", choices=tuple(ACTIVATIONS), help="hidden-layer activation")
+    _field_argument(train, "--activation", "activation")
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
-    train.add_argument(
-        "--model",
-        choices=MODEL_KINDS,
-        dest="kind",
-        help="mlp: fully connected; conv: convolutional encoder and decoder",
-    )
+    _field_argument(train, "--model", "kind")
     train.add_argument("--channels", type=_hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
-    train.add_argument(
-        "--augment",
-        type=float,
-        metavar="STRENGTH",
-        help="0 to 1: random shifts, rotations, scaling and stroke-thickness changes while training",
-    )
-    train.add_argument("--noise", choices=NOISES, help="denoising: noisy inputs, clean targets")
-    train.add_argument("--noise-level", type=float, help="Gaussian noise std, or the fraction of pixels masked")
+    _field_argument(train, "--augment", "augment")
+    _field_argument(train, "--noise", "noise")
+    _field_argument(train, "--noise-level", "noise_level")
     train.add_argument(
         "--dataset",
         choices=DATASET_CHOICES,
@@ -105,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
-    train.add_argument("--seed", type=int, default=0, help="random seed for weights and batches (default: 0)")
+    _field_argument(train, "--seed", "seed", "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
     train.add_argument("--metrics-out", type=Path, metavar="PATH", help="write per-epoch metrics here as JSON")
 
@@ -242,7 +252,8 @@ def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: 
 def _download(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from aegui.core.data import default_data_dir, download_dataset
+    from aegui.core.data import default_data_dir
+    from aegui.core.download import download_dataset
 
     bars: dict[str, tqdm] = {}
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core import data
-from aegui.core.data import DataError, DownloadError, load_dataset, load_sample
+from aegui.core import download
+from aegui.core.data import DataError, load_dataset, load_sample
+from aegui.core.download import DownloadError
 from tests.conftest import MNIST_ROOT, needs_mnist
 
 
@@ -169,7 +170,7 @@ def test_download_times_out_and_leaves_nothing(tmp_path, stalling_mirror):
 
     started = time.perf_counter()
     with pytest.raises(DownloadError, match="timed out"):
-        data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
+        download.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
     assert time.perf_counter() - started < 8
     assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
 
@@ -177,8 +178,8 @@ def test_download_times_out_and_leaves_nothing(tmp_path, stalling_mirror):
 def test_download_can_be_cancelled(tmp_path, local_mirror):
     served, url = local_mirror
     (served / "train-images-idx3-ubyte.gz").write_bytes(b"x" * 500_000)
-    with pytest.raises(data.DownloadCancelled):
-        data.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5, cancelled=lambda: True)
+    with pytest.raises(download.DownloadCancelled):
+        download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5, cancelled=lambda: True)
     assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
 
 
@@ -189,14 +190,14 @@ def test_download_rejects_checksum_mismatch_and_leaves_nothing(tmp_path, local_m
         (served / (file.name + ".gz")).write_bytes(gzip.compress(file.read_bytes()))
     target = tmp_path / "data"
     with pytest.raises(DownloadError, match="checksum mismatch"):
-        data.download_dataset("mnist", target, mirrors=[url], timeout=5)
+        download.download_dataset("mnist", target, mirrors=[url], timeout=5)
     assert list((target / "MNIST" / "raw").iterdir()) == []
 
 
 def test_download_reports_unreachable_server(tmp_path, local_mirror):
     _, url = local_mirror
     with pytest.raises(DownloadError, match="404"):
-        data.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5)
+        download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5)
 
 
 @needs_mnist
@@ -205,10 +206,10 @@ def test_retry_after_a_failed_download_works(tmp_path, local_mirror, stalling_mi
 
     served, url = local_mirror
     with pytest.raises(DownloadError):
-        data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
+        download.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
     serve_gzipped_mnist(served)
     started = time.perf_counter()
-    root = data.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror, url], timeout=1)
+    root = download.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror, url], timeout=1)
     assert load_dataset("mnist", root).summary == "MNIST 60,000 / 10,000"
     # the stalling mirror is tried for the first file only, not once per file (four timeouts)
     assert time.perf_counter() - started < 3
@@ -219,7 +220,7 @@ def test_download_of_real_files_from_local_mirror(tmp_path, local_mirror):
     served, url = local_mirror
     serve_gzipped_mnist(served)
     seen = []
-    root = data.download_dataset(
+    root = download.download_dataset(
         "mnist", tmp_path, mirrors=[url], timeout=5, progress=lambda name, done, total: seen.append(name)
     )
     assert load_dataset("mnist", root).summary == "MNIST 60,000 / 10,000"

@@ -31,6 +31,7 @@ class Field:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    label: str = ""  # what messages call it (default: the name in words)
 
     @property
     def key(self) -> str:
@@ -40,6 +41,8 @@ class Field:
     def describe_range(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.kind is int:
+            return f"{int(self.low)} to {int(self.high)}"
         return f"{self.low:g} to {self.high:g}"
 
     def parse(self, value: Any) -> Any:
@@ -67,7 +70,9 @@ class Field:
         """`value` if usable, else a ValueError that says what is allowed."""
         parsed = self.parse(value)
         if parsed is None:
-            raise ValueError(f"{self.name.replace('_', ' ')} must be {self.describe_range()}, not {value!r}")
+            raise ValueError(
+                f"{self.label or self.name.replace('_', ' ')} must be {self.describe_range()}, not {value!r}"
+            )
         return parsed
 
 
@@ -77,7 +82,15 @@ FIELDS: tuple[Field, ...] = (
     Field("activation", "model", str, "The hidden layers' activation", choices=HIDDEN_ACTIVATIONS),
     Field("loss", "train", str, "mse: squared error; bce: binary cross-entropy", choices=LOSSES),
     Field("optimizer", "train", str, "How the weights are updated", choices=OPTIMIZERS),
-    Field("lr", "train", float, "Learning rate; can be changed while training", 1e-6, MAX_LEARNING_RATE),
+    Field(
+        "lr",
+        "train",
+        float,
+        "Learning rate; can be changed while training",
+        1e-6,
+        MAX_LEARNING_RATE,
+        label="learning rate",
+    ),
     Field("batch_size", "train", int, "Images per optimizer step", 1, MAX_BATCH),
     Field("epochs", "train", int, "Passes over the training set", 1, MAX_EPOCHS),
     Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
@@ -85,3 +98,5 @@ FIELDS: tuple[Field, ...] = (
     Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),
 )
 FIELD = {field.name: field for field in FIELDS}
+# not a panel field (the window trains with the preset's seed), checked the same way on the command line
+SEED = Field("seed", "train", int, "Random seed for weights and batches", 0, 2**32 - 1)

@@ -7,12 +7,14 @@ k-nearest-neighbour vote in the map, so the comparison is a number too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from aegui.core.data import Dataset
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.training import to_float
@@ -197,3 +199,15 @@ def export_codes_npy(path, codes: np.ndarray, labels: np.ndarray) -> None:
     table = np.zeros(len(codes), dtype=[("label", np.int64), ("code", np.float32, (codes.shape[1],))])
     table["label"], table["code"] = labels, codes
     np.save(path, table)
+
+
+def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
+                       pixel_cache: tuple[np.ndarray, float] | None, with_training_codes: bool,
+                       cancel: threading.Event) -> tuple[LatentMap, np.ndarray | None]:  # fmt: skip
+    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
+    `cancel` set makes it give up between chunks of digits)."""
+    pixel_points, pixel_score = pixel_cache if pixel_cache else (None, None)
+    latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
+                              pixel_score, cancel.is_set)  # fmt: skip
+    training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
+    return latent, training_codes

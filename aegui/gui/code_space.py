@@ -20,14 +20,13 @@ from aegui.core.inference import InferenceModel
 from aegui.core.latent import (
     LatentMap,
     Neighbours,
-    build_latent_map,
+    compute_code_space,
     encode_images,
     export_codes_csv,
     export_codes_npy,
     interpolate,
     nearest_neighbours,
 )
-from aegui.core.model import ModelConfig
 from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.interpolation_strip import STEPS
@@ -35,18 +34,6 @@ from aegui.gui.workers import run_in_thread
 
 NEIGHBOURS = 8
 FRAME_MS = 16
-
-
-def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
-                       pixel_cache: tuple[np.ndarray, float] | None, with_training_codes: bool,
-                       cancel: threading.Event):  # fmt: skip
-    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
-    `cancel` set makes it give up between chunks of digits)."""
-    pixel_points, pixel_score = pixel_cache if pixel_cache else (None, None)
-    latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
-                              pixel_score, cancel.is_set)  # fmt: skip
-    training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
-    return latent, training_codes
 
 
 class CodeSpace(QObject):

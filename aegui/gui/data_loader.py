@@ -10,7 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from aegui.core.data import download_dataset, load_dataset
+from aegui.core.data import load_dataset
+from aegui.core.download import download_dataset
 from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
 
 

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,13 +25,11 @@ from PySide6.QtWidgets import (
 from aegui.core.checkpoints import SUFFIX
 from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
-from aegui.core.inference import CodeScales, code_scales
 from aegui.core.model import AutoEncoder
-from aegui.core.pacing import Interval
 from aegui.core.training import History
 from aegui.gui import dialogs
 from aegui.gui.canvas import DrawCanvas
-from aegui.gui.code_space import FRAME_MS, CodeSpace
+from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.download_dialog import DownloadDialog
 from aegui.gui.draw_panel import DrawPanel
@@ -42,18 +38,15 @@ from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.layout import available_size, canvas_side_for, scrolling
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.menus import build_menus
-from aegui.gui.pacer import FramePacer
+from aegui.gui.model_views import ModelViews
 from aegui.gui.phases import Action, Phase
 from aegui.gui.recovery_banner import RecoveryBanner
 from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
 from aegui.gui.status_line import StatusLine
 from aegui.gui.training_panel import TrainingPanel
-from aegui.gui.workers import TrainingProgress, run_in_thread
+from aegui.gui.workers import TrainingProgress
 
-GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
-DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
-CODE_RANGE_IMAGES = 1000
 DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
@@ -80,14 +73,8 @@ class MainWindow(QMainWindow):
         self.session = Session(data_dir or stored_folder or None, device,
                                ask_unsaved=lambda doing: self.ask_unsaved(doing), parent=self)  # fmt: skip
         self.recovery_banner: RecoveryBanner | None = None
-        # seconds from each pen change to the reconstruction that includes it, in the GUI thread
-        self.drawing_latencies: deque[float] = deque(maxlen=100_000)
-        self._unshown_changes: list[float] = []
-        self._gallery_due = Interval(GALLERY_INTERVAL)
-        self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
         self._download_dialog: DownloadDialog | None = None
         self._asked_to_open: str | None = None  # the file last picked in File › Open (its failure gets a dialog)
-        self._scales_request = 0
 
         self.panel = TrainingPanel()
         self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
@@ -110,9 +97,10 @@ class MainWindow(QMainWindow):
         self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
         self.statusBar().addWidget(self.status_line, 1)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
-        # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
-        # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
-        self._drawing_pacer = FramePacer(self._refresh_drawing, 250.0 / max(refresh_rate, 30.0), self)
+        self.model_views = ModelViews(session, self.canvas, self.draw_panel, self.gallery, self.code_space,
+                                      refresh_rate, self)  # fmt: skip
+        self.model_views.codeScalesUpdated.connect(self.codeScalesUpdated)
+        self.model_views.drawingUpdated.connect(self.drawingUpdated)
 
         self.panel.trainRequested.connect(self.start_training)
         self.panel.pauseToggled.connect(self._on_pause_toggled)
@@ -121,14 +109,12 @@ class MainWindow(QMainWindow):
         self.panel.learningRateChanged.connect(session.set_lr)
         self.panel.datasetChosen.connect(self._on_dataset_chosen)
         self.panel.downloadRequested.connect(self.download_mnist)
-        self.canvas.strokesChanged.connect(self._on_strokes_changed)
         self.log_check.toggled.connect(self.loss_plot.set_log_scale)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.code_space_panel.exportRequested.connect(self._export_code_space_dialog)
         session.phaseChanged.connect(self._on_phase_changed)
         session.datasetLoaded.connect(self._on_dataset_loaded)
         session.modelChanged.connect(self._on_model_changed)
-        session.weightsChanged.connect(self._on_weights_changed)
         session.trainingStarted.connect(self._on_training_started)
         session.trainingProgress.connect(self._on_training_progress)
         session.epochEnded.connect(lambda record: self.loss_plot.add_epoch(record.epoch, record.train_loss,
@@ -330,9 +316,6 @@ class MainWindow(QMainWindow):
         self.panel.set_dataset(text, offer_download=dataset.is_embedded_sample)
         self.panel.set_data_choice(self.session.data_choice)
         self.panel.set_train_size(len(dataset.train_images))
-        self._refresh_code_range()
-        self._refresh_gallery()
-        self.code_space.data_changed()
 
     def _on_model_changed(self) -> None:
         session = self.session
@@ -341,26 +324,7 @@ class MainWindow(QMainWindow):
         self.panel.show_loaded_model(session.model.config)
         self.draw_panel.code_view.set_model(session.model.config.code_size, (-1.0, 1.0))
         self.loss_plot.show_history(session.history)
-        # what the model computes follows a frame later, so that the window first paints the new model's
-        # settings and history (both at once held the window up to ~100 ms on two busy cores)
-        if self.isVisible():
-            QTimer.singleShot(FRAME_MS, self._show_model_outputs)
-        else:  # nothing painted yet
-            self._show_model_outputs()
-
-    def _show_model_outputs(self) -> None:
-        if self.session.closed:
-            return
-        self.code_space.model_changed()
-        self._refresh_code_range()
-        self._refresh_gallery()
-        self._refresh_drawing()
-
-    def _on_weights_changed(self) -> None:
-        self._refresh_code_range()
-        self._refresh_gallery()
-        self.code_space.refresh()
-        self._refresh_drawing()
+        self.model_views.model_changed(painted=self.isVisible())
 
     def _on_training_started(self) -> None:
         trainer = self.session.trainer
@@ -368,65 +332,6 @@ class MainWindow(QMainWindow):
 
     def _on_training_progress(self, item: TrainingProgress) -> None:
         self.loss_plot.add_batch_losses(item.losses, item.first_step)
-        # copy new weights only when something will show them, a few times a second: each
-        # refresh takes CPU from training (strokes still refresh the drawing at once)
-        if not self.canvas.is_empty() and self._drawing_follow_due.take():
-            self._drawing_pacer.request()  # it takes the newest snapshot itself
-        if self._gallery_due.due():
-            self.session.follow_training()
-            self._refresh_gallery()
-
-    def _refresh_gallery(self) -> None:
-        session = self.session
-        if session.dataset is not None:
-            self._gallery_due.mark()
-            self.gallery.show_model(session.dataset.test_images, session.inference, session.train_config)
-
-    def _refresh_code_range(self) -> None:
-        """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
-        session = self.session
-        state = session.current_weights()
-        if session.dataset is None or session.inference is None or state is None:
-            return
-        self._scales_request += 1
-        # bound methods, not partials or lambdas: Qt holds them weakly, so a closed window is freed
-        images = session.dataset.test_images[:CODE_RANGE_IMAGES]
-        run_in_thread(code_scales, session.inference.config, state, images, self._scales_request,
-                      on_result=self._on_code_scales, on_error=self._on_code_scales_failed)  # fmt: skip
-
-    def _on_code_scales_failed(self, _error: Exception) -> None:
-        pass  # the weights could not be encoded (about to diverge): the scale stays as it was
-
-    def _on_code_scales(self, scales: CodeScales) -> None:
-        inference = self.session.inference
-        if scales.request != self._scales_request or inference is None:
-            return  # a later request is on its way
-        if scales.config == inference.config:
-            self.draw_panel.code_view.set_model(scales.config.code_size, scales.bars)
-            self.code_space.set_slider_ranges(scales.slider_low, scales.slider_high)
-            self.codeScalesUpdated.emit()
-
-    def _refresh_drawing(self) -> None:
-        session = self.session
-        if self.canvas.is_empty():
-            self.draw_panel.show_result(None, None)
-            self.code_space.show_drawing(None)
-        else:
-            image = self.canvas.model_input()
-            session.follow_training()
-            result = session.inference.reconstruct(image) if session.inference is not None else None
-            untrained = session.history.epochs_done == 0 and not session.is_training()
-            note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
-            self.draw_panel.show_result(image, result, note)
-            self.code_space.show_drawing(result.code if result is not None else None)
-            now = time.perf_counter()
-            self.drawing_latencies.extend(now - change for change in self._unshown_changes)
-        self._unshown_changes = []
-        self.drawingUpdated.emit()
-
-    def _on_strokes_changed(self) -> None:
-        self._unshown_changes.append(self.canvas.last_change)
-        self._drawing_pacer.request()
 
     def _on_tab_changed(self, index: int) -> None:
         self.code_space.set_visible(index == 1, index == 2)
@@ -523,3 +428,8 @@ class MainWindow(QMainWindow):
             self.recovery_banner.hide()
             self.recovery_banner.deleteLater()
             self.recovery_banner = None
+
+    @property
+    def drawing_latencies(self):
+        """Seconds from each pen change to the reconstruction that includes it (for benchmarks)."""
+        return self.model_views.drawing_latencies

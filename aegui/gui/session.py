@@ -26,6 +26,7 @@ from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
 from aegui.gui.data_loader import DataLoader
 from aegui.gui.phases import Action, Phase, allowed, refusal
+from aegui.gui.run_progress import RunProgress, ended_report
 from aegui.gui.workers import (
     TrainingProgress,
     TrainingRun,
@@ -39,12 +40,6 @@ AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 ASK_ANSWERS = ("save", "discard", "cancel")
-
-
-def clock(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def read_model_file(path: str | Path, request: int) -> tuple:
@@ -110,10 +105,7 @@ class Session(QObject):
         self.model_path: Path | None = None
         self.dirty = False
         self.trainer: TrainingRun | None = None  # the run in progress, in the training process
-        self._run_first_epoch = 1
-        self._run_epochs = 0
-        self._last_progress_text = ""
-        self._history_before_run = (0, 0)
+        self._run: RunProgress | None = None  # the run in progress: its wording and its place in the history
         self._window_threads = torch.get_num_threads()
         self._closed = False
         self._idle_status = ""
@@ -391,9 +383,7 @@ class Session(QObject):
         self.train_config = train_config
         self.preset_name = preset
         self.trainer = trainer
-        self._run_first_epoch = self.history.epochs_done + 1
-        self._history_before_run = (self.history.epochs_done, len(self.history.batch_losses))
-        self._run_epochs = train_config.epochs
+        self._run = RunProgress.begin(self.history, train_config.epochs)
         self._autosave_due.mark()
         self._autosave_long_due.mark()
         whole = ""
@@ -401,7 +391,7 @@ class Session(QObject):
             whole = f"; batch {trainer.batch_size} (the whole training set)"
         self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{whole}.", False)
         self._set_phase(Phase.TRAINING)
-        self.progressChanged.emit(0.0, f"epoch 1/{self._run_epochs} · 0%")
+        self.progressChanged.emit(0.0, self._run.label(1, 0.0))
         # the window's own inference (drawing, gallery, scales) on one thread while the training process
         # uses the cores: a thread team of its own would wait at its barriers for descheduled threads
         self._window_threads = torch.get_num_threads()
@@ -422,7 +412,7 @@ class Session(QObject):
         if not self._may(Action.RESUME):
             return False
         self.trainer.resume()
-        self._set_phase(Phase.TRAINING, self._last_progress_text or None)
+        self._set_phase(Phase.TRAINING, self._run.text or None)
         return True
 
     def stop(self) -> bool:
@@ -447,17 +437,10 @@ class Session(QObject):
     def _on_training_update(self, item) -> None:
         if isinstance(item, TrainingProgress):
             self.history.batch_losses.extend(item.losses.tolist())
-            last = item.last
-            run_epoch = last.epoch - self._run_first_epoch + 1
-            fraction = last.step / max(last.total_steps, 1)
-            samples_per_s = last.step * self.trainer.batch_size / last.elapsed if last.elapsed > 0 else 0.0
-            self._last_progress_text = (
-                f"Epoch {run_epoch} of {self._run_epochs} · loss {last.loss:.4f} · {samples_per_s:,.0f} samples/s · "
-                f"{clock(last.elapsed)} elapsed · ETA {clock(last.eta)}"
-            )
+            fraction, label = self._run.update(item.last, self.trainer.batch_size)
             if self._phase is Phase.TRAINING:
-                self.statusChanged.emit(self._last_progress_text)
-            self.progressChanged.emit(fraction, f"epoch {run_epoch}/{self._run_epochs} · {100 * fraction:.0f}%")
+                self.statusChanged.emit(self._run.text)
+            self.progressChanged.emit(fraction, label)
             self.trainingProgress.emit(item)
             if self._autosave_long_due.due():
                 self._autosave()
@@ -476,28 +459,17 @@ class Session(QObject):
 
     def _on_training_ended(self, ended: Ended) -> None:
         run, self.trainer = self.trainer, None
+        progress, self._run = self._run, None
         torch.set_num_threads(self._window_threads)
-        self._last_progress_text = ""
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
             self.inference.load_state(run.final_state)
         elif run is not None:  # the process was lost with the weights: the history goes back with them
-            epochs, losses = self._history_before_run
-            del self.history.epochs[epochs:], self.history.batch_losses[losses:]
+            progress.take_back(self.history)
             self.modelChanged.emit()
         self._set_dirty(self.dirty or ended.steps > 0)
-        epochs = self.history.epochs
-        if ended.reason == "finished" and epochs:
-            last = epochs[-1]
-            self.message.emit(f"Finished: test MSE {last['test_mse']:.5f}, squared error per image "
-                              f"{last['test_sse_per_image']:.2f}, {clock(ended.elapsed)}.", False)  # fmt: skip
-            self._idle_status = f"Training finished after {clock(ended.elapsed)}."
-        elif ended.reason == "stopped":
-            self.message.emit(f"Stopped after {ended.steps:,} batches.", False)
-            self._idle_status = f"Training stopped after {ended.steps:,} batches."
-        else:
-            self.message.emit(ended.message, True)
-            self._idle_status = "Training ended early: see the message in the training panel."
+        text, problem, self._idle_status = ended_report(ended, self.history)
+        self.message.emit(text, problem)
         if ended.steps > 0:
             self._autosave()
         self._set_phase(Phase.IDLE)

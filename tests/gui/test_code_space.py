@@ -223,8 +223,8 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
     (nor leave its thread running after the window is gone)."""
     import threading
 
+    from aegui.core import latent
     from aegui.core.errors import Cancelled
-    from aegui.gui import code_space
     from aegui.gui.workers import live_workers
 
     started = threading.Event()
@@ -237,8 +237,8 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
             threading.Event().wait(0.01)
         raise AssertionError("never cancelled")
 
-    monkeypatch.setattr(code_space, "encode_images", slow_encode)
     open_tab(window, qtbot, 1)  # the map first, with the real encoder for test digits
+    monkeypatch.setattr(latent, "encode_images", slow_encode)
     window.tabs.setCurrentIndex(2)  # Explore wants the training digits' codes: the slow part
     qtbot.waitUntil(started.is_set, timeout=10_000)
     drag(window.canvas, ONE)
