@@ -12,7 +12,7 @@ from aegui.core.checkpoints import save_checkpoint
 from aegui.core.data import DataError
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import TrainConfig
-from aegui.gui import data_loader as session_module
+from aegui.gui import loaders as session_module
 from aegui.gui.autosave import Autosave
 from aegui.gui.phases import ALLOWED, Action, Phase, allowed, refusal
 from aegui.gui.session import Session

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, save_weights
+from aegui.core.checkpoints import CheckpointError, save_checkpoint, save_weights
 from aegui.core.data import Dataset, default_data_dir
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
@@ -24,14 +24,13 @@ from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.pacing import Interval
 from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
-from aegui.gui.data_loader import DataLoader
+from aegui.gui.loaders import DataLoader, ModelLoader
 from aegui.gui.phases import Action, Phase, allowed, refusal
 from aegui.gui.run_progress import RunProgress, ended_report
 from aegui.gui.workers import (
     TrainingProgress,
     TrainingRun,
     prepare_training_process,
-    run_in_thread,
     wait_for_workers,
 )
 
@@ -40,16 +39,6 @@ AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 ASK_ANSWERS = ("save", "discard", "cancel")
-
-
-def read_model_file(path: str | Path, request: int) -> tuple:
-    """(request, path, checkpoint, None), or (request, path, None, why not): a worker's job."""
-    try:
-        return request, path, load_checkpoint(path), None
-    except CheckpointError as error:
-        return request, path, None, str(error)
-    except MemoryError:
-        return request, path, None, f"Cannot open {path}: it needs more memory than this machine has."
 
 
 def _copy(history: History) -> History:
@@ -113,7 +102,9 @@ class Session(QObject):
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
-        self._open_request = 0  # bumped by every open: only the latest one's file is installed
+        self._model_loader = ModelLoader(self)
+        self._model_loader.loaded.connect(self._on_model_file_read)
+        self._model_loader.failed.connect(self._on_model_file_failed)
         # the training process imports PyTorch (seconds of CPU): start it early, but not while the window paints
         # its first frame and the data loads (on two cores, that doubled the first freeze, 50 -> 100 ms)
         QTimer.singleShot(TRAINING_PROCESS_DELAY_MS, self._prepare_training)
@@ -273,20 +264,15 @@ class Session(QObject):
         refused before the unsaved-work question; on any problem the current model and its file stay."""
         if not self._may(Action.OPEN):
             return False
-        self._open_request += 1
         self.message.emit(f"Opening {Path(path).name}…", False)
-        run_in_thread(read_model_file, path, self._open_request, on_result=self._on_model_file_read,
-                      on_error=self._on_model_file_failed)  # fmt: skip
+        self._model_loader.load(path)
         return True
 
-    def _on_model_file_read(self, read: tuple) -> None:
-        request, path, checkpoint, problem = read
-        if request != self._open_request or self._closed:  # a later open replaced this one
+    def _on_model_file_read(self, path: Path, checkpoint) -> None:
+        problem = None
+        if self._closed:
             return
-        if problem is not None:
-            problem = f"{problem} The current model is unchanged."
-            self.message.emit(problem, True)
-        elif not self._may(Action.OPEN):  # training (say) began while the file was being read
+        if not self._may(Action.OPEN):  # training (say) began while the file was being read
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
@@ -297,8 +283,11 @@ class Session(QObject):
                               False)  # fmt: skip
         self.openEnded.emit(path, problem)
 
-    def _on_model_file_failed(self, error: Exception) -> None:  # (read_model_file reports problems itself)
-        self.message.emit(f"Could not open the model: {error}", True)
+    def _on_model_file_failed(self, path: Path | None, problem: str) -> None:
+        if not self._closed:
+            problem = f"{problem} The current model is unchanged."
+            self.message.emit(problem, True)
+            self.openEnded.emit(path, problem)
 
     def _install(self, checkpoint, path: str | Path | None) -> None:
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",

@@ -1,7 +1,8 @@
-"""Loading and downloading data off the GUI thread, for the session controller.
+"""Loading data and model files, and downloading data, off the GUI thread, for the session controller.
 
 Only the latest load request's result is reported: a person who picks MNIST and then, before it has
-loaded, the sample gets the sample. The session decides what each result means for its phase.
+loaded, the sample gets the sample; of two model files opened in quick succession, the second. The
+session decides what each result means for its phase.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from aegui.core.checkpoints import CheckpointError, load_checkpoint
 from aegui.core.data import load_dataset
 from aegui.core.download import download_dataset
 from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
@@ -65,3 +67,35 @@ class DataLoader(QObject):
     def cancel(self) -> None:
         """Make a download in progress give up at its next read."""
         self._cancelled = True
+
+
+def _read_model_file(path: Path, request: int):
+    """(request, path, checkpoint or the sentence saying why it cannot be opened): a worker's job."""
+    try:
+        return request, path, load_checkpoint(path)
+    except CheckpointError as error:
+        return request, path, str(error)
+    except MemoryError:
+        return request, path, f"Cannot open {path}: it needs more memory than this machine has."
+
+
+class ModelLoader(QObject):
+    loaded = Signal(object, object)  # the path and the Checkpoint of the latest request
+    failed = Signal(object, str)  # the path and why it cannot be opened
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._request = 0
+
+    def load(self, path: Path) -> None:
+        self._request += 1
+        run_in_thread(_read_model_file, path, self._request, on_result=self._on_result,
+                      on_error=self._on_error)  # fmt: skip
+
+    def _on_result(self, result) -> None:
+        request, path, outcome = result
+        if request == self._request:
+            (self.failed if isinstance(outcome, str) else self.loaded).emit(path, outcome)
+
+    def _on_error(self, error: Exception) -> None:  # (_read_model_file reports a file's problems itself)
+        self.failed.emit(None, f"Could not open the model: {error}")
