@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui", "drawing", "code_space", "models", "gpu")
+GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "gpu")
 
 
 def main() -> int:

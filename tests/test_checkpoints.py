@@ -74,10 +74,12 @@ class RunsCode:
     ("content", "message"),
     [
         (b"", "is empty"),
-        (os.urandom(4096), "not a readable aegui model"),
-        (pickle.dumps(RunsCode()), "not a readable aegui model"),
+        (b"\x01\xfe" + os.urandom(4094), "not a model file \\(its contents are not recognised"),
+        (pickle.dumps(RunsCode()), "a Python pickle or an old-format PyTorch file"),
+        (b"epochs: 3\nlr: 0.01\n", "a text file, not a model file"),
+        (b'{"model": "default", "epochs": 3}', "a JSON or text file, not a model file"),
     ],
-    ids=["empty", "random-bytes", "pickle-with-code"],
+    ids=["empty", "random-bytes", "pickle-with-code", "text", "json"],
 )
 def test_bad_files_are_refused(tmp_path, content, message, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -92,7 +94,7 @@ def test_torch_file_with_code_is_refused_without_running_it(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "evil.aegui.pt"
     torch.save({"format": "aegui-checkpoint", "payload": RunsCode()}, path)
-    with pytest.raises(CheckpointError, match="other than plain data"):
+    with pytest.raises(CheckpointError, match="PyTorch file from another program: it holds Python objects"):
         load_checkpoint(path)
     assert not (tmp_path / "pwned-by-checkpoint").exists()
 
@@ -100,14 +102,14 @@ def test_torch_file_with_code_is_refused_without_running_it(tmp_path, monkeypatc
 def test_truncated_file(trained):
     _, _, path = trained
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with pytest.raises(CheckpointError, match="corrupt, truncated or foreign"):
+    with pytest.raises(CheckpointError, match="damaged or truncated"):
         load_checkpoint(path)
 
 
 def test_foreign_torch_file(tmp_path):
     path = tmp_path / "resnet.pt"
     torch.save(build_model(CONFIG).state_dict(), path)
-    with pytest.raises(CheckpointError, match="not an aegui model file"):
+    with pytest.raises(CheckpointError, match="PyTorch file from another program, not an aegui model file"):
         load_checkpoint(path)
 
 
@@ -120,7 +122,7 @@ def _rewrite(path, **changes):
 def test_weights_of_another_architecture(trained):
     _, _, path = trained
     _rewrite(path, model_config='{"hidden_sizes": [64], "code_size": 4, "activation": "relu"}')
-    with pytest.raises(CheckpointError, match="do not fit its architecture"):
+    with pytest.raises(CheckpointError, match="does not fit its architecture"):
         load_checkpoint(path)
 
 
@@ -135,6 +137,99 @@ def test_invalid_settings(trained):
     _, _, path = trained
     _rewrite(path, model_config='{"code_size": -3}')
     with pytest.raises(CheckpointError, match="Code size"):
+        load_checkpoint(path)
+
+
+HOSTILE = {
+    # a 2 KB file declaring a huge architecture: refused from its sizes, before any layer exists
+    "huge architecture": (
+        dict(model_config='{"hidden_sizes": [16384, 16384, 16384, 16384], "code_size": 32}'),
+        "aegui trains and opens models of up to",
+    ),
+    # sizes that are allowed, weights that do not fit them: refused before the model's memory is allocated
+    "allowed sizes, tiny weights": (
+        dict(model_config='{"hidden_sizes": [4096, 4096], "code_size": 32}'),
+        "do not fit its architecture",
+    ),
+    "infinite hidden size": (
+        dict(model_config='{"hidden_sizes": [Infinity], "code_size": 4}'),
+        "hidden sizes must be a whole number",
+    ),
+    "infinite channels": (
+        dict(model_config='{"kind": "conv", "channels": [Infinity, 2], "code_size": 4}'),
+        "channels must be a whole number",
+    ),
+    "code size as text": (
+        dict(model_config='{"hidden_sizes": [64], "code_size": "128"}'),
+        "Code size must be a whole number from 1 to 784, not '128'",
+    ),
+    "too many layers": (
+        dict(model_config='{"hidden_sizes": [8, 8, 8, 8, 8, 8, 8, 8, 8], "code_size": 4}'),
+        "Hidden sizes must be a list of 0 to 8",
+    ),
+    # a tiny stored tensor whose strides repeat it into 2x10^8 values (8 GB once read)
+    "expanded history": (dict(history_batch_losses=torch.zeros(1).expand(200_000_000)), "laid out in a way"),
+    "history of the wrong type": (dict(history_epochs='[{"epoch": 1, "train_loss": "low"}]'), "not a finite number"),
+    "history that is not a list": (dict(history_epochs='{"epoch": 1}'), "not a list of epochs"),
+    "history with an infinite loss": (
+        dict(
+            history_epochs='[{"epoch": 1, "train_loss": 1, "test_loss": Infinity, "test_mse": 1, '
+            '"test_sse_per_image": 1}]'
+        ),
+        "not a finite number",
+    ),
+    "settings that are not JSON": (dict(train_config="{epochs: 3"), "is not readable"),
+    "unknown setting": (dict(model_config='{"hidden_sizes": [64], "code_size": 4, "layers": 3}'), "Unknown model"),
+    "weights of another type": (dict(state_dict={"x": torch.zeros(3, dtype=torch.int64)}), "do not fit"),
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_files_are_refused_before_anything_is_allocated(trained, kind):
+    _, _, path = trained
+    changes, message = HOSTILE[kind]
+    _rewrite(path, **changes)
+    with pytest.raises(CheckpointError, match=message) as refused:
+        load_checkpoint(path)
+    assert "Traceback" not in str(refused.value) and "The file was not changed" in str(refused.value)
+
+
+def test_weights_that_are_views_of_a_bigger_stored_tensor_are_refused_or_exact(trained):
+    model, _, path = trained
+    state = model.state_dict()
+    name = next(iter(state))
+    big = torch.zeros(state[name].numel() * 4)
+    state[name] = big[: state[name].numel()].view(state[name].shape)  # plain view at offset 0: fine
+    _rewrite(path, state_dict=state)
+    assert torch.equal(load_checkpoint(path).model.state_dict()[name], state[name])
+    state[name] = big.as_strided(state[name].shape, (0, 1))  # rows repeat one stored row
+    _rewrite(path, state_dict=state)
+    with pytest.raises(CheckpointError, match="laid out in a way aegui never writes"):
+        load_checkpoint(path)
+
+
+def test_compressed_entries_are_refused_before_reading(trained, tmp_path):
+    """torch never compresses; a deflated entry can hide gigabytes in a few megabytes."""
+    import zipfile
+
+    _, _, path = trained
+    squeezed = tmp_path / "squeezed.aegui.pt"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(squeezed, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            target.writestr(entry.filename, source.read(entry.filename))
+    with pytest.raises(CheckpointError, match="compressed entries"):
+        load_checkpoint(squeezed)
+
+
+def test_an_archive_that_claims_more_than_it_holds_is_refused(trained, tmp_path):
+    import struct
+
+    _, _, path = trained
+    data = bytearray(path.read_bytes())
+    directory = data.rfind(b"PK\x01\x02")  # the last entry's central-directory record: claim 1 GB for it
+    data[directory + 20 : directory + 28] = struct.pack("<II", 1 << 30, 1 << 30)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=r"damaged|claim more data"):
         load_checkpoint(path)
 
 

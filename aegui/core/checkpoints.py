@@ -7,16 +7,19 @@ The file is a torch zip archive of plain types and tensors only, read back with
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
+from aegui.core.checks import ConfigError
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.training import History, TrainConfig
@@ -104,69 +107,195 @@ def save_weights(
     return path
 
 
-def _require(payload: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    value = payload.get(key)
-    if not isinstance(value, kind):
-        raise CheckpointError(f"the entry {key!r} is missing or of the wrong type")
-    return value
+# Bounds on what a file may declare, checked before anything is allocated.
+MAX_PICKLE_BYTES = 32 << 20  # the archive's record of plain data (settings, history as JSON text)
+MAX_ENTRIES = 4096
+MAX_TEXT = 64 << 10  # each settings text
+MAX_HISTORY_TEXT = 24 << 20
+MAX_HISTORY_EPOCHS = 200_000
+MAX_EPOCH_FIELDS = 32
+MAX_BATCH_LOSSES = 5_000_000
+EPOCH_NUMBERS = ("train_loss", "test_loss", "test_mse", "test_sse_per_image")
 
 
-def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
-    """Read and validate a model file; raise CheckpointError with a clear reason if it is unusable."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist or is not a file.")
-    if path.stat().st_size == 0:
-        raise CheckpointError(f"{path} is empty.")
+def _fail(why: str) -> NoReturn:
+    raise CheckpointError(why)
+
+
+def _what_it_is(path: Path, head: bytes) -> str:
+    """Name what a file that is not a torch archive looks like, for the message."""
+    if head.startswith(b"PK"):
+        return "damaged or truncated (it starts like a PyTorch file, but its contents cannot be read)"
+    if head.startswith(b"\x80"):
+        return (
+            "a Python pickle or an old-format PyTorch file, not an aegui model file (aegui never runs code from a file)"
+        )
+    text = head.lstrip(b"\xef\xbb\xbf").strip()
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a model file (its contents are not recognised: another kind of file, or damaged)"
+    if text[:1] in (b"{", b"["):
+        return "a JSON or text file, not a model file"
+    return "a text file, not a model file"
+
+
+def _check_archive(path: Path) -> None:
+    """The file must be a torch archive of plain, uncompressed entries whose sizes fit in the file
+    itself: checked from the archive's directory before torch reads a byte of it."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if not zipfile.is_zipfile(path):
+        _fail(f"it is {_what_it_is(path, head)}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        _fail(f"it is damaged or truncated ({error})")
+    if not entries or len(entries) > MAX_ENTRIES:
+        _fail(f"it is an archive of {len(entries):,} entries, not a model file")
+    records = [entry for entry in entries if entry.filename.endswith("/data.pkl")]
+    if len(records) != 1:
+        _fail("it is a zip archive, not a PyTorch model file")
+    total = 0
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED or entry.file_size != entry.compress_size:
+            _fail("it holds compressed entries, which PyTorch never writes: it was made or altered by another "
+                  "program")  # fmt: skip
+        total += entry.file_size
+        if entry.file_size > size or total > size:
+            _fail("its entries claim more data than the file holds: it is damaged or was altered")
+    if records[0].file_size > MAX_PICKLE_BYTES:
+        _fail(f"its settings and history take {records[0].file_size:,} bytes, more than any aegui model's")
+
+
+def _read_archive(path: Path) -> dict[str, Any]:
+    """The archive's plain data, its tensors mapped from the file (nothing copied yet)."""
     try:
         with warnings.catch_warnings():  # torch warns about foreign pickles before refusing them
             warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # pickle, zip and torch errors all mean: not a model file we can read
-        text = str(error).splitlines()[0] if str(error) else type(error).__name__
-        if "Weights only load failed" in text or "Unsupported global" in str(error):
-            text = "it holds Python objects other than plain data and tensors, which aegui never loads"
-        raise CheckpointError(
-            f"{path} is not a readable aegui model (corrupt, truncated or foreign): {text}."
-        ) from None
+            payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as error:  # pickle, zip and torch errors: a file we cannot read
+        text = str(error)
+        if "Weights only load failed" in text or "Unsupported global" in text:
+            _fail("it is a PyTorch file from another program: it holds Python objects, and aegui opens only "
+                  "files of plain data and tensors")  # fmt: skip
+        _fail("it is damaged or truncated (PyTorch cannot read its contents)")
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        _fail("it is a PyTorch file from another program, not an aegui model file")
+    return payload
+
+
+def _entry(payload: dict[str, Any], key: str, kind: type, limit: int | None = None) -> Any:
+    value = payload.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        _fail(f"its entry {key!r} is missing or of the wrong type")
+    if limit is not None and len(value) > limit:
+        _fail(f"its entry {key!r} is {len(value):,} long, more than any aegui model's")
+    return value
+
+
+def _json(payload: dict[str, Any], key: str, limit: int) -> Any:
     try:
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise CheckpointError("it is not an aegui model file")
-        version = _require(payload, "format_version", int)
+        return json.loads(_entry(payload, key, str, limit))
+    except (json.JSONDecodeError, RecursionError):
+        _fail(f"its entry {key!r} is not readable")
+
+
+def _plain_tensor(value: Any, what: str, shape: tuple[int, ...] | None, max_elements: int) -> torch.Tensor:
+    """A float32 tensor laid out plainly within its storage: no strides that repeat a few stored
+    values into many (a tiny file must not expand into gigabytes), shape as expected, all finite."""
+    if type(value) is not torch.Tensor or value.layout != torch.strided or value.dtype != torch.float32:
+        _fail(f"{what} is not a plain float32 tensor")
+    if shape is not None and tuple(value.shape) != shape:
+        _fail(f"{what} does not fit its architecture: its shape is {tuple(value.shape)}, not {shape}")
+    if value.numel() > max_elements or not value.is_contiguous():
+        _fail(f"{what} is laid out in a way aegui never writes: the file was altered")
+    storage_elements = value.untyped_storage().nbytes() // value.element_size()
+    if value.storage_offset() < 0 or value.storage_offset() + value.numel() > storage_elements:
+        _fail(f"{what} points outside its stored data: the file was altered")
+    if not bool(torch.isfinite(value).all()):
+        _fail(f"{what} holds NaN or infinite values")
+    return value
+
+
+def _history(payload: dict[str, Any]) -> History:
+    epochs = _json(payload, "history_epochs", MAX_HISTORY_TEXT)
+    if not isinstance(epochs, list) or len(epochs) > MAX_HISTORY_EPOCHS:
+        _fail("its training history is not a list of epochs")
+    for number, record in enumerate(epochs, 1):
+        if not isinstance(record, dict) or len(record) > MAX_EPOCH_FIELDS:
+            _fail(f"epoch {number} of its training history is not a record of numbers")
+        for key, value in record.items():
+            if not isinstance(key, str) or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):  # fmt: skip
+                _fail(f"epoch {number} of its training history holds {key!r}: {value!r}, not a finite number")
+        if any(key not in record for key in ("epoch", *EPOCH_NUMBERS)):
+            _fail(f"epoch {number} of its training history lacks its losses")
+    losses = _plain_tensor(payload.get("history_batch_losses"), "its history of batch losses", None, MAX_BATCH_LOSSES)
+    if losses.dim() != 1:
+        _fail("its history of batch losses is not a list of numbers")
+    return History(epochs=epochs, batch_losses=losses.tolist())
+
+
+def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
+    """Read and validate a model file; raise CheckpointError with a clear reason if it is unusable.
+
+    Nothing the file declares is trusted: the archive's layout, every size, every tensor's shape and
+    layout, and every number are checked before the model's memory is allocated, so a file that
+    declares a huge model or expands a few bytes into gigabytes costs no more than a valid one.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist or is not a file.")
+    try:
+        if path.stat().st_size == 0:
+            _fail("it is empty")
+        _check_archive(path)
+        payload = _read_archive(path)
+        version = _entry(payload, "format_version", int)
         if version > FORMAT_VERSION:
-            raise CheckpointError(
-                f"it was written by a newer aegui (file format {version}, this version reads up to "
-                f"{FORMAT_VERSION}); update aegui to open it"
-            )
-        model_config = ModelConfig.from_dict(json.loads(_require(payload, "model_config", str)))
-        train_data = json.loads(_require(payload, "train_config", str))
-        train_config = TrainConfig.from_dict(train_data) if train_data else None
-        state = _require(payload, "state_dict", dict)
-        model = model_for_weights(model_config)
-        try:
-            model.load_state_dict(state, strict=True)
-        except RuntimeError as error:
-            raise CheckpointError(
-                f"its weights do not fit its architecture ({model_config.describe()}): {str(error).splitlines()[0]}"
-            ) from None
-        if not all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point()):
-            raise CheckpointError("its weights hold NaN or infinite values")
-        epochs = json.loads(_require(payload, "history_epochs", str))
-        losses = _require(payload, "history_batch_losses", torch.Tensor)
-        history = History(epochs=list(epochs), batch_losses=losses.float().tolist())
+            _fail(f"it was written by a newer aegui (file format {version}, this version reads up to "
+                  f"{FORMAT_VERSION}); update aegui to open it")  # fmt: skip
+        model_config = _config(ModelConfig, _json(payload, "model_config", MAX_TEXT), "model")
+        train_data = _json(payload, "train_config", MAX_TEXT)
+        train_config = _config(TrainConfig, train_data, "training") if train_data is not None else None
+        state = _entry(payload, "state_dict", dict)
+        with torch.device("meta"):  # the architecture's shapes, without its memory
+            expected = {name: tuple(tensor.shape) for name, tensor in AutoEncoder(model_config).state_dict().items()}
+        if set(state) != set(expected):
+            missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected), key=str)
+            _fail(f"its weights do not fit its architecture ({model_config.describe()}): "
+                  + "; ".join(part for part in (f"missing {', '.join(missing[:4])}" if missing else "",
+                                                f"unexpected {', '.join(map(str, extra[:4]))}" if extra else "")
+                              if part))  # fmt: skip
+        for name, shape in expected.items():
+            _plain_tensor(state[name], f"its weight {name}", shape, math.prod(shape))
+        history = _history(payload)
+        texts = {key: _entry(payload, key, str, MAX_TEXT) if key in payload else "" for key in TEXT_KEYS}
+        model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
+        model.load_state_dict(state, strict=True)
     except CheckpointError as error:
-        raise CheckpointError(f"Cannot open {path}: {error}.") from None
-    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"Cannot open {path}: its settings are invalid ({error}).") from None
+        raise CheckpointError(f"Cannot open {path}: {error}. The file was not changed.") from None
+    except MemoryError:
+        raise CheckpointError(f"Cannot open {path}: it needs more memory than this machine has.") from None
     model.to(device).eval()
-    return Checkpoint(
-        model=model,
-        history=history,
-        train_config=train_config,
-        dataset=str(payload.get("dataset", "")),
-        preset=str(payload.get("preset", "")),
-        created=str(payload.get("created", "")),
-    )
+    return Checkpoint(model=model, history=history, train_config=train_config, **texts)
+
+
+TEXT_KEYS = ("dataset", "preset", "created")
+
+
+def _config(kind: type, data: Any, what: str):
+    if not isinstance(data, dict):
+        _fail(f"its {what} settings are not readable")
+    try:
+        return kind.from_dict(data)
+    except ConfigError as error:
+        _fail(f"its {what} settings are unusable: {error}")
+    except (TypeError, ValueError) as error:  # a setting missing or unexpected for this version
+        _fail(f"its {what} settings are unusable ({error})")
 
 
 def autosave_folder() -> Path:

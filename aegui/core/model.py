@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from aegui.core.checks import ConfigError, choice, sizes, whole
 from aegui.core.data import IMAGE_SIZE, PIXELS
-from aegui.core.errors import AeguiError
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -26,10 +26,10 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 INITS = ("default", "normal")
 MODEL_KINDS = ("mlp", "conv")
 CONV_FEATURE_SIDE = 7  # two stride-2 convolutions take 28x28 to 7x7
-
-
-class ConfigError(AeguiError, ValueError):
-    """A model or training setting that cannot be used, with the reason."""
+MAX_LAYER_SIZE = 16_384
+MAX_HIDDEN_LAYERS = 8
+MAX_CHANNELS = 1024
+MAX_PARAMETERS = 64_000_000  # 256 MB of float32 weights: far beyond what a CPU trains on digits
 
 
 @dataclass(frozen=True)
@@ -50,21 +50,30 @@ class ModelConfig:
     channels: tuple[int, ...] = (32, 64)  # "conv" only
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden_sizes", tuple(int(size) for size in self.hidden_sizes))
-        object.__setattr__(self, "channels", tuple(int(size) for size in self.channels))
-        if len(self.channels) != 2 or any(not 1 <= c <= 1024 for c in self.channels):
-            raise ConfigError(f"Convolutional channels must be two counts between 1 and 1024, not {self.channels}.")
-        if self.kind not in MODEL_KINDS:
-            raise ConfigError(f"Unknown model kind {self.kind!r}; choose one of {', '.join(MODEL_KINDS)}.")
-        if not 1 <= self.code_size <= PIXELS:
-            raise ConfigError(f"Code size must be between 1 and {PIXELS}, not {self.code_size}.")
-        if any(not 1 <= size <= 16384 for size in self.hidden_sizes):
-            raise ConfigError(f"Hidden sizes must be between 1 and 16384, not {self.hidden_sizes}.")
-        for label, name in (("activation", self.activation), ("code activation", self.code_activation)):
-            if name not in ACTIVATIONS:
-                raise ConfigError(f"Unknown {label} {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
-        if self.init not in INITS:
-            raise ConfigError(f"Unknown initialisation {self.init!r}; choose one of {', '.join(INITS)}.")
+        # everything is checked before any layer exists: a file or a script may hold anything here
+        set_field = object.__setattr__
+        set_field(self, "kind", choice(self.kind, "model kind", MODEL_KINDS))
+        set_field(self, "channels", sizes(self.channels, "Convolutional channels", (2, 2), 1, MAX_CHANNELS))
+        set_field(self, "hidden_sizes", sizes(self.hidden_sizes, "Hidden sizes", (0, MAX_HIDDEN_LAYERS), 1,
+                                              MAX_LAYER_SIZE))  # fmt: skip
+        set_field(self, "code_size", whole(self.code_size, "Code size", 1, PIXELS))
+        set_field(self, "activation", choice(self.activation, "activation", tuple(ACTIVATIONS)))
+        set_field(self, "code_activation", choice(self.code_activation, "code activation", tuple(ACTIVATIONS)))
+        set_field(self, "init", choice(self.init, "initialisation", INITS))
+        if self.parameter_count() > MAX_PARAMETERS:
+            raise ConfigError(f"This architecture has {self.parameter_count():,} weights; aegui trains and opens "
+                              f"models of up to {MAX_PARAMETERS:,}.")  # fmt: skip
+
+    def parameter_count(self) -> int:
+        """Weights and biases of encoder and decoder, counted from the sizes (nothing is allocated)."""
+        dense = sum(2 * (size_in * size_out) + size_in + size_out
+                    for size_in, size_out in itertools.pairwise(self.layer_sizes))  # fmt: skip
+        if self.kind != "conv":
+            return dense
+        first, second = self.channels
+        encoder = (9 * first + first) + (9 * first * second + second)  # 3x3 convolutions
+        decoder = (16 * second * first + first) + (16 * first + 1)  # 4x4 transposed convolutions
+        return dense + encoder + decoder
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

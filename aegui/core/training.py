@@ -13,14 +13,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
+from numbers import Real
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from aegui.core.augment import NOISES, add_noise, distort
+from aegui.core.checks import ConfigError, choice, number, whole
 from aegui.core.data import PIXELS, Dataset
-from aegui.core.model import AutoEncoder, ConfigError
+from aegui.core.model import AutoEncoder
 
 LOSSES = ("mse", "bce")
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
@@ -46,24 +48,19 @@ class TrainConfig:
     noise_level: float = 0.3  # std of the Gaussian noise, or the fraction of pixels masked
 
     def __post_init__(self) -> None:
-        if not 1 <= self.epochs <= 100_000:
-            raise ConfigError(f"Epochs must be between 1 and 100,000, not {self.epochs}.")
-        if not 1 <= self.batch_size <= 1_000_000:
-            raise ConfigError(f"Batch size must be between 1 and 1,000,000, not {self.batch_size}.")
-        check_learning_rate(self.lr)
-        for label, value, choices in (
-            ("loss", self.loss, LOSSES),
-            ("optimizer", self.optimizer, OPTIMIZERS),
-            ("schedule", self.schedule, SCHEDULES),
-        ):
-            if value not in choices:
-                raise ConfigError(f"Unknown {label} {value!r}; choose one of {', '.join(choices)}.")
-        if not (0.0 <= self.momentum < 1.0 and 0.0 <= self.weight_decay < 1.0):
-            raise ConfigError("Momentum and weight decay must lie in [0, 1).")
-        if self.noise not in NOISES:
-            raise ConfigError(f"Unknown noise {self.noise!r}; choose one of {', '.join(NOISES)}.")
-        if not (0.0 <= self.augment <= 1.0 and 0.0 <= self.noise_level <= 1.0):
-            raise ConfigError("Augmentation strength and noise level must lie in [0, 1].")
+        set_field = object.__setattr__
+        set_field(self, "epochs", whole(self.epochs, "Epochs", 1, 100_000))
+        set_field(self, "batch_size", whole(self.batch_size, "Batch size", 1, 1_000_000))
+        set_field(self, "seed", whole(self.seed, "The seed", 0, 2**32 - 1))
+        set_field(self, "lr", check_learning_rate(self.lr))
+        set_field(self, "loss", choice(self.loss, "loss", LOSSES))
+        set_field(self, "optimizer", choice(self.optimizer, "optimizer", OPTIMIZERS))
+        set_field(self, "schedule", choice(self.schedule, "schedule", SCHEDULES))
+        set_field(self, "noise", choice(self.noise, "noise", NOISES))
+        set_field(self, "momentum", number(self.momentum, "Momentum", 0.0, 1.0, high_open=True))
+        set_field(self, "weight_decay", number(self.weight_decay, "Weight decay", 0.0, 1.0, high_open=True))
+        set_field(self, "augment", number(self.augment, "Augmentation strength", 0.0, 1.0))
+        set_field(self, "noise_level", number(self.noise_level, "The noise level", 0.0, 1.0))
 
     @property
     def denoising(self) -> bool:
@@ -82,8 +79,9 @@ class TrainConfig:
 
 def check_learning_rate(lr: float) -> float:
     """The learning rate if usable, else a ConfigError saying why."""
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
-        raise ConfigError(f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}; got {lr}.")
+    if isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
+        raise ConfigError(f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}; "
+                          f"got {lr!r}.")  # fmt: skip
     return float(lr)
 
 

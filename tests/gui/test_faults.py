@@ -56,12 +56,12 @@ def _truncated(path):
 
 BAD_FILES = {
     "empty": (lambda p: p.write_bytes(b""), "is empty"),
-    "random bytes": (lambda p: p.write_bytes(os.urandom(5000)), "not a readable aegui model"),
-    "pickle carrying code": (lambda p: p.write_bytes(pickle.dumps(RunsCode())), "not a readable aegui model"),
-    "torch file carrying code": (lambda p: torch.save({"x": RunsCode()}, p), "plain data"),
-    "truncated": (_truncated, "corrupt, truncated or foreign"),
-    "foreign state dict": (lambda p: torch.save({"w": torch.zeros(3)}, p), "not an aegui model file"),
-    "other architecture": (_other_architecture, "do not fit its architecture"),
+    "random bytes": (lambda p: p.write_bytes(b"\x01" + os.urandom(5000)), "its contents are not recognised"),
+    "pickle carrying code": (lambda p: p.write_bytes(pickle.dumps(RunsCode())), "a Python pickle"),
+    "torch file carrying code": (lambda p: torch.save({"x": RunsCode()}, p), "holds Python objects"),
+    "truncated": (_truncated, "damaged or truncated"),
+    "foreign state dict": (lambda p: torch.save({"w": torch.zeros(3)}, p), "another program, not an aegui model"),
+    "other architecture": (_other_architecture, "fit its architecture"),
     "future version": (_future, "newer aegui"),
     "a folder": (lambda p: p.mkdir(), "not a file"),
 }

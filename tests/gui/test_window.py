@@ -227,8 +227,8 @@ def test_save_open_and_export(window, qtbot, tmp_path):
     bad = tmp_path / "bad.aegui.pt"
     bad.write_bytes(b"garbage")
     model = window.model()
-    assert "not a readable aegui model" in open_and_wait(qtbot, window.session, bad)
-    assert window.model() is model and "not a readable aegui model" in window.panel.message_label.text()
+    assert "a text file, not a model file" in open_and_wait(qtbot, window.session, bad)
+    assert window.model() is model and "a text file, not a model file" in window.panel.message_label.text()
     for widget, name in ((window.loss_plot, "loss.png"), (window.gallery, "gallery.png")):
         assert window.export_png(widget, tmp_path / name)
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
