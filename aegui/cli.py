@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -140,6 +144,9 @@ def _train(args: argparse.Namespace) -> int:
     from aegui.core.training import BatchEnd, Ended, EpochEnd, Trainer
 
     base = get_preset(args.preset)
+    _check_outputs(args.save, args.metrics_out)  # before minutes of training, not after
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
     device, note = resolve_device_or_cpu(args.device)
     if note:
         print(f"aegui: {note}", file=sys.stderr)
@@ -211,12 +218,53 @@ def _train(args: argparse.Namespace) -> int:
             f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
             f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
         )
+    if args.save:  # the model first: it is what took the time
+        with _interrupts_held("saving the model") as interrupted:
+            path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
+        print(f"Saved the model to {path}.")
+        if interrupted:
+            print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
+            return 130
     if args.metrics_out:
         _write_metrics(args.metrics_out, args, preset, dataset.name, str(device), epochs, ended)
-    if args.save:
-        path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
-        print(f"Saved the model to {path}.")
     return 0 if ended.reason == "finished" else 1
+
+
+def _check_outputs(*paths: Path | None) -> None:
+    """Each output can be written, and no two are the same file: checked before training starts."""
+    given = [path for path in paths if path is not None]
+    resolved = [path.expanduser().resolve() for path in given]
+    if len(set(resolved)) != len(resolved):
+        raise AeguiError(f"--save and --metrics-out name the same file ({given[0]}): one would overwrite the other.")
+    for path in given:
+        if path.is_dir():
+            raise AeguiError(f"Cannot write {path}: it is a folder. Give a file name.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as error:
+            raise AeguiError(
+                f"Cannot write to {path.parent}: {error.strerror or error}. Nothing was trained."
+            ) from None
+
+
+@contextlib.contextmanager
+def _interrupts_held(doing: str):
+    """Ctrl-C while `doing` waits for it to finish (the save is atomic: a half-written file helps nobody)."""
+    asked = []
+
+    def hold(_signum, _frame) -> None:
+        if not asked:
+            print(f"aegui: still {doing}; it stops as soon as that is done.", file=sys.stderr)
+        asked.append(True)
+
+    previous = signal.signal(signal.SIGINT, hold) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield asked
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: list, ended) -> None:

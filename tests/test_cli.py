@@ -133,3 +133,57 @@ def test_convolutional_denoising_model_from_the_command_line(tmp_path, capsys):
     assert config["train"]["noise"] == "gaussian" and config["train"]["augment"] == 0.5
     model = aegui.load_model(saved)
     assert model.config.kind == "conv" and model.code_size == 5
+
+
+@pytest.mark.parametrize("output", ["folder", "same file", "file as parent"])
+def test_outputs_are_checked_before_training(tmp_path, capsys, output):
+    (tmp_path / "a-file").write_text("x")
+    save, metrics = {
+        "folder": (tmp_path, tmp_path / "m.json"),
+        "same file": (tmp_path / "out", tmp_path / "." / "out"),
+        "file as parent": (tmp_path / "a-file" / "model.aegui.pt", None),
+    }[output]
+    args = ["train", "--epochs", "1", "--dataset", "sample", "--save", str(save)]
+    code = main(args + (["--metrics-out", str(metrics)] if metrics else []))
+    captured = capsys.readouterr()
+    assert code == 2 and "Epoch:" not in captured.out and "Traceback" not in captured.err
+    assert {"folder": "it is a folder", "same file": "the same file", "file as parent": "Cannot write"}[output] in \
+        captured.err  # fmt: skip
+
+
+def test_the_model_is_saved_even_when_the_metrics_cannot_be_written(tmp_path, capsys, monkeypatch):
+    from aegui import cli
+    from aegui.core.errors import AeguiError
+
+    def full_disk(*args, **kwargs):
+        raise AeguiError("Could not write the metrics: No space left on device.")
+
+    monkeypatch.setattr(cli, "_write_metrics", full_disk)
+    saved = tmp_path / "model.aegui.pt"
+    args = ["train", "--epochs", "1", "--dataset", "sample", "--save", str(saved), "--metrics-out", str(tmp_path / "m")]
+    assert main(args) == 2
+    assert aegui.load_model(saved) is not None and "No space left" in capsys.readouterr().err
+
+
+def test_a_second_ctrl_c_while_saving_waits_for_the_file(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    from aegui.core import checkpoints
+
+    real_save = checkpoints.save_checkpoint
+
+    def save_interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives while the file is being written
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "save_checkpoint", save_interrupted)
+    saved = tmp_path / "model.aegui.pt"
+    code = main(["train", "--epochs", "1", "--dataset", "sample", "--save", str(saved)])
+    assert code == 130 and aegui.load_model(saved) is not None
+    assert "the model was saved" in capsys.readouterr().err
+
+
+def test_a_data_folder_that_does_not_exist_is_an_error(tmp_path, capsys):
+    code = main(["train", "--epochs", "1", "--data-dir", str(tmp_path / "nowhere")])
+    assert code == 2 and "does not exist" in capsys.readouterr().err

@@ -280,6 +280,8 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         raise CheckpointError(f"Cannot open {path}: {error}. The file was not changed.") from None
     except MemoryError:
         raise CheckpointError(f"Cannot open {path}: it needs more memory than this machine has.") from None
+    except OSError as error:
+        raise CheckpointError(f"Cannot open {path}: it cannot be read ({error.strerror or error}).") from None
     model.to(device).eval()
     return Checkpoint(model=model, history=history, train_config=train_config, **texts)
 

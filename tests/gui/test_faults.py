@@ -241,10 +241,18 @@ def test_a_second_instance_never_touches_the_first_ones_autosave(qtbot):
     first.close()
 
 
-def test_unreadable_autosave_is_set_aside_once(qtbot):
+def _infinite_layers(path) -> None:
+    payload = torch.load(save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(8,), code_size=2))),
+                         weights_only=True)  # fmt: skip
+    payload["model_config"] = '{"hidden_sizes": [Infinity], "code_size": 2}'  # once an OverflowError at each start
+    torch.save(payload, path)
+
+
+@pytest.mark.parametrize("make", [lambda path: path.write_bytes(b"half"), _infinite_layers], ids=["half", "Infinity"])
+def test_unreadable_autosave_is_set_aside_once(qtbot, make):
     folder = checkpoints.autosave_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "autosave-2-dead.aegui.pt").write_bytes(b"half")
+    make(folder / "autosave-2-dead.aegui.pt")
     window = MainWindow()
     qtbot.addWidget(window)
     assert window.recovery_banner is None and not _copies()
