@@ -58,6 +58,45 @@ def test_failed_save_keeps_previous_file(trained, monkeypatch):
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
+def test_saved_files_follow_the_umask(trained):
+    _, _, path = trained
+    assert path.stat().st_mode & 0o777 == 0o666 & ~checkpoints_umask()
+
+
+def checkpoints_umask() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def test_a_save_killed_midway_leaves_nothing_behind_after_the_next_save(trained):
+    """kill -9 during a save: the target is intact, and its temporary file goes at the next save."""
+    import subprocess
+    import sys
+    import time
+
+    model, _, path = trained
+    script = (
+        "import os, signal, sys, torch\n"
+        "from aegui.core import checkpoints\n"
+        "from aegui.core.model import ModelConfig, build_model\n"
+        "def die(payload, out):\n"
+        "    out.write(b'half a file'); out.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+        "checkpoints.torch.save = die\n"
+        "checkpoints.save_checkpoint(sys.argv[1], build_model(ModelConfig(hidden_sizes=(32,), code_size=4)))\n"
+    )
+    before = path.read_bytes()
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", script, str(path)], check=False)
+    leftovers = [p for p in path.parent.iterdir() if p != path]
+    assert path.read_bytes() == before and len(leftovers) == 3
+    stale = time.time() - checkpoints.STALE_SECONDS - 60
+    for leftover in leftovers:
+        os.utime(leftover, (stale, stale))
+    save_checkpoint(path, model)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
 def test_save_into_a_file_path_that_is_a_folder(trained, tmp_path):
     model, _, _ = trained
     (tmp_path / "folder.aegui.pt").mkdir()

@@ -6,10 +6,13 @@ The file is a torch zip archive of plain types and tensors only, read back with
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import math
 import os
 import tempfile
+import time
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -45,6 +48,37 @@ class Checkpoint:
     @property
     def config(self) -> ModelConfig:
         return self.model.config
+
+
+TEMPORARY = ".tmp"
+STALE_SECONDS = 300  # a save's temporary file older than this was left by a save that was killed midway
+
+
+def _file_mode() -> int:
+    """What a newly created file gets under this process's umask (read once, at import)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+
+
+def remove_stale_temporaries(folder: Path, pattern: str) -> int:
+    """Delete the files matching `pattern` in `folder` that saves killed midway left (younger ones may
+    belong to a save in progress). Returns how many went."""
+    removed = 0
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        candidates = list(folder.glob(pattern))
+    except OSError:
+        return 0
+    for candidate in candidates:
+        with contextlib.suppress(OSError):
+            if candidate.stat().st_mtime < cutoff:
+                candidate.unlink()
+                removed += 1
+    return removed
 
 
 def _version() -> str:
@@ -93,7 +127,9 @@ def save_weights(
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        remove_stale_temporaries(path.parent, f"{glob.escape(path.name)}.*{TEMPORARY}")
+        handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMPORARY, dir=path.parent)
+        os.fchmod(handle, FILE_MODE)  # mkstemp's 0600 would make every saved model private to its owner
         with os.fdopen(handle, "wb") as out:
             torch.save(payload, out)
             out.flush()

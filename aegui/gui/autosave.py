@@ -16,7 +16,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
-from aegui.core.checkpoints import SUFFIX, Checkpoint, CheckpointError, autosave_folder, load_checkpoint, save_weights
+from aegui.core.checkpoints import (
+    SUFFIX,
+    TEMPORARY,
+    Checkpoint,
+    CheckpointError,
+    autosave_folder,
+    load_checkpoint,
+    remove_stale_temporaries,
+    save_weights,
+)
 from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
 from aegui.gui.workers import run_in_thread
@@ -123,6 +132,8 @@ class Autosave:
     def find_orphan(self) -> Orphan | None:
         """The newest readable copy whose instance is gone, locked by this one while it is offered; or
         None. A copy that cannot be read is set aside (renamed), so it is not tried again at each start."""
+        for leftover in (f"{PREFIX}*{TEMPORARY}", f"{PREFIX}*{WRITING}"):  # of writes killed midway
+            remove_stale_temporaries(self.folder, leftover)
         try:
             candidates = sorted(self.folder.glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         except OSError:

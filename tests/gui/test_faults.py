@@ -492,3 +492,23 @@ def test_out_of_range_settings_fall_back_to_the_field_defaults(qtbot, key, store
         qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
         window.close()
     assert values[1] == values[0]
+
+
+def test_leftovers_of_killed_autosave_writes_are_removed_at_start(tmp_path):
+    import time
+
+    from aegui.gui.autosave import Autosave
+
+    folder = tmp_path / "autosave"
+    folder.mkdir()
+    stale, fresh = time.time() - checkpoints.STALE_SECONDS - 60, time.time()
+    names = {
+        "autosave-7-dead.aegui.pt.writing": stale,
+        "autosave-7-dead.aegui.pt.writing.x1.tmp": stale,
+        "autosave-8-live.aegui.pt.writing.x2.tmp": fresh,
+    }  # fmt: skip  (a write in progress elsewhere)
+    for name, when in names.items():
+        (folder / name).write_bytes(b"partial")
+        os.utime(folder / name, (when, when))
+    assert Autosave(folder).find_orphan() is None
+    assert [p.name for p in folder.iterdir()] == ["autosave-8-live.aegui.pt.writing.x2.tmp"]
