@@ -1,3 +1,4 @@
+import contextlib
 import gzip
 import io
 import threading
@@ -26,7 +27,7 @@ def make_fake_mnist(root: Path, train: int = 30, test: int = 10) -> Path:
     rng = np.random.default_rng(0)
     for prefix, count in (("train", train), ("t10k", test)):
         write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)), 0x803)
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, (count,)), 0x801)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(count) % 10, 0x801)  # every class
     return raw
 
 
@@ -50,6 +51,39 @@ def test_sample_cache_is_reused_and_rebuilt_when_corrupt(tmp_path):
     assert torch.equal(first.train_images, again.train_images)
     assert torch.equal(first.test_labels, again.test_labels)
     assert cache.read_bytes()[:2] == b"PK"  # rewritten as a valid archive
+
+
+def test_a_sample_cache_with_the_right_name_but_other_digits_is_rebuilt(tmp_path):
+    first = load_sample(tmp_path)
+    cache = tmp_path / "mnist_5k.npz"
+    with np.load(cache) as stored:
+        entries = dict(stored)
+    entries["images"] = np.zeros_like(entries["images"])  # same digest of the CSV, wrong content
+    np.savez(cache, **entries)
+    again = load_sample(tmp_path)
+    assert torch.equal(first.train_images, again.train_images) and again.summary == "Embedded sample 4,000 / 1,000"
+
+
+def test_an_old_processed_cache_beside_the_raw_files_is_not_used(tmp_path):
+    raw = make_fake_mnist(tmp_path, train=60, test=20)
+    processed = raw.parent / "processed"
+    processed.mkdir()
+    fake = (torch.zeros(3, 32, 32, dtype=torch.uint8), torch.zeros(3, dtype=torch.int64))
+    for name in ("training.pt", "test.pt"):
+        torch.save(fake, processed / name)
+    dataset = load_dataset("mnist", tmp_path)
+    assert dataset.train_images.shape == (60, 28, 28) and dataset.test_images.shape == (20, 28, 28)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [(lambda n: np.full(n, 12), "the label 12"), (lambda n: np.arange(n) % 3, "only 3 of the 10 classes")],
+)
+def test_labels_out_of_range_or_too_few_classes_are_refused(tmp_path, labels, message):
+    raw = make_fake_mnist(tmp_path, train=60, test=20)
+    write_idx(raw / "train-labels-idx1-ubyte", labels(60), 0x801)
+    with pytest.raises(DataError, match=message):
+        load_dataset("mnist", tmp_path)
 
 
 def test_auto_falls_back_to_sample_with_empty_folder(tmp_path):
@@ -172,7 +206,7 @@ def test_download_times_out_and_leaves_nothing(tmp_path, stalling_mirror):
     with pytest.raises(DownloadError, match="timed out"):
         download.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=1)
     assert time.perf_counter() - started < 8
-    assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # nothing partial, no empty folders
 
 
 def test_download_can_be_cancelled(tmp_path, local_mirror):
@@ -180,7 +214,7 @@ def test_download_can_be_cancelled(tmp_path, local_mirror):
     (served / "train-images-idx3-ubyte.gz").write_bytes(b"x" * 500_000)
     with pytest.raises(download.DownloadCancelled):
         download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=5, cancelled=lambda: True)
-    assert list((tmp_path / "MNIST" / "raw").iterdir()) == []
+    assert not (tmp_path / "MNIST").exists()
 
 
 def test_download_rejects_checksum_mismatch_and_leaves_nothing(tmp_path, local_mirror):
@@ -191,7 +225,96 @@ def test_download_rejects_checksum_mismatch_and_leaves_nothing(tmp_path, local_m
     target = tmp_path / "data"
     with pytest.raises(DownloadError, match="checksum mismatch"):
         download.download_dataset("mnist", target, mirrors=[url], timeout=5)
-    assert list((target / "MNIST" / "raw").iterdir()) == []
+    assert not target.exists()
+
+
+def _serve(handler_body):
+    """A local server whose GET handler is `handler_body(handler)`; yields its URL."""
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            handler_body(self)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture
+def serve():
+    started = []
+
+    def start(handler_body):
+        started.append(_serve(handler_body))
+        return started[-1][2]
+
+    yield start
+    for server, thread, _ in started:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_server_that_trickles_is_given_up(tmp_path, serve, monkeypatch):
+    """One byte at a time never trips the per-read timeout; the minimum transfer rate does."""
+    monkeypatch.setattr(download, "RATE_WINDOW", 1.0)
+    gone = threading.Event()
+
+    def trickle(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "20000")
+        handler.end_headers()
+        with contextlib.suppress(OSError):
+            while not gone.wait(0.1):
+                handler.wfile.write(b"\x00")
+                handler.wfile.flush()
+
+    url = serve(trickle)
+    with pytest.raises(DownloadError, match="too slow"):
+        download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=10)
+    gone.set()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_endless_response_is_cut_at_the_published_size(tmp_path, serve):
+    def endless(handler):
+        handler.send_response(200)
+        handler.end_headers()  # no length given
+        with contextlib.suppress(OSError):
+            for _ in range(100_000):
+                handler.wfile.write(b"\x00" * 65536)
+
+    url = serve(endless)
+    with pytest.raises(DownloadError, match="sent more than"):
+        download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=10)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_small_file_that_unpacks_to_gigabytes_is_refused(tmp_path, local_mirror):
+    served, url = local_mirror
+    bomb = io.BytesIO()
+    with gzip.GzipFile(fileobj=bomb, mode="wb") as out:
+        for _ in range(64):
+            out.write(bytes(1 << 20))  # 64 MB of zeros: 64 KB compressed
+    (served / "train-images-idx3-ubyte.gz").write_bytes(bomb.getvalue())
+    target = tmp_path / "data"
+    with pytest.raises(DownloadError, match="unpacks to more than the published"):
+        download.download_dataset("mnist", target, mirrors=[url], timeout=10)
+    assert not target.exists()
+
+
+def test_cancel_ends_a_download_stuck_in_a_read_at_once(tmp_path, stalling_mirror):
+    import time
+
+    asked = time.monotonic() + 0.3
+    started = time.monotonic()
+    with pytest.raises(download.DownloadCancelled):  # the server stalls for 10 s; the read timeout is 30
+        download.download_dataset("mnist", tmp_path, mirrors=[stalling_mirror], timeout=30,
+                                  cancelled=lambda: time.monotonic() > asked)  # fmt: skip
+    assert time.monotonic() - started < 5  # not the 10 s stall, nor the 30 s timeout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_download_reports_unreachable_server(tmp_path, local_mirror):

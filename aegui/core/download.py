@@ -3,10 +3,14 @@ checked against its published digest, nothing partial left behind, cancellable, 
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import gzip
 import hashlib
 import os
-import shutil
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -67,21 +71,129 @@ class DownloadCancelled(DownloadError):
     """The person cancelled the download."""
 
 
-def _fetch(
-    url: str, target: Path, timeout: float, progress: ProgressCallback | None, cancelled: Callable[[], bool] | None
-) -> None:
+# The published files' sizes: compressed (a mirror may compress differently: up to twice this is
+# accepted) and unpacked (exact). They bound what a server can make aegui write.
+PUBLISHED_BYTES = {
+    "train-images-idx3-ubyte": 47_040_016,
+    "t10k-images-idx3-ubyte": 7_840_016,
+    "train-labels-idx1-ubyte": 60_008,
+    "t10k-labels-idx1-ubyte": 10_008,
+}
+COMPRESSED_BYTES = {
+    ("mnist", "train-images-idx3-ubyte.gz"): 9_912_422,
+    ("mnist", "t10k-images-idx3-ubyte.gz"): 1_648_877,
+    ("mnist", "train-labels-idx1-ubyte.gz"): 28_881,
+    ("mnist", "t10k-labels-idx1-ubyte.gz"): 4_542,
+    ("fashion-mnist", "train-images-idx3-ubyte.gz"): 26_421_880,
+    ("fashion-mnist", "t10k-images-idx3-ubyte.gz"): 4_422_102,
+    ("fashion-mnist", "train-labels-idx1-ubyte.gz"): 29_515,
+    ("fashion-mnist", "t10k-labels-idx1-ubyte.gz"): 5_148,
+}
+MIN_BYTES_PER_S = 4096  # averaged over RATE_WINDOW: a server that trickles is given up
+RATE_WINDOW = 20.0
+DEADLINE = 30 * 60.0  # seconds for the whole download
+WATCH_INTERVAL = 0.1
+
+
+class _Watchdog:
+    """Ends a transfer from outside. The reading thread may sit in a blocking read; cancelling, a
+    silent server, a trickle below the minimum rate and the deadline all shut the connection, which
+    ends that read at once."""
+
+    def __init__(self, response, timeout: float, deadline: float, cancelled: Callable[[], bool] | None) -> None:
+        self.reason: str | None = None
+        self.cancelled = False
+        self.done = 0
+        self._response, self._timeout, self._deadline, self._is_cancelled = response, timeout, deadline, cancelled
+        self._started = self._last_data = time.monotonic()
+        self._marks: collections.deque[tuple[float, int]] = collections.deque([(self._started, 0)])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="aegui-download-watchdog", daemon=True)
+        self._thread.start()
+
+    def received(self, count: int) -> None:
+        self.done += count
+        self._last_data = time.monotonic()
+
+    def _check(self) -> str | None:
+        now = time.monotonic()
+        if self._is_cancelled is not None and self._is_cancelled():
+            self.cancelled = True
+            return "The download was cancelled; nothing partial was kept."
+        if now - self._last_data > self._timeout:
+            return f"timed out: no data for {self._timeout:g} s"
+        if now > self._deadline:
+            return f"timed out: the download took longer than {DEADLINE / 60:.0f} minutes"
+        self._marks.append((now, self.done))
+        while len(self._marks) > 1 and self._marks[1][0] <= now - RATE_WINDOW:
+            self._marks.popleft()
+        first_time, first_done = self._marks[0]
+        if now - self._started >= RATE_WINDOW and (self.done - first_done) / max(now - first_time, 1e-9) < \
+                MIN_BYTES_PER_S:  # fmt: skip
+            return f"too slow: under {MIN_BYTES_PER_S / 1024:.0f} KB/s for {RATE_WINDOW:.0f} s"
+        return None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCH_INTERVAL):
+            self.reason = self._check()
+            if self.reason is not None:
+                connection = getattr(getattr(self._response.fp, "raw", None), "_sock", None)
+                with contextlib.suppress(OSError, AttributeError):
+                    connection.shutdown(socket.SHUT_RDWR)  # the blocked read returns now
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def raise_if_tripped(self) -> None:
+        if self.reason is not None:
+            raise (DownloadCancelled if self.cancelled else DownloadError)(self.reason)
+
+
+def _fetch(url: str, target: Path, limit: int, timeout: float, deadline: float, progress: ProgressCallback | None,
+           cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
+    """Download `url` to `target`, never more than `limit` bytes."""
+    if cancelled is not None and cancelled():
+        raise DownloadCancelled("The download was cancelled; nothing partial was kept.")
     with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
         total = int(response.headers.get("Content-Length") or 0)
-        done = 0
-        while chunk := response.read(1 << 16):
-            if cancelled is not None and cancelled():
-                raise DownloadCancelled("The download was cancelled; nothing partial was kept.")
+        if total > limit:
+            raise DownloadError(f"the server announces {total:,} bytes; the published file has about {limit // 2:,}")
+        watchdog = _Watchdog(response, timeout, deadline, cancelled)
+        try:
+            while chunk := response.read(1 << 16):
+                watchdog.received(len(chunk))
+                if watchdog.done > limit:
+                    raise DownloadError(f"the server sent more than {limit:,} bytes; the published file is smaller")
+                out.write(chunk)
+                if progress is not None:
+                    progress(target.name.removesuffix(".part"), watchdog.done, total)
+        except (OSError, ValueError):
+            watchdog.raise_if_tripped()  # a read ended by the watchdog: say why
+            raise
+        finally:
+            watchdog.stop()
+        watchdog.raise_if_tripped()
+        if total and watchdog.done != total:
+            raise DownloadError(f"{url} ended after {watchdog.done:,} of {total:,} bytes.")
+
+
+def _unpack(compressed: Path, target: Path, limit: int) -> None:
+    """Unpack a .gz file, never writing more than `limit` bytes (a small file can unpack to gigabytes)."""
+    written = 0
+    with gzip.open(compressed, "rb") as source, target.open("wb") as out:
+        while chunk := source.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                raise DownloadError(f"it unpacks to more than the published {limit:,} bytes")
             out.write(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(target.name.removesuffix(".part"), done, total)
-        if total and done != total:
-            raise DownloadError(f"{url} ended after {done:,} of {total:,} bytes.")
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if empty
 
 
 def download_dataset(
@@ -103,10 +215,23 @@ def download_dataset(
     mirrors = mirrors or default_mirrors
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     raw = root / folder_name(name) / "raw"
+    created = [folder for folder in (raw, raw.parent, root) if not folder.exists()]  # removed again if left empty
     try:
         raw.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DownloadError(f"Cannot create {raw}: {error.strerror or error}.") from error
+    try:
+        _download_files(name, raw, mirrors, resources, timeout, time.monotonic() + DEADLINE, progress, cancelled)
+    except BaseException:
+        _remove_empty(created)
+        raise
+    check_raw_files(name, root)
+    return root
+
+
+def _download_files(name: str, raw: Path, mirrors: list[str], resources: list[tuple[str, str]], timeout: float,
+                    deadline: float, progress: ProgressCallback | None,
+                    cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
     for filename, md5 in resources:
         unpacked = raw / filename.removesuffix(".gz")
         if unpacked.exists():
@@ -116,10 +241,11 @@ def download_dataset(
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + filename
             try:
-                _fetch(url, part, timeout, progress, cancelled)
+                unpacked_size = PUBLISHED_BYTES.get(unpacked.name, 64 << 20)
+                _fetch(url, part, 2 * COMPRESSED_BYTES.get((name, filename), unpacked_size), timeout, deadline,
+                       progress, cancelled)  # fmt: skip
                 unpacked_part = unpacked.with_name(unpacked.name + ".part")
-                with gzip.open(part, "rb") as source, unpacked_part.open("wb") as target:
-                    shutil.copyfileobj(source, target)
+                _unpack(part, unpacked_part, unpacked_size)
                 _check_download(part, md5, unpacked_part, (name, unpacked.name))
                 os.replace(unpacked_part, unpacked)
                 mirrors = [mirror] + [other for other in mirrors if other != mirror]  # ask it first next time
@@ -136,5 +262,3 @@ def download_dataset(
                 unpacked.with_name(unpacked.name + ".part").unlink(missing_ok=True)
         else:
             raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
-    check_raw_files(name, root)
-    return root

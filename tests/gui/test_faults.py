@@ -26,6 +26,7 @@ from aegui.core import checkpoints
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.model import ModelConfig, build_model
 from aegui.gui.main_window import MainWindow
+from aegui.gui.workers import live_workers
 from tests.conftest import REPO, needs_mnist, open_and_wait
 from tests.gui.conftest import drag
 
@@ -399,6 +400,35 @@ def test_download_from_the_window(window, qtbot, tmp_path):
         assert "MNIST 60,000 / 10,000" in window.panel.dataset_label.text()
         assert not window.panel.download_button.isVisible()
     finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtbot, tmp_path):
+    from tests.test_data import _serve
+
+    release = threading.Event()
+
+    def silent(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000000")
+        handler.end_headers()
+        handler.wfile.write(b"\x1f\x8b")
+        handler.wfile.flush()
+        release.wait(30)  # longer than the window's wait for its threads when closing
+
+    server, thread, url = _serve(silent)
+    try:
+        window.session.data_dir = tmp_path / "data"
+        window.session.download_mirrors = [url]
+        window.panel.download_button.click()
+        qtbot.waitUntil(lambda: window.session.phase.value == "downloading", timeout=10_000)
+        qtbot.wait(300)  # the read is now blocked on the silent server
+        assert window.shutdown()  # every worker ended within the close's wait (not after the server's 30 s)
+        assert live_workers() == 0
+    finally:
+        release.set()
         server.shutdown()
         server.server_close()
         thread.join()
