@@ -230,7 +230,7 @@ def test_hostile_files_are_refused_before_anything_is_allocated(trained, kind):
     _rewrite(path, **changes)
     with pytest.raises(CheckpointError, match=message) as refused:
         load_checkpoint(path)
-    assert "Traceback" not in str(refused.value) and "The file was not changed" in str(refused.value)
+    assert "Traceback" not in str(refused.value) and str(refused.value).startswith("Cannot open")
 
 
 def test_weights_that_are_views_of_a_bigger_stored_tensor_are_refused_or_exact(trained):

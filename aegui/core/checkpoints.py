@@ -313,7 +313,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
         model.load_state_dict(state, strict=True)
     except CheckpointError as error:
-        raise CheckpointError(f"Cannot open {path}: {error}. The file was not changed.") from None
+        raise CheckpointError(f"Cannot open {path}: {error}.") from None
     except MemoryError:
         raise CheckpointError(f"Cannot open {path}: it needs more memory than this machine has.") from None
     except OSError as error:

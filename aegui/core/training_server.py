@@ -21,6 +21,7 @@ import math
 import os
 import queue
 import threading
+import time
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -111,20 +112,28 @@ class SnapshotBuffers:
 
 
 class BusyMachine:
-    """Says how many threads training should use, from how much CPU other programs take (Linux).
+    """Chooses how many threads training uses while other programs keep the cores busy, by measuring.
 
     PyTorch's thread team meets at a barrier many times per batch; when other programs keep every core
-    busy, a team member is often descheduled and the others wait for it (measured on 2 cores with two
-    other busy programs: 500-2,400 samples/s with 2 threads, 3,300 with 1; quiet: 9,500 with 2, 5,600
-    with 1). So training uses one thread fewer while others take more than half a core, and all of them
-    again once they take less than a quarter.
+    busy, a descheduled member makes the others wait, so one thread fewer can be faster, or slower:
+    it depends on the machine and its load. Measured on the same 2-core machine with two busy programs,
+    on 2026-11-28 one thread won (3,300 samples/s against 500-2,400 with two); on 2026-11-29 two did
+    (6,900 against 4,600). So while others take more than half a core, training tries the other count
+    for a few seconds now and then and keeps whichever made more steps per second; once they take less
+    than a quarter of a core, it uses every thread again.
     """
 
-    def __init__(self, threads: int, interval: float = 1.0) -> None:
+    def __init__(self, threads: int, interval: float = 1.0, trial: float = 3.0, every: float = 30.0,
+                 clock=time.monotonic, cpu_times=None) -> None:  # fmt: skip
         self.most = max(threads, 1)
         self.threads = self.most
-        self._interval = Interval(interval)
-        self._last = self._times()
+        self._interval, self._trial, self._every = interval, trial, every
+        self._clock = clock
+        self._cpu_times = cpu_times or self._times
+        self._rates: dict[int, float] = {}  # steps per second last measured with each thread count
+        self._trying: tuple[int, float] | None = None  # (the count before the trial, when the trial ends)
+        self._next_trial = -math.inf
+        self._last_check: tuple[float, int, tuple[float, float] | None] | None = None
 
     @staticmethod
     def _times() -> tuple[float, float] | None:
@@ -139,21 +148,46 @@ class BusyMachine:
         used = os.times()
         return busy / ticks, used.user + used.system
 
-    def advise(self) -> int:
-        """The thread count for now (checked once per interval)."""
-        if self.most == 1 or self._last is None or not self._interval.take():
+    def restart(self) -> None:
+        """Steps stop counting for a while (an epoch's evaluation, a pause): measure afresh."""
+        self._last_check = None
+
+    def advise(self, step: int) -> int:
+        """The thread count for now, given the steps done so far (checked once per interval)."""
+        now = self._clock()
+        if self.most == 1:
             return self.threads
-        now = self._times()
-        if now is None:
+        if self._last_check is None:
+            self._last_check = (now, step, self._cpu_times())
             return self.threads
-        (total_before, ours_before), (total, ours) = self._last, now
-        self._last = now
-        others = max((total - total_before) - (ours - ours_before), 0.0) / self._interval.seconds
-        if others > 0.5:
-            self.threads = self.most - 1
-        elif others < 0.25:
-            self.threads = self.most
+        then, then_step, then_times = self._last_check
+        if now - then < self._interval:
+            return self.threads
+        times = self._cpu_times()
+        self._last_check = (now, step, times)
+        if times is None or then_times is None:
+            return self.threads
+        seconds = now - then
+        self._rates[self.threads] = (step - then_step) / seconds
+        others = max((times[0] - then_times[0]) - (times[1] - then_times[1]), 0.0) / seconds
+        if others < 0.25:  # quiet again: every thread
+            self.threads, self._trying, self._next_trial = self.most, None, -math.inf
+        elif others > 0.5 or self._trying is not None:
+            self._while_busy(now)
         return self.threads
+
+    def _while_busy(self, now: float) -> None:
+        if self._trying is not None:
+            before, ends = self._trying
+            if now < ends:
+                return
+            tried = self.threads
+            self.threads = tried if self._rates.get(tried, 0.0) > self._rates.get(before, 0.0) else before
+            self._trying, self._next_trial = None, now + self._every
+        elif now >= self._next_trial:
+            other = self.most - 1 if self.threads == self.most else self.most
+            self._trying = (self.threads, now + self._trial)
+            self.threads = other
 
 
 @dataclass
@@ -191,8 +225,11 @@ def _run(job: Job, conn, current: dict) -> None:
     try:
         while True:
             item = next(updates)
-            if busy.advise() != torch.get_num_threads():
-                torch.set_num_threads(busy.threads)
+            if isinstance(item, TrainingProgress):
+                if busy.advise(item.last.step) != torch.get_num_threads():
+                    torch.set_num_threads(busy.threads)
+            else:  # an epoch's evaluation or a pause: no steps for a while
+                busy.restart()
             conn.send(item)
     except StopIteration as done:
         ended: Ended = done.value
