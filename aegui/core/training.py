@@ -154,6 +154,10 @@ class History:
     def epochs_done(self) -> int:
         return len(self.epochs)
 
+    def copy(self) -> History:
+        """A copy whose lists can grow without changing this one (for a worker to write)."""
+        return History(list(self.epochs), list(self.batch_losses))
+
 
 # --- pieces --------------------------------------------------------------------------------------
 

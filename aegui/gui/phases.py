@@ -65,6 +65,17 @@ _BECAUSE = {
 }
 
 
+# What the status line says in each phase (idle: what happened last, which the session knows).
+STATUS = {
+    Phase.LOADING: "Loading data ({choice})…",
+    Phase.TRAINING: "Training: starting…",
+    Phase.PAUSING: "Pausing after this batch…",
+    Phase.PAUSED: "Paused. Resume (Space) goes on from there.",
+    Phase.STOPPING: "Stopping after this batch…",
+    Phase.DOWNLOADING: "Downloading MNIST…",
+}
+
+
 def allowed(action: Action, phase: Phase) -> bool:
     return phase in ALLOWED[action]
 

@@ -25,7 +25,7 @@ from aegui.core.pacing import Interval
 from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
 from aegui.gui.loaders import DataLoader, ModelLoader
-from aegui.gui.phases import Action, Phase, allowed, refusal
+from aegui.gui.phases import STATUS, Action, Phase, allowed, refusal
 from aegui.gui.run_progress import RunProgress, ended_report
 from aegui.gui.workers import (
     TrainingProgress,
@@ -39,10 +39,6 @@ AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 ASK_ANSWERS = ("save", "discard", "cancel")
-
-
-def _copy(history: History) -> History:
-    return History(list(history.epochs), list(history.batch_losses))
 
 
 class Session(QObject):
@@ -129,15 +125,7 @@ class Session(QObject):
             self.progressChanged.emit(-1.0, "")
 
     def _status_for(self, phase: Phase) -> str:
-        return {
-            Phase.LOADING: f"Loading data ({self.data_choice})…",
-            Phase.IDLE: self._idle_status,
-            Phase.TRAINING: "Training: starting…",
-            Phase.PAUSING: "Pausing after this batch…",
-            Phase.PAUSED: "Paused. Resume (Space) goes on from there.",
-            Phase.STOPPING: "Stopping after this batch…",
-            Phase.DOWNLOADING: "Downloading MNIST…",
-        }[phase]
+        return self._idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data_choice)
 
     def allows(self, action: Action) -> bool:
         return allowed(action, self._phase)
@@ -305,10 +293,10 @@ class Session(QObject):
         try:
             if self.trainer is not None:  # never read the live model: save the latest snapshot
                 state = self.current_weights() or self.model.state_dict()  # (none published yet: as it began)
-                save_weights(path, self.model.config, state, _copy(self.history), self.train_config, dataset,
+                save_weights(path, self.model.config, state, self.history.copy(), self.train_config, dataset,
                              self.preset_name)  # fmt: skip
             else:
-                save_checkpoint(path, self.model, _copy(self.history), self.train_config, dataset, self.preset_name)
+                save_checkpoint(path, self.model, self.history.copy(), self.train_config, dataset, self.preset_name)
         except CheckpointError as error:
             self.message.emit(str(error), True)
             return False
@@ -474,7 +462,7 @@ class Session(QObject):
             return
         self._autosave_due.mark()
         self._autosave_long_due.mark()
-        self.autosave.write_in_background(self.model.config, state, _copy(self.history), self.train_config,
+        self.autosave.write_in_background(self.model.config, state, self.history.copy(), self.train_config,
                                           self.dataset.name if self.dataset else "", self.preset_name,
                                           self._on_autosave_failed)  # fmt: skip
 
