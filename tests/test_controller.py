@@ -296,7 +296,9 @@ def test_reset_open_and_restore_ask_and_cancel_keeps_everything(make_session, qt
     other = save_checkpoint(tmp_path / "other.aegui.pt", build_model(OTHER))
     if doing == "restore":
         save_checkpoint(tmp_path / "autosave" / "autosave-1-gone.aegui.pt", build_model(OTHER))
-        assert session.find_recovery() is not None
+        with qtbot.waitSignal(session.recoveryChecked, timeout=10_000) as checked:
+            session.look_for_recovery()
+        assert checked.args[0] is not None
     action = {"reset": lambda: session.reset(OTHER), "open": lambda: open_and_wait(qtbot, session, other) is None,
               "restore": session.restore_recovery}[doing]  # fmt: skip
     action()

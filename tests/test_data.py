@@ -361,3 +361,10 @@ def test_download_of_real_files_from_local_mirror(tmp_path, local_mirror):
     assert load_dataset("mnist", root).summary == "MNIST 60,000 / 10,000"
     assert set(seen) == {f.name + ".gz" for f in (MNIST_ROOT / "MNIST" / "raw").iterdir()}
     assert not list((tmp_path / "MNIST" / "raw").glob("*.part"))
+
+
+def test_download_sources_are_torchvisions():
+    from torchvision import datasets
+
+    for name, dataset_class in (("mnist", datasets.MNIST), ("fashion-mnist", datasets.FashionMNIST)):
+        assert download.download_sources(name) == (list(dataset_class.mirrors), list(dataset_class.resources))

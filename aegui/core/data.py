@@ -110,12 +110,6 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("aegui", appauthor=False))
 
 
-def torchvision_class(name: str):
-    from torchvision import datasets
-
-    return {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}[name]
-
-
 def folder_name(name: str) -> str:
     return {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[name]
 

@@ -23,7 +23,6 @@ from aegui.core.data import (
     dataset_title,
     default_data_dir,
     folder_name,
-    torchvision_class,
 )
 
 
@@ -34,12 +33,37 @@ class DownloadError(DataError):
 ProgressCallback = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
 
 
+# Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (torchvision.datasets.MNIST and
+# FashionMNIST), kept here: importing torchvision in a worker thread takes seconds, during which a
+# cancelled download or a closing window would have to wait.
+SOURCES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
+    "mnist": (
+        ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"],
+        [
+            ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+            ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+            ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+            ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+        ],
+    ),
+    "fashion-mnist": (
+        ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+        [
+            ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+            ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+            ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+            ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+        ],
+    ),
+}
+
+
 def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Mirrors and (file, md5) pairs, as torchvision publishes them."""
+    """Mirrors and (file, md5) pairs."""
     if name not in DOWNLOADABLE:
         raise DataError(f"Cannot download {name!r}; choose one of {', '.join(DOWNLOADABLE)}.")
-    dataset_class = torchvision_class(name)
-    return list(dataset_class.mirrors), list(dataset_class.resources)
+    mirrors, resources = SOURCES[name]
+    return list(mirrors), list(resources)
 
 
 # SHA-256 of the unpacked original MNIST files: a mirror that compressed them differently

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         session.progressChanged.connect(self.status_line.show_progress)
         session.titleChanged.connect(self.setWindowTitle)
         session.openEnded.connect(self._on_open_ended)
+        session.recoveryChecked.connect(self._on_recovery_checked)
         for name in ("datasetLoaded", "trainingStarted", "trainingFinished", "trainingPaused", "modelChanged"):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         self.new_model()
         if model_path:
             self.open_model(model_path)
-        self._offer_recovery()
+        session.look_for_recovery()
         session.load_data(self.panel.dataset_choice())
 
     # --- layout and menus ---
@@ -404,9 +405,8 @@ class MainWindow(QMainWindow):
             self.session.model_path = path
         return answer
 
-    def _offer_recovery(self) -> None:
-        text = self.session.find_recovery()
-        if text is None:
+    def _on_recovery_checked(self, text: str | None) -> None:
+        if text is None or self.session.closed:
             return
         self.recovery_banner = RecoveryBanner(text)
         self.recovery_banner.restoreRequested.connect(self.restore_autosave)

@@ -31,6 +31,7 @@ from aegui.gui.workers import (
     TrainingProgress,
     TrainingRun,
     prepare_training_process,
+    run_in_thread,
     wait_for_workers,
 )
 
@@ -56,6 +57,7 @@ class Session(QObject):
     progressChanged = Signal(float, str)  # fraction done (< 0: nothing in progress) and its label
     downloadProgress = Signal(str, int, int)  # file name, bytes done, bytes expected (0: unknown)
     titleChanged = Signal(str)
+    recoveryChecked = Signal(object)  # a description of an autosaved model to offer back, or None
     openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
 
     def __init__(
@@ -98,6 +100,7 @@ class Session(QObject):
         self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
         self.autosave = autosave if autosave is not None else Autosave()
         self.orphan: Orphan | None = None
+        self.recovery_checked = False  # the search for another instance's autosave is over
         self._model_loader = ModelLoader(self)
         self._model_loader.loaded.connect(self._on_model_file_read)
         self._model_loader.failed.connect(self._on_model_file_failed)
@@ -469,10 +472,22 @@ class Session(QObject):
     def _on_autosave_failed(self, error: Exception) -> None:  # a bound method: Qt holds it weakly
         self.message.emit(f"Autosave failed: {error}", True)
 
-    def find_recovery(self) -> str | None:
-        """Look for a copy left by an instance that ended without cleaning up; a description, or None."""
-        self.orphan = self.autosave.find_orphan()
-        return self.orphan.describe() if self.orphan else None
+    def look_for_recovery(self) -> None:
+        """Look, in a worker (reading a model file), for a copy left by an instance that ended without
+        cleaning up; `recoveryChecked` then offers it, with its description, or says there is none."""
+        run_in_thread(self.autosave.find_orphan, on_result=self._on_recovery_found, on_error=self._on_recovery_failed)
+
+    def _on_recovery_found(self, orphan: Orphan | None) -> None:
+        if orphan is not None and self._closed:
+            orphan.release()  # for the next start
+            return
+        self.orphan, self.recovery_checked = orphan, True
+        self.recoveryChecked.emit(orphan.describe() if orphan else None)
+
+    def _on_recovery_failed(self, error: Exception) -> None:
+        self.recovery_checked = True
+        self.recoveryChecked.emit(None)
+        self.message.emit(f"Could not look for an autosaved model: {error}", True)
 
     def restore_recovery(self) -> bool:
         if self.orphan is None or not self._may(Action.OPEN) or not self.settle_unsaved("restoring the autosave"):

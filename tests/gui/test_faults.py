@@ -187,8 +187,8 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
         process.wait(timeout=10)
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
-    assert window.recovery_banner is not None and window.recovery_banner.isVisibleTo(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None and window.recovery_banner is not None, timeout=20_000)
+    assert window.recovery_banner.isVisibleTo(window)
     assert "stopped unexpectedly" in window.recovery_banner.label.text()
     assert window.restore_autosave()
     assert window.history().epochs_done >= 1 and window.is_dirty()
@@ -208,7 +208,7 @@ def test_discarding_the_autosave_removes_it(qtbot):
     autosave = _orphan()
     window = MainWindow()
     qtbot.addWidget(window)
-    assert window.recovery_banner is not None
+    qtbot.waitUntil(lambda: window.recovery_banner is not None, timeout=20_000)  # (the file is read in a worker)
     window.recovery_banner.discard_button.click()
     assert not autosave.exists() and window.recovery_banner is None
     qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
@@ -221,8 +221,7 @@ def test_an_unanswered_recovery_offer_survives_closing(qtbot):
     for _ in range(2):
         window = MainWindow()
         qtbot.addWidget(window)
-        assert window.recovery_banner is not None
-        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        qtbot.waitUntil(lambda w=window: w.dataset() is not None and w.recovery_banner is not None, timeout=20_000)
         window.close()
         assert autosave.exists()
 
@@ -235,6 +234,7 @@ def test_a_second_instance_never_touches_the_first_ones_autosave(qtbot):
     qtbot.waitUntil(lambda: first.session.autosave.exists(), timeout=10_000)
     second = MainWindow()
     qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second.session.recovery_checked, timeout=20_000)
     assert second.recovery_banner is None  # first is alive: its copy is not an orphan
     qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
     second.close()
@@ -256,6 +256,7 @@ def test_unreadable_autosave_is_set_aside_once(qtbot, make):
     make(folder / "autosave-2-dead.aegui.pt")
     window = MainWindow()
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.recovery_checked, timeout=20_000)
     assert window.recovery_banner is None and not _copies()
     assert (folder / "autosave-2-dead.aegui.pt.unreadable").exists()  # kept for a person to look at, not retried
     qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
