@@ -303,6 +303,7 @@ def test_reset_open_and_restore_ask_and_cancel_keeps_everything(make_session, qt
               "restore": session.restore_recovery}[doing]  # fmt: skip
     action()
     assert len(view.asked) == 1 and not view.messages[-1][1]  # cancelled: nothing to warn about
+    assert not view.messages[-1][0].startswith("Opening")  # and no stale "Opening …" on the message line
     assert session.model is model and session.history is history and session.model_path == path and session.dirty
     view.answer = "discard"
     assert action() and session.model is not model

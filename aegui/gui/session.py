@@ -272,6 +272,8 @@ class Session(QObject):
             detail = f", test MSE {last['test_mse']:.5f}" if last else ", untrained"
             self.message.emit(f"Opened {Path(path).name}: {checkpoint.config.describe()}, {epochs} epochs{detail}.",
                               False)  # fmt: skip
+        else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
+            self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
         self.openEnded.emit(path, problem)
 
     def _on_model_file_failed(self, path: Path | None, problem: str) -> None:
