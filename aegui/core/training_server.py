@@ -137,16 +137,20 @@ class BusyMachine:
 
     @staticmethod
     def _times() -> tuple[float, float] | None:
-        """(CPU seconds used by everything, by this process) so far, or None where unknown."""
+        """(CPU seconds used by everything, by this process and the window's) so far, or None where unknown.
+        The window's own drawing is not another program: it must not make training change its threads."""
         try:
             with open("/proc/stat") as stat:
                 fields = stat.readline().split()[1:]
+            with open(f"/proc/{os.getppid()}/stat") as parent:
+                parent_fields = parent.read().rsplit(")", 1)[1].split()
             ticks = os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError):
             return None
         busy = sum(int(value) for index, value in enumerate(fields[:8]) if index not in (3, 4))  # not idle, iowait
+        window = int(parent_fields[11]) + int(parent_fields[12])  # utime, stime
         used = os.times()
-        return busy / ticks, used.user + used.system
+        return busy / ticks, used.user + used.system + window / ticks
 
     def restart(self) -> None:
         """Steps stop counting for a while (an epoch's evaluation, a pause): measure afresh."""
