@@ -82,7 +82,9 @@ def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
 #   thread at the normal priority:        quiet 0.90x; two busy programs 0.71x (3,130 vs 4,436)
 # Every thread variant shares the GIL and the thread pools with the window; on a busy machine a thread
 # preempted while holding the GIL stalls the other, and the OpenMP team's barriers wait for descheduled
-# threads. Training in a process of its own (shipped) is measured below.
+# threads. Training in a process of its own (shipped) is measured below. Its thread count under load:
+# on 2026-11-29, "one thread fewer while others are busy" (assumed) gave 0.75-0.82x with two busy programs;
+# measuring which count makes more steps (shipped, `BusyMachine`) gave 0.96-1.13x.
 
 
 def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int = 3) -> list[Row]:
