@@ -9,6 +9,7 @@ with a socket notifier: no thread waits on it. Processes are kept and reused run
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import types
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from multiprocessing.reduction import ForkingPickler
 
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QThreadPool, QTimer, Signal
 from superqt.utils import FunctionWorker, WorkerBase, create_worker
 
 from aegui.core.data import PIXELS, Dataset
@@ -259,6 +260,44 @@ class TrainingRun(QObject):
         self.returned.emit(ended)
 
 
+class MainThreadCollector(QObject):
+    """Python's cycle collector runs in whichever thread happens to allocate. Run in a worker, it can
+    free a Qt object's wrapper there: seen in a test run, a worker's collection ran ~QObject and waited
+    for the GIL while the GUI thread, holding the GIL, waited for that object's lock (a deadlock). So
+    while workers may run, automatic collection is off and the GUI thread collects, when the counts
+    call for it, a few times a second."""
+
+    INTERVAL_MS = 250
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start()
+
+    @staticmethod
+    def collect() -> None:
+        """Collect the oldest generation whose count is over its threshold (as automatic collection would)."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
+_collector: MainThreadCollector | None = None
+
+
+def collect_in_the_gui_thread() -> None:
+    """From now on, cyclic garbage is collected in the GUI thread only (called before any worker starts)."""
+    global _collector
+    application = QCoreApplication.instance()
+    if _collector is None and application is not None:
+        _collector = MainThreadCollector(application)
+
+
 def run_in_thread(
     function: Callable,
     *args,
@@ -267,6 +306,7 @@ def run_in_thread(
     **kwargs,
 ) -> FunctionWorker:
     """Run a function off the GUI thread; its result or exception arrives in the GUI thread."""
+    collect_in_the_gui_thread()
     connections = {"returned": on_result, "errored": on_error}  # connected before the thread starts
     return create_worker(function, *args, _connect=connections, _start_thread=True, **kwargs)
 

@@ -543,3 +543,22 @@ def test_leftovers_of_killed_autosave_writes_are_removed_at_start(tmp_path):
         os.utime(folder / name, (when, when))
     assert Autosave(folder).find_orphan() is None
     assert [p.name for p in folder.iterdir()] == ["autosave-8-live.aegui.pt.writing.x2.tmp"]
+
+
+def test_cyclic_garbage_is_collected_in_the_gui_thread_only(window, qtbot):
+    """A worker thread must never run the cycle collector (it could free Qt objects there: a deadlock seen
+    in a test run); the GUI thread collects instead."""
+    import gc
+
+    assert not gc.isenabled()  # workers have run (the data loaded in one)
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node
+    gone = weakref.ref(node)
+    del node
+    survivors = [[] for _ in range(gc.get_threshold()[0] + 100)]  # generation 0 over its threshold
+    qtbot.waitUntil(lambda: gone() is None, timeout=10_000)
+    del survivors
