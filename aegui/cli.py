@@ -61,12 +61,11 @@ def _checked(field: Field):
     return parse
 
 
-def _field_argument(parser: argparse.ArgumentParser, flag: str, name: str, note: str = "", **extra: Any) -> None:
-    field = SEED if name == "seed" else FIELD[name]
+def _field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, note: str = "", **extra: Any) -> None:
     kind = {"choices": field.choices} if field.choices else {"type": _checked(field), "metavar": flag[2:].upper()}
     text = field.help[0].lower() + field.help[1:] + ("" if field.choices else f" ({field.describe_range()})")
     text += f" {note}" if note else ""
-    parser.add_argument(flag, dest=name, help=text, **kind, **extra)
+    parser.add_argument(flag, dest=field.name, help=text, **kind, **extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,21 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
     )
     # the training fields' ranges, choices and help come from the table the window uses too
-    _field_argument(train, "--epochs", "epochs", "(default: the preset's; more on small data)")
-    _field_argument(train, "--batch-size", "batch_size")
-    _field_argument(train, "--lr", "lr")
-    _field_argument(train, "--loss", "loss")
-    _field_argument(train, "--optimizer", "optimizer")
+    _field_argument(train, "--epochs", FIELD["epochs"], "(default: the preset's; more on small data)")
+    _field_argument(train, "--batch-size", FIELD["batch_size"])
+    _field_argument(train, "--lr", FIELD["lr"])
+    _field_argument(train, "--loss", FIELD["loss"])
+    _field_argument(train, "--optimizer", FIELD["optimizer"])
     train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    _field_argument(train, "--code-size", "code_size")
+    _field_argument(train, "--code-size", FIELD["code_size"])
     train.add_argument("--hidden", type=_hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
-    _field_argument(train, "--activation", "activation")
+    _field_argument(train, "--activation", FIELD["activation"])
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
-    _field_argument(train, "--model", "kind")
+    _field_argument(train, "--model", FIELD["kind"])
     train.add_argument("--channels", type=_hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
-    _field_argument(train, "--augment", "augment")
-    _field_argument(train, "--noise", "noise")
-    _field_argument(train, "--noise-level", "noise_level")
+    _field_argument(train, "--augment", FIELD["augment"])
+    _field_argument(train, "--noise", FIELD["noise"])
+    _field_argument(train, "--noise-level", FIELD["noise_level"])
     train.add_argument(
         "--dataset",
         choices=DATASET_CHOICES,
@@ -119,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
-    _field_argument(train, "--seed", "seed", "(default: 0)", default=0)
+    _field_argument(train, "--seed", SEED, "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
     train.add_argument("--metrics-out", type=Path, metavar="PATH", help="write per-epoch metrics here as JSON")
 

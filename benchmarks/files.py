@@ -50,8 +50,6 @@ def _deflated_giant(source: Path, target: Path, gigabytes: float) -> Path:
             archive.writestr(entry, original.read(entry.filename))
         prefix = original.infolist()[0].filename.split("/")[0]
         chunk = bytes(1 << 24)
-        with archive.open(zipfile.ZipInfo(f"{prefix}/data/999"), "w") as out:  # (ZipInfo defaults: stored)
-            pass
         info = zipfile.ZipInfo(f"{prefix}/data/998")
         info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(info, "w", force_zip64=True) as out:

@@ -158,7 +158,7 @@ def _fail(why: str) -> NoReturn:
     raise CheckpointError(why)
 
 
-def _what_it_is(path: Path, head: bytes) -> str:
+def _what_it_is(head: bytes) -> str:
     """Name what a file that is not a torch archive looks like, for the message."""
     if head.startswith(b"PK"):
         return "damaged or truncated (it starts like a PyTorch file, but its contents cannot be read)"
@@ -183,7 +183,7 @@ def _check_archive(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(512)
     if not zipfile.is_zipfile(path):
-        _fail(f"it is {_what_it_is(path, head)}")
+        _fail(f"it is {_what_it_is(head)}")
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()

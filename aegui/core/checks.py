@@ -39,7 +39,8 @@ def number(value: Any, label: str, low: float, high: float, high_open: bool = Fa
 def sizes(values: Any, label: str, count: tuple[int, int], low: int, high: int) -> tuple[int, ...]:
     """A list or tuple of `count` (min, max) whole numbers, each in [low, high]."""
     if not isinstance(values, (list, tuple)) or not count[0] <= len(values) <= count[1]:
-        raise ConfigError(f"{label} must be a list of {count[0]} to {count[1]} whole numbers, not {values!r}.")
+        how_many = f"{count[0]}" if count[0] == count[1] else f"{count[0]} to {count[1]}"
+        raise ConfigError(f"{label} must be a list of {how_many} whole numbers, not {values!r}.")
     return tuple(whole(value, f"Each of the {label.lower()}", low, high) for value in values)
 
 

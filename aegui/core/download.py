@@ -95,6 +95,9 @@ class DownloadCancelled(DownloadError):
     """The person cancelled the download."""
 
 
+CANCELLED = "The download was cancelled; nothing partial was kept."
+
+
 # The published files' sizes: compressed (a mirror may compress differently: up to twice this is
 # accepted) and unpacked (exact). They bound what a server can make aegui write.
 PUBLISHED_BYTES = {
@@ -143,7 +146,7 @@ class _Watchdog:
         now = time.monotonic()
         if self._is_cancelled is not None and self._is_cancelled():
             self.cancelled = True
-            return "The download was cancelled; nothing partial was kept."
+            return CANCELLED
         if now - self._last_data > self._timeout:
             return f"timed out: no data for {self._timeout:g} s"
         if now > self._deadline:
@@ -179,7 +182,7 @@ def _fetch(url: str, target: Path, limit: int, timeout: float, deadline: float, 
            cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
     """Download `url` to `target`, never more than `limit` bytes."""
     if cancelled is not None and cancelled():
-        raise DownloadCancelled("The download was cancelled; nothing partial was kept.")
+        raise DownloadCancelled(CANCELLED)
     with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
         total = int(response.headers.get("Content-Length") or 0)
         if total > limit:

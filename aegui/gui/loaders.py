@@ -73,10 +73,8 @@ def _read_model_file(path: Path, request: int):
     """(request, path, checkpoint or the sentence saying why it cannot be opened): a worker's job."""
     try:
         return request, path, load_checkpoint(path)
-    except CheckpointError as error:
+    except CheckpointError as error:  # (load_checkpoint turns every problem, memory included, into one)
         return request, path, str(error)
-    except MemoryError:
-        return request, path, f"Cannot open {path}: it needs more memory than this machine has."
 
 
 class ModelLoader(QObject):

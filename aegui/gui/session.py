@@ -260,9 +260,9 @@ class Session(QObject):
         return True
 
     def _on_model_file_read(self, path: Path, checkpoint) -> None:
-        problem = None
         if self._closed:
             return
+        problem = None
         if not self._may(Action.OPEN):  # training (say) began while the file was being read
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
