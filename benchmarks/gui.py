@@ -291,7 +291,7 @@ def action_rows() -> list[Row]:
         served = private / "served"
         served.mkdir()
         server, thread = _serve_mnist(served)
-        window.session.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
+        window.session.data.mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
         window.download_mnist()
         _spin(qapp, 0.0, lambda: window.session.phase.value == "loading data", 120)
         act("download finished: full MNIST loaded", lambda: None,

@@ -171,6 +171,20 @@ def test_stop_from_paused(make_session, qtbot):
     assert finished.args[0].reason == "stopped"
 
 
+def test_the_window_computes_on_one_thread_while_training_and_gets_its_threads_back(make_session, qtbot):
+    session, _ = make_session()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        running(session, qtbot)
+        assert torch.get_num_threads() == 1  # the training process has the cores
+        with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
+            session.stop()
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_progress_has_a_label(make_session, qtbot):
     session, view = make_session()
     train_one_epoch(session, qtbot)
@@ -227,7 +241,7 @@ def test_the_latest_data_request_wins(make_session, qtbot, monkeypatch, sample, 
     slow.set()
     assert wait_for_workers(5000)
     qtbot.wait(50)  # the MNIST result arrives, late, and is dropped
-    assert session.dataset is small_sample and session.data_choice == "sample"
+    assert session.dataset is small_sample and session.data.choice == "sample"
 
 
 def test_unreadable_data_is_not_retried_forever(make_session, qtbot, monkeypatch):
@@ -254,7 +268,7 @@ def test_a_failed_data_change_keeps_the_data_in_use(make_session, qtbot, monkeyp
     monkeypatch.setattr(session_module, "load_dataset", lambda choice, folder: (_ for _ in ()).throw(DataError("no")))
     with qtbot.waitSignal(session.datasetLoaded, timeout=10_000):
         session.load_data("mnist")
-    assert session.dataset is before and session.data_choice == "sample" and session.phase is Phase.IDLE
+    assert session.dataset is before and session.data.choice == "sample" and session.phase is Phase.IDLE
 
 
 # --- nothing trained is discarded without asking ---
@@ -343,9 +357,9 @@ def test_the_latest_open_wins_and_training_started_meanwhile_refuses_it(make_ses
 def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbot, tmp_path):
     session, _ = make_session()
     train_one_epoch(session, qtbot)
-    qtbot.waitUntil(session.autosave.exists, timeout=10_000)
+    qtbot.waitUntil(session.recovery.autosave.exists, timeout=10_000)
     assert session.save(tmp_path / "done.aegui.pt") and not session.dirty
-    assert not session.autosave.exists()
+    assert not session.recovery.autosave.exists()
 
 
 def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_session, qtbot):

@@ -49,6 +49,12 @@ class Checkpoint:
     def config(self) -> ModelConfig:
         return self.model.config
 
+    def summary(self) -> str:
+        """ "784-256-128 sigmoid, 3 epochs, test MSE 0.01234" ("…, 0 epochs, untrained")."""
+        epochs = self.history.epochs_done
+        trained = f"test MSE {self.history.epochs[-1]['test_mse']:.5f}" if epochs else "untrained"
+        return f"{self.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, {trained}"
+
 
 TEMPORARY = ".tmp"
 STALE_SECONDS = 300  # a save's temporary file older than this was left by a save that was killed midway

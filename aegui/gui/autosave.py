@@ -53,11 +53,9 @@ class Orphan:
     checkpoint: Checkpoint
 
     def describe(self) -> str:
-        checkpoint, epochs = self.checkpoint, self.checkpoint.history.epochs_done
         return (
             f"aegui stopped unexpectedly while a model was training. Restore it? "
-            f"({checkpoint.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, "
-            f"autosaved {checkpoint.created.replace('T', ' ')} UTC)"
+            f"({self.checkpoint.summary()}, autosaved {self.checkpoint.created.replace('T', ' ')} UTC)"
         )
 
     def release(self) -> None:

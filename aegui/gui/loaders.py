@@ -12,8 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checkpoints import CheckpointError, load_checkpoint
-from aegui.core.data import load_dataset
+from aegui.core.data import Dataset, load_dataset
 from aegui.core.download import download_dataset
+from aegui.core.errors import AeguiError
 from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
 
 
@@ -25,48 +26,85 @@ def _load_shared(choice: str, folder: Path, request: int):
         return request, error
 
 
-class DataLoader(QObject):
-    loaded = Signal(object)  # the Dataset of the latest request
-    failed = Signal(object)  # the exception of the latest request
+class DataSource(QObject):
+    """The data the session trains on: its folder, what was chosen, and loading or downloading it in
+    workers. Only the latest load request's result counts. While nothing is loaded, a load that fails
+    falls back, once, to the embedded sample; a failed change keeps the data in use (and its choice)."""
+
+    loaded = Signal(object)  # the Dataset now in use
+    failed = Signal(str, bool)  # why the data asked for was not loaded, and whether the sample is loading instead
     downloaded = Signal(str)  # the dataset's name
-    downloadFailed = Signal(object)  # the exception
+    downloadFailed = Signal(str)  # why
     downloadProgress = Signal(str, int, int)  # file name, bytes done, bytes expected (0: unknown)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.folder = folder
+        self.choice = "auto"  # what was asked for ("auto" stays "auto")
+        self.dataset: Dataset | None = None
+        self.mirrors: list[str] | None = None  # None: torchvision's mirrors
+        self._loaded_choice = "auto"  # the choice that gave the dataset in use
+        self._tried_sample = False
         self._request = 0  # bumped by every load: only the latest request's result is reported
+        self._closed = False
         self._cancelled = False
         self._downloading = ""
         self._relay = ProgressRelay()
         self._relay.progress.connect(self.downloadProgress)
 
-    def load(self, choice: str, folder: Path) -> None:
+    def load(self, choice: str) -> None:
+        self.choice = choice
         self._request += 1
         # bound methods, not lambdas: Qt holds them weakly, so a closed window is freed while a load runs
-        run_in_thread(_load_shared, choice, folder, self._request, on_result=self._on_result,
-                      on_error=self.failed.emit)  # fmt: skip
+        run_in_thread(_load_shared, choice, self.folder, self._request, on_result=self._on_result,
+                      on_error=self._on_failed)  # fmt: skip
 
     def _on_result(self, result) -> None:
         request, outcome = result
-        if request == self._request:
-            (self.failed if isinstance(outcome, Exception) else self.loaded).emit(outcome)
+        if request != self._request or self._closed:
+            return
+        if isinstance(outcome, Exception):
+            self._on_failed(outcome)
+            return
+        self.dataset, self._loaded_choice = outcome, self.choice
+        self.loaded.emit(outcome)
 
-    def download(self, name: str, folder: Path, mirrors: list[str] | None) -> None:
+    def _on_failed(self, error: Exception) -> None:
+        message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"
+        if self.dataset is None and not self._tried_sample and self.choice != "sample":
+            self._tried_sample = True  # nothing to train on: fall back to the embedded sample, once
+            self.failed.emit(f"{message} Using the embedded sample instead.", True)
+            self.load("sample")
+            return
+        if self.dataset is not None:
+            self.choice = self._loaded_choice
+        self.failed.emit(message, False)
+
+    def download(self, name: str) -> None:
         self._cancelled = False
         self._downloading = name
-        run_in_thread(download_dataset, name, folder, mirrors=mirrors, progress=self._relay.report,
+        run_in_thread(download_dataset, name, self.folder, mirrors=self.mirrors, progress=self._relay.report,
                       cancelled=self.is_cancelled, on_result=self._on_downloaded,
-                      on_error=self.downloadFailed.emit)  # fmt: skip
+                      on_error=self._on_download_failed)  # fmt: skip
 
     def is_cancelled(self) -> bool:
         return self._cancelled
 
     def _on_downloaded(self, _root) -> None:
-        self.downloaded.emit(self._downloading)
+        if not self._closed:
+            self.downloaded.emit(self._downloading)
+
+    def _on_download_failed(self, error: Exception) -> None:
+        if not self._closed:
+            self.downloadFailed.emit(str(error))
 
     def cancel(self) -> None:
         """Make a download in progress give up at its next read."""
         self._cancelled = True
+
+    def close(self) -> None:
+        """Give up a download in progress; report nothing more."""
+        self._closed = self._cancelled = True
 
 
 def _read_model_file(path: Path, request: int):

@@ -257,10 +257,10 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_chosen(self, choice: str) -> None:
         if not self.session.load_data(choice):
-            self.panel.set_data_choice(self.session.data_choice)  # refused: show the data in use
+            self.panel.set_data_choice(self.session.data.choice)  # refused: show the data in use
 
     def _on_choose_folder_triggered(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder holding MNIST/raw", str(self.session.data_dir))
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding MNIST/raw", str(self.session.data.folder))
         if folder and self.session.set_data_folder(folder):
             self._settings.setValue("data/folder", folder)
 
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             text = f"Embedded sample {len(dataset.train_images) + len(dataset.test_images):,} digits " \
                    f"({len(dataset.train_images):,} train / {len(dataset.test_images):,} test)"  # fmt: skip
         self.panel.set_dataset(text, offer_download=dataset.is_embedded_sample)
-        self.panel.set_data_choice(self.session.data_choice)
+        self.panel.set_data_choice(self.session.data.choice)
         self.panel.set_train_size(len(dataset.train_images))
 
     def _on_model_changed(self) -> None:

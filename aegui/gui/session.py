@@ -1,7 +1,8 @@
 """The session controller: the one owner of the window's state, with an explicit phase.
 
-It holds the dataset, the model (and the inference copy the views draw with), its history, file
-and unsaved flag, the trainer and its worker, downloads and the crash-recovery copy. Every action
+It holds the model (and the inference copy the views draw with), its history, file and unsaved
+flag and the training run; the data (`loaders.DataSource`) and the crash-recovery copy
+(`recovery.Recovery`) are its parts. Every action
 goes through here; an action the phase does not allow is refused with the reason (see `phases`).
 It has no widgets: views listen to its signals and call its intent-level methods, and the one
 question it asks a person (keep unsaved work?) goes through the `ask_unsaved` callback it is given.
@@ -15,31 +16,22 @@ from pathlib import Path
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.checkpoints import CheckpointError, save_checkpoint, save_weights
+from aegui.core.checkpoints import CheckpointError, save_weights
 from aegui.core.data import Dataset, default_data_dir
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.pacing import Interval
 from aegui.core.training import Ended, EpochEnd, History, Paused, TrainConfig
-from aegui.gui.autosave import Autosave, Orphan
-from aegui.gui.loaders import DataLoader, ModelLoader
+from aegui.gui.autosave import Autosave
+from aegui.gui.loaders import DataSource, ModelLoader
 from aegui.gui.phases import STATUS, Action, Phase, allowed, refusal
+from aegui.gui.recovery import Recovery
 from aegui.gui.run_progress import RunProgress, ended_report
-from aegui.gui.workers import (
-    TrainingProgress,
-    TrainingRun,
-    prepare_training_process,
-    run_in_thread,
-    wait_for_workers,
-)
+from aegui.gui.workers import TrainingProgress, TrainingRun, prepare_training_process, wait_for_workers
 
-AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
-AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
-ASK_ANSWERS = ("save", "discard", "cancel")
 
 
 class Session(QObject):
@@ -69,21 +61,15 @@ class Session(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.device, self.device_note = resolve_device_or_cpu(device)
         self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
-        self.download_mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._phase = Phase.LOADING
-        self.dataset: Dataset | None = None
-        self.data_choice = "auto"  # what was asked for ("auto" stays "auto")
-        self._loaded_choice = "auto"  # the choice that gave the dataset in use
-        self._tried_sample = False
-        self._loader = DataLoader(self)
-        self._loader.loaded.connect(self._on_data_loaded)
-        self._loader.failed.connect(self._on_data_failed)
-        self._loader.downloaded.connect(self._on_downloaded)
-        self._loader.downloadFailed.connect(self._on_download_failed)
-        self._loader.downloadProgress.connect(self._on_download_progress)
+        self.data = DataSource(Path(data_dir) if data_dir else default_data_dir(), self)
+        self.data.loaded.connect(self._on_data_loaded)
+        self.data.failed.connect(self._on_data_failed)
+        self.data.downloaded.connect(self._on_downloaded)
+        self.data.downloadFailed.connect(self._on_download_failed)
+        self.data.downloadProgress.connect(self._on_download_progress)
         self.model: AutoEncoder | None = None
         self.inference: InferenceModel | None = None
         self.history = History()
@@ -93,14 +79,11 @@ class Session(QObject):
         self.dirty = False
         self.trainer: TrainingRun | None = None  # the run in progress, in the training process
         self._run: RunProgress | None = None  # the run in progress: its wording and its place in the history
-        self._window_threads = torch.get_num_threads()
         self._closed = False
         self._idle_status = ""
-        self._autosave_due = Interval(AUTOSAVE_INTERVAL)
-        self._autosave_long_due = Interval(AUTOSAVE_LONG_INTERVAL)
-        self.autosave = autosave if autosave is not None else Autosave()
-        self.orphan: Orphan | None = None
-        self.recovery_checked = False  # the search for another instance's autosave is over
+        self.recovery = Recovery(autosave, self)
+        self.recovery.checked.connect(self.recoveryChecked)
+        self.recovery.failed.connect(self._report_problem)
         self._model_loader = ModelLoader(self)
         self._model_loader.loaded.connect(self._on_model_file_read)
         self._model_loader.failed.connect(self._on_model_file_failed)
@@ -128,7 +111,7 @@ class Session(QObject):
             self.progressChanged.emit(-1.0, "")
 
     def _status_for(self, phase: Phase) -> str:
-        return self._idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data_choice)
+        return self._idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data.choice)
 
     def allows(self, action: Action) -> bool:
         return allowed(action, self._phase)
@@ -140,6 +123,9 @@ class Session(QObject):
             self.message.emit(reason, True)
         return reason is None
 
+    def _report_problem(self, text: str) -> None:
+        self.message.emit(text, True)
+
     @property
     def closed(self) -> bool:
         return self._closed
@@ -149,46 +135,40 @@ class Session(QObject):
 
     # --- data ---
 
+    @property
+    def dataset(self) -> Dataset | None:
+        return self.data.dataset
+
     def load_data(self, choice: str) -> bool:
         """Load a dataset in a worker; the latest request wins, earlier results are dropped."""
         if not self._may(Action.CHOOSE_DATA):
             return False
-        self.data_choice = choice
+        self.data.load(choice)
         self._set_phase(Phase.LOADING)
-        self._loader.load(choice, self.data_dir)
         return True
 
     def set_data_folder(self, folder: str | Path) -> bool:
         if not self._may(Action.CHOOSE_DATA):
             return False
-        self.data_dir = Path(folder)
-        return self.load_data(self.data_choice)
+        self.data.folder = Path(folder)
+        return self.load_data(self.data.choice)
 
     def _on_data_loaded(self, dataset: Dataset) -> None:
         if self._closed:
             return  # it arrived after the window closed: start nothing more
-        self.dataset = dataset
-        self._loaded_choice = self.data_choice
         self._idle_status = dataset.describe()
         self._set_phase(Phase.IDLE)
         self.datasetLoaded.emit(dataset)
 
-    def _on_data_failed(self, error: Exception) -> None:
+    def _on_data_failed(self, message: str, loading_sample: bool) -> None:
         if self._closed:
             return
-        message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"
-        if self.dataset is None and not self._tried_sample and self.data_choice != "sample":
-            self._tried_sample = True  # nothing to train on: fall back to the embedded sample, once
-            self.message.emit(f"{message} Using the embedded sample instead.", True)
-            self._set_phase(Phase.IDLE)
-            self.load_data("sample")
-            return
         self.message.emit(message, True)
-        if self.dataset is not None:
-            self.data_choice = self._loaded_choice
-            self._idle_status = f"The data was not changed: {self.dataset.describe()}"
-        else:
-            self._idle_status = "No data could be loaded: see the message in the training panel."
+        if loading_sample:
+            self._set_phase(Phase.LOADING)  # (its status names the sample now)
+            return
+        self._idle_status = (f"The data was not changed: {self.dataset.describe()}" if self.dataset else
+                             "No data could be loaded: see the message in the training panel.")  # fmt: skip
         self._set_phase(Phase.IDLE)
         if self.dataset is not None:
             self.datasetLoaded.emit(self.dataset)  # views go back to showing the data in use
@@ -199,13 +179,13 @@ class Session(QObject):
             return False
         self._set_phase(Phase.DOWNLOADING)
         self.progressChanged.emit(0.0, "download · 0%")
-        self._loader.download(name, self.data_dir, self.download_mirrors)
+        self.data.download(name)
         return True
 
     def cancel_download(self) -> bool:
         if not self._may(Action.CANCEL_DOWNLOAD):
             return False
-        self._loader.cancel()
+        self.data.cancel()
         self.statusChanged.emit("Cancelling the download…")
         return True
 
@@ -215,14 +195,12 @@ class Session(QObject):
         self.downloadProgress.emit(name, done, total)
 
     def _on_downloaded(self, name: str) -> None:
-        if self._closed:
-            return
-        self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data_dir}.", False)
+        self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data.folder}.", False)
         self._set_phase(Phase.IDLE)
         self.load_data(name)
 
-    def _on_download_failed(self, error: Exception) -> None:
-        self.message.emit(str(error), True)
+    def _on_download_failed(self, problem: str) -> None:
+        self._report_problem(problem)
         self._set_phase(Phase.IDLE)
 
     # --- the model ---
@@ -267,11 +245,7 @@ class Session(QObject):
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
-            epochs = checkpoint.history.epochs_done
-            last = checkpoint.history.epochs[-1] if epochs else None
-            detail = f", test MSE {last['test_mse']:.5f}" if last else ", untrained"
-            self.message.emit(f"Opened {Path(path).name}: {checkpoint.config.describe()}, {epochs} epochs{detail}.",
-                              False)  # fmt: skip
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.", False)
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
             self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
         self.openEnded.emit(path, problem)
@@ -294,21 +268,18 @@ class Session(QObject):
             return False
         if not self._may(Action.SAVE):
             return False
-        dataset = self.dataset.name if self.dataset else ""
+        # while training, never read the live model: save the latest snapshot (none published yet: as it began)
+        state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
         try:
-            if self.trainer is not None:  # never read the live model: save the latest snapshot
-                state = self.current_weights() or self.model.state_dict()  # (none published yet: as it began)
-                save_weights(path, self.model.config, state, self.history.copy(), self.train_config, dataset,
-                             self.preset_name)  # fmt: skip
-            else:
-                save_checkpoint(path, self.model, self.history.copy(), self.train_config, dataset, self.preset_name)
+            save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
+                         self.dataset.name if self.dataset else "", self.preset_name)  # fmt: skip
         except CheckpointError as error:
             self.message.emit(str(error), True)
             return False
         self.model_path = path
         self._set_dirty(False)
         if self.trainer is None:
-            self.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
+            self.recovery.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
         self.message.emit(f"Saved the model to {path}.", False)
         return True
 
@@ -326,7 +297,7 @@ class Session(QObject):
         if answer == "save":
             return self.save()
         if answer == "discard":
-            self.autosave.remove()
+            self.recovery.autosave.remove()
             return True
         return False
 
@@ -366,18 +337,11 @@ class Session(QObject):
         self.preset_name = preset
         self.trainer = trainer
         self._run = RunProgress.begin(self.history, train_config.epochs)
-        self._autosave_due.mark()
-        self._autosave_long_due.mark()
-        whole = ""
-        if trainer.batch_size < train_config.batch_size:
-            whole = f"; batch {trainer.batch_size} (the whole training set)"
-        self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{whole}.", False)
+        self.recovery.begin_run()
+        self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{trainer.batch_note()}.",
+                          False)  # fmt: skip
         self._set_phase(Phase.TRAINING)
         self.progressChanged.emit(0.0, self._run.label(1, 0.0))
-        # the window's own inference (drawing, gallery, scales) on one thread while the training process
-        # uses the cores: a thread team of its own would wait at its barriers for descheduled threads
-        self._window_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
         trainer.yielded.connect(self._on_training_update)
         trainer.returned.connect(self._on_training_ended)
         self.trainingStarted.emit()
@@ -424,11 +388,11 @@ class Session(QObject):
                 self.statusChanged.emit(self._run.text)
             self.progressChanged.emit(fraction, label)
             self.trainingProgress.emit(item)
-            if self._autosave_long_due.due():
+            if self.recovery.due(epoch_ended=False):
                 self._autosave()
         elif isinstance(item, EpochEnd):
             self.history.epochs.append(item.to_dict())
-            if self._autosave_due.due():
+            if self.recovery.due(epoch_ended=True):
                 self._autosave()
             if self.inference is not None:
                 self.inference.update(self.trainer.latest_snapshot())
@@ -442,7 +406,6 @@ class Session(QObject):
     def _on_training_ended(self, ended: Ended) -> None:
         run, self.trainer = self.trainer, None
         progress, self._run = self._run, None
-        torch.set_num_threads(self._window_threads)
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
             self.inference.load_state(run.final_state)
@@ -463,48 +426,26 @@ class Session(QObject):
     def _autosave(self) -> None:
         """Write the latest weights and history to this instance's recovery copy, off the GUI thread."""
         state = self.current_weights()  # None without a model, or before training's first snapshot
-        if state is None or self.model is None or self._closed:
-            return
-        self._autosave_due.mark()
-        self._autosave_long_due.mark()
-        self.autosave.write_in_background(self.model.config, state, self.history.copy(), self.train_config,
-                                          self.dataset.name if self.dataset else "", self.preset_name,
-                                          self._on_autosave_failed)  # fmt: skip
-
-    def _on_autosave_failed(self, error: Exception) -> None:  # a bound method: Qt holds it weakly
-        self.message.emit(f"Autosave failed: {error}", True)
+        if state is not None and self.model is not None and not self._closed:
+            self.recovery.write(self.model.config, state, self.history.copy(), self.train_config,
+                                self.dataset.name if self.dataset else "", self.preset_name)  # fmt: skip
 
     def look_for_recovery(self) -> None:
-        """Look, in a worker (reading a model file), for a copy left by an instance that ended without
-        cleaning up; `recoveryChecked` then offers it, with its description, or says there is none."""
-        run_in_thread(self.autosave.find_orphan, on_result=self._on_recovery_found, on_error=self._on_recovery_failed)
-
-    def _on_recovery_found(self, orphan: Orphan | None) -> None:
-        if orphan is not None and self._closed:
-            orphan.release()  # for the next start
-            return
-        self.orphan, self.recovery_checked = orphan, True
-        self.recoveryChecked.emit(orphan.describe() if orphan else None)
-
-    def _on_recovery_failed(self, error: Exception) -> None:
-        self.recovery_checked = True
-        self.recoveryChecked.emit(None)
-        self.message.emit(f"Could not look for an autosaved model: {error}", True)
+        """Look, in a worker, for a copy left by an instance that ended without cleaning up."""
+        self.recovery.look()
 
     def restore_recovery(self) -> bool:
-        if self.orphan is None or not self._may(Action.OPEN) or not self.settle_unsaved("restoring the autosave"):
+        if self.recovery.orphan is None or not self._may(Action.OPEN):
             return False
-        self._install(self.orphan.checkpoint, None)
-        self.autosave.adopt(self.orphan)  # now this instance's copy, removed once the work is saved
-        self.orphan = None
+        if not self.settle_unsaved("restoring the autosave"):
+            return False
+        self._install(self.recovery.take(), None)
         self._set_dirty(True)
         self.message.emit("Restored the autosaved model. Save it to keep it.", False)
         return True
 
     def discard_recovery(self) -> None:
-        if self.orphan is not None:
-            self.orphan.discard()
-        self.orphan = None
+        self.recovery.discard()
 
     # --- closing ---
 
@@ -512,7 +453,7 @@ class Session(QObject):
         """Stop every worker and wait for it; True if all threads ended in time. An unanswered
         recovery offer stays for the next start; this instance's copy stays only for unsaved work."""
         self._closed = True
-        self._loader.cancel()
+        self.data.close()
         finished = True
         if self.trainer is not None:
             self.trainer.request_stop()
@@ -520,10 +461,6 @@ class Session(QObject):
             if not finished:  # (a process still starting): its end, when it comes, is for nobody
                 self.trainer.abandon()
                 self.trainer = None
-                torch.set_num_threads(self._window_threads)
         finished = wait_for_workers(SHUTDOWN_WAIT_MS) and finished
-        if self.orphan is not None:
-            self.orphan.release()
-            self.orphan = None
-        self.autosave.close(keep=self.dirty)
+        self.recovery.close(keep=self.dirty)
         return finished

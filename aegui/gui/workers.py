@@ -187,6 +187,14 @@ class TrainingRun(QObject):
         if not self._process.send(job):
             raise ConfigError("The training process could not be reached; try again.")
         _busy.add(self)
+        # the window's own inference (drawing, gallery, scales) runs on one thread while the process uses the
+        # cores: a thread team of its own would wait at its barriers for descheduled threads
+        self._window_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def batch_note(self) -> str:
+        """What a person should know of the batch size: that the training set was smaller than asked."""
+        return f"; batch {self.batch_size} (the whole training set)" if self.batch_size < self.config.batch_size else ""
 
     # --- a Trainer's controls ---
 
@@ -219,6 +227,7 @@ class TrainingRun(QObject):
         The process still finishes the run and goes back to the pool for the next one."""
         for signal in (self.yielded, self.returned):
             signal.disconnect()
+        torch.set_num_threads(self._window_threads)
 
     def wait(self, seconds: float) -> bool:
         """Deliver the records until the run has ended, up to `seconds`; True if it ended."""
@@ -257,6 +266,7 @@ class TrainingRun(QObject):
         if self._process.alive:
             _idle.append(self._process)  # ready for the next run
         _busy.discard(self)
+        torch.set_num_threads(self._window_threads)
         self.returned.emit(ended)
 
 

@@ -168,7 +168,7 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(sys.argv)\n"
-        "import aegui.gui.session as s\n"
+        "import aegui.gui.recovery as s\n"
         "s.AUTOSAVE_INTERVAL = 0.0\n"
         "from aegui.gui import MainWindow\n"
         "window = MainWindow()\n"
@@ -231,14 +231,14 @@ def test_a_second_instance_never_touches_the_first_ones_autosave(qtbot):
     qtbot.addWidget(first)
     qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
     train_briefly(first, qtbot)  # the end of training writes first's copy
-    qtbot.waitUntil(lambda: first.session.autosave.exists(), timeout=10_000)
+    qtbot.waitUntil(lambda: first.session.recovery.autosave.exists(), timeout=10_000)
     second = MainWindow()
     qtbot.addWidget(second)
-    qtbot.waitUntil(lambda: second.session.recovery_checked, timeout=20_000)
+    qtbot.waitUntil(lambda: second.session.recovery.done_looking, timeout=20_000)
     assert second.recovery_banner is None  # first is alive: its copy is not an orphan
     qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
     second.close()
-    assert first.session.autosave.exists()
+    assert first.session.recovery.autosave.exists()
     first.close()
 
 
@@ -256,7 +256,7 @@ def test_unreadable_autosave_is_set_aside_once(qtbot, make):
     make(folder / "autosave-2-dead.aegui.pt")
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.session.recovery_checked, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.recovery.done_looking, timeout=20_000)
     assert window.recovery_banner is None and not _copies()
     assert (folder / "autosave-2-dead.aegui.pt.unreadable").exists()  # kept for a person to look at, not retried
     qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
@@ -270,7 +270,7 @@ def test_bad_data_folder_keeps_the_data_in_use(window, qtbot, tmp_path):
                  "t10k-labels-idx1-ubyte"):  # fmt: skip
         (raw / name).write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 10)
     before = window.dataset()
-    window.session.data_dir = tmp_path
+    window.session.data.folder = tmp_path
     window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
     qtbot.waitUntil(lambda: "truncated" in window.panel.message_label.text(), timeout=20_000)
     assert window.dataset() is before
@@ -393,8 +393,8 @@ def test_download_from_the_window(window, qtbot, tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        window.session.data_dir = tmp_path / "data"
-        window.session.download_mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
+        window.session.data.folder = tmp_path / "data"
+        window.session.data.mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
         with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
             window.panel.download_button.click()
         assert loaded.args[0].summary == "MNIST 60,000 / 10,000"
@@ -421,8 +421,8 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
 
     server, thread, url = _serve(silent)
     try:
-        window.session.data_dir = tmp_path / "data"
-        window.session.download_mirrors = [url]
+        window.session.data.folder = tmp_path / "data"
+        window.session.data.mirrors = [url]
         window.panel.download_button.click()
         qtbot.waitUntil(lambda: window.session.phase.value == "downloading", timeout=10_000)
         qtbot.wait(300)  # the read is now blocked on the silent server
@@ -436,8 +436,8 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
 
 
 def test_failed_download_from_the_window_keeps_the_sample(window, qtbot, tmp_path):
-    window.session.data_dir = tmp_path / "data"
-    window.session.download_mirrors = ["http://127.0.0.1:9/"]
+    window.session.data.folder = tmp_path / "data"
+    window.session.data.mirrors = ["http://127.0.0.1:9/"]
     window.panel.download_button.click()
     qtbot.waitUntil(lambda: "Could not download" in window.panel.message_label.text(), timeout=30_000)
     assert window.dataset().is_embedded_sample and window.panel.train_button.isEnabled()
