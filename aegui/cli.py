@@ -1,4 +1,5 @@
-"""The command line: `aegui` opens the window; `aegui train` and `aegui download` work headless.
+"""The command line: `aegui` opens the window; `aegui train`, `aegui generate` and `aegui download` work
+headless.
 
 `python main.py`, `python -m aegui` and the `aegui` console script all call `main()`.
 """
@@ -20,9 +21,13 @@ from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
 from aegui.core.device import DEVICE_CHOICES
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
-from aegui.core.model import INITS
+from aegui.core.model import INITS, MAX_GENERATED
 from aegui.core.presets import PRESET_NAMES, PRESETS
 from aegui.core.training import SCHEDULES
+
+COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
+GRID = Field("grid", "generate", int, "The grid's side", 2, 100)
+TEMPERATURE = Field("temperature", "generate", float, "Spread of the drawn codes", 0.0, 10.0)
 
 
 def _presets_table() -> str:
@@ -62,8 +67,14 @@ def _checked(field: Field):
 
 
 def _field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, note: str = "", **extra: Any) -> None:
-    kind = {"choices": field.choices} if field.choices else {"type": _checked(field), "metavar": flag[2:].upper()}
-    text = field.help[0].lower() + field.help[1:] + ("" if field.choices else f" ({field.describe_range()})")
+    if field.kind is bool:
+        kind: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    elif field.choices:
+        kind = {"choices": field.choices}
+    else:
+        kind = {"type": _checked(field), "metavar": flag[2:].upper()}
+    plain = field.choices or field.kind is bool
+    text = field.help[0].lower() + field.help[1:] + ("" if plain else f" ({field.describe_range()})")
     text += f" {note}" if note else ""
     parser.add_argument(flag, dest=field.name, help=text, **kind, **extra)
 
@@ -106,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     _field_argument(train, "--activation", FIELD["activation"])
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
     _field_argument(train, "--model", FIELD["kind"])
+    _field_argument(train, "--variational", FIELD["variational"])
+    _field_argument(train, "--beta", FIELD["beta"])
+    _field_argument(train, "--kl-warmup", FIELD["kl_warmup"])
     train.add_argument("--channels", type=_hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
     _field_argument(train, "--augment", FIELD["augment"])
     _field_argument(train, "--noise", FIELD["noise"])
@@ -121,6 +135,27 @@ def build_parser() -> argparse.ArgumentParser:
     _field_argument(train, "--seed", SEED, "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
     train.add_argument("--metrics-out", type=Path, metavar="PATH", help="write per-epoch metrics here as JSON")
+
+    generate = commands.add_parser(
+        "generate",
+        help="draw new digits from a saved model",
+        description="Decode codes drawn from the model's code density (fitted to its training codes when it was "
+        "trained; for a file without one, fitted now) into new images.",
+    )
+    generate.add_argument("model", type=Path, metavar="MODEL", help="a model file saved by aegui")
+    amount = generate.add_mutually_exclusive_group()
+    amount.add_argument("--count", type=_checked(COUNT), default=64, metavar="N", help="how many digits (default: 64)")
+    amount.add_argument("--grid", type=_checked(GRID), metavar="K",
+                        help="a 2-value code's manifold: a K x K grid over the code plane, spaced by the density's "
+                        "quantiles, rows top to bottom")  # fmt: skip
+    generate.add_argument("--out", type=Path, required=True, metavar="FILE",
+                          help="FILE.npy: float32 (N, 28, 28) in [0, 1]; FILE.png: a contact sheet")  # fmt: skip
+    _field_argument(generate, "--seed", SEED, "(default: 0)", default=0)
+    generate.add_argument("--temperature", type=_checked(TEMPERATURE), default=1.0, metavar="T",
+                          help="spread of the drawn codes around the density's centres (default: 1)")  # fmt: skip
+    generate.add_argument("--dataset", choices=DATASET_CHOICES, default="auto",
+                          help="for a file without a code density: the data to fit one to (default: auto)")  # fmt: skip
+    generate.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
 
     download = commands.add_parser("download", help="download a dataset into the data folder")
     download.add_argument("dataset", choices=DOWNLOADABLE)
@@ -154,10 +189,12 @@ def _train(args: argparse.Namespace) -> int:
     print(dataset.describe())
     epochs = args.epochs or epochs_for(base, len(dataset.train_images))
     model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
-                     "init": args.init, "kind": args.kind, "channels": args.channels}  # fmt: skip
+                     "init": args.init, "kind": args.kind, "channels": args.channels, "variational": args.variational,
+                     "code_activation": "linear" if args.variational else None}  # fmt: skip
     train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                      "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
-                     "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level}  # fmt: skip
+                     "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
+                     "beta": args.beta, "kl_warmup": args.kl_warmup}  # fmt: skip
     preset = customise(base, model=model_changes, train=train_changes)
     if epochs != base.train.epochs and not args.epochs:
         print(f"The preset's {base.train.epochs} epochs are for full MNIST; on these "
@@ -194,9 +231,9 @@ def _train(args: argparse.Namespace) -> int:
             elif isinstance(event, EpochEnd):
                 epochs.append(event)
                 bar.clear()
-                print(
-                    f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}", flush=True
-                )
+                kl = f" test_kl= {event.test_kl:.4f}" if preset.model.variational else ""
+                print(f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}{kl}",
+                      flush=True)  # fmt: skip
                 bar.refresh()
             elif isinstance(event, Ended):
                 ended = event
@@ -217,6 +254,8 @@ def _train(args: argparse.Namespace) -> int:
             f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
             f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
         )
+    if epochs:
+        _fit_density(model, dataset, train.seed)
     if args.save:  # the model first: it is what took the time
         with _interrupts_held("saving the model") as interrupted:
             path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
@@ -227,6 +266,69 @@ def _train(args: argparse.Namespace) -> int:
     if args.metrics_out:
         _write_metrics(args.metrics_out, args, preset, dataset.name, str(device), epochs, ended)
     return 0 if ended.reason == "finished" else 1
+
+
+def _fit_density(model, dataset, seed: int) -> None:
+    """Fit the density of the model's training codes (what `generate` draws from) and say so."""
+    import time
+
+    from aegui.core.latent import fit_model_density
+
+    started = time.perf_counter()
+    model.density = fit_model_density(model.config, model.state_dict(), dataset.train_images, dataset.test_images,
+                                      seed)  # fmt: skip
+    print(f"Code density for generating: {model.density.describe()} ({time.perf_counter() - started:.1f} s).")
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.data import load_dataset
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".npy", ".png"):
+        raise AeguiError(f"--out must end in .npy or .png, not {args.out.name!r}.")
+    _check_outputs(args.out)
+    model = load_checkpoint(args.model).model
+    if args.grid and model.code_size != 2:
+        raise AeguiError(f"--grid draws a 2-value code's plane; this model's code has {model.code_size} values.")
+    if model.density is None and not (args.grid and model.config.variational):
+        print(f"aegui: {args.model.name} has no code density (it was saved without one): fitting one to its codes "
+              "of the training images.", file=sys.stderr)  # fmt: skip
+        if args.data_dir is not None and not args.data_dir.is_dir():
+            raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
+        _fit_density(model, load_dataset(args.dataset, args.data_dir), args.seed)
+    if args.grid:
+        images = grid_images(model, args.grid)
+    else:
+        images = model.generate(args.count, seed=args.seed, temperature=args.temperature)
+    images = np.ascontiguousarray(images, np.float32)
+    if suffix == ".npy":
+        np.save(args.out, images)
+    else:
+        contact_sheet(images, args.grid or None).save(args.out)
+    print(f"Wrote {len(images):,} digits to {args.out}.")
+    return 0
+
+
+def grid_images(model, side: int):
+    """The manifold figure of a 2-value code: (side*side, 28, 28), rows top to bottom."""
+    from aegui.core.density import CodeDensity
+
+    density = model.density or CodeDensity.standard_normal(2)
+    return model.decode(density.quantile_grid(side)).reshape(-1, 28, 28)
+
+
+def contact_sheet(images, columns: int | None = None):
+    """The images (N, 28, 28) in [0, 1] side by side on a black sheet, as a Pillow image."""
+    import numpy as np
+    from PIL import Image
+
+    from aegui.core.mosaic import GAP, grid
+
+    picture = np.pad(grid(images, columns, background=0.0), GAP)  # a black border as wide as the gaps
+    return Image.fromarray(np.clip(np.rint(picture * 255), 0, 255).astype(np.uint8))
 
 
 def _check_outputs(*paths: Path | None) -> None:
@@ -266,6 +368,10 @@ def _interrupts_held(doing: str):
             signal.signal(signal.SIGINT, previous)
 
 
+EPOCH_METRICS = ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s", "seconds")
+VAE_METRICS = ("train_kl", "test_kl")  # nats per image; test_loss is then the reconstruction term alone
+
+
 def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: list, ended) -> None:
     metrics: dict[str, Any] = {
         "config": {
@@ -276,10 +382,7 @@ def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: 
             "train": preset.train.to_dict(),
         },
         "epochs": [
-            {
-                key: getattr(record, key)
-                for key in ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s", "seconds")
-            }
+            {key: getattr(record, key) for key in EPOCH_METRICS + (VAE_METRICS if preset.model.variational else ())}
             for record in epochs
         ],
         "final": {
@@ -333,7 +436,7 @@ def _gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _train, "download": _download, "gui": _gui, None: _gui}
+    handlers = {"train": _train, "generate": _generate, "download": _download, "gui": _gui, None: _gui}
     try:
         if args.command == "presets":
             print(_presets_table())

@@ -354,6 +354,24 @@ def test_the_latest_open_wins_and_training_started_meanwhile_refuses_it(make_ses
         session.stop()
 
 
+def test_a_density_is_kept_only_for_the_model_it_was_fitted_to(make_session, qtbot):
+    from aegui.core.density import CodeDensity
+
+    session, _ = make_session()
+    fitted_for = session.model
+    density = CodeDensity.standard_normal(TINY.code_size)
+    with qtbot.waitSignal(session.densityChanged):
+        assert session.set_density(fitted_for, density)
+    assert session.model.density is density
+    running(session, qtbot)
+    assert not session.set_density(fitted_for, density)  # training began meanwhile
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
+        session.stop()
+    assert session.model.density is None  # new weights: the old density no longer describes their codes
+    session.new_model(OTHER)
+    assert not session.set_density(fitted_for, density)  # another model now
+
+
 def test_saving_clears_the_unsaved_mark_and_the_recovery_copy(make_session, qtbot, tmp_path):
     session, _ = make_session()
     train_one_epoch(session, qtbot)

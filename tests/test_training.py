@@ -232,9 +232,9 @@ def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monke
     seen = []
     original = training.batch_loss
 
-    def spy(model, inputs, loss, targets=None):
+    def spy(model, inputs, loss, targets=None, kl_weight=1.0):
         seen.append((inputs.clone(), targets.clone()))
-        return original(model, inputs, loss, targets)
+        return original(model, inputs, loss, targets, kl_weight)
 
     monkeypatch.setattr(training, "batch_loss", spy)
     trainer = make_trainer(small_sample, epochs=1, noise="masking", noise_level=0.5, augment=0.5)

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import torch
 
 from aegui.core.checks import ConfigError
+from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.training import History, TrainConfig
@@ -101,8 +102,9 @@ def save_checkpoint(
     dataset: str = "",
     preset: str = "",
 ) -> Path:
-    """Write the model to `path` atomically: a failed save leaves any earlier file intact."""
-    return save_weights(path, model.config, model.state_dict(), history, train_config, dataset, preset)
+    """Write the model (with its code density) to `path` atomically: a failed save leaves any earlier
+    file intact."""
+    return save_weights(path, model.config, model.state_dict(), history, train_config, dataset, preset, model.density)
 
 
 def save_weights(
@@ -113,6 +115,7 @@ def save_weights(
     train_config: TrainConfig | None = None,
     dataset: str = "",
     preset: str = "",
+    density: CodeDensity | None = None,
 ) -> Path:
     """save_checkpoint for weights without a model object, such as a training snapshot."""
     path = Path(path)
@@ -130,6 +133,9 @@ def save_weights(
         "history_epochs": json.dumps(history.epochs),
         "history_batch_losses": torch.tensor(history.batch_losses, dtype=torch.float32),
     }
+    if density is not None:
+        payload["density"] = {key: tensor.detach().cpu().contiguous() for key, tensor in density.to_state().items()}
+        payload["density_source"] = density.source
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -281,6 +287,22 @@ def _history(payload: dict[str, Any]) -> History:
     return History(epochs=epochs, batch_losses=losses.tolist())
 
 
+def _density(payload: dict[str, Any], code_size: int) -> CodeDensity | None:
+    """The code density fitted to the training codes, if the file has one, checked like the weights."""
+    if "density" not in payload:
+        return None
+    state = _entry(payload, "density", dict)
+    keys = ("weights", "means", "scale_tril")
+    if set(state) != set(keys):
+        _fail("its code density is not a mixture's weights, means and covariances")
+    limit = MAX_COMPONENTS * code_size * code_size
+    tensors = {key: _plain_tensor(state[key], f"its code density's {key}", None, limit) for key in keys}
+    try:
+        return density_from_state(tensors, _entry(payload, "density_source", str, MAX_TEXT), code_size)
+    except ValueError as error:
+        _fail(str(error))
+
+
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
     """Read and validate a model file; raise CheckpointError with a clear reason if it is unusable.
 
@@ -315,9 +337,11 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         for name, shape in expected.items():
             _plain_tensor(state[name], f"its weight {name}", shape, math.prod(shape))
         history = _history(payload)
+        density = _density(payload, model_config.code_size)
         texts = {key: _entry(payload, key, str, MAX_TEXT) if key in payload else "" for key in TEXT_KEYS}
         model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
         model.load_state_dict(state, strict=True)
+        model.density = density
     except CheckpointError as error:
         raise CheckpointError(f"Cannot open {path}: {error}.") from None
     except MemoryError:

@@ -13,7 +13,7 @@ from typing import Any
 
 from aegui.core.augment import NOISES
 from aegui.core.model import ACTIVATIONS, MODEL_KINDS
-from aegui.core.training import LOSSES, MAX_LEARNING_RATE, OPTIMIZERS
+from aegui.core.training import LOSSES, MAX_BETA, MAX_LEARNING_RATE, OPTIMIZERS
 
 MAX_EPOCHS = 100_000
 MAX_BATCH = 65_536
@@ -26,7 +26,7 @@ AUGMENT_HELP = "Random shifts, rotations, scaling and stroke-thickness changes w
 class Field:
     name: str  # the ModelConfig or TrainConfig field
     part: str  # "model" or "train"
-    kind: type  # int, float or str
+    kind: type  # int, float, str or bool
     help: str
     low: float | None = None
     high: float | None = None
@@ -39,6 +39,8 @@ class Field:
         return f"training/{self.name}"
 
     def describe_range(self) -> str:
+        if self.kind is bool:
+            return "true or false"
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind is int:
@@ -47,6 +49,8 @@ class Field:
 
     def parse(self, value: Any) -> Any:
         """`value` as this field's type if it is usable, else None (missing, wrong type, out of range)."""
+        if self.kind is bool:  # (stored settings may hold a bool as the text "true" or "false")
+            return value if isinstance(value, bool) else {"true": True, "false": False}.get(str(value).lower())
         if value is None or isinstance(value, bool):
             return None
         try:
@@ -78,6 +82,13 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("kind", "model", str, "Fully connected layers or convolutions", choices=MODEL_KINDS),
+    Field(
+        "variational",
+        "model",
+        bool,
+        "A variational autoencoder (VAE): a Gaussian code that new digits are drawn from",
+        label="VAE",
+    ),
     Field("code_size", "model", int, "How many values the code has", 1, MAX_CODE),
     Field("activation", "model", str, "The hidden layers' activation", choices=HIDDEN_ACTIVATIONS),
     Field("loss", "train", str, "mse: squared error; bce: binary cross-entropy", choices=LOSSES),
@@ -96,6 +107,24 @@ FIELDS: tuple[Field, ...] = (
     Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
     Field("noise", "train", str, "Denoising: train on noisy inputs with clean targets", choices=NOISES),
     Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),
+    Field(
+        "beta",
+        "train",
+        float,
+        "VAE only: the weight of the KL term (1: the evidence lower bound)",
+        0.0,
+        MAX_BETA,
+        label="KL weight (beta)",
+    ),
+    Field(
+        "kl_warmup",
+        "train",
+        int,
+        "VAE only: epochs over which the KL weight rises from 0",
+        0,
+        MAX_EPOCHS,
+        label="KL warm-up",
+    ),
 )
 FIELD = {field.name: field for field in FIELDS}
 # not a panel field (the window trains with the preset's seed), checked the same way on the command line

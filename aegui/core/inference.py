@@ -56,10 +56,12 @@ class InferenceModel:
             error = float(torch.mean((output - pixels) ** 2))
         return Reconstruction(code[0].numpy().copy(), output.reshape(28, 28).numpy().copy(), error)
 
-    def decode(self, code: np.ndarray) -> np.ndarray:
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """The image (28, 28) of one code (code_size,), or the images (N, 28, 28) of codes (N, code_size)."""
+        codes = np.asarray(codes, np.float32)
         with torch.inference_mode():
-            output = self.model.decoder(torch.as_tensor(np.asarray(code, np.float32)).reshape(1, -1))
-        return output.reshape(28, 28).numpy().copy()
+            output = self.model.decoder(torch.as_tensor(codes).reshape(-1, self.config.code_size))
+        return output.reshape((28, 28) if codes.ndim == 1 else (-1, 28, 28)).numpy().copy()
 
     def reconstruct_many(self, images: torch.Tensor) -> np.ndarray:
         """Reconstructions (N, 28, 28) of float images (N, 784) in [0, 1]."""

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from aegui.core.data import Dataset
+from aegui.core.density import FIT_SAMPLES, CodeDensity, fit_density
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.training import to_float
@@ -129,6 +130,22 @@ def encode_images(
                 raise Cancelled("encoding cancelled")
             codes.append(model.encoder(to_float(images_uint8[start : start + ENCODE_CHUNK])))
     return torch.cat(codes).numpy()
+
+
+def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train_images: torch.Tensor,
+                      test_images: torch.Tensor | None = None, seed: int = 0,
+                      cancelled: Callable[[], bool] = lambda: False) -> CodeDensity:  # fmt: skip
+    """The density of the model's codes of (up to 10,000 of) the training images, checked, for a VAE,
+    against the prior on the test images' codes. Uses a private copy of the model (worker-safe);
+    `cancelled` as in `fit_density`."""
+    rng = np.random.default_rng(seed)
+    if len(train_images) > FIT_SAMPLES:
+        train_images = train_images[torch.as_tensor(rng.choice(len(train_images), FIT_SAMPLES, replace=False))]
+    held_out = None
+    if test_images is not None and len(test_images):
+        held_out = encode_images(config, state, test_images[:FIT_SAMPLES], cancelled)
+    codes = encode_images(config, state, train_images, cancelled)
+    return fit_density(codes, held_out, config.variational, seed=seed, cancelled=cancelled)
 
 
 def build_latent_map(

@@ -1,4 +1,5 @@
-"""Configurable autoencoders, fully connected or convolutional, with a sigmoid output."""
+"""Configurable autoencoders, fully connected or convolutional, with a sigmoid output; plain or
+variational (a Gaussian encoder, Kingma & Welling 2014)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from torch import nn
 
 from aegui.core.checks import ConfigError, choice, sizes, whole
 from aegui.core.data import IMAGE_SIZE, PIXELS
+from aegui.core.density import CodeDensity
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -30,6 +32,8 @@ MAX_LAYER_SIZE = 16_384
 MAX_HIDDEN_LAYERS = 8
 MAX_CHANNELS = 1024
 MAX_PARAMETERS = 64_000_000  # 256 MB of float32 weights: far beyond what a CPU trains on digits
+MAX_LOG_VARIANCE = 30.0  # a VAE's log-variances are clamped to +-30: exp() stays finite in float32
+MAX_GENERATED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class ModelConfig:
 
     kind "mlp": 784 inputs, then `hidden_sizes`, then the code. kind "conv": two stride-2
     convolutions with `channels` (28x28 to 14x14 to 7x7), then `hidden_sizes`, then the code; the
-    decoder mirrors it with transposed convolutions.
+    decoder mirrors it with transposed convolutions. variational: the code is the mean of a Gaussian
+    whose log-variance a second head gives (the code activation must be linear).
     """
 
     hidden_sizes: tuple[int, ...] = (256,)
@@ -48,6 +53,7 @@ class ModelConfig:
     init: str = "default"  # "normal": the lesson's unit-normal weights and biases
     kind: str = "mlp"
     channels: tuple[int, ...] = (32, 64)  # "conv" only
+    variational: bool = False  # a VAE: the encoder gives a mean and a log-variance per code value
 
     def __post_init__(self) -> None:
         # everything is checked before any layer exists: a file or a script may hold anything here
@@ -60,6 +66,11 @@ class ModelConfig:
         set_field(self, "activation", choice(self.activation, "activation", tuple(ACTIVATIONS)))
         set_field(self, "code_activation", choice(self.code_activation, "code activation", tuple(ACTIVATIONS)))
         set_field(self, "init", choice(self.init, "initialisation", INITS))
+        if not isinstance(self.variational, bool):
+            raise ConfigError(f"'variational' must be true or false, not {self.variational!r}.")
+        if self.variational and self.code_activation != "linear":
+            raise ConfigError("A variational autoencoder's code is a Gaussian's mean: its code activation must "
+                              f"be linear, not {self.code_activation}.")  # fmt: skip
         if self.parameter_count() > MAX_PARAMETERS:
             raise ConfigError(f"This architecture has {self.parameter_count():,} weights; aegui trains and opens "
                               f"models of up to {MAX_PARAMETERS:,}.")  # fmt: skip
@@ -68,6 +79,8 @@ class ModelConfig:
         """Weights and biases of encoder and decoder, counted from the sizes (nothing is allocated)."""
         dense = sum(2 * (size_in * size_out) + size_in + size_out
                     for size_in, size_out in itertools.pairwise(self.layer_sizes))  # fmt: skip
+        if self.variational:  # the log-variance head
+            dense += (self.layer_sizes[-2] + 1) * self.code_size
         if self.kind != "conv":
             return dense
         first, second = self.channels
@@ -79,6 +92,8 @@ class ModelConfig:
         data = asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
         data["channels"] = list(self.channels)
+        if not self.variational:
+            del data["variational"]  # (so that a plain model's file still opens in earlier versions)
         return data
 
     @classmethod
@@ -102,7 +117,8 @@ class ModelConfig:
             layers = f"conv {self.channels[0]}-{self.channels[1]} then {dense}"
         else:
             layers = "-".join(str(size) for size in self.layer_sizes)
-        return f"{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
+        kind = "VAE " if self.variational else ""
+        return f"{kind}{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
 
 
 def _stack(sizes: tuple[int, ...], activation: str, last_activation: str) -> nn.Sequential:
@@ -138,7 +154,9 @@ class AutoEncoder(nn.Module):
     """encode: image -> code; decode: code -> image; forward: both, on (N, 784) tensors.
 
     `encode`, `decode` and `reconstruct` also take numpy arrays (returning numpy) and images
-    shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), or a single (784,) / (28, 28) image.
+    shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), or a single (784,) / (28, 28) image. A VAE's
+    `encoder` gives the Gaussian's mean (its code); `code_log_variance` the second head. `generate`
+    decodes codes drawn from `density` (a VAE without one: from its prior).
     """
 
     def __init__(self, config: ModelConfig | None = None) -> None:
@@ -149,6 +167,9 @@ class AutoEncoder(nn.Module):
         self.decoder = _stack(tuple(reversed(sizes)), self.config.activation, "sigmoid")
         if self.config.kind == "conv":
             self._add_convolutions()
+        if self.config.variational:
+            self.code_log_variance = nn.Linear(sizes[-2], self.config.code_size)
+        self.density: CodeDensity | None = None  # where codes lie, for `generate` (not a weight: kept beside them)
         if self.config.init == "normal":
             with torch.no_grad():
                 for parameter in self.parameters():
@@ -177,7 +198,23 @@ class AutoEncoder(nn.Module):
 
     def forward_logits(self, images: torch.Tensor) -> torch.Tensor:
         """The output before its sigmoid, for a numerically stable cross-entropy."""
-        return self.decoder[:-1](self.encoder(images))
+        return self.logits_and_kl(images)[0]
+
+    def code_distribution(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A VAE's Gaussian over codes: (mean, log-variance), each (N, code_size)."""
+        hidden = self.encoder[:-2](images)  # the last two: the code's linear layer and its (identity) activation
+        return self.encoder[-2](hidden), self.code_log_variance(hidden).clamp(-MAX_LOG_VARIANCE, MAX_LOG_VARIANCE)
+
+    def logits_and_kl(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The output's logits and, for a VAE, each image's KL divergence from the prior (nats). In
+        training mode a VAE decodes a sample of its Gaussian (the reparameterisation trick); in
+        evaluation mode, its mean."""
+        if not self.config.variational:
+            return self.decoder[:-1](self.encoder(images)), None
+        mean, log_variance = self.code_distribution(images)
+        kl = 0.5 * (mean.square() + log_variance.exp() - 1.0 - log_variance).sum(dim=1)
+        code = mean + torch.randn_like(mean) * (0.5 * log_variance).exp() if self.training else mean
+        return self.decoder[:-1](code), kl
 
     # --- the friendly API: arrays or tensors, several shapes -------------------------------------
 
@@ -198,6 +235,22 @@ class AutoEncoder(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not as_numpy):
             images = self.decoder(tensor)
         return _convert_back(images[0] if single else images, as_numpy)
+
+    def generate(self, count: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
+        """`count` new images (count, 28, 28) in [0, 1], decoded from codes drawn from the model's code
+        density; `temperature` below 1 draws nearer each component's centre (clearer, less varied)."""
+        density = self.density
+        if density is None and self.config.variational:
+            density = CodeDensity.standard_normal(self.code_size)
+        if density is None:
+            raise ValueError(
+                "This model has no code density to sample from yet: fit one to its training codes "
+                "(aegui.core.sampling.fit_model_density), or train it with aegui, which does."
+            )
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        codes = density.sample(whole(count, "The number of images", 0, MAX_GENERATED), generator, temperature)
+        with torch.no_grad():
+            return self.decode(codes.numpy()).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
 
     def reconstruct(self, images: Any) -> Any:
         """decode(encode(images)), shaped like the input."""

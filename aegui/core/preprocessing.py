@@ -102,3 +102,19 @@ def strokes_to_image(
     side = SIZE * SUPERSAMPLE
     cropped = big.crop((left, top, left + side, top + side))  # outside the image counts as black
     return np.asarray(cropped.reduce(SUPERSAMPLE), dtype=np.float32) / 255.0
+
+
+def strokes_over_image(strokes: Iterable[Stroke], canvas_size: int | tuple[int, int], image: np.ndarray) -> np.ndarray:
+    """Strokes drawn over a 28x28 image that fills the canvas: the brighter of the image and the ink.
+
+    The canvas maps straight onto the image (no fitting, unlike `strokes_to_image`), so the image
+    stays exactly as it was and the ink lands where it was drawn on it.
+    """
+    base = np.asarray(image, np.float32).reshape(SIZE, SIZE)
+    cleaned = clean_strokes(strokes)
+    if not cleaned:
+        return base.copy()
+    width, height = _canvas_dims(canvas_size)
+    scale = SIZE / min(width, height)
+    ink = _render([stroke * scale for stroke in cleaned], brush_width(canvas_size) / 2.0 * scale, np.zeros(2), SIZE)
+    return np.maximum(base, np.asarray(ink.reduce(SUPERSAMPLE), np.float32) / 255.0)

@@ -54,6 +54,22 @@ PRESETS: dict[str, Preset] = {
             TrainConfig(epochs=24, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
         ),
         Preset(
+            "vae",
+            "A variational autoencoder for generating digits: 512-256-16, KL weight 1.",
+            ModelConfig(
+                hidden_sizes=(512, 256), code_size=16, activation="relu", code_activation="linear", variational=True
+            ),
+            TrainConfig(epochs=20, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+        ),
+        Preset(
+            "vae2d",
+            "A VAE with a 2-value code, for the manifold of digits (Kingma & Welling 2014, figure 4).",
+            ModelConfig(
+                hidden_sizes=(512, 256), code_size=2, activation="relu", code_activation="linear", variational=True
+            ),
+            TrainConfig(epochs=20, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+        ),
+        Preset(
             "map2d",
             "A 2-value code for the latent map.",
             ModelConfig(hidden_sizes=(512, 256, 64), code_size=2, activation="relu", code_activation="linear"),

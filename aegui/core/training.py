@@ -28,6 +28,7 @@ LOSSES = ("mse", "bce")
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 SCHEDULES = ("constant", "onecycle", "cosine")
 MAX_LEARNING_RATE = 1e6  # beyond this nothing useful can happen; a typo such as 1e9 is refused
+MAX_BETA = 100.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class TrainConfig:
     augment: float = 0.0  # strength of random shifts, rotations, scaling and thickness changes, 0 to 1
     noise: str = "none"  # denoising: "gaussian" or "masking" noise on the inputs, clean targets
     noise_level: float = 0.3  # std of the Gaussian noise, or the fraction of pixels masked
+    beta: float = 1.0  # VAE only: the KL term's weight (1: the evidence lower bound)
+    kl_warmup: int = 0  # VAE only: epochs over which the KL weight rises from 0 to beta
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__
@@ -61,6 +64,12 @@ class TrainConfig:
         set_field(self, "weight_decay", number(self.weight_decay, "Weight decay", 0.0, 1.0, high_open=True))
         set_field(self, "augment", number(self.augment, "Augmentation strength", 0.0, 1.0))
         set_field(self, "noise_level", number(self.noise_level, "The noise level", 0.0, 1.0))
+        set_field(self, "beta", number(self.beta, "The KL weight (beta)", 0.0, MAX_BETA))
+        set_field(self, "kl_warmup", whole(self.kl_warmup, "The KL warm-up", 0, 100_000))
+
+    def kl_weight(self, epochs_done: float) -> float:
+        """The KL term's weight after `epochs_done` (fractional) epochs of the model's training."""
+        return self.beta * min(1.0, epochs_done / self.kl_warmup) if self.kl_warmup else self.beta
 
     @property
     def denoising(self) -> bool:
@@ -112,6 +121,8 @@ class EpochEnd:
     elapsed: float
     eta: float
     lr: float
+    train_kl: float = 0.0  # a VAE's mean KL divergence per image from its prior, in nats (0: not a VAE)
+    test_kl: float = 0.0
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -188,18 +199,25 @@ def make_scheduler(
 
 
 def batch_loss(
-    model: AutoEncoder, inputs: torch.Tensor, loss: str, targets: torch.Tensor | None = None
-) -> torch.Tensor:
-    """The training loss of a float batch (N, 784) in [0, 1], averaged over pixels.
+    model: AutoEncoder, inputs: torch.Tensor, loss: str, targets: torch.Tensor | None = None, kl_weight: float = 1.0
+) -> tuple[torch.Tensor, float]:
+    """The training loss of a float batch (N, 784) in [0, 1], per pixel, and a VAE's mean KL per image.
 
     The reconstruction of `inputs` is compared with `targets` (the inputs themselves unless a
-    denoising autoencoder is given clean targets for noisy inputs).
+    denoising autoencoder is given clean targets for noisy inputs). A VAE adds its KL divergence
+    times `kl_weight`, per pixel too: with cross-entropy and weight 1, the negative evidence lower
+    bound divided by 784.
     """
     targets = inputs if targets is None else targets
-    logits = model.forward_logits(inputs)
+    logits, kl = model.logits_and_kl(inputs)
     if loss == "bce":
-        return F.binary_cross_entropy_with_logits(logits, targets)
-    return F.mse_loss(torch.sigmoid(logits), targets)
+        objective = F.binary_cross_entropy_with_logits(logits, targets)
+    else:
+        objective = F.mse_loss(torch.sigmoid(logits), targets)
+    if kl is None:
+        return objective, 0.0
+    mean_kl = kl.mean()
+    return objective + kl_weight * mean_kl / PIXELS, float(mean_kl.detach())
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -209,14 +227,16 @@ def to_float(images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(model: AutoEncoder, images: torch.Tensor, loss: str = "mse", chunk: int = 2000) -> dict[str, float]:
-    """Loss, mean squared error per pixel and squared error per image over uint8 images."""
+    """Reconstruction loss and mean squared error per pixel, squared error per image and (a VAE's)
+    KL divergence per image over uint8 images; a VAE reconstructs from its codes' means."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    loss_sum = sse = 0.0
+    loss_sum = sse = kl_sum = 0.0
     for start in range(0, len(images), chunk):
         batch = to_float(images[start : start + chunk].to(device))
-        logits = model.forward_logits(batch)
+        logits, kl = model.logits_and_kl(batch)
+        kl_sum += float(kl.sum()) if kl is not None else 0.0
         output = torch.sigmoid(logits)
         sse += float(((output - batch) ** 2).sum())
         if loss == "bce":
@@ -229,6 +249,7 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, loss: str = "mse", chunk:
         "loss": loss_sum / (count * PIXELS),
         "mse": sse / (count * PIXELS),
         "sse_per_image": sse / count,
+        "kl": kl_sum / count,
     }
 
 
@@ -341,7 +362,7 @@ class Trainer:
         last_publish = time.perf_counter()
         for epoch in range(first_epoch, last_epoch + 1):
             epoch_started, epoch_train_seconds = elapsed(), 0.0
-            loss_sum, seen = 0.0, 0
+            loss_sum, kl_sum, seen = 0.0, 0.0, 0
             order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
             for batch in range(self.steps_per_epoch):
                 if self._stop.is_set():
@@ -362,7 +383,8 @@ class Trainer:
                 if config.augment > 0:
                     images = distort(images, config.augment, self._augment_generator)
                 inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
-                loss = batch_loss(model, inputs, config.loss, images)
+                kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
+                loss, kl = batch_loss(model, inputs, config.loss, images, kl_weight)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
@@ -383,6 +405,7 @@ class Trainer:
                 step += 1
                 epoch_train_seconds += finished - started
                 loss_sum += value * len(images)
+                kl_sum += kl * len(images)
                 seen += len(images)
                 self.history.batch_losses.append(value)
                 if finished - last_publish >= self.snapshot_interval:
@@ -406,6 +429,8 @@ class Trainer:
                 elapsed=elapsed(),
                 eta=elapsed() / max(step, 1) * (self.total_steps - step),
                 lr=self.lr,
+                train_kl=kl_sum / max(seen, 1),
+                test_kl=scores["kl"],
             )
             self.history.epochs.append(record.to_dict())
             yield record

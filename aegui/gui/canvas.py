@@ -1,4 +1,5 @@
-"""The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear."""
+"""The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear; an image
+(a generated digit, say) may lie under the strokes, to be drawn over."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from aegui.core.preprocessing import brush_width, strokes_to_image
+from aegui.core.preprocessing import SIZE, brush_width, strokes_over_image, strokes_to_image
 
 BACKGROUND = QColor(12, 12, 16)
 INK = QColor(250, 250, 250)
@@ -46,6 +47,7 @@ class DrawCanvas(QWidget):
         self.setToolTip("Draw a digit. Delete clears, Ctrl+Z undoes the last stroke.")
         self._strokes: list[list[Point]] = []
         self._current: list[Point] | None = None
+        self._image: np.ndarray | None = None  # a 28x28 image under the strokes, filling the canvas
         self._finished = QImage(side, side, QImage.Format.Format_RGB32)
         self._pen = QPen(INK, brush_width((side, side)), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                          Qt.PenJoinStyle.RoundJoin)  # fmt: skip
@@ -64,24 +66,35 @@ class DrawCanvas(QWidget):
         return strokes
 
     def is_empty(self) -> bool:
-        return not self._strokes and not self._current
+        return not self._strokes and not self._current and self._image is None
+
+    def image(self) -> np.ndarray | None:
+        """The 28x28 image under the strokes, if one was put there."""
+        return None if self._image is None else self._image.copy()
 
     def canvas_size(self) -> tuple[int, int]:
         return self.width(), self.height()
 
     def model_input(self) -> np.ndarray:
-        """The 28×28 image the model sees: `strokes_to_image(self.strokes(), self.canvas_size())`."""
+        """The 28×28 image the model sees: `strokes_to_image(self.strokes(), self.canvas_size())`, or, over
+        an image, `strokes_over_image(self.strokes(), self.canvas_size(), self.image())`."""
         if self._cached_input is None or self._cached_input[0] != self._revision:
-            self._cached_input = (self._revision, strokes_to_image(self.strokes(), self.canvas_size()))
+            if self._image is None:
+                seen = strokes_to_image(self.strokes(), self.canvas_size())
+            else:
+                seen = strokes_over_image(self.strokes(), self.canvas_size(), self._image)
+            self._cached_input = (self._revision, seen)
         return self._cached_input[1].copy()
 
     # --- editing ---
 
     def clear(self) -> None:
+        """Remove the strokes and the image under them."""
         if self.is_empty():
             return
         self._strokes.clear()
         self._current = None
+        self._image = None
         self._redraw_finished()
         self._changed()
 
@@ -99,6 +112,17 @@ class DrawCanvas(QWidget):
         """Replace the drawing (for example with a saved or replayed one)."""
         self._strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in strokes if len(stroke)]
         self._current = None
+        self._image = None
+        self._redraw_finished()
+        self._changed()
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Start over from a 28x28 image in [0, 1] (white on black), filling the canvas, to draw over."""
+        image = np.asarray(image, np.float32)
+        if image.size != SIZE * SIZE or not np.isfinite(image).all():
+            raise ValueError(f"The canvas takes a finite {SIZE}x{SIZE} image, not one shaped {image.shape}.")
+        self._image = np.clip(image.reshape(SIZE, SIZE), 0.0, 1.0)
+        self._strokes, self._current = [], None
         self._redraw_finished()
         self._changed()
 
@@ -163,6 +187,13 @@ class DrawCanvas(QWidget):
             self._finished = QImage(size, QImage.Format.Format_RGB32)
             self._finished.setDevicePixelRatio(ratio)
         self._finished.fill(BACKGROUND)
+        if self._image is not None:
+            pixels = np.ascontiguousarray(np.rint(self._image * 255), np.uint8)
+            picture = QImage(pixels.data, SIZE, SIZE, SIZE, QImage.Format.Format_Grayscale8)
+            painter = QPainter(self._finished)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(self.rect()), picture)
+            painter.end()
         self._draw_into(self._finished, self._strokes)
 
     def _draw_into(self, image: QImage, strokes: list[list[Point]]) -> None:

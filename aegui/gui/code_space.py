@@ -197,7 +197,9 @@ class CodeSpace(QObject):
         else:
             self.code_panel.code_map.set_marker(None)
         self._show_neighbours()
-        if code is not None:
+        if code is not None and len(code) == len(
+            self.explore.sliders.code()
+        ):  # (sliders follow a new model a frame later)
             self.explore.sliders.set_code(code)
             self._decode_sliders()
 

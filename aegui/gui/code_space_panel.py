@@ -1,11 +1,14 @@
-"""The lesson's figure made live: the autoencoder's map beside PCA of the pixels, with scores."""
+"""The lesson's figure made live: the autoencoder's map beside PCA of the pixels, with scores; for a
+2-value code, the manifold of digits decoded over the code plane beside them."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from aegui.gui.digit_legend import DigitLegend
+from aegui.gui.digit_mosaic import DigitMosaic
 from aegui.gui.digit_view import DigitView
 from aegui.gui.latent_map import PALETTE, LatentMapView
 
@@ -25,6 +28,15 @@ class CodeSpacePanel(QWidget):
         self.count_spin.setValue(2000)
         self.count_spin.setSuffix(" test digits")
         self.status = QLabel("The map appears once the data is loaded.", objectName="mapStatus", wordWrap=True)
+        self.manifold = DigitMosaic("manifoldView", 150)
+        self.manifold.setToolTip("Click a digit to put it on the canvas.")
+        self.manifold_box = QWidget(objectName="manifoldBox")
+        manifold_layout = QVBoxLayout(self.manifold_box)
+        manifold_layout.setContentsMargins(0, 0, 0, 0)
+        self.manifold_caption = QLabel("manifold", objectName="manifoldCaption", wordWrap=True)
+        manifold_layout.addWidget(self.manifold_caption)
+        manifold_layout.addWidget(self.manifold, 1)
+        self.manifold_box.hide()
         buttons = QGridLayout()
         for column, (kind, text) in enumerate((("csv", "Codes as CSV…"), ("npy", "Codes as NPY…"),
                                                 ("png", "Map as PNG…"))):  # fmt: skip
@@ -39,6 +51,7 @@ class CodeSpacePanel(QWidget):
         maps = QHBoxLayout()
         maps.addWidget(self.code_map, 1)
         maps.addWidget(self.pixel_map, 1)
+        maps.addWidget(self.manifold_box, 1)
         left = QVBoxLayout()
         left.addLayout(maps, 1)
         left.addWidget(self.legend)
@@ -47,3 +60,10 @@ class CodeSpacePanel(QWidget):
         layout.addLayout(left, 4)
         layout.addLayout(side, 1)
         self.count_spin.editingFinished.connect(lambda: self.countChanged.emit(self.count_spin.value()))
+
+    def show_manifold(self, images: np.ndarray | None, side: int = 0, caption: str = "") -> None:
+        """The side x side digits decoded over a 2-value code's plane, rows top to bottom (None: hide)."""
+        self.manifold_box.setVisible(images is not None)
+        if images is not None:
+            self.manifold.show_images(images, side)
+            self.manifold_caption.setText(caption)

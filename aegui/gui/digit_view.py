@@ -9,9 +9,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 FRAME = (36, 36, 44)  # a dark surround, so the black field of a digit reads as a picture
 
 
-def image_area(min_height: int) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:
-    """A dark, fixed-aspect, non-interactive area showing one image (or a strip of them)."""
-    graphics = pg.GraphicsLayoutWidget()
+def image_area(min_height: int, graphics: pg.GraphicsLayoutWidget | None = None,
+               ) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:  # fmt: skip
+    """A dark, fixed-aspect, non-interactive area showing one image (or a strip of them), in
+    `graphics` if given (a subclass of GraphicsLayoutWidget, say)."""
+    graphics = graphics if graphics is not None else pg.GraphicsLayoutWidget()
     graphics.setBackground(FRAME)
     graphics.setMinimumHeight(min_height)
     graphics.ci.setContentsMargins(0, 0, 0, 0)

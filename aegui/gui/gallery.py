@@ -8,23 +8,11 @@ import torch
 
 from aegui.core.augment import add_noise
 from aegui.core.inference import InferenceModel
+from aegui.core.mosaic import tile
 from aegui.core.training import TrainConfig, to_float
 from aegui.gui.digit_view import FRAME
 
-GAP = 2
 COUNT = 10
-
-
-def tile(rows: list[np.ndarray], count: int = COUNT) -> np.ndarray:
-    """Rows of (count, 28, 28) images as one picture with thin gaps."""
-    height = len(rows) * 28 + (len(rows) - 1) * GAP
-    width = count * 28 + (count - 1) * GAP
-    picture = np.full((height, width), 0.25, np.float32)
-    for r, images in enumerate(rows):
-        for c, image in enumerate(images[:count]):
-            top, left = r * (28 + GAP), c * (28 + GAP)
-            picture[top : top + 28, left : left + 28] = image
-    return picture
 
 
 class ReconstructionGallery(pg.GraphicsLayoutWidget):
@@ -39,7 +27,7 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self._view.setMenuEnabled(False)
         self._item = pg.ImageItem(axisOrder="row-major")
         self._view.addItem(self._item)
-        self._picture = tile([np.zeros((COUNT, 28, 28))] * 2)
+        self._picture = tile([np.zeros((COUNT, 28, 28))] * 2, COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         self._view.autoRange(padding=0)
         self.updates = 0
@@ -54,7 +42,7 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         caption = ("test digits (top) and their reconstructions (bottom)" if noisy is None else
                    "test digits, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
         self._label.setText(caption, color="#dddddd")
-        self._picture = tile(rows)
+        self._picture = tile(rows, COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         if len(rows) != self.rows:  # a row more or less: show the whole picture again
             self.rows = len(rows)

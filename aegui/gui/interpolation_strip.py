@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from aegui.core.mosaic import tile
 from aegui.gui.digit_view import image_area
-from aegui.gui.gallery import tile
 
 STEPS = 10
 START_TEXT = "Set A and B from a drawing or from a digit picked on the map."

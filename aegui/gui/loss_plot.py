@@ -1,4 +1,6 @@
-"""The live loss plot: thin per-batch loss, bold per-epoch train and test loss."""
+"""The live loss plot: thin per-batch loss, bold per-epoch train and test loss; for a VAE, its test
+KL divergence per pixel too (the test loss is then the reconstruction term: the two add up to the
+objective at KL weight 1)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from aegui.core.data import PIXELS
 from aegui.core.training import History
 from aegui.gui.pacer import FramePacer
 from aegui.gui.plot_cache import paint_from_cache
@@ -14,6 +17,7 @@ from aegui.gui.plot_cache import paint_from_cache
 BATCH_COLOUR = (90, 140, 220, 150)
 TRAIN_COLOUR = (40, 90, 200)
 TEST_COLOUR = (230, 120, 30)
+KL_COLOUR = (40, 160, 90)
 REDRAW_MS = 100
 Y_MARGIN = 0.15  # of the data's span, left free above and below when the y range is refitted
 Y_SNUG = 0.5  # refit when the data fill less than this share of the y range
@@ -74,6 +78,7 @@ class LossPlot(pg.PlotWidget):
         self._batches = GrowingBuffer()
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)
+        self._kl = GrowingBuffer(64)
         self._batch_curve = plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1), name="batch loss")
         self._batch_curve.setClipToView(True)
         self._batch_curve.setDownsampling(auto=True, method="peak")
@@ -81,6 +86,7 @@ class LossPlot(pg.PlotWidget):
                                       symbolBrush=TRAIN_COLOUR, name="train loss (epoch)")  # fmt: skip
         self._test_curve = plot.plot(pen=pg.mkPen(TEST_COLOUR, width=3), symbol="s", symbolSize=7,
                                      symbolBrush=TEST_COLOUR, name="test loss (epoch)")  # fmt: skip
+        self._kl_curve: pg.PlotDataItem | None = None  # made at a VAE's first epoch (no legend entry before)
         self._epoch_offset = 0
         self._steps_per_epoch = 1
         self._follow_y = False  # a run fits y itself, in steps; until then pyqtgraph's auto range
@@ -120,7 +126,7 @@ class LossPlot(pg.PlotWidget):
         """
         if not self._follow_y:
             return
-        buffers = (self._batches, self._train, self._test)
+        buffers = (self._batches, self._train, self._test, self._kl)
         log = self.getPlotItem().getAxis("left").logMode
         low = min(buffer.low_positive if log else buffer.low for buffer in buffers)
         high = max(buffer.high for buffer in buffers)
@@ -139,13 +145,25 @@ class LossPlot(pg.PlotWidget):
     def _on_range_changed_by_user(self, *_) -> None:
         self._follow_y = False  # the person zoomed or panned: leave the view where they put it
 
-    def add_epoch(self, epoch: int, train_loss: float, test_loss: float) -> None:
+    def add_epoch(self, epoch: int, train_loss: float, test_loss: float, test_kl: float = 0.0) -> None:
+        """An epoch's losses; `test_kl`: a VAE's mean KL divergence per test image (0: not a VAE)."""
         self._redraw_batches.flush()
         self._train.extend(np.array([epoch]), np.array([train_loss]))
         self._test.extend(np.array([epoch]), np.array([test_loss]))
         self._train_curve.setData(*self._train.view())
         self._test_curve.setData(*self._test.view())
+        if test_kl > 0:
+            if self._kl_curve is None:
+                pen = pg.mkPen(KL_COLOUR, width=3)
+                self._kl_curve = self.getPlotItem().plot(pen=pen, symbol="t", symbolSize=7, symbolBrush=KL_COLOUR,
+                                                         name="test KL ÷ 784 (epoch)")  # fmt: skip
+            self._kl.extend(np.array([epoch]), np.array([test_kl / PIXELS]))
+            self._kl_curve.setData(*self._kl.view())
         self._fit_y()
+
+    def add_record(self, record) -> None:
+        """An EpochEnd record."""
+        self.add_epoch(record.epoch, record.train_loss, record.test_loss, record.test_kl)
 
     def show_history(self, history: History) -> None:
         """Replace everything with a saved model's history."""
@@ -156,16 +174,20 @@ class LossPlot(pg.PlotWidget):
             self._batches.extend(np.arange(1, len(losses) + 1) * epochs / len(losses), losses)
             self._batch_curve.setData(*self._batches.view())
         for record in history.epochs:
-            self.add_epoch(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]))
+            self.add_epoch(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]),
+                           float(record.get("test_kl", 0.0)))  # fmt: skip
 
     def clear_all(self) -> None:
         self._redraw_batches.cancel()
         self._follow_y = False
         self.getPlotItem().enableAutoRange(x=True, y=True)
-        for buffer in (self._batches, self._train, self._test):
+        for buffer in (self._batches, self._train, self._test, self._kl):
             buffer.clear()
         for curve in (self._batch_curve, self._train_curve, self._test_curve):
             curve.setData([], [])
+        if self._kl_curve is not None:  # the next model may not be a VAE: no KL in its legend
+            self.getPlotItem().removeItem(self._kl_curve)
+            self._kl_curve = None
 
     def set_log_scale(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=on)
@@ -178,6 +200,9 @@ class LossPlot(pg.PlotWidget):
 
     def epoch_points(self) -> int:
         return self._train.size
+
+    def kl_points(self) -> int:
+        return self._kl.size
 
     def batch_data(self) -> tuple[np.ndarray, np.ndarray]:
         return self._batches.view()

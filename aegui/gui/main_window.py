@@ -35,6 +35,8 @@ from aegui.gui.download_dialog import DownloadDialog
 from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.gallery import ReconstructionGallery
+from aegui.gui.generate_view import GenerateView
+from aegui.gui.generation import Generation
 from aegui.gui.layout import available_size, canvas_side_for, scrolling
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.menus import build_menus
@@ -83,6 +85,7 @@ class MainWindow(QMainWindow):
         self.gallery = ReconstructionGallery()
         self.code_space_panel = CodeSpacePanel()
         self.explore_panel = ExplorePanel()
+        self.generate_view = GenerateView()
         self.tabs = QTabWidget(objectName="bottomTabs")
         session = self.session
         self.code_space = CodeSpace(self.code_space_panel, self.explore_panel, lambda: session.inference,
@@ -101,6 +104,7 @@ class MainWindow(QMainWindow):
                                       refresh_rate, self)  # fmt: skip
         self.model_views.codeScalesUpdated.connect(self.codeScalesUpdated)
         self.model_views.drawingUpdated.connect(self.drawingUpdated)
+        self.generation = Generation(session, self.generate_view, self.code_space_panel, self.canvas, self)
 
         self.panel.trainRequested.connect(self.start_training)
         self.panel.pauseToggled.connect(self._on_pause_toggled)
@@ -117,8 +121,7 @@ class MainWindow(QMainWindow):
         session.modelChanged.connect(self._on_model_changed)
         session.trainingStarted.connect(self._on_training_started)
         session.trainingProgress.connect(self._on_training_progress)
-        session.epochEnded.connect(lambda record: self.loss_plot.add_epoch(record.epoch, record.train_loss,
-                                                                           record.test_loss))  # fmt: skip
+        session.epochEnded.connect(self.loss_plot.add_record)
         session.downloadProgress.connect(self._on_download_progress)
         session.message.connect(self.panel.show_message)
         session.statusChanged.connect(self.status_line.show_status)
@@ -162,6 +165,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(training_tab, "Training")
         self.tabs.addTab(scrolling(self.code_space_panel), "Code space")
         self.tabs.addTab(scrolling(self.explore_panel), "Explore")
+        self.tabs.addTab(self.generate_view, "Generate")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.draw_panel)
         right.addWidget(self.tabs)
@@ -336,6 +340,10 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         self.code_space.set_visible(index == 1, index == 2)
+        self.generation.set_visible(self.tabs.widget(index) is self.generate_view)
+
+    def show_generate(self) -> None:
+        self.tabs.setCurrentWidget(self.generate_view)
 
     def _export_code_space_dialog(self, kind: str) -> None:
         path = dialogs.export_path(self, kind, "map" if kind == "png" else "test-codes")
@@ -382,6 +390,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> bool:
         """Stop every worker and wait for it; True if all threads ended in time."""
         self.code_space.cancel()
+        self.generation.cancel()
         return self.session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from aegui.core.mosaic import tile
 from aegui.gui.digit_view import image_area
-from aegui.gui.gallery import tile
 
 
 class NeighboursView(QWidget):

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.checkpoints import CheckpointError, save_weights
 from aegui.core.data import Dataset, default_data_dir
+from aegui.core.density import CodeDensity
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
 from aegui.core.inference import InferenceModel
@@ -39,6 +40,7 @@ class Session(QObject):
     datasetLoaded = Signal(object)  # the Dataset now in use
     modelChanged = Signal()  # another model: new, reset, opened or restored (its history with it)
     weightsChanged = Signal()  # the same model, newer weights (an epoch's end, training's end)
+    densityChanged = Signal()  # the model has a code density fitted to its current weights' codes
     trainingStarted = Signal()
     trainingProgress = Signal(object)  # TrainingProgress, a few times a second
     epochEnded = Signal(object)  # EpochEnd
@@ -270,9 +272,10 @@ class Session(QObject):
             return False
         # while training, never read the live model: save the latest snapshot (none published yet: as it began)
         state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
+        density = self.model.density if self.trainer is None else None  # (a density is of the weights it was fitted to)
         try:
             save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
-                         self.dataset.name if self.dataset else "", self.preset_name)  # fmt: skip
+                         self.dataset.name if self.dataset else "", self.preset_name, density)  # fmt: skip
         except CheckpointError as error:
             self.message.emit(str(error), True)
             return False
@@ -309,6 +312,15 @@ class Session(QObject):
         if self.model is None:
             return None
         return {name: tensor.detach().clone() for name, tensor in self.model.state_dict().items()}
+
+    def set_density(self, model: AutoEncoder, density: CodeDensity) -> bool:
+        """Keep a code density fitted (in a worker) to `model`'s codes: refused if another model is in the
+        session now, or training began meanwhile (whoever fitted it knows whether the weights changed)."""
+        if model is not self.model or self.trainer is not None:
+            return False
+        model.density = density
+        self.densityChanged.emit()
+        return True
 
     def follow_training(self) -> None:
         """Bring the inference copy up to the latest published weights (while training)."""
@@ -408,6 +420,7 @@ class Session(QObject):
         progress, self._run = self._run, None
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
+            self.model.density = None  # (fitted to the codes of weights it no longer has)
             self.inference.load_state(run.final_state)
         elif run is not None:  # the process was lost with the weights: the history goes back with them
             progress.take_back(self.history)

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -39,7 +40,7 @@ DATASETS = {"auto": "Auto (MNIST if present)", "mnist": "MNIST", "fashion-mnist"
 ERROR_STYLE = "color: #c0392b;"
 INFO_STYLE = "color: palette(text);"
 CHANGED_STYLE = "font-weight: bold;"
-MODEL_FIELD_LABELS = {"kind": "model", "code_size": "code size", "activation": "activation",
+MODEL_FIELD_LABELS = {"kind": "model", "variational": "VAE", "code_size": "code size", "activation": "activation",
                       "hidden_sizes": "layers (preset)", "channels": "channels (preset)", "init": "initial weights",
                       "code_activation": "code activation (preset)"}  # fmt: skip
 
@@ -72,19 +73,23 @@ class TrainingPanel(QWidget):
         self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, singleStep=0.1)
         self.noise_combo = QComboBox(objectName="noiseCombo")
         self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, singleStep=0.05)
+        self.variational_check = QCheckBox("VAE", objectName="variationalCheck")
+        self.beta_spin = QDoubleSpinBox(objectName="betaSpin", decimals=2, singleStep=0.1)
+        self.warmup_spin = QSpinBox(objectName="klWarmupSpin", suffix=" epochs")
         # the one table of fields drives ranges, choices, tooltips and stored settings
-        self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox] = {
+        self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox | QCheckBox] = {
             "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
             "loss": self.loss_combo, "optimizer": self.optimizer_combo, "lr": self.lr_spin,
             "batch_size": self.batch_spin, "epochs": self.epochs_spin, "augment": self.augment_spin,
-            "noise": self.noise_combo, "noise_level": self.noise_spin,
+            "noise": self.noise_combo, "noise_level": self.noise_spin, "variational": self.variational_check,
+            "beta": self.beta_spin, "kl_warmup": self.warmup_spin,
         }  # fmt: skip
         for field in FIELDS:
             widget = self.fields[field.name]
             if isinstance(widget, QComboBox):
                 for choice in field.choices:
                     widget.addItem(CHOICE_LABELS.get(choice, choice), choice)
-            else:
+            elif not isinstance(widget, QCheckBox):
                 widget.setRange(field.low, field.high)
             widget.setToolTip(f"{field.help} ({field.describe_range()})")
         self.dataset_combo = QComboBox(objectName="datasetCombo")
@@ -105,7 +110,10 @@ class TrainingPanel(QWidget):
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
         form.addRow("Preset", self.preset_combo)
-        form.addRow("Model", self.kind_combo)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind_combo, 1)
+        kind_row.addWidget(self.variational_check)
+        form.addRow("Model", kind_row)
         form.addRow("Code size", self.code_spin)
         form.addRow("Activation", self.activation_combo)
         form.addRow("Loss", self.loss_combo)
@@ -118,6 +126,8 @@ class TrainingPanel(QWidget):
         noise_row.addWidget(self.noise_combo, 1)
         noise_row.addWidget(self.noise_spin)
         form.addRow("Noise", noise_row)
+        form.addRow("KL weight β", self.beta_spin)
+        form.addRow("KL warm-up", self.warmup_spin)
         form.addRow(self.new_model_label)
         data_box = QGroupBox("Data")
         data_layout = QVBoxLayout(data_box)
@@ -150,6 +160,7 @@ class TrainingPanel(QWidget):
         for widget in (self.preset_combo, self.kind_combo, self.code_spin, self.activation_combo):
             signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             signal.connect(self._on_model_field_changed)
+        self.variational_check.toggled.connect(self._on_model_field_changed)
         self.apply_phase(Phase.LOADING)
 
     # --- settings ---
@@ -187,14 +198,17 @@ class TrainingPanel(QWidget):
         preset = get_preset(self.preset_name())
         if self._base_model is not None:  # keep an opened model's layers, which no field shows
             preset = replace(preset, model=self._base_model)
+        variational = self.variational_check.isChecked()
         preset = customise(
             preset,
             model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData(),
-                   "kind": self.kind_combo.currentData()},
+                   "kind": self.kind_combo.currentData(), "variational": variational,
+                   "code_activation": "linear" if variational else None},  # (a VAE's code is a Gaussian's mean)
             train={"loss": self.loss_combo.currentData(), "optimizer": self.optimizer_combo.currentData(),
                    "lr": self.lr_spin.value(), "batch_size": self.batch_spin.value(),
                    "epochs": self.epochs_spin.value(), "augment": self.augment_spin.value(),
-                   "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value()},
+                   "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value(),
+                   "beta": self.beta_spin.value(), "kl_warmup": self.warmup_spin.value()},
         )  # fmt: skip
         return preset.model, preset.train
 
@@ -210,6 +224,7 @@ class TrainingPanel(QWidget):
     def _show_configs(self, model: ModelConfig, train: TrainConfig | None) -> None:
         """Put a model's settings, and a training configuration's if given, in the fields (not epochs)."""
         self._select(self.kind_combo, model.kind)
+        self.variational_check.setChecked(model.variational)
         self.code_spin.setValue(model.code_size)
         self._select(self.activation_combo, model.activation)
         if train is None:
@@ -223,18 +238,24 @@ class TrainingPanel(QWidget):
         self.augment_spin.setValue(train.augment)
         self._select(self.noise_combo, train.noise)
         self.noise_spin.setValue(train.noise_level)
+        self.beta_spin.setValue(train.beta)
+        self.warmup_spin.setValue(train.kl_warmup)
 
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
 
     def value(self, name: str):
         widget = self.fields[name]
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
         return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
 
     def set_value(self, name: str, value) -> None:
         widget = self.fields[name]
         if isinstance(widget, QComboBox):
             self._select(widget, value)
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(value)
         else:
             widget.setValue(value)
 
@@ -317,7 +338,7 @@ class TrainingPanel(QWidget):
 
     def _on_model_field_changed(self, *_args) -> None:
         changed = self.differences()
-        for name in ("kind", "code_size", "activation"):
+        for name in ("kind", "variational", "code_size", "activation"):
             self.fields[name].setStyleSheet(CHANGED_STYLE if MODEL_FIELD_LABELS[name] in changed else "")
         self.preset_combo.setStyleSheet(CHANGED_STYLE if MODEL_FIELD_LABELS["hidden_sizes"] in changed else "")
         self.new_model_label.setText(

@@ -128,6 +128,19 @@ def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
     assert window.draw_panel.code_view.value_range() == scale  # fixed per model: bars compare as you draw
 
 
+def test_a_drawing_refreshed_right_after_another_code_size_arrives(window, qtbot, tmp_path):
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.model import ModelConfig, build_model
+
+    drag(window.canvas, SQUARE)
+    wait_for_drawing(window, qtbot)
+    path = save_checkpoint(tmp_path / "five.aegui.pt", build_model(ModelConfig(hidden_sizes=(64,), code_size=5)))
+    assert open_and_wait(qtbot, window.session, path) is None
+    window.model_views.refresh_drawing()  # before the views follow the new model (a frame later)
+    assert window.current_code().shape == (5,)
+    qtbot.waitUntil(lambda: len(window.explore_panel.sliders.code()) == 5)
+
+
 @pytest.mark.parametrize("strokes", [[[(50.0, 50.0)]], [[(10, 10), (10, 10)]], [[(1e9, 1e9), (2e9, 1e9)]]])
 def test_odd_drawings_still_give_an_image(window, strokes):
     window.canvas.set_strokes(strokes)

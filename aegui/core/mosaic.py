@@ -1,0 +1,35 @@
+"""Digits side by side in one picture: the gallery's rows, strips, generated batches, contact sheets."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+GAP = 2
+BACKGROUND = 0.25  # the window's tiles sit on grey; a contact sheet on black
+
+
+def tile(rows: list[np.ndarray], count: int | None = None, gap: int = GAP,
+         background: float = BACKGROUND) -> np.ndarray:  # fmt: skip
+    """Rows of (n, 28, 28) images as one float picture, `count` images wide, with thin gaps."""
+    count = count if count is not None else max((len(images) for images in rows), default=0)
+    height = len(rows) * 28 + (len(rows) - 1) * gap
+    width = count * 28 + (count - 1) * gap
+    picture = np.full((max(height, 0), max(width, 0)), background, np.float32)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images[:count]):
+            top, left = r * (28 + gap), c * (28 + gap)
+            picture[top : top + 28, left : left + 28] = np.asarray(image, np.float32).reshape(28, 28)
+    return picture
+
+
+def grid(images: np.ndarray, columns: int | None = None, gap: int = GAP, background: float = BACKGROUND) -> np.ndarray:
+    """(N, 28, 28) images in rows of `columns` (default: as square as it gets), as one picture."""
+    columns = columns or grid_columns(len(images))
+    rows = [images[start : start + columns] for start in range(0, len(images), columns)]
+    return tile(rows, columns, gap, background)
+
+
+def grid_columns(count: int) -> int:
+    return max(1, math.ceil(math.sqrt(count)))
