@@ -1,7 +1,8 @@
 """aegui: a desktop studio for autoencoders.
 
 The Python API: `aegui.load_model(path)` returns a model whose `encode`, `decode` and
-`reconstruct` take float arrays or tensors in [0, 1]. Imports stay light until used.
+`reconstruct` take float arrays or tensors in [0, 1], and whose `generate` draws new digits.
+Imports stay light until used.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "AutoEncoder",
     "ModelConfig",
     "__version__",
+    "fit_model_density",
     "load_dataset",
     "load_model",
     "save_checkpoint",
@@ -23,6 +25,7 @@ __all__ = [
 if TYPE_CHECKING:
     from aegui.core.checkpoints import load_model, save_checkpoint
     from aegui.core.data import load_dataset
+    from aegui.core.latent import fit_model_density
     from aegui.core.model import AutoEncoder, ModelConfig
     from aegui.core.preprocessing import strokes_to_image
 
@@ -30,6 +33,7 @@ _LAZY = {
     "load_model": "aegui.core.checkpoints",
     "save_checkpoint": "aegui.core.checkpoints",
     "load_dataset": "aegui.core.data",
+    "fit_model_density": "aegui.core.latent",
     "AutoEncoder": "aegui.core.model",
     "ModelConfig": "aegui.core.model",
     "strokes_to_image": "aegui.core.preprocessing",

@@ -92,6 +92,7 @@ def run() -> list[Row]:
             bar = f"<= {TRAIN_MINUTES * 60}" if preset == "vae" else "-"
             rows.append(Row(f"aegui train --preset {preset} (training, evaluation, density fit)", round(seconds, 1),
                             "s", bar, "", seconds <= TRAIN_MINUTES * 60 if preset == "vae" else None))  # fmt: skip
+        window_row = _window_sampling_row(Path(folder) / "vae.aegui.pt")
 
     plain = models["default"]
     codes = encode_images(plain.config, plain.state_dict(), dataset.train_images)
@@ -117,25 +118,32 @@ def run() -> list[Row]:
     rows.append(Row(f"vae2d {GRID}x{GRID} manifold: digits among the cells read with p >= 0.9", len(digits), "digits",
                     ">= 10", f"{int(confident.sum())} of {GRID * GRID} cells confident; digits {digits}",
                     len(digits) == 10))  # fmt: skip
-    rows.append(_window_sampling_row())
+    rows.append(window_row)
     return rows
 
 
-def _window_sampling_row() -> Row:
-    """Median time of "New batch" (64 digits drawn, decoded and shown) in the window's Generate view."""
+def _window_sampling_row(path: Path) -> Row:
+    """Median time of "New batch" (64 digits drawn, decoded and shown) in the window's Generate view,
+    with the vae preset's model opened."""
     from benchmarks.common import open_window
 
     qapp, window = open_window()
-    view = window.generate_view
+    opened = []
+    window.session.openEnded.connect(lambda _path, problem: opened.append(problem))
+    window.session.open(path)
+    while not opened:
+        qapp.processEvents()
+        time.sleep(0.01)
     window.show_generate()
     qapp.processEvents()
     times = []
     for _ in range(21):
         started = time.perf_counter()
-        view.new_batch()
+        window.generation.new_batch()
         qapp.processEvents()
         times.append(time.perf_counter() - started)
+    shown = len(window.generate_view.mosaic.images())
     window.close()
     median = float(np.median(times[1:])) * 1000
-    return Row(f"window: a new batch of {view.count()} generated digits", round(median, 1), "ms", "<= 50", "",
-               median <= 50)  # fmt: skip
+    return Row(f"window: a new batch of {shown} generated digits (median of 20)", round(median, 1), "ms", "<= 50",
+               "", median <= 50 and opened == [None] and shown == 64)  # fmt: skip

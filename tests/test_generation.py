@@ -80,6 +80,16 @@ def test_a_vae_trains_and_reports_reconstruction_and_kl_separately(small_sample)
     assert last["test_loss"] < first["test_loss"]  # the reconstruction term falls
 
 
+def test_a_convolutional_vae_trains_and_generates(small_sample):
+    config = ModelConfig(kind="conv", channels=(4, 8), hidden_sizes=(), code_size=3, activation="relu",
+                         code_activation="linear", variational=True)  # fmt: skip
+    model = build_model(config, seed=0)
+    assert model.parameter_count() == config.parameter_count()
+    trainer = Trainer(model, small_sample.subset(200, 50), TrainConfig(epochs=1, batch_size=50, loss="bce"))
+    assert trainer.run().reason == "finished" and trainer.history.epochs[0]["test_kl"] > 0
+    assert model.generate(4, seed=0).shape == (4, 28, 28)
+
+
 # --- densities ---
 
 

@@ -245,7 +245,7 @@ class AutoEncoder(nn.Module):
         if density is None:
             raise ValueError(
                 "This model has no code density to sample from yet: fit one to its training codes "
-                "(aegui.core.sampling.fit_model_density), or train it with aegui, which does."
+                "(model.density = aegui.fit_model_density(...)), or train it with aegui, which does."
             )
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         codes = density.sample(whole(count, "The number of images", 0, MAX_GENERATED), generator, temperature)

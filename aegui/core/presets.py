@@ -17,6 +17,9 @@ class Preset:
     train: TrainConfig
 
 
+VAE_MODEL = ModelConfig(hidden_sizes=(512, 256), activation="relu", code_activation="linear", variational=True)
+VAE_TRAINING = TrainConfig(epochs=14, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle")
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -53,21 +56,19 @@ PRESETS: dict[str, Preset] = {
             ),
             TrainConfig(epochs=24, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
         ),
+        # (judge share of the digits drawn: 14 epochs 0.891, 20 epochs 0.891, 20 with a KL warm-up over 5 epochs 0.877,
+        # an 8-value code 0.893 (a 50-component mixture), batch 256 0.885: 14 epochs of batch 128 it is)
         Preset(
             "vae",
             "A variational autoencoder for generating digits: 512-256-16, KL weight 1.",
-            ModelConfig(
-                hidden_sizes=(512, 256), code_size=16, activation="relu", code_activation="linear", variational=True
-            ),
-            TrainConfig(epochs=20, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+            replace(VAE_MODEL, code_size=16),
+            VAE_TRAINING,
         ),
         Preset(
             "vae2d",
             "A VAE with a 2-value code, for the manifold of digits (Kingma & Welling 2014, figure 4).",
-            ModelConfig(
-                hidden_sizes=(512, 256), code_size=2, activation="relu", code_activation="linear", variational=True
-            ),
-            TrainConfig(epochs=20, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+            replace(VAE_MODEL, code_size=2),
+            VAE_TRAINING,
         ),
         Preset(
             "map2d",

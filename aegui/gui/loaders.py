@@ -36,6 +36,7 @@ class DataSource(QObject):
     downloaded = Signal(str)  # the dataset's name
     downloadFailed = Signal(str)  # why
     downloadProgress = Signal(str, int, int)  # file name, bytes done, bytes expected (0: unknown)
+    progress = Signal(float, str)  # the download's fraction done and the progress bar's label
 
     def __init__(self, folder: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,7 +51,7 @@ class DataSource(QObject):
         self._cancelled = False
         self._downloading = ""
         self._relay = ProgressRelay()
-        self._relay.progress.connect(self.downloadProgress)
+        self._relay.progress.connect(self._on_progress)
 
     def load(self, choice: str) -> None:
         self.choice = choice
@@ -89,6 +90,11 @@ class DataSource(QObject):
 
     def is_cancelled(self) -> bool:
         return self._cancelled
+
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        if total:
+            self.progress.emit(done / total, f"{name} · {100 * done / total:.0f}%")
+        self.downloadProgress.emit(name, done, total)
 
     def _on_downloaded(self, _root) -> None:
         if not self._closed:

@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         session.trainingStarted.connect(self._on_training_started)
         session.trainingProgress.connect(self._on_training_progress)
         session.epochEnded.connect(self.loss_plot.add_record)
-        session.downloadProgress.connect(self._on_download_progress)
+        session.data.downloadProgress.connect(self._on_download_progress)
         session.message.connect(self.panel.show_message)
         session.statusChanged.connect(self.status_line.show_status)
         session.progressChanged.connect(self.status_line.show_progress)

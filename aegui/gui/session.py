@@ -49,7 +49,6 @@ class Session(QObject):
     message = Signal(str, bool)  # a sentence for the person, and whether it reports a problem
     statusChanged = Signal(str)  # the status line, which belongs to the phase
     progressChanged = Signal(float, str)  # fraction done (< 0: nothing in progress) and its label
-    downloadProgress = Signal(str, int, int)  # file name, bytes done, bytes expected (0: unknown)
     titleChanged = Signal(str)
     recoveryChecked = Signal(object)  # a description of an autosaved model to offer back, or None
     openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
@@ -71,7 +70,7 @@ class Session(QObject):
         self.data.failed.connect(self._on_data_failed)
         self.data.downloaded.connect(self._on_downloaded)
         self.data.downloadFailed.connect(self._on_download_failed)
-        self.data.downloadProgress.connect(self._on_download_progress)
+        self.data.progress.connect(self.progressChanged)
         self.model: AutoEncoder | None = None
         self.inference: InferenceModel | None = None
         self.history = History()
@@ -190,11 +189,6 @@ class Session(QObject):
         self.data.cancel()
         self.statusChanged.emit("Cancelling the download…")
         return True
-
-    def _on_download_progress(self, name: str, done: int, total: int) -> None:
-        if total:
-            self.progressChanged.emit(done / total, f"{name} · {100 * done / total:.0f}%")
-        self.downloadProgress.emit(name, done, total)
 
     def _on_downloaded(self, name: str) -> None:
         self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data.folder}.", False)

@@ -119,3 +119,18 @@ def test_the_fitted_density_is_saved_with_the_model_and_a_file_without_one_gets_
     with qtbot.waitSignal(window.generation.densityFitted, timeout=120_000):
         window.show_generate()  # generating asks for it: fitted in a worker
     assert window.session.model.density is not None and not window.session.dirty
+
+
+def test_the_panel_makes_any_preset_a_vae_and_marks_it_as_a_new_model(window):
+    panel = window.panel
+    panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("seed"))  # a sigmoid code
+    panel.show_loaded_model(window.session.model.config)
+    panel.variational_check.setChecked(True)
+    panel.beta_spin.setValue(0.5)
+    panel.warmup_spin.setValue(3)
+    model, train = panel.settings()
+    assert model.variational and model.code_activation == "linear"  # a VAE's code is a Gaussian's mean
+    assert (train.beta, train.kl_warmup) == (0.5, 3)
+    assert "VAE" in panel.differences() and panel.new_model_label.isVisibleTo(panel)
+    panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("vae2d"))
+    assert panel.variational_check.isChecked() and panel.code_spin.value() == 2
