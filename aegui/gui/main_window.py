@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
 
     def _on_tab_changed(self, index: int) -> None:
         self.code_space.set_visible(index == 1, index == 2)
-        self.generation.set_visible(self.tabs.widget(index) is self.generate_view)
+        self.generation.set_visible(self.tabs.widget(index) is self.generate_view, index == 1)
 
     def show_generate(self) -> None:
         self.tabs.setCurrentWidget(self.generate_view)

@@ -19,6 +19,7 @@ ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer
 
 
 def _train_and_fit(window, qtbot, config) -> None:
+    window.show_generate()  # the density is fitted when digits are to be shown
     with (qtbot.waitSignal(window.generation.densityFitted, timeout=120_000),
           qtbot.waitSignal(window.trainingFinished, timeout=60_000)):  # fmt: skip
         assert window.session.train(config, ONE_EPOCH)
@@ -69,13 +70,14 @@ def test_a_clicked_digit_goes_onto_the_canvas_to_be_drawn_over(window, qtbot):
 
 def test_the_manifold_of_a_two_value_code_follows_the_model_and_its_digits_can_be_picked(window, qtbot):
     panel = window.code_space_panel
+    window.tabs.setCurrentIndex(1)
     assert not panel.manifold_box.isVisibleTo(panel)  # the default model's code has 32 values
-    _train_and_fit(window, qtbot, VAE_2D)
-    assert panel.manifold_box.isVisibleTo(panel)
+    with (qtbot.waitSignal(window.generation.densityFitted, timeout=120_000),
+          qtbot.waitSignal(window.trainingFinished, timeout=60_000)):  # fmt: skip
+        assert window.session.train(VAE_2D, ONE_EPOCH)  # the manifold beside the map asks for the density
+    qtbot.waitUntil(lambda: panel.manifold.isVisible())
     cells = panel.manifold.images()
     assert cells.shape == (225, 28, 28) and "quantiles" in panel.manifold_caption.text()
-    window.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: panel.manifold.isVisible())
     _click(panel.manifold, 17)
     assert np.array_equal(window.canvas.image(), cells[17])
     window.session.new_model(PLAIN)
@@ -83,9 +85,10 @@ def test_the_manifold_of_a_two_value_code_follows_the_model_and_its_digits_can_b
 
 
 def test_closing_the_window_while_the_density_is_fitted_waits_for_nothing(window, qtbot):
+    window.show_generate()
     with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
         assert window.session.train(PLAIN, ONE_EPOCH)
-    assert window.generation.fitting  # started as training ended
+    assert window.generation.fitting  # started as training ended, for the tab open
     window.close()  # the fit gives up within a step of EM: no worker outlives the window (see conftest)
 
 
