@@ -44,7 +44,6 @@ def _fit(model: AutoEncoder, version: int, state: dict[str, torch.Tensor], datas
 
 class Generation(QObject):
     batchShown = Signal()  # a batch of generated digits is on screen
-    manifoldShown = Signal()
     densityFitted = Signal()
 
     def __init__(self, session: Session, view: GenerateView, code_panel: CodeSpacePanel, canvas: DrawCanvas,
@@ -65,7 +64,6 @@ class Generation(QObject):
         session.modelChanged.connect(self._on_weights_changed)
         session.weightsChanged.connect(self._on_weights_changed)
         session.datasetLoaded.connect(self._on_weights_changed)
-        session.trainingFinished.connect(self._on_training_finished)
         session.densityChanged.connect(self._on_density_changed)
 
     # --- what codes come from ---
@@ -117,8 +115,7 @@ class Generation(QObject):
         self.fitting = False
         if version == self._version and self.session.set_density(model, density):
             return  # (its densityChanged has shown it)
-        if not self.session.closed:
-            self.fit_density()  # the weights changed meanwhile: fit the new ones
+        self.refresh()  # the weights changed meanwhile: the new ones are fitted if digits are on screen
 
     def _on_fit_failed(self, error: Exception) -> None:
         self.fitting = False
@@ -175,10 +172,7 @@ class Generation(QObject):
 
     def _show_manifold(self) -> None:
         model, inference = self.session.model, self.session.inference
-        if model is None or inference is None or model.code_size != 2:
-            self.code_panel.show_manifold(None)
-            return
-        density, _ = self.density()
+        density = self.density()[0] if model is not None and inference is not None and model.code_size == 2 else None
         if density is None:
             self.code_panel.show_manifold(None)
             return
@@ -186,7 +180,6 @@ class Generation(QObject):
         images = inference.decode(density.quantile_grid(MANIFOLD_SIDE))
         caption = f"decoded over the code plane, spaced by the quantiles of {density.describe()}"
         self.code_panel.show_manifold(images, MANIFOLD_SIDE, caption)
-        self.manifoldShown.emit()
 
     # --- events ---
 
@@ -197,9 +190,6 @@ class Generation(QObject):
     def _on_density_changed(self) -> None:
         self.densityFitted.emit()
         self.refresh()
-
-    def _on_training_finished(self, _ended) -> None:
-        self.refresh()  # (which fits the density if the Generate tab or a manifold shows digits now)
 
     def _on_digit_chosen(self, image: np.ndarray) -> None:
         self.canvas.set_image(image)
