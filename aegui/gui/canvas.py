@@ -1,17 +1,31 @@
 """The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear; an image
-(a generated digit, say) may lie under the strokes, to be drawn over."""
+(a generated digit, or an image file opened or dropped on it) may lie under the strokes, to be drawn
+over."""
 
 from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QTabletEvent
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTabletEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from aegui.core.image_files import ImageFileError, image_to_input
 from aegui.core.preprocessing import SIZE, brush_width, strokes_over_image, strokes_to_image
+from aegui.gui.drops import dropped_file
 
 BACKGROUND = QColor(12, 12, 16)
 INK = QColor(250, 250, 250)
@@ -35,6 +49,7 @@ class DrawCanvas(QWidget):
     """A square canvas; `strokes()` are in its pixels, y down; `model_input()` is what the model sees."""
 
     strokesChanged = Signal()
+    imageRefused = Signal(str)  # why an image file opened or dropped here could not be used
 
     def __init__(self, side: int = 320, parent=None) -> None:
         super().__init__(parent)
@@ -44,7 +59,8 @@ class DrawCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setToolTip("Draw a digit. Delete clears, Ctrl+Z undoes the last stroke.")
+        self.setToolTip("Draw a digit, or drop an image file here. Delete clears, Ctrl+Z undoes the last stroke.")
+        self.setAcceptDrops(True)
         self._strokes: list[list[Point]] = []
         self._current: list[Point] | None = None
         self._image: np.ndarray | None = None  # a 28x28 image under the strokes, filling the canvas
@@ -125,6 +141,31 @@ class DrawCanvas(QWidget):
         self._strokes, self._current = [], None
         self._redraw_finished()
         self._changed()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Put an image file on the canvas, fitted as `aegui.image_to_input(path)` fits it; False (and
+        `imageRefused` with the reason) if it cannot be read."""
+        try:
+            image = image_to_input(path)
+        except ImageFileError as error:
+            self.imageRefused.emit(f"{Path(path).name} {error}; the canvas is unchanged.")
+            return False
+        self.set_image(image)
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_file(event.mimeData(), "image") is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # (a model file goes on to the window)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_file(event.mimeData(), "image")
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_image(path)
 
     def _changed(self) -> None:
         self._revision += 1

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import Dataset
+from aegui.core.data import DIGITS, Dataset
 from aegui.core.errors import Cancelled
 from aegui.core.inference import InferenceModel
 from aegui.core.latent import (
@@ -137,7 +137,9 @@ class CodeSpace(QObject):
         if training_codes is not None:
             self.training_codes = training_codes
         panel = self.code_panel
-        panel.code_map.set_points(latent.points, latent.labels, latent.score)
+        classes = self._classes()
+        panel.legend.set_classes(classes)
+        panel.code_map.set_points(latent.points, latent.labels, latent.score, len(classes))
         how = "the codes themselves" if latent.codes.shape[1] == 2 else (
             f"PCA of the {latent.codes.shape[1]}-value codes ({latent.projection.explained:.0%} of their variance)"
         )  # fmt: skip
@@ -157,7 +159,8 @@ class CodeSpace(QObject):
     def _show_pixel_map(self) -> None:
         if self.latent is not None:
             self._pixels_shown = self.latent.pixel_points
-            self.code_panel.pixel_map.set_points(self.latent.pixel_points, self.latent.labels, self.latent.pixel_score)
+            self.code_panel.pixel_map.set_points(self.latent.pixel_points, self.latent.labels, self.latent.pixel_score,
+                                                 len(self._classes()))  # fmt: skip
         self.mapUpdated.emit()
 
     def _on_failed(self, error: Exception) -> None:
@@ -211,7 +214,7 @@ class CodeSpace(QObject):
             return
         found: Neighbours = nearest_neighbours(code, self.training_codes, dataset.train_labels.numpy(), NEIGHBOURS)
         images = dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255
-        view.show_neighbours(images, found.labels, found.majority)
+        view.show_neighbours(images, found.labels, found.majority, names=dataset.classes)
         self.neighboursUpdated.emit()
 
     # --- map interaction ---
@@ -222,17 +225,26 @@ class CodeSpace(QObject):
             return None
         return dataset.test_images[int(self.latent.indices[index])].float().numpy() / 255
 
+    def _classes(self) -> tuple[str, ...]:
+        dataset = self._dataset()
+        return dataset.classes if dataset is not None else DIGITS
+
+    def _name(self, index: int) -> str:
+        """The class name of the map's point `index`."""
+        dataset, label = self._dataset(), int(self.latent.labels[index])
+        return dataset.class_name(label) if dataset is not None else str(label)
+
     def _on_point_hovered(self, index: int) -> None:
         image = self._test_image(index)
         if image is not None:
-            self.code_panel.hovered_view.set_image(image, f"test digit #{index}: a {self.latent.labels[index]}")
+            self.code_panel.hovered_view.set_image(image, f"test image #{index}: {self._name(index)}")
 
     def _on_point_clicked(self, index: int) -> None:
         image = self._test_image(index)
         if image is None:
             return
         self._picked = index
-        self.code_panel.decoded_view.set_image(image, f"picked test digit #{index} (a {self.latent.labels[index]})")
+        self.code_panel.decoded_view.set_image(image, f"picked test image #{index} ({self._name(index)})")
         self.explore.interpolation.status.setText(f"Picked test digit #{index}: use it as A or B.")
 
     def decode_at(self, x: float, y: float) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSp
 from aegui.gui.digit_legend import DigitLegend
 from aegui.gui.digit_mosaic import DigitMosaic
 from aegui.gui.digit_view import DigitView
-from aegui.gui.latent_map import PALETTE, LatentMapView
+from aegui.gui.latent_map import LatentMapView
 
 
 class CodeSpacePanel(QWidget):
@@ -21,7 +21,7 @@ class CodeSpacePanel(QWidget):
         super().__init__(parent)
         self.code_map = LatentMapView("codes", "latentMap")
         self.pixel_map = LatentMapView("PCA of pixels", "pixelPcaMap")
-        self.legend = DigitLegend(PALETTE)
+        self.legend = DigitLegend()
         self.hovered_view = DigitView("Hovered digit", "hoveredDigitView", hint="Point at a digit in the map.")
         self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.")
         self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)

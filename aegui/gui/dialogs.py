@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from aegui import __version__
 from aegui.core.checkpoints import SUFFIX
 from aegui.core.device import describe_device
+from aegui.core.image_files import IMAGE_SUFFIXES
 
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
 EXPORT_FILTERS = {"csv": "CSV files (*.csv)", "npy": "NumPy arrays (*.npy)", "png": "PNG images (*.png)"}
@@ -31,10 +32,16 @@ def model_open_path(parent: QWidget, folder: Path) -> Path | None:
     return Path(path) if path else None
 
 
-def export_path(parent: QWidget, kind: str, name: str) -> Path | None:
-    """Ask where to export a `kind` ("csv", "npy" or "png") file, suggesting aegui-`name` at home."""
+def export_path(parent: QWidget, kind: str, name: str, folder: Path) -> Path | None:
+    """Ask where to export a `kind` ("csv", "npy" or "png") file, suggesting aegui-`name` in `folder`."""
     path, _ = QFileDialog.getSaveFileName(parent, f"Export {name} as {kind.upper()}",
-                                          str(Path.home() / f"aegui-{name}.{kind}"), EXPORT_FILTERS[kind])  # fmt: skip
+                                          str(folder / f"aegui-{name}.{kind}"), EXPORT_FILTERS[kind])  # fmt: skip
+    return Path(path) if path else None
+
+
+def image_open_path(parent: QWidget, folder: Path) -> Path | None:
+    patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+    path, _ = QFileDialog.getOpenFileName(parent, "Open image", str(folder), f"Images ({patterns});;All files (*)")
     return Path(path) if path else None
 
 

@@ -5,13 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 
 from aegui.gui.plot_cache import paint_from_cache
 
-# ten distinct colours (matplotlib's tab10), one per digit
+# ten distinct colours (matplotlib's tab10), one per digit; more classes take evenly spread hues
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
-BRUSHES = [pg.mkBrush(*colour, 200) for colour in PALETTE]
+
+
+def class_colours(count: int) -> list[tuple[int, int, int]]:
+    """One colour per class: tab10 up to ten classes; beyond, hues a golden angle apart in three
+    lightnesses, so that neighbouring labels (EMNIST's 47 classes) never look alike."""
+    if count <= len(PALETTE):
+        return PALETTE[:count]
+    colours = []
+    for index in range(count):
+        hue = (index * 0.381966) % 1.0
+        colour = QColor.fromHslF(hue, 0.75, (0.42, 0.58, 0.32)[index % 3])
+        colours.append((colour.red(), colour.green(), colour.blue()))
+    return colours
 
 
 class LatentMapView(pg.PlotWidget):
@@ -31,15 +44,9 @@ class LatentMapView(pg.PlotWidget):
         plot.setAspectLocked(False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         paint_from_cache(plot)  # the drawing's marker moves often; the axes do not (the legend is a label below)
-        # one scatter per digit, each with one brush: no per-point styles, so 10,000 points redraw fast
-        self._scatters = []
-        for brush in BRUSHES:
-            scatter = pg.ScatterPlotItem(size=5, pen=None, brush=brush, hoverable=True, hoverSize=9,
-                                         hoverPen=pg.mkPen("k", width=1.5), tip=None)  # fmt: skip
-            scatter.sigHovered.connect(self._on_hovered)
-            scatter.sigClicked.connect(self._on_points_clicked)
-            plot.addItem(scatter)
-            self._scatters.append(scatter)
+        # one scatter per class, each with one brush: no per-point styles, so 10,000 points redraw fast
+        self._scatters: list[pg.ScatterPlotItem] = []
+        self._set_class_count(len(PALETTE))
         self._marker = pg.ScatterPlotItem(size=22, symbol="star", brush=pg.mkBrush(255, 215, 0),
                                           pen=pg.mkPen("k", width=1.5))  # fmt: skip
         self._marker.setZValue(10)
@@ -49,11 +56,30 @@ class LatentMapView(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._clicked_point = False
 
-    def set_points(self, points: np.ndarray, labels: np.ndarray, score: float | None = None) -> None:
+    def _set_class_count(self, count: int) -> None:
+        if count == len(self._scatters):
+            return
+        plot = self.getPlotItem()
+        for scatter in self._scatters:
+            plot.removeItem(scatter)
+        self._scatters = []
+        for colour in class_colours(count):
+            scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(*colour, 200), hoverable=True, hoverSize=9,
+                                         hoverPen=pg.mkPen("k", width=1.5), tip=None)  # fmt: skip
+            scatter.sigHovered.connect(self._on_hovered)
+            scatter.sigClicked.connect(self._on_points_clicked)
+            plot.addItem(scatter)
+            self._scatters.append(scatter)
+
+    def set_points(self, points: np.ndarray, labels: np.ndarray, score: float | None = None,
+                   classes: int | None = None) -> None:  # fmt: skip
+        """The points coloured by label; `classes` (default: the labels' range, at least ten) sets the colours."""
         self._points = np.asarray(points, np.float32)
         self._labels = np.asarray(labels, np.int64)
-        for digit, scatter in enumerate(self._scatters):
-            chosen = np.flatnonzero(self._labels == digit)
+        largest = int(self._labels.max()) + 1 if len(self._labels) else 0
+        self._set_class_count(max(classes or len(PALETTE), largest))
+        for label, scatter in enumerate(self._scatters):
+            chosen = np.flatnonzero(self._labels == label)
             scatter.setData(x=self._points[chosen, 0], y=self._points[chosen, 1], data=chosen)
         if score is not None:
             self.getPlotItem().setTitle(f"{self._title}: separation {score:.3f}")

@@ -7,31 +7,42 @@ session decides what each result means for its phase.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checkpoints import CheckpointError, load_checkpoint
-from aegui.core.data import Dataset, load_dataset
+from aegui.core.data import IMAGES, Dataset, load_dataset
 from aegui.core.download import download_dataset
 from aegui.core.errors import AeguiError
 from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
 
 
-def _load_shared(choice: str, folder: Path, request: int):
-    """(request, the dataset in shared memory or the exception that stopped it): a worker's job."""
+def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
+                 progress: Callable[[str, int, int], None], cancelled: Callable[[], bool]):  # fmt: skip
+    """(request, the dataset in shared memory and what was skipped, or the exception that stopped it): a
+    worker's job."""
     try:
-        return request, share_dataset(load_dataset(choice, folder))
+        if choice != IMAGES:
+            return request, (share_dataset(load_dataset(choice, folder)), "")
+        from aegui.core.images import load_image_folder
+
+        dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled)
+        return request, (share_dataset(dataset), report.describe())
     except Exception as error:  # reported as the request's result, so that it carries the number
         return request, error
 
 
 class DataSource(QObject):
     """The data the session trains on: its folder, what was chosen, and loading or downloading it in
-    workers. Only the latest load request's result counts. While nothing is loaded, a load that fails
-    falls back, once, to the embedded sample; a failed change keeps the data in use (and its choice)."""
+    workers. Only the latest load request's result counts (an image folder still converting for an
+    earlier request stops). While nothing is loaded, a load that fails falls back, once, to the embedded
+    sample; a failed change keeps the data in use (and its choice)."""
 
     loaded = Signal(object)  # the Dataset now in use
+    skipped = Signal(str)  # the files of an image folder that could not be used, and why
     failed = Signal(str, bool)  # why the data asked for was not loaded, and whether the sample is loading instead
     downloaded = Signal(str)  # the dataset's name
     downloadFailed = Signal(str)  # why
@@ -42,6 +53,7 @@ class DataSource(QObject):
         super().__init__(parent)
         self.folder = folder
         self.choice = "auto"  # what was asked for ("auto" stays "auto")
+        self.images_folder: Path | None = None  # the folder of images, for the choice IMAGES
         self.dataset: Dataset | None = None
         self.mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._loaded_choice = "auto"  # the choice that gave the dataset in use
@@ -53,12 +65,19 @@ class DataSource(QObject):
         self._relay = ProgressRelay()
         self._relay.progress.connect(self._on_progress)
 
-    def load(self, choice: str) -> None:
+    def load(self, choice: str, images_folder: Path | None = None) -> None:
+        """Load a dataset by name, or (choice IMAGES) the folder of images given."""
         self.choice = choice
+        if images_folder is not None:
+            self.images_folder = Path(images_folder)
         self._request += 1
         # bound methods, not lambdas: Qt holds them weakly, so a closed window is freed while a load runs
-        run_in_thread(_load_shared, choice, self.folder, self._request, on_result=self._on_result,
+        run_in_thread(_load_shared, choice, self.folder, self.images_folder, self._request, self._relay.report,
+                      functools.partial(self._superseded, self._request), on_result=self._on_result,
                       on_error=self._on_failed)  # fmt: skip
+
+    def _superseded(self, request: int) -> bool:
+        return self._closed or request != self._request
 
     def _on_result(self, result) -> None:
         request, outcome = result
@@ -67,8 +86,11 @@ class DataSource(QObject):
         if isinstance(outcome, Exception):
             self._on_failed(outcome)
             return
-        self.dataset, self._loaded_choice = outcome, self.choice
-        self.loaded.emit(outcome)
+        dataset, skipped = outcome
+        self.dataset, self._loaded_choice = dataset, self.choice
+        self.loaded.emit(dataset)
+        if skipped:
+            self.skipped.emit(skipped)
 
     def _on_failed(self, error: Exception) -> None:
         message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"
@@ -79,6 +101,7 @@ class DataSource(QObject):
             return
         if self.dataset is not None:
             self.choice = self._loaded_choice
+            self.images_folder = Path(self.dataset.source) if self.dataset.name == IMAGES else self.images_folder
         self.failed.emit(message, False)
 
     def download(self, name: str) -> None:
@@ -92,6 +115,9 @@ class DataSource(QObject):
         return self._cancelled
 
     def _on_progress(self, name: str, done: int, total: int) -> None:
+        if name == IMAGES:
+            self.progress.emit(done / max(total, 1), f"converting images · {done:,} of {total:,}")
+            return
         if total:
             self.progress.emit(done / total, f"{name} · {100 * done / total:.0f}%")
         self.downloadProgress.emit(name, done, total)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -31,8 +31,9 @@ from aegui.gui import dialogs
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
-from aegui.gui.download_dialog import DownloadDialog
+from aegui.gui.data_picker import DataPicker
 from aegui.gui.draw_panel import DrawPanel
+from aegui.gui.drops import dropped_file
 from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.generate_view import GenerateView
@@ -42,6 +43,7 @@ from aegui.gui.loss_plot import LossPlot
 from aegui.gui.menus import build_menus
 from aegui.gui.model_views import ModelViews
 from aegui.gui.phases import Action, Phase
+from aegui.gui.recent_files import RecentFiles, fill_recent_menu
 from aegui.gui.recovery_banner import RecoveryBanner
 from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
@@ -75,7 +77,7 @@ class MainWindow(QMainWindow):
         self.session = Session(data_dir or stored_folder or None, device,
                                ask_unsaved=lambda doing: self.ask_unsaved(doing), parent=self)  # fmt: skip
         self.recovery_banner: RecoveryBanner | None = None
-        self._download_dialog: DownloadDialog | None = None
+        self.recent = RecentFiles(self._settings, self)
         self._asked_to_open: str | None = None  # the file last picked in File › Open (its failure gets a dialog)
 
         self.panel = TrainingPanel()
@@ -95,8 +97,10 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine()
         self.status_label = self.status_line.label
         self.progress_bar = self.status_line.progress
+        self.data_picker = DataPicker(self, session, self.panel, self._settings, self.recent)
         self._build_layout()
         self.actions, self._phase_actions = build_menus(self)
+        self.recent_menu = self.findChild(QMenu, "recentMenu")
         self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
         self.statusBar().addWidget(self.status_line, 1)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
@@ -111,18 +115,17 @@ class MainWindow(QMainWindow):
         self.panel.stopRequested.connect(self.stop_training)
         self.panel.resetRequested.connect(self.reset_model)
         self.panel.learningRateChanged.connect(session.set_lr)
-        self.panel.datasetChosen.connect(self._on_dataset_chosen)
-        self.panel.downloadRequested.connect(self.download_mnist)
         self.log_check.toggled.connect(self.loss_plot.set_log_scale)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.code_space_panel.exportRequested.connect(self._export_code_space_dialog)
         session.phaseChanged.connect(self._on_phase_changed)
-        session.datasetLoaded.connect(self._on_dataset_loaded)
         session.modelChanged.connect(self._on_model_changed)
         session.trainingStarted.connect(self._on_training_started)
         session.trainingProgress.connect(self._on_training_progress)
         session.epochEnded.connect(self.loss_plot.add_record)
-        session.data.downloadProgress.connect(self._on_download_progress)
+        session.fileUsed.connect(self.recent.add_model)
+        self.recent.changed.connect(self._on_recent_changed)
+        self.canvas.imageRefused.connect(lambda text: self.panel.show_message(text, error=True))
         session.message.connect(self.panel.show_message)
         session.statusChanged.connect(self.status_line.show_status)
         session.progressChanged.connect(self.status_line.show_progress)
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
         for name in ("datasetLoaded", "trainingStarted", "trainingFinished", "trainingPaused", "modelChanged"):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
+        self.setAcceptDrops(True)  # model files (and images: onto the canvas)
+        self._on_recent_changed()
         self._restore_settings()
         self._on_phase_changed(session.phase)
         if session.device_note:
@@ -140,7 +145,7 @@ class MainWindow(QMainWindow):
         if model_path:
             self.open_model(model_path)
         session.look_for_recovery()
-        session.load_data(self.panel.dataset_choice())
+        self.data_picker.load_chosen()
 
     # --- layout and menus ---
 
@@ -192,10 +197,6 @@ class MainWindow(QMainWindow):
             action.setEnabled(session.allows(kind))
         self.train_action.setEnabled(any(session.allows(kind) for kind in (Action.TRAIN, Action.PAUSE,
                                                                            Action.RESUME)))  # fmt: skip
-        if phase is not Phase.DOWNLOADING and self._download_dialog is not None:
-            self._download_dialog.canceled.disconnect(self.session.cancel_download)  # closing it cancels nothing
-            self._download_dialog.close()
-            self._download_dialog = None
 
     # --- intents, passed to the session ---
 
@@ -249,33 +250,54 @@ class MainWindow(QMainWindow):
 
     def download_mnist(self) -> None:
         """Download full MNIST into the data folder with a progress dialog, then use it."""
-        if not self.session.download("mnist"):
+        self.data_picker.download("mnist")
+
+    def open_image(self, path: str | Path) -> bool:
+        """Put an image file on the canvas (fitted as `aegui.image_to_input` fits it), to draw over."""
+        return self.canvas.open_image(path)
+
+    def _on_open_image_triggered(self) -> None:
+        path = dialogs.image_open_path(self, self.recent.folder())
+        if path:
+            self.recent.remember_folder(path.parent)
+            self.open_image(path)
+
+    def _on_recent_changed(self) -> None:
+        fill_recent_menu(self.recent_menu, self.recent, self._open_recent)
+
+    def _open_recent(self, path: Path) -> None:
+        if not path.is_file():
+            self.recent.remove_model(path)
+            self.panel.show_message(f"{path} is no longer there; it was removed from the recent models.", error=True)
             return
-        self._download_dialog = DownloadDialog("Downloading MNIST…", self)
-        self._download_dialog.canceled.connect(self.session.cancel_download)
-        self._download_dialog.show()
+        self._asked_to_open = str(path)
+        self.open_model(path)
 
-    def _on_download_progress(self, name: str, done: int, total: int) -> None:
-        if self._download_dialog is not None:
-            self._download_dialog.show_progress(name, done, total)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(dropped_file(event.mimeData(), kind) for kind in ("model", "image")):
+            event.acceptProposedAction()
 
-    def _on_dataset_chosen(self, choice: str) -> None:
-        if not self.session.load_data(choice):
-            self.panel.set_data_choice(self.session.data.choice)  # refused: show the data in use
-
-    def _on_choose_folder_triggered(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder holding MNIST/raw", str(self.session.data.folder))
-        if folder and self.session.set_data_folder(folder):
-            self._settings.setValue("data/folder", folder)
+    def dropEvent(self, event: QDropEvent) -> None:
+        """A model file dropped on the window opens (after the unsaved-work question); an image goes on the
+        canvas."""
+        model, image = (dropped_file(event.mimeData(), kind) for kind in ("model", "image"))
+        if model is None and image is None:
+            return
+        event.acceptProposedAction()
+        if model is not None:
+            self._asked_to_open = str(model)
+            self.open_model(model)
+        else:
+            self.open_image(image)
 
     def _on_open_triggered(self) -> None:
-        path = dialogs.model_open_path(self, self._model_dir())
+        path = dialogs.model_open_path(self, self.recent.folder())
         if path:
-            self._asked_to_open = path
+            self._asked_to_open = str(path)
             self.open_model(path)
 
     def _on_open_ended(self, path: str | Path, problem: str | None) -> None:
-        picked, self._asked_to_open = path == self._asked_to_open, None
+        picked, self._asked_to_open = str(path) == self._asked_to_open, None
         if problem is not None and picked:  # a file picked in the dialog: say so plainly
             QMessageBox.warning(self, "Could not open the model", problem)
 
@@ -292,7 +314,8 @@ class MainWindow(QMainWindow):
         return saved
 
     def _model_dir(self) -> Path:
-        return self.session.model_path.parent if self.session.model_path else Path.home()
+        """Where a save dialog starts: the model's own folder, else the last folder used."""
+        return self.session.model_path.parent if self.session.model_path else self.recent.folder()
 
     # --- what the session holds, for views, tests and scripts ---
 
@@ -312,15 +335,6 @@ class MainWindow(QMainWindow):
         return self.session.is_training()
 
     # --- views follow the session ---
-
-    def _on_dataset_loaded(self, dataset: Dataset) -> None:
-        text = dataset.summary
-        if dataset.is_embedded_sample:
-            text = f"Embedded sample {len(dataset.train_images) + len(dataset.test_images):,} digits " \
-                   f"({len(dataset.train_images):,} train / {len(dataset.test_images):,} test)"  # fmt: skip
-        self.panel.set_dataset(text, offer_download=dataset.is_embedded_sample)
-        self.panel.set_data_choice(self.session.data.choice)
-        self.panel.set_train_size(len(dataset.train_images))
 
     def _on_model_changed(self) -> None:
         session = self.session
@@ -346,13 +360,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.generate_view)
 
     def _export_code_space_dialog(self, kind: str) -> None:
-        path = dialogs.export_path(self, kind, "map" if kind == "png" else "test-codes")
+        path = dialogs.export_path(self, kind, "map" if kind == "png" else "test-codes", self.recent.folder())
+        if path:
+            self.recent.remember_folder(path.parent)
         if path and self.code_space.export(kind, path):
             self.panel.show_message(f"Exported {path}.")
 
     def _export_dialog(self, widget: QWidget, name: str) -> None:
-        path = dialogs.export_path(self, "png", name)
+        path = dialogs.export_path(self, "png", name, self.recent.folder())
         if path:
+            self.recent.remember_folder(path.parent)
             self.export_png(widget, path)
 
     def export_png(self, widget: QWidget, path: str | Path) -> bool:

@@ -1,5 +1,5 @@
 """The window's menus as one table: text, handler, shortcut, objectName and the phase action that
-enables the entry (none: always enabled)."""
+enables the entry (none: always enabled); a bare name is a submenu the window fills (Open recent)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QMainWindow
 
 from aegui.gui.phases import Action
 
+SUBMENUS = {"recentMenu": "Open &recent"}
+
 
 def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAction, Action]]]:
     """Fill the window's menu bar; return the actions by objectName, and those the phase enables."""
@@ -17,6 +19,8 @@ def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAc
     table = {
         "&File": [
             ("&Open model…", w._on_open_triggered, keys.Open, "openAction", Action.OPEN),
+            "recentMenu",
+            ("Open &image…", w._on_open_image_triggered, "Ctrl+I", "openImageAction", None),
             ("&Save model", w._on_save_triggered, keys.Save, "saveAction", Action.SAVE),
             ("Save model &as…", w._on_save_as_triggered, "Ctrl+Shift+S", "saveAsAction", Action.SAVE),
             None,
@@ -28,7 +32,9 @@ def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAc
             ("Export code map as PNG…", lambda: w._export_code_space_dialog("png"), None, "exportMapAction", None),
             None,
             ("Download full MNIST…", w.download_mnist, None, "downloadAction", Action.DOWNLOAD),
-            ("Choose data folder…", w._on_choose_folder_triggered, None, "chooseFolderAction", Action.CHOOSE_DATA),
+            ("Choose data folder…", w.data_picker.choose_data_folder, None, "chooseFolderAction", Action.CHOOSE_DATA),
+            ("Choose image folder…", w.data_picker.choose_image_folder, None, "chooseImagesAction",
+             Action.CHOOSE_DATA),
             None,
             ("&Quit", w.close, "Ctrl+Q", "quitAction", None),
         ],
@@ -50,6 +56,9 @@ def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAc
         for entry in entries:
             if entry is None:
                 menu.addSeparator()
+                continue
+            if isinstance(entry, str):
+                menu.addMenu(SUBMENUS[entry]).setObjectName(entry)
                 continue
             text, slot, shortcut, name, phase_action = entry
             action = QAction(text, w, objectName=name)

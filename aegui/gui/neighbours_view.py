@@ -9,6 +9,11 @@ from aegui.core.mosaic import tile
 from aegui.gui.digit_view import image_area
 
 
+def with_article(name: str) -> str:
+    """'a 7', 'an 8', 'an Ankle boot', 'a T-shirt/top'."""
+    return f"{'an' if name[:1].lower() in 'aeio8' else 'a'} {name}"
+
+
 class NeighboursView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -30,8 +35,10 @@ class NeighboursView(QWidget):
         labels: np.ndarray | None,
         majority: int | None,
         waiting: bool = False,
+        names: tuple[str, ...] = (),
     ) -> None:
-        """The neighbours, or none: `waiting` says the training digits' codes are still being computed."""
+        """The neighbours, or none: `waiting` says the training digits' codes are still being computed;
+        `names` are the classes' names (default: the label numbers)."""
         if images is None or labels is None or majority is None:
             self._labels = None
             self._item.clear()
@@ -43,7 +50,9 @@ class NeighboursView(QWidget):
                             autoLevels=False)  # fmt: skip
         self._view.autoRange(padding=0)
         agree = int((self._labels == majority).sum())
-        self.verdict.setText(f"looks like a {majority}  ({agree} of its {len(labels)} nearest training digits)")
+        name = names[majority] if 0 <= majority < len(names) else str(majority)
+        self.verdict.setText(f"looks like {with_article(name)}  ({agree} of its {len(labels)} nearest training "
+                             "images)")  # fmt: skip
 
     def labels(self) -> np.ndarray | None:
         return None if self._labels is None else self._labels.copy()

@@ -72,7 +72,7 @@ STATUS = {
     Phase.PAUSING: "Pausing after this batch…",
     Phase.PAUSED: "Paused. Resume (Space) goes on from there.",
     Phase.STOPPING: "Stopping after this batch…",
-    Phase.DOWNLOADING: "Downloading MNIST…",
+    Phase.DOWNLOADING: "Downloading…",  # (the session names the dataset)
 }
 
 

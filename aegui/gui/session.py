@@ -17,7 +17,7 @@ import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.checkpoints import CheckpointError, save_weights
-from aegui.core.data import Dataset, default_data_dir
+from aegui.core.data import Dataset, dataset_title, default_data_dir
 from aegui.core.density import CodeDensity
 from aegui.core.device import describe_device, resolve_device_or_cpu
 from aegui.core.errors import AeguiError
@@ -52,6 +52,7 @@ class Session(QObject):
     titleChanged = Signal(str)
     recoveryChecked = Signal(object)  # a description of an autosaved model to offer back, or None
     openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
+    fileUsed = Signal(object)  # a model file just opened or saved (for the recent files)
 
     def __init__(
         self,
@@ -68,6 +69,7 @@ class Session(QObject):
         self.data = DataSource(Path(data_dir) if data_dir else default_data_dir(), self)
         self.data.loaded.connect(self._on_data_loaded)
         self.data.failed.connect(self._on_data_failed)
+        self.data.skipped.connect(self._report_problem)
         self.data.downloaded.connect(self._on_downloaded)
         self.data.downloadFailed.connect(self._on_download_failed)
         self.data.progress.connect(self.progressChanged)
@@ -140,11 +142,12 @@ class Session(QObject):
     def dataset(self) -> Dataset | None:
         return self.data.dataset
 
-    def load_data(self, choice: str) -> bool:
-        """Load a dataset in a worker; the latest request wins, earlier results are dropped."""
+    def load_data(self, choice: str, images_folder: str | Path | None = None) -> bool:
+        """Load a dataset (or, choice "images", a folder of images) in a worker; the latest request wins,
+        earlier results are dropped."""
         if not self._may(Action.CHOOSE_DATA):
             return False
-        self.data.load(choice)
+        self.data.load(choice, Path(images_folder) if images_folder else None)
         self._set_phase(Phase.LOADING)
         return True
 
@@ -178,7 +181,7 @@ class Session(QObject):
         """Download a dataset into the data folder in a worker, then load it (once)."""
         if not self._may(Action.DOWNLOAD):
             return False
-        self._set_phase(Phase.DOWNLOADING)
+        self._set_phase(Phase.DOWNLOADING, f"Downloading {dataset_title(name)}…")
         self.progressChanged.emit(0.0, "download · 0%")
         self.data.download(name)
         return True
@@ -191,7 +194,7 @@ class Session(QObject):
         return True
 
     def _on_downloaded(self, name: str) -> None:
-        self.message.emit(f"{name.upper() if name == 'mnist' else name} downloaded to {self.data.folder}.", False)
+        self.message.emit(f"{dataset_title(name)} downloaded to {self.data.folder}.", False)
         self._set_phase(Phase.IDLE)
         self.load_data(name)
 
@@ -242,6 +245,7 @@ class Session(QObject):
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
             self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.", False)
+            self.fileUsed.emit(Path(path))
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
             self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
         self.openEnded.emit(path, problem)
@@ -278,6 +282,7 @@ class Session(QObject):
         if self.trainer is None:
             self.recovery.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
         self.message.emit(f"Saved the model to {path}.", False)
+        self.fileUsed.emit(path)
         return True
 
     def _set_dirty(self, dirty: bool) -> None:

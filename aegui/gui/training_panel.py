@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
 from aegui.core.fields import FIELDS
 from aegui.core.model import ModelConfig
 from aegui.core.presets import PRESET_NAMES, PRESETS, REFERENCE_TRAIN_SIZE, customise, epochs_for, get_preset
@@ -35,8 +37,8 @@ log = logging.getLogger(__name__)
 
 CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", "mse": "squared error", "bce": "cross-entropy",
                  "rmsprop": "RMSProp", "adam": "Adam", "sgd": "SGD + momentum", "gaussian": "Gaussian"}  # fmt: skip
-DATASETS = {"auto": "Auto (MNIST if present)", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
-            "sample": "Embedded sample"}  # fmt: skip
+AUTO_LABEL = "Auto (MNIST if present)"
+IMAGES_LABEL = "Image folder…"
 ERROR_STYLE = "color: #c0392b;"
 INFO_STYLE = "color: palette(text);"
 CHANGED_STYLE = "font-weight: bold;"
@@ -93,8 +95,9 @@ class TrainingPanel(QWidget):
                 widget.setRange(field.low, field.high)
             widget.setToolTip(f"{field.help} ({field.describe_range()})")
         self.dataset_combo = QComboBox(objectName="datasetCombo")
-        for key, label in DATASETS.items():
-            self.dataset_combo.addItem(label, key)
+        self.dataset_combo.setToolTip("What to train on. Datasets not yet downloaded are offered for download; "
+                                      "an image folder holds your own images (one subfolder per class).")  # fmt: skip
+        self.set_datasets([DatasetInfo(name, dataset_title(name), "", True, "") for name in DATASET_CHOICES[1:]])
         self.dataset_label = QLabel("Loading data…", objectName="datasetLabel", wordWrap=True)
         self.download_button = QPushButton("Download full MNIST…", objectName="downloadButton")
         self.download_button.hide()
@@ -269,7 +272,7 @@ class TrainingPanel(QWidget):
         """Last session's values; anything missing, of the wrong type, out of range or not finite keeps
         the default (and says so in the log)."""
         choice = read(settings, "data/choice", "auto", str)
-        self.set_data_choice(choice if choice in DATASETS else "auto")
+        self.set_data_choice(choice if self.dataset_combo.findData(choice) >= 0 else "auto")
         preset = read(settings, "training/preset", "default", str)
         if preset not in PRESETS:
             if settings.contains("training/preset"):
@@ -313,6 +316,21 @@ class TrainingPanel(QWidget):
         self.pause_button.setChecked(running and paused)
         self.pause_button.setText("Resume" if running and paused else "Pause")
         self.pause_button.blockSignals(False)
+
+    def set_datasets(self, infos: list[DatasetInfo], images_folder: Path | None = None) -> None:
+        """The data picker's entries: Auto, every dataset (those not downloaded say so), and the image
+        folder (named once one is chosen). The choice shown stays."""
+        choice = self.dataset_choice()
+        self.dataset_combo.blockSignals(True)
+        self.dataset_combo.clear()
+        self.dataset_combo.addItem(AUTO_LABEL, "auto")
+        for info in infos:
+            self.dataset_combo.addItem(info.title if info.present else f"{info.title} (download…)", info.name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.about or None,
+                                           Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.dataset_combo.addItem(f"Images: {images_folder.name}" if images_folder else IMAGES_LABEL, IMAGES)
+        self._select(self.dataset_combo, choice or "auto")
+        self.dataset_combo.blockSignals(False)
 
     def set_data_choice(self, choice: str) -> None:
         """Show the data in use (or asked for) without asking for it again."""

@@ -1,5 +1,6 @@
-"""The only place aegui starts threads and processes: superqt workers on Qt's global thread pool for
-short jobs (loading, saving, computing maps), and a training process for training.
+"""The only place the window starts threads and processes: superqt workers on Qt's global thread pool
+for short jobs (loading, saving, computing maps), and a training process for training. (The core's
+image-folder conversion starts a pool of processes of its own, inside such a worker, for its duration.)
 
 Training runs in a process of its own (`aegui.core.training_server` says why). The window talks to
 it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import math
-import sys
-import types
 from collections.abc import Callable
 from multiprocessing.reduction import ForkingPickler
 
@@ -23,6 +22,7 @@ from superqt.utils import FunctionWorker, WorkerBase, create_worker
 from aegui.core.data import PIXELS, Dataset
 from aegui.core.model import AutoEncoder, ConfigError
 from aegui.core.pacing import Interval
+from aegui.core.spawning import main_script_hidden
 from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
 from aegui.core.training_server import MAX_UPDATES_PER_SECOND, Job, SnapshotBuffers, TrainingProgress, serve
 
@@ -41,14 +41,8 @@ class TrainingProcess(QObject):
         context = torch.multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
         self._conn, child = context.Pipe()
         self.process = context.Process(target=serve, args=(child,), name="aegui-training", daemon=True)
-        # A spawned child re-runs the parent's main script unless told otherwise; the child needs nothing
-        # from it (serve is importable), and a person's script that opens a window must not run twice.
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
+        with main_script_hidden():
             self.process.start()
-        finally:
-            sys.modules["__main__"] = main
         child.close()
         self._notifier = QSocketNotifier(self._conn.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_readable)

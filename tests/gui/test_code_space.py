@@ -5,6 +5,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from aegui.gui.neighbours_view import with_article
 from tests.gui.conftest import drag, wait_for_drawing
 
 ONE = [[(160, 50), (165, 270)]]
@@ -153,7 +154,7 @@ def test_nearest_training_digits(window, qtbot):
     labels = view.labels()
     assert labels is not None and len(labels) == 8
     majority = np.bincount(labels).argmax()
-    assert f"looks like a {majority}" in view.verdict.text() or np.sort(np.bincount(labels))[
+    assert f"looks like {with_article(str(majority))}" in view.verdict.text() or np.sort(np.bincount(labels))[
         -2
     ] == labels.tolist().count(majority)
 

@@ -1,0 +1,246 @@
+"""A person's own images: one file as the model's input, or a folder of them as a dataset.
+
+A folder is read as torchvision's ImageFolder reads it (one subfolder per class, its name the label)
+or, without class subfolders, as unlabelled images; `train/` and `test/` subfolders, when present,
+give the split, otherwise a seeded one is drawn per class. Every image is fitted into 28x28 as a
+drawing is (`preprocessing.fit_image`). Files that cannot be read are skipped and listed. The fitted
+images are cached per folder, keyed by every file's name, size and time, so a second open only
+looks at the files' dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from aegui.core.data import IMAGES, DataError, Dataset, default_cache_dir
+from aegui.core.errors import Cancelled
+from aegui.core.image_files import IMAGE_SUFFIXES, fitted_uint8
+from aegui.core.preprocessing import SIZE
+from aegui.core.spawning import main_script_hidden
+
+MIN_IMAGES = 10
+TEST_FRACTION = 1 / 7  # as MNIST: 10,000 of 70,000
+SPLIT_SEED = 0
+CACHE_VERSION = 1  # bump when the fitting changes: old caches are then rebuilt
+SPLIT_FOLDERS = ("train", "test")
+UNLABELLED = "images"  # the one class of a folder without class subfolders
+PROGRESS_EVERY = 500  # files between progress reports (and looks at `cancelled`)
+PROCESSES_FROM = 2000  # files: from this many on, one process per core converts them (a second core
+# is worth its start-up; threads are not: the interpreter, not Pillow, holds most of the time)
+
+Progress = Callable[[int, int], None]  # (images done, images in all)
+
+
+@dataclass
+class ImageFolderReport:
+    """What reading a folder found, beside the dataset: the files skipped and why."""
+
+    folder: Path
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to the folder, why)
+    from_cache: bool = False
+
+    def describe(self, shown: int = 5) -> str:
+        """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
+        if not self.skipped:
+            return ""
+        count = len(self.skipped)
+        listed = ", ".join(f"{name} ({why})" for name, why in self.skipped[:shown])
+        more = f" and {count - shown} more" if count > shown else ""
+        return f"{count} file{'s' if count != 1 else ''} skipped: {listed}{more}."
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """The files of an image folder: paths, their class and split, and what was skipped unread."""
+
+    classes: tuple[str, ...]
+    files: list[tuple[Path, int, str]]  # (path, class index, "train" | "test" | "")
+    skipped: list[tuple[str, str]]
+
+    def key(self) -> str:
+        digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}".encode())
+        for path, label, split in self.files:
+            stat = path.stat()
+            digest.update(f"{path}|{label}|{split}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        for name, _why in self.skipped:
+            digest.update(f"skipped|{name}\n".encode())
+        return digest.hexdigest()
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every regular file under folder (sorted, hidden ones left out)."""
+    found = []
+    for root, directories, names in os.walk(folder, onerror=None):
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
+        found.extend(Path(root) / name for name in sorted(names) if not name.startswith("."))
+    return found
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as error:
+        raise DataError(f"Cannot read the folder {folder}: {error.strerror or error}.") from error
+
+
+def _list_folder(folder: Path) -> _Listing:
+    splits = {p.name.lower(): p for p in _subfolders(folder) if p.name.lower() in SPLIT_FOLDERS}
+    split_roots = [(splits[name], name) for name in SPLIT_FOLDERS if name in splits] if len(splits) == 2 else \
+        [(folder, "")]  # fmt: skip
+    class_folders = {root: _subfolders(root) for root, _split in split_roots}
+    labelled = any(class_folders.values())
+    classes = tuple(sorted({p.name for folders in class_folders.values() for p in folders})) if labelled else \
+        (UNLABELLED,)  # fmt: skip
+    files: list[tuple[Path, int, str]] = []
+    skipped: list[tuple[str, str]] = []
+    for root, split in split_roots:
+        if labelled:
+            groups = [(p, classes.index(p.name)) for p in class_folders[root]]
+            loose = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+            skipped += [(str(p.relative_to(folder)), "not in a class folder") for p in sorted(loose)]
+        else:
+            groups = [(root, 0)]
+        for group, label in groups:
+            for path in _walk(group):
+                if path.suffix.lower() in IMAGE_SUFFIXES:
+                    files.append((path, label, split))
+                else:
+                    skipped.append((str(path.relative_to(folder)), f"not an image file ({path.suffix or 'no suffix'})"))
+    return _Listing(classes, files, skipped)
+
+
+def _cache_path(folder: Path, cache_dir: str | Path | None) -> Path:
+    name = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "image-folders" / f"{name}.npz"
+
+
+def _read_cache(path: Path, key: str) -> dict | None:
+    try:
+        with np.load(path, allow_pickle=False) as cached:
+            if str(cached["key"]) != key:
+                return None
+            found = {name: cached[name] for name in ("images", "labels", "is_test", "classes", "skipped")}
+    except Exception:  # absent, stale or damaged: read the folder again
+        return None
+    images, labels, is_test = found["images"], found["labels"], found["is_test"]
+    count = len(images)
+    if images.dtype != np.uint8 or images.shape[1:] != (SIZE, SIZE) or labels.shape != (count,) or \
+            is_test.shape != (count,):  # fmt: skip
+        return None
+    return found
+
+
+def _write_cache(path: Path, key: str, **arrays: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, key=key, **arrays)
+        temporary = path.with_suffix(f".tmp{os.getpid()}")
+        temporary.write_bytes(buffer.getvalue())
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs converting again next time
+
+
+def _split(labels: np.ndarray, splits: list[str]) -> np.ndarray:
+    """Which images are test images: the folders' split, else a seeded share of each class."""
+    if any(splits):
+        return np.array([split == "test" for split in splits], dtype=bool)
+    rng = np.random.default_rng(SPLIT_SEED)
+    is_test = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        if len(members) >= 2:
+            is_test[members[: max(1, round(len(members) * TEST_FRACTION))]] = True
+    if not is_test.any():
+        is_test[rng.integers(len(labels))] = True
+    return is_test
+
+
+def _convert(files: list[Path], progress: Progress | None, cancelled: Callable[[], bool] | None) -> list:
+    """Every file fitted, in order (an image or why it was skipped), with progress; raises Cancelled
+    when asked to stop."""
+    results: list = []
+    workers = min(os.cpu_count() or 1, 8)
+    pool = None
+    if workers > 1 and len(files) >= PROCESSES_FROM:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        with main_script_hidden():  # every process starts here (one task each), not at a later submit
+            for started in [pool.submit(os.getpid) for _ in range(workers)]:
+                started.result()
+    try:
+        for start in range(0, len(files), PROGRESS_EVERY):
+            if cancelled is not None and cancelled():
+                raise Cancelled("reading the image folder was cancelled")
+            block = [str(path) for path in files[start : start + PROGRESS_EVERY]]
+            results += pool.map(fitted_uint8, block, chunksize=50) if pool else map(fitted_uint8, block)
+            if progress is not None:
+                progress(len(results), len(files))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def load_image_folder(
+    folder: str | Path,
+    cache_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[Dataset, ImageFolderReport]:
+    """A folder of images as a Dataset (see the module's note), with the report of skipped files."""
+    folder = Path(folder).expanduser().resolve()
+    if not folder.is_dir():
+        raise DataError(f"The image folder {folder} does not exist (or is not a folder).")
+    listing = _list_folder(folder)
+    key = listing.key()
+    cache_path = _cache_path(folder, cache_dir)
+    cached = _read_cache(cache_path, key)
+    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None)
+    if cached is not None:
+        images, labels, is_test = cached["images"], cached["labels"], cached["is_test"]
+        classes = tuple(str(name) for name in cached["classes"])
+        report.skipped = [(str(name), str(why)) for name, why in cached["skipped"].reshape(-1, 2)]
+    else:
+        results = _convert([path for path, _label, _split in listing.files], progress, cancelled)
+        kept = [i for i, result in enumerate(results) if not isinstance(result, str)]
+        report.skipped += [(str(listing.files[i][0].relative_to(folder)), results[i])
+                           for i, result in enumerate(results) if isinstance(result, str)]  # fmt: skip
+        images = np.stack([results[i] for i in kept]) if kept else np.zeros((0, SIZE, SIZE), np.uint8)
+        labels = np.array([listing.files[i][1] for i in kept], dtype=np.int64)
+        classes = listing.classes
+        is_test = _split(labels, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
+        if len(images) >= MIN_IMAGES:
+            skipped = np.array(report.skipped, dtype=str).reshape(-1, 2)
+            _write_cache(cache_path, key, images=images, labels=labels, is_test=is_test, classes=np.array(classes),
+                         skipped=skipped)  # fmt: skip
+    report.skipped.sort()
+    if len(images) < MIN_IMAGES:
+        found = f"only {len(images)} readable image{'s' if len(images) != 1 else ''}"
+        skipped = f" {report.describe()}" if report.skipped else ""
+        raise DataError(f"{folder} holds {found}; at least {MIN_IMAGES} are needed to train on.{skipped}")
+    if not is_test.any() or is_test.all():
+        raise DataError(f"{folder}'s train/ or test/ folder holds no readable images.")
+    rng = np.random.default_rng(SPLIT_SEED)  # mixed classes: the first test images (maps, gallery) show all
+    train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
+    dataset = Dataset(
+        name=IMAGES,
+        title=folder.name or str(folder),
+        train_images=torch.from_numpy(images[train]),
+        train_labels=torch.from_numpy(labels[train]),
+        test_images=torch.from_numpy(images[test]),
+        test_labels=torch.from_numpy(labels[test]),
+        source=str(folder),
+        classes=classes,
+    )
+    return dataset, report
