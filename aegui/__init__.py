@@ -1,7 +1,8 @@
 """aegui: a desktop studio for autoencoders.
 
 The Python API: `aegui.load_model(path)` returns a model whose `encode`, `decode` and
-`reconstruct` take float arrays or tensors in [0, 1], and whose `generate` draws new digits.
+`reconstruct` take float arrays or tensors in [0, 1], and whose `generate` draws new digits;
+`aegui.image_to_input(path)` makes the model input from an image file, as the window's canvas does.
 Imports stay light until used.
 """
 
@@ -16,7 +17,9 @@ __all__ = [
     "ModelConfig",
     "__version__",
     "fit_model_density",
+    "image_to_input",
     "load_dataset",
+    "load_image_folder",
     "load_model",
     "save_checkpoint",
     "strokes_to_image",
@@ -25,6 +28,8 @@ __all__ = [
 if TYPE_CHECKING:
     from aegui.core.checkpoints import load_model, save_checkpoint
     from aegui.core.data import load_dataset
+    from aegui.core.image_files import image_to_input
+    from aegui.core.images import load_image_folder
     from aegui.core.latent import fit_model_density
     from aegui.core.model import AutoEncoder, ModelConfig
     from aegui.core.preprocessing import strokes_to_image
@@ -33,6 +38,8 @@ _LAZY = {
     "load_model": "aegui.core.checkpoints",
     "save_checkpoint": "aegui.core.checkpoints",
     "load_dataset": "aegui.core.data",
+    "image_to_input": "aegui.core.image_files",
+    "load_image_folder": "aegui.core.images",
     "fit_model_density": "aegui.core.latent",
     "AutoEncoder": "aegui.core.model",
     "ModelConfig": "aegui.core.model",

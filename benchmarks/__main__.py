@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "generate", "gpu")
+GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "generate", "images", "gpu")
 
 
 def main() -> int:

@@ -271,6 +271,54 @@ def test_a_failed_data_change_keeps_the_data_in_use(make_session, qtbot, monkeyp
     assert session.dataset is before and session.data.choice == "sample" and session.phase is Phase.IDLE
 
 
+def test_an_image_folder_loads_with_progress_and_a_newer_choice_stops_its_conversion(make_session, qtbot, tmp_path,
+                                                                                     sample, monkeypatch):  # fmt: skip
+    from aegui.core import images
+    from benchmarks.images import write_digit_folder
+
+    session, view = make_session()
+    folder = write_digit_folder(tmp_path / "own", sample.test_images[:40].numpy(), sample.test_labels[:40].numpy())
+    monkeypatch.setattr(images, "PROGRESS_EVERY", 8)
+    progress = []
+    session.progressChanged.connect(lambda fraction, label: progress.append(label))
+    with qtbot.waitSignal(session.datasetLoaded, timeout=20_000) as loaded:
+        assert session.load_data("images", folder)
+    assert loaded.args[0].name == "images" and session.data.choice == "images"
+    assert "converting images · 42 of 42" in progress  # 40 digits and 2 corrupt files
+    assert view.messages[-1] == (
+        "3 files skipped: one/broken1.png (cannot be read as an image), zero/broken0.png "
+        "(cannot be read as an image), zero/notes0.txt (not an image file (.txt)).",
+        True,
+    )
+    # a second folder asked for while the first converts: the first gives up at its next look
+    blocked, gave_up = threading.Event(), []
+    real_convert = images._convert
+
+    def slow_convert(files, progress, cancelled):
+        if "slow" in str(files[0]):
+            blocked.wait(5)
+            gave_up.append(cancelled())
+        return real_convert(files, progress, cancelled)
+
+    monkeypatch.setattr(images, "_convert", slow_convert)
+    slow = write_digit_folder(tmp_path / "slow", sample.test_images[:20].numpy(), sample.test_labels[:20].numpy())
+    session.load_data("images", slow)
+    with qtbot.waitSignal(session.datasetLoaded, timeout=20_000) as loaded:
+        session.load_data("sample")
+    blocked.set()
+    assert wait_for_workers(5000) and gave_up == [True]
+    assert session.dataset is loaded.args[0] and session.data.choice == "sample"
+
+
+def test_a_failed_image_folder_keeps_the_data_in_use(make_session, qtbot, tmp_path):
+    session, view = make_session()
+    before = session.dataset
+    with qtbot.waitSignal(session.datasetLoaded, timeout=10_000):
+        session.load_data("images", tmp_path / "no such folder")
+    assert session.dataset is before and session.data.choice == "sample"
+    assert "does not exist" in view.messages[-1][0] and view.messages[-1][1]
+
+
 # --- nothing trained is discarded without asking ---
 
 

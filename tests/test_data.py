@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from aegui.cli import main
 from aegui.core import download
-from aegui.core.data import DataError, load_dataset, load_sample
+from aegui.core.data import TORCHVISION_DATA, DataError, available_datasets, load_dataset, load_sample
 from aegui.core.download import DownloadError
 from tests.conftest import MNIST_ROOT, needs_mnist
 
@@ -368,3 +369,129 @@ def test_download_sources_are_torchvisions():
 
     for name, dataset_class in (("mnist", datasets.MNIST), ("fashion-mnist", datasets.FashionMNIST)):
         assert download.download_sources(name) == (list(dataset_class.mirrors), list(dataset_class.resources))
+
+
+# --- torchvision's other 28x28 datasets ---------------------------------------------------------
+
+
+def write_int_table(path: Path, table: np.ndarray) -> None:
+    """QMNIST's labels: big-endian int32, 2 dimensions."""
+    header = (0xC02).to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in table.shape)
+    path.write_bytes(header + table.astype(">i4").tobytes())
+
+
+def make_fake(root: Path, name: str, train: int = 60, test: int = 20) -> Path:
+    """Small files in the dataset's torchvision layout; every class in the training labels."""
+    spec = TORCHVISION_DATA[name]
+    raw = root / spec.folder / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for split, count in (("train", train), ("test", test)):
+        images_file, labels_file = spec.files[split]
+        write_idx(raw / images_file, rng.integers(0, 256, (count, 28, 28)), 0x803)
+        labels = np.arange(count) % len(spec.classes) + spec.first_label
+        if "idx2-int" in labels_file:
+            write_int_table(raw / labels_file, np.column_stack([labels] + [np.zeros(count)] * 7))
+        else:
+            write_idx(raw / labels_file, labels, 0x801)
+    return raw
+
+
+@pytest.mark.parametrize("name", ["kmnist", "qmnist", "emnist-digits", "emnist-letters", "emnist-balanced"])
+def test_other_torchvision_datasets_load_with_their_class_names(tmp_path, name):
+    spec = TORCHVISION_DATA[name]
+    raw = make_fake(tmp_path, name, train=2 * len(spec.classes))
+    dataset = load_dataset(name, tmp_path)
+    assert dataset.title == spec.title and dataset.classes == spec.classes
+    assert dataset.train_labels.min() == 0 and dataset.train_labels.max() == len(spec.classes) - 1
+    images_file = spec.files["train"][0]
+    with (raw / images_file).open("rb") as handle:
+        stored = np.frombuffer(handle.read()[16:], np.uint8).reshape(-1, 28, 28)
+    # EMNIST keeps its images transposed: they are turned upright
+    expected = stored.transpose(0, 2, 1) if spec.transposed else stored
+    assert np.array_equal(dataset.train_images.numpy(), expected)
+
+
+def test_emnist_balanced_has_47_classes_and_letters_26():
+    assert len(TORCHVISION_DATA["emnist-balanced"].classes) == 47
+    assert (
+        TORCHVISION_DATA["emnist-letters"].classes[0] == "a" and len(TORCHVISION_DATA["emnist-letters"].classes) == 26
+    )
+    from torchvision.datasets import EMNIST
+
+    assert list(TORCHVISION_DATA["emnist-balanced"].classes) == EMNIST.classes_split_dict["balanced"]
+
+
+def test_qmnist_uses_the_10000_test_digits_that_match_mnists(tmp_path):
+    make_fake(tmp_path, "qmnist", train=40, test=10_050)
+    assert len(load_dataset("qmnist", tmp_path).test_images) == 10_000
+
+
+def test_labels_out_of_range_are_refused_as_for_mnist(tmp_path):
+    raw = make_fake(tmp_path, "emnist-letters", train=52)
+    write_idx(raw / "emnist-letters-train-labels-idx1-ubyte", np.zeros(52), 0x801)  # 0 is below the first letter
+    with pytest.raises(DataError, match="below the first class"):
+        load_dataset("emnist-letters", tmp_path)
+
+
+def test_available_datasets_say_which_are_here_and_how_to_get_the_rest(tmp_path, capsys):
+    make_fake(tmp_path, "kmnist")
+    found = {info.name: info for info in available_datasets(tmp_path)}
+    assert found["kmnist"].present and not found["mnist"].present and found["sample"].present
+    assert "aegui download emnist-letters" in found["emnist-letters"].where
+    assert main(["datasets", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "here  kmnist" in out and "aegui download qmnist" in out and "--images" in out
+
+
+def test_download_sources_of_the_other_datasets_are_torchvisions():
+    from torchvision import datasets
+
+    assert download.download_sources("kmnist") == (list(datasets.KMNIST.mirrors), list(datasets.KMNIST.resources))
+    mirrors, files = download.download_sources("qmnist")
+    published = datasets.QMNIST.resources["train"] + datasets.QMNIST.resources["test"]
+    assert [(mirrors[0] + name, md5) for name, md5 in files] == published
+    assert download.download_sources("emnist-letters") == ([datasets.EMNIST.url.rsplit("/", 1)[0] + "/"],
+                                                            [("gzip.zip", datasets.EMNIST.md5)])  # fmt: skip
+
+
+def _emnist_archive(tmp_path: Path) -> bytes:
+    """A small stand-in for EMNIST's gzip.zip: every supported split's files, gzipped, under gzip/."""
+    import zipfile
+
+    made = tmp_path / "made"
+    buffer = io.BytesIO()
+    for name in ("emnist-digits", "emnist-letters", "emnist-balanced"):
+        raw = make_fake(made, name, train=2 * len(TORCHVISION_DATA[name].classes))
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in raw.iterdir():
+            archive.writestr(f"gzip/{file.name}.gz", gzip.compress(file.read_bytes(), compresslevel=1))
+    return buffer.getvalue()
+
+
+def test_emnist_downloads_as_one_archive_for_all_its_splits(tmp_path, local_mirror, monkeypatch):
+    served, url = local_mirror
+    archive = _emnist_archive(tmp_path)
+    (served / "gzip.zip").write_bytes(archive)
+    import hashlib
+
+    source = ([url], [("gzip.zip", hashlib.md5(archive).hexdigest())])
+    for name in ("emnist-digits", "emnist-letters", "emnist-balanced"):
+        monkeypatch.setitem(download.SOURCES, name, source)
+    target = tmp_path / "data"
+    root = download.download_dataset("emnist-letters", target, timeout=5)
+    assert load_dataset("emnist-letters", root).classes[0] == "a"
+    assert load_dataset("emnist-balanced", root).title == "EMNIST balanced"  # unpacked from the same archive
+    raw = target / "EMNIST" / "raw"
+    assert not list(raw.glob("*.part")) and not list(raw.glob("*.zip*"))
+    (served / "gzip.zip").unlink()  # a second split needs no second download
+    assert download.download_dataset("emnist-digits", target, timeout=5) == target
+
+
+def test_an_emnist_archive_with_the_wrong_checksum_leaves_nothing(tmp_path, local_mirror, monkeypatch):
+    served, url = local_mirror
+    (served / "gzip.zip").write_bytes(_emnist_archive(tmp_path))
+    monkeypatch.setitem(download.SOURCES, "emnist-digits", ([url], [("gzip.zip", "0" * 32)]))
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download.download_dataset("emnist-digits", tmp_path / "data", timeout=5)
+    assert not (tmp_path / "data").exists()

@@ -1,0 +1,152 @@
+"""Own images in the window: image files onto the canvas (Open image, drops), model files dropped on
+the window, recent models, image folders and the other datasets in the data picker, class names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from aegui import image_to_input
+from aegui.core.checkpoints import SUFFIX, save_checkpoint
+from aegui.core.model import ModelConfig, build_model
+from aegui.core.training import History
+from aegui.gui.latent_map import LatentMapView, class_colours
+from aegui.gui.recent_files import RECENT_COUNT
+from benchmarks.images import DIGIT_NAMES, write_digit_folder
+from tests.gui.conftest import drag, wait_for_drawing
+
+
+def _mime(*paths) -> QMimeData:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    return data
+
+
+def drop(widget, *paths) -> QDropEvent:
+    """A drop of local files onto the widget, after the drag entered it, as a person's would."""
+    data = _mime(*paths)
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    enter = QDragEnterEvent(centre.toPoint(), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(widget, enter)
+    event = QDropEvent(centre, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    if enter.isAccepted():
+        QApplication.sendEvent(widget, event)
+    return event
+
+
+@pytest.fixture
+def paper_digit(tmp_path, sample):
+    """A dark digit on light paper, 3x the size of MNIST's, as a PNG."""
+    digit = np.kron(255 - sample.test_images[7].numpy(), np.ones((3, 3), np.uint8))
+    path = tmp_path / "photo of a digit.png"
+    Image.fromarray(np.repeat(digit[..., None], 3, axis=2)).save(path)
+    return path
+
+
+def test_an_image_dropped_on_the_canvas_is_the_model_input_and_can_be_drawn_over(window, qtbot, paper_digit):
+    canvas = window.canvas
+    with qtbot.waitSignal(window.drawingUpdated, timeout=10_000):
+        assert drop(canvas, paper_digit).isAccepted()
+    assert np.abs(canvas.model_input() - image_to_input(paper_digit)).max() <= 1e-6
+    assert np.abs(window.draw_panel.input_view.image() - image_to_input(paper_digit)).max() <= 1e-6
+    under = canvas.model_input()
+    drag(canvas, [[(20, 20), (60, 25), (100, 30)]])  # a stroke on top adds ink
+    wait_for_drawing(window, qtbot)
+    over = canvas.model_input()
+    assert (over >= under - 1e-6).all() and over.sum() > under.sum() + 1
+    window.actions["clearAction"].trigger()  # Clear: the image and the stroke
+    assert canvas.is_empty() and not canvas.model_input().any()
+
+
+def test_open_image_and_a_corrupt_drop_say_what_happened(window, qtbot, tmp_path, paper_digit):
+    assert window.open_image(paper_digit)
+    kept = window.canvas.model_input()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    drop(window.canvas, broken)
+    assert "broken.png cannot be read as an image; the canvas is unchanged" in window.panel.message_label.text()
+    assert np.array_equal(window.canvas.model_input(), kept)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert not drop(window.canvas, text).isAccepted()  # not an image: the canvas does not take it
+
+
+def _model_file(tmp_path, name: str, code_size: int = 3):
+    path = tmp_path / f"{name}{SUFFIX}"
+    save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=code_size)), History())
+    return path
+
+
+def test_a_model_file_dropped_on_the_window_opens_after_the_unsaved_question(window, qtbot, tmp_path, monkeypatch):
+    path = _model_file(tmp_path, "dropped", code_size=5)
+    with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
+        drop(window, path)
+    assert window.model().config.code_size == 5 and window.session.model_path == path
+    asked = []
+    window.session.dirty = True  # unsaved work: a drop asks first, and Cancel keeps it
+    monkeypatch.setattr(window.session, "ask_unsaved", lambda doing: asked.append(doing) or "cancel")
+    other = _model_file(tmp_path, "other", code_size=7)
+    with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
+        drop(window, other)
+    assert asked == ["opening another model"] and window.model().config.code_size == 5
+
+
+def test_recent_models_list_the_last_eight_and_drop_missing_ones(window, qtbot, tmp_path):
+    paths = [_model_file(tmp_path, f"m{index}") for index in range(RECENT_COUNT + 2)]
+    for path in paths:
+        window.recent.add_model(path)
+    entries = [action for action in window.recent_menu.actions() if action.objectName().startswith("recent")]
+    assert [action.toolTip() for action in entries] == [str(path) for path in reversed(paths[-RECENT_COUNT:])]
+    paths[-1].unlink()
+    entries[0].trigger()  # the newest is gone: removed from the list, with a word why
+    assert "no longer there" in window.panel.message_label.text()
+    assert paths[-1] not in window.recent.models()
+    assert window.recent.folder() == tmp_path  # the next file dialog starts where the last file was
+    with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
+        window.recent_menu.actions()[0].trigger()  # (now paths[-2])
+    assert window.session.model_path == paths[-2]
+    window.save_model(tmp_path / f"saved{SUFFIX}")  # saving adds the file too
+    assert window.recent.models()[0] == tmp_path / f"saved{SUFFIX}"
+
+
+def test_an_image_folder_trains_with_its_folder_names_as_classes(window, qtbot, tmp_path, sample):
+    folder = write_digit_folder(tmp_path / "digits", sample.test_images[:120].numpy(), sample.test_labels[:120].numpy())
+    with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
+        assert window.data_picker.load_images(folder)
+    dataset = loaded.args[0]
+    assert dataset.classes == tuple(sorted(DIGIT_NAMES))
+    assert "3 files skipped" in window.panel.message_label.text()
+    assert window.panel.dataset_combo.currentText() == "Images: digits"
+    assert "images in 10 classes" in window.panel.dataset_label.text()
+    window.tabs.setCurrentIndex(1)  # the code map's legend names the folders
+    qtbot.waitUntil(lambda: window.code_space.latent is not None, timeout=30_000)
+    assert window.code_space_panel.legend.classes() == tuple(sorted(DIGIT_NAMES))
+    assert "zero" in window.code_space_panel.legend.text()
+
+
+def test_the_picker_offers_a_missing_dataset_for_download_and_keeps_the_data_on_no(window, qtbot, monkeypatch):
+    combo = window.panel.dataset_combo
+    labels = [combo.itemText(index) for index in range(combo.count())]
+    assert "KMNIST (download…)" in labels and "EMNIST balanced (download…)" in labels and "Image folder…" in labels
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.StandardButton.Cancel)
+    before = window.session.data.choice
+    combo.setCurrentIndex(combo.findData("kmnist"))
+    assert asked and "KMNIST" in asked[0] and "Download it now?" in asked[0]
+    assert combo.currentData() == before and window.session.phase.value == "idle"
+
+
+def test_maps_colour_and_name_many_classes(qtbot):
+    colours = class_colours(47)
+    assert len(set(colours)) == 47 and class_colours(10)[0] == (31, 119, 180)
+    view = LatentMapView("codes", "latentMap")
+    qtbot.addWidget(view)
+    labels = np.arange(470) % 47
+    view.set_points(np.random.default_rng(0).normal(size=(470, 2)), labels, 0.5, classes=47)
+    assert len(view._scatters) == 47 and all(len(s.data) == 10 for s in view._scatters)
