@@ -1,4 +1,4 @@
-"""The lesson's figure: ten test digits, their reconstructions beneath."""
+"""The lesson's figure: ten test images (named by their class), their reconstructions beneath."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self.setObjectName("reconstructionGallery")
         self.setBackground(FRAME)
         self.setMinimumHeight(90)
-        self._label = self.addLabel("test digits (top) and their reconstructions (bottom)", row=0, col=0,
+        self._label = self.addLabel("test images over their reconstructions", row=0, col=0,
                                     color="#dddddd")  # fmt: skip
         self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
         self._view.setMenuEnabled(False)
@@ -34,13 +34,19 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self.rows = 2
 
     def show_images(
-        self, originals: np.ndarray, reconstructions: np.ndarray | None, noisy: np.ndarray | None = None
+        self,
+        originals: np.ndarray,
+        reconstructions: np.ndarray | None,
+        noisy: np.ndarray | None = None,
+        names: list[str] | None = None,
     ) -> None:
-        """Test digits over their reconstructions; with `noisy`, the denoiser's inputs in between."""
+        """Test images over their reconstructions; with `noisy`, the denoiser's inputs in between;
+        `names`, the test images' classes, left to right, go into the caption."""
         rebuilt = reconstructions if reconstructions is not None else np.zeros_like(originals)
         rows = [originals, rebuilt] if noisy is None else [originals, noisy, rebuilt]
-        caption = ("test digits (top) and their reconstructions (bottom)" if noisy is None else
-                   "test digits, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
+        shown = f"test images ({', '.join(names)})" if names else "test images"
+        caption = (f"{shown} over their reconstructions" if noisy is None else
+                   f"{shown}, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
         self._label.setText(caption, color="#dddddd")
         self._picture = tile(rows, COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
@@ -50,9 +56,10 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         self.updates += 1
 
     def show_model(self, test_images: torch.Tensor, inference: InferenceModel | None,
-                   train_config: TrainConfig | None) -> None:  # fmt: skip
-        """The first test digits (uint8) and what `inference` makes of them; when the model is a
-        denoiser, also the noisy inputs it is given (with a fixed seed, so they do not flicker)."""
+                   train_config: TrainConfig | None, names: list[str] | None = None) -> None:  # fmt: skip
+        """The first test images (uint8, their classes' `names`) and what `inference` makes of them; when
+        the model is a denoiser, also the noisy inputs it is given (with a fixed seed, so they do not
+        flicker)."""
         clean = to_float(test_images[:COUNT])
         noisy = None
         if train_config is not None and train_config.denoising:
@@ -60,12 +67,15 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
             noisy = add_noise(clean, train_config.noise, train_config.noise_level, generator)
         reconstructions = inference.reconstruct_many(clean if noisy is None else noisy) if inference else None
         self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
-                         None if noisy is None else noisy.reshape(-1, 28, 28).numpy())  # fmt: skip
+                         None if noisy is None else noisy.reshape(-1, 28, 28).numpy(), names)  # fmt: skip
 
     def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The (x, y) ranges in view, in picture pixels."""
         x_range, y_range = self._view.viewRange()
         return tuple(x_range), tuple(y_range)
+
+    def caption(self) -> str:
+        return self._label.text
 
     def picture(self) -> np.ndarray:
         return self._picture.copy()

@@ -17,6 +17,7 @@ from aegui.core.pacing import Interval
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import FRAME_MS, CodeSpace
 from aegui.gui.draw_panel import DrawPanel
+from aegui.gui.gallery import COUNT as GALLERY_COUNT
 from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.pacer import FramePacer
 from aegui.gui.session import Session
@@ -89,9 +90,11 @@ class ModelViews(QObject):
 
     def _refresh_gallery(self) -> None:
         session = self.session
-        if session.dataset is not None:
+        dataset = session.dataset
+        if dataset is not None:
             self._gallery_due.mark()
-            self.gallery.show_model(session.dataset.test_images, session.inference, session.train_config)
+            names = [dataset.class_name(int(label)) for label in dataset.test_labels[:GALLERY_COUNT]]
+            self.gallery.show_model(dataset.test_images, session.inference, session.train_config, names)
 
     def _refresh_code_range(self) -> None:
         """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""

@@ -124,6 +124,8 @@ def test_an_image_folder_trains_with_its_folder_names_as_classes(window, qtbot, 
     assert "3 files skipped" in window.panel.message_label.text()
     assert window.panel.dataset_combo.currentText() == "Images: digits"
     assert "images in 10 classes" in window.panel.dataset_label.text()
+    first = [dataset.class_name(int(label)) for label in dataset.test_labels[:10]]
+    qtbot.waitUntil(lambda: ", ".join(first) in window.gallery.caption(), timeout=10_000)  # the gallery names them
     window.tabs.setCurrentIndex(1)  # the code map's legend names the folders
     qtbot.waitUntil(lambda: window.code_space.latent is not None, timeout=30_000)
     assert window.code_space_panel.legend.classes() == tuple(sorted(DIGIT_NAMES))
