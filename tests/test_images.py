@@ -191,3 +191,19 @@ def test_cli_trains_on_an_image_folder_and_says_what_it_skipped(folder, tmp_path
     assert result["config"]["classes"] == sorted(DIGIT_NAMES) and result["config"]["dataset"] == "images"
     assert main(["train", "--images", str(tmp_path / "absent"), "--epochs", "1"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_helper_processes_that_die_leave_the_work_to_this_one(folder, tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    class DyingPool:
+        def map(self, *args, **kwargs):
+            raise BrokenProcessPool("a helper process was killed")
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(image_folders, "_start_pool", lambda workers: DyingPool())
+    monkeypatch.setattr(image_folders, "PROCESSES_FROM", 10)
+    dataset, report = load_image_folder(folder, cache_dir=tmp_path / "cache")
+    assert len(dataset.train_images) + len(dataset.test_images) == 60 and len(report.skipped) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gzip
 import hashlib
 import os
@@ -305,39 +306,51 @@ def download_dataset(
     return root
 
 
+def _from_mirrors(name: str, filename: str, mirrors: list[str], attempt: Callable[[str], None]) -> str:
+    """Call `attempt(url)` for the file at each mirror in turn until one succeeds; return that mirror.
+    If none does, raise a DownloadError that lists every mirror's failure."""
+    failures = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + filename
+        try:
+            attempt(url)
+            return mirror
+        except DownloadCancelled:
+            raise
+        except urllib.error.HTTPError as error:
+            failures.append(f"{url}: HTTP {error.code} {error.reason}")
+        except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
+            failures.append(f"{url}: {getattr(error, 'reason', None) or error}")
+    raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
+
+
+def _fetch_unpacked(url: str, name: str, filename: str, md5: str, raw: Path, timeout: float, deadline: float,
+                    progress: ProgressCallback | None, cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
+    """Fetch one .gz file, unpack it (bounded by its published size) and check it; nothing partial kept."""
+    unpacked = raw / filename.removesuffix(".gz")
+    part, unpacked_part = raw / (filename + ".part"), unpacked.with_name(unpacked.name + ".part")
+    unpacked_size = PUBLISHED_BYTES.get(unpacked.name, 64 << 20)
+    try:
+        _fetch(url, part, 2 * COMPRESSED_BYTES.get((name, filename), unpacked_size), timeout, deadline, progress,
+               cancelled)  # fmt: skip
+        _unpack(part, unpacked_part, unpacked_size)
+        _check_download(part, md5, unpacked_part, (name, unpacked.name))
+        os.replace(unpacked_part, unpacked)
+    finally:
+        part.unlink(missing_ok=True)
+        unpacked_part.unlink(missing_ok=True)
+
+
 def _download_files(name: str, raw: Path, mirrors: list[str], resources: list[tuple[str, str]], timeout: float,
                     deadline: float, progress: ProgressCallback | None,
                     cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
     for filename, md5 in resources:
-        unpacked = raw / filename.removesuffix(".gz")
-        if unpacked.exists():
+        if (raw / filename.removesuffix(".gz")).exists():
             continue
-        part = raw / (filename + ".part")
-        failures = []
-        for mirror in mirrors:
-            url = mirror.rstrip("/") + "/" + filename
-            try:
-                unpacked_size = PUBLISHED_BYTES.get(unpacked.name, 64 << 20)
-                _fetch(url, part, 2 * COMPRESSED_BYTES.get((name, filename), unpacked_size), timeout, deadline,
-                       progress, cancelled)  # fmt: skip
-                unpacked_part = unpacked.with_name(unpacked.name + ".part")
-                _unpack(part, unpacked_part, unpacked_size)
-                _check_download(part, md5, unpacked_part, (name, unpacked.name))
-                os.replace(unpacked_part, unpacked)
-                mirrors = [mirror] + [other for other in mirrors if other != mirror]  # ask it first next time
-                break
-            except DownloadCancelled:
-                raise
-            except urllib.error.HTTPError as error:
-                failures.append(f"{url}: HTTP {error.code} {error.reason}")
-            except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
-                reason = getattr(error, "reason", None) or error
-                failures.append(f"{url}: {reason}")
-            finally:
-                part.unlink(missing_ok=True)
-                unpacked.with_name(unpacked.name + ".part").unlink(missing_ok=True)
-        else:
-            raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
+        fetch = functools.partial(_fetch_unpacked, name=name, filename=filename, md5=md5, raw=raw, timeout=timeout,
+                                  deadline=deadline, progress=progress, cancelled=cancelled)  # fmt: skip
+        mirror = _from_mirrors(name, filename, mirrors, fetch)
+        mirrors = [mirror] + [other for other in mirrors if other != mirror]  # ask it first next time
 
 
 def _archive_members(name: str) -> list[str]:
@@ -357,23 +370,14 @@ def _download_archive(name: str, raw: Path, mirrors: list[str], resource: tuple[
         return
     filename, md5 = resource
     part = raw / (filename + ".part")
-    failures = []
+
+    def fetch_archive(url: str) -> None:
+        _fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
+        if _file_digest(part, "md5") != md5:
+            raise DownloadError("checksum mismatch: the file is not the published one")
+
     try:
-        for mirror in mirrors:
-            url = mirror.rstrip("/") + "/" + filename
-            try:
-                _fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
-                if _file_digest(part, "md5") != md5:
-                    raise DownloadError("checksum mismatch: the file is not the published one")
-                break
-            except DownloadCancelled:
-                raise
-            except urllib.error.HTTPError as error:
-                failures.append(f"{url}: HTTP {error.code} {error.reason}")
-            except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
-                failures.append(f"{url}: {getattr(error, 'reason', None) or error}")
-        else:
-            raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
+        _from_mirrors(name, filename, mirrors, fetch_archive)
         _unpack_members(part, raw, wanted, cancelled)
     finally:
         part.unlink(missing_ok=True)

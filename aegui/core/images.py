@@ -16,6 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,23 +177,36 @@ def _split(labels: np.ndarray, splits: list[str]) -> np.ndarray:
     return is_test
 
 
-def _convert(files: list[str], progress: Progress | None, cancelled: Callable[[], bool] | None) -> list:
-    """Every file fitted, in order (an image or why it was skipped), with progress; raises Cancelled
-    when asked to stop."""
-    results: list = []
-    workers = min(os.cpu_count() or 1, 8)
-    pool = None
-    if workers > 1 and len(files) >= PROCESSES_FROM:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        with main_script_hidden():  # every process starts here (one task each), not at a later submit
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Spawned helper processes, all started now (one small task each); None if they cannot be started."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with main_script_hidden():
             for started in [pool.submit(os.getpid) for _ in range(workers)]:
                 started.result()
+        return pool
+    except (OSError, BrokenProcessPool):
+        pool.shutdown(wait=True, cancel_futures=True)
+        return None
+
+
+def _convert(files: list[str], progress: Progress | None, cancelled: Callable[[], bool] | None) -> list:
+    """Every file fitted, in order (an image or why it was skipped), with progress; raises Cancelled
+    when asked to stop. Helper processes that cannot start or that die leave the rest to this one."""
+    results: list = []
+    workers = min(os.cpu_count() or 1, 8)
+    pool = _start_pool(workers) if workers > 1 and len(files) >= PROCESSES_FROM else None
     try:
         for start in range(0, len(files), PROGRESS_EVERY):
             if cancelled is not None and cancelled():
                 raise Cancelled("reading the image folder was cancelled")
             block = files[start : start + PROGRESS_EVERY]
-            results += pool.map(fitted_uint8, block, chunksize=50) if pool else map(fitted_uint8, block)
+            try:
+                results += list(pool.map(fitted_uint8, block, chunksize=50)) if pool else map(fitted_uint8, block)
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+                results += map(fitted_uint8, block)
             if progress is not None:
                 progress(len(results), len(files))
     finally:
