@@ -51,7 +51,7 @@ def latent(small_sample):
 def test_latent_map_places_the_test_digits(latent):
     assert latent.points.shape == (150, 2) and latent.codes.shape == (150, 6)
     assert 0 <= latent.score <= 1 and 0 <= latent.pixel_score <= 1
-    np.testing.assert_allclose(latent.points, latent.projection.project(latent.codes), atol=1e-4)
+    np.testing.assert_allclose(latent.points, latent.embedding.place(latent.codes), atol=1e-4)
 
 
 def test_decoding_a_spot_stays_around_the_data(latent):

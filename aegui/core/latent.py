@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -18,40 +18,11 @@ from aegui.core.data import Dataset
 from aegui.core.density import FIT_SAMPLES, CodeDensity, fit_density
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
+from aegui.core.projections import Embedding, embed, pca
 from aegui.core.training import to_float
 
 KNN_K = 10
 ENCODE_CHUNK = 4096
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A linear map to 2-D: y = (x - mean) @ components.T (PCA, or the identity for 2-D codes)."""
-
-    mean: np.ndarray  # (D,)
-    components: np.ndarray  # (2, D), orthonormal rows
-    explained: float  # fraction of the variance the two directions hold
-
-    def project(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, np.float32) - self.mean) @ self.components.T
-
-    def inverse(self, y: np.ndarray) -> np.ndarray:
-        return np.asarray(y, np.float32) @ self.components + self.mean
-
-
-def pca(x: np.ndarray | torch.Tensor, dims: int = 2) -> Projection:
-    """Principal components of the rows of x."""
-    data = torch.as_tensor(np.asarray(x, np.float32))
-    mean = data.mean(0)
-    centred = data - mean
-    _, singular, vh = torch.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
-    explained = float(variance[:dims].sum() / variance.sum()) if float(variance.sum()) > 0 else 1.0
-    return Projection(mean.numpy(), vh[:dims].numpy().copy(), explained)
-
-
-def identity_projection(dims: int) -> Projection:
-    return Projection(np.zeros(dims, np.float32), np.eye(2, dims, dtype=np.float32), 1.0)
 
 
 def vote_weights(k: int) -> np.ndarray:
@@ -82,33 +53,28 @@ def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: 
 
 @dataclass(frozen=True)
 class LatentMap:
-    """Test digits placed by their codes and by PCA of their pixels, with both scores."""
+    """Test digits placed by their codes (`embedding`: PCA, t-SNE or UMAP) and by PCA of their
+    pixels, with both scores."""
 
     codes: np.ndarray  # (N, code_size)
-    points: np.ndarray  # (N, 2), the codes projected
+    embedding: Embedding  # the codes laid out on the plane
     labels: np.ndarray  # (N,)
-    projection: Projection
     score: float
     pixel_points: np.ndarray  # (N, 2), PCA of the raw pixels
     pixel_score: float
     indices: np.ndarray  # which test digits these are
 
-    def decode_point(self, point: np.ndarray, neighbours: int = 8) -> np.ndarray:
-        """A code for any spot of the map.
+    @property
+    def points(self) -> np.ndarray:
+        return self.embedding.points
 
-        For 2-D codes the spot is the code. Otherwise the projection is inverted, and the part of
-        the code the projection cannot see is borrowed from the nearest digits on the map (weighted
-        by closeness), so the result stays around the data rather than at its blurry mean.
-        """
-        point = np.asarray(point, np.float32).reshape(2)
-        base = self.projection.inverse(point)
-        if self.codes.shape[1] == 2:
-            return base
-        distances = np.linalg.norm(self.points - point, axis=1)
-        nearest = np.argsort(distances)[:neighbours]
-        weights = 1.0 / (distances[nearest] + 1e-6)
-        residuals = self.codes[nearest] - self.projection.inverse(self.points[nearest])
-        return base + (weights[:, None] * residuals).sum(0) / weights.sum()
+    def decode_point(self, point: np.ndarray, neighbours: int = 8) -> np.ndarray:
+        """A code for any spot of the map (see `Embedding.code_at`)."""
+        return self.embedding.code_at(point, neighbours)
+
+    def with_embedding(self, embedding: Embedding) -> LatentMap:
+        """The same digits laid out another way (its score computed)."""
+        return replace(self, embedding=embedding, score=knn_accuracy(embedding.points, self.labels))
 
 
 def encode_images(
@@ -162,18 +128,16 @@ def build_latent_map(
     count = min(count, len(images_uint8))
     images, label_array = images_uint8[:count], labels[:count].numpy()
     codes = encode_images(config, state, images, cancelled)
-    projection = identity_projection(2) if codes.shape[1] == 2 else pca(codes)
-    points = projection.project(codes)
+    embedding = embed(codes, "pca")
     if pixel_points is None or len(pixel_points) != count:
         pixels = to_float(images).numpy()
         pixel_points = pca(pixels).project(pixels)
         pixel_score = knn_accuracy(pixel_points, label_array)
     return LatentMap(
         codes=codes,
-        points=points,
+        embedding=embedding,
         labels=label_array,
-        projection=projection,
-        score=knn_accuracy(points, label_array),
+        score=knn_accuracy(embedding.points, label_array),
         pixel_points=pixel_points,
         pixel_score=float(pixel_score),
         indices=np.arange(count),

@@ -30,6 +30,7 @@ from aegui.core.latent import (
 from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.interpolation_strip import STEPS
+from aegui.gui.map_layouts import MapLayouts
 from aegui.gui.workers import run_in_thread
 
 NEIGHBOURS = 8
@@ -48,12 +49,18 @@ class CodeSpace(QObject):
         weights: Callable[[], dict[str, torch.Tensor] | None],
         dataset: Callable[[], Dataset | None],
         report: Callable[[str, bool], None],
+        is_training: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.code_panel, self.explore = code_panel, explore_panel
         self._inference, self._weights, self._dataset, self._report = inference, weights, dataset, report
-        self.latent: LatentMap | None = None
+        self.latent: LatentMap | None = None  # the map shown: by PCA, or the chosen method once laid out
+        self._pca_latent: LatentMap | None = None  # the latest weights' PCA map
+        self.layouts = MapLayouts(is_training, self)
+        self.layouts.ready.connect(self._on_laid_out)
+        self.layouts.progress.connect(self._on_layout_progress)
+        self.layouts.failed.connect(lambda text: self._report(text, True))
         self.training_codes: np.ndarray | None = None
         self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
         self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
@@ -76,6 +83,8 @@ class CodeSpace(QObject):
         code_panel.pixel_map.pointHovered.connect(self._on_point_hovered)
         code_panel.pixel_map.pointClicked.connect(self._on_point_clicked)
         code_panel.countChanged.connect(lambda _count: self.refresh())
+        code_panel.projectionChosen.connect(self._on_projection_chosen)
+        code_panel.followToggled.connect(self._on_follow_toggled)
         explore_panel.sliders.codeChanged.connect(self._on_sliders_moved)
         explore_panel.from_drawing_button.clicked.connect(self._on_sliders_from_drawing)
         explore_panel.interpolation.endpointRequested.connect(self._on_endpoint_requested)
@@ -95,7 +104,8 @@ class CodeSpace(QObject):
             return
         self._generation += 1
         self._cancel.set()  # whatever is being computed is for weights that are gone
-        self.latent, self.training_codes = None, None
+        self.layouts.cancel()
+        self.latent, self._pca_latent, self.training_codes = None, None, None
         self._ends = {"a": None, "b": None}
         self.explore.interpolation.clear()
         self._setup_sliders(inference)
@@ -132,29 +142,58 @@ class CodeSpace(QObject):
             self.refresh()
             return
         latent, training_codes = result
-        self.latent = latent
+        self._pca_latent = latent
         self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score)
         if training_codes is not None:
             self.training_codes = training_codes
-        panel = self.code_panel
+        self._show_latent(self.layouts.request(latent, generation) or latent)
+        if self._pending:
+            self._pending = False
+            self.refresh()
+
+    def _show_latent(self, latent: LatentMap) -> None:
+        """Show a map of the current weights (by PCA, or laid out by the chosen method)."""
+        self.latent = latent
+        panel, dataset = self.code_panel, self._dataset()
         classes = self._classes()
         panel.legend.set_classes(classes)
-        panel.code_map.set_points(latent.points, latent.labels, latent.score, len(classes))
-        how = "the codes themselves" if latent.codes.shape[1] == 2 else (
-            f"PCA of the {latent.codes.shape[1]}-value codes ({latent.projection.explained:.0%} of their variance)"
-        )  # fmt: skip
-        panel.status.setText(
-            f"{len(latent.labels):,} test digits placed by {how}. Separation, the 10-nearest-neighbour accuracy "
-            f"in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
-        )
+        panel.code_map.set_points(latent.points, latent.labels, latent.score, len(classes), latent.embedding.title)
+        if dataset is not None:
+            panel.code_map.set_thumbnails(dataset.test_images[torch.as_tensor(latent.indices)].numpy())
+        self._show_status()
         self.show_drawing(self._drawing_code)
         if self._pixels_shown is not latent.pixel_points:  # new data or count: the pixels' map changes too, drawn
             QTimer.singleShot(FRAME_MS, self._show_pixel_map)  # a frame later so that no paint holds up the window
         else:  # (it does not depend on the weights: after an epoch only the codes' map moves)
             self.mapUpdated.emit()
-        if self._pending:
-            self._pending = False
-            self.refresh()
+
+    def _show_status(self, progress: str = "") -> None:
+        latent = self.latent
+        if latent is None:
+            return
+        note = self.layouts.note(latent.codes.shape[1]) if latent.embedding.method != self.layouts.method else ""
+        self.code_panel.status.setText(
+            f"{len(latent.labels):,} test digits placed by {latent.embedding.describe()}. Separation, the "
+            f"10-nearest-neighbour accuracy in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
+            + (f" {note}" if note else "")
+            + (f" {progress}" if progress else "")
+        )
+
+    def _on_laid_out(self, latent: LatentMap, generation: int) -> None:
+        if generation == self._generation and latent.embedding.method == self.layouts.method:
+            self._show_latent(latent)
+
+    def _on_layout_progress(self, fraction: float, label: str) -> None:
+        self._show_status(label if fraction >= 0 else "")
+
+    def _on_projection_chosen(self, method: str) -> None:
+        self.layouts.method = method
+        if self._pca_latent is not None:
+            self._show_latent(self.layouts.request(self._pca_latent, self._generation) or self._pca_latent)
+
+    def _on_follow_toggled(self, follow: bool) -> None:
+        self.layouts.follow_training = follow
+        self._on_projection_chosen(self.layouts.method)
 
     def _show_pixel_map(self) -> None:
         if self.latent is not None:
@@ -177,6 +216,7 @@ class CodeSpace(QObject):
         """Make a running computation give up soon (the window is closing)."""
         self._pending = False
         self._cancel.set()
+        self.layouts.cancel()
 
     def _setup_sliders(self, inference: InferenceModel) -> None:
         """Sliders for the model's code size, spanning [-1, 1] until `set_slider_ranges` gives the spans."""
@@ -196,7 +236,7 @@ class CodeSpace(QObject):
         """The drawing changed: move its marker, find its neighbours, and start the sliders from it."""
         self._drawing_code = None if code is None else np.asarray(code, np.float32)
         if self.latent is not None and code is not None and len(code) == self.latent.codes.shape[1]:
-            self.code_panel.code_map.set_marker(self.latent.projection.project(code[None])[0])
+            self.code_panel.code_map.set_marker(self.latent.embedding.place(code[None])[0])
         else:
             self.code_panel.code_map.set_marker(None)
         self._show_neighbours()

@@ -4,18 +4,39 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
+from aegui.core.projections import METHODS, unavailable
 from aegui.gui.digit_legend import DigitLegend
 from aegui.gui.digit_mosaic import DigitMosaic
 from aegui.gui.digit_view import DigitView
 from aegui.gui.latent_map import LatentMapView
 
+PROJECTION_HELP = {
+    "pca": "PCA: the plane of the codes' largest variance. Instant, linear, follows training live.",
+    "tsne": "t-SNE (openTSNE): keeps each digit's nearest neighbours together; separates classes far better. "
+            "Seconds to compute.",
+    "umap": "UMAP (umap-learn): like t-SNE, keeps more of the global layout. Its first map in a session "
+            "compiles code first.",
+}  # fmt: skip
+
 
 class CodeSpacePanel(QWidget):
     countChanged = Signal(int)
     exportRequested = Signal(str)  # "csv", "npy" or "png"
+    projectionChosen = Signal(str)  # a key of projections.METHODS
+    followToggled = Signal(bool)  # lay the map out again at every epoch while training
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -27,6 +48,18 @@ class CodeSpacePanel(QWidget):
         self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
         self.count_spin.setValue(2000)
         self.count_spin.setSuffix(" test digits")
+        self.projection_combo = QComboBox(objectName="projectionCombo")
+        for method, name in METHODS.items():
+            reason = unavailable(method)
+            self.projection_combo.addItem(name, method)
+            index = self.projection_combo.count() - 1
+            self.projection_combo.setItemData(index, reason or PROJECTION_HELP[method], Qt.ItemDataRole.ToolTipRole)
+            if reason is not None:  # (an optional package not installed: the entry says how to get it)
+                self.projection_combo.model().item(index).setEnabled(False)
+        self.projection_combo.setToolTip("How codes with more than two values are laid out on the map.")
+        self.follow_check = QCheckBox("follow training", objectName="followTrainingCheck")
+        self.follow_check.setToolTip("Lay the map out again at every epoch while training (t-SNE and UMAP take "
+                                     "seconds; otherwise they are computed when training ends).")  # fmt: skip
         self.status = QLabel("The map appears once the data is loaded.", objectName="mapStatus", wordWrap=True)
         self.manifold = DigitMosaic("manifoldView", 150)
         self.manifold.setToolTip("Click a digit to put it on the canvas.")
@@ -46,6 +79,10 @@ class CodeSpacePanel(QWidget):
         side = QVBoxLayout()
         side.addWidget(self.hovered_view, 1)
         side.addWidget(self.decoded_view, 1)
+        projection_row = QHBoxLayout()
+        projection_row.addWidget(self.projection_combo, 1)
+        projection_row.addWidget(self.follow_check)
+        side.addLayout(projection_row)
         side.addWidget(self.count_spin)
         side.addLayout(buttons)
         maps = QHBoxLayout()
@@ -60,6 +97,10 @@ class CodeSpacePanel(QWidget):
         layout.addLayout(left, 4)
         layout.addLayout(side, 1)
         self.count_spin.editingFinished.connect(lambda: self.countChanged.emit(self.count_spin.value()))
+        self.projection_combo.currentIndexChanged.connect(
+            lambda _index: self.projectionChosen.emit(self.projection_combo.currentData())
+        )
+        self.follow_check.toggled.connect(self.followToggled)
 
     def show_manifold(self, images: np.ndarray | None, side: int = 0, caption: str = "") -> None:
         """The side x side digits decoded over a 2-value code's plane, rows top to bottom (None: hide)."""

@@ -1,13 +1,18 @@
-"""A 2-D map of test digits, coloured by label: hover shows a digit, click picks it or decodes the spot."""
+"""A 2-D map of test digits, coloured by label: hover shows a digit, click picks it or decodes the spot;
+zoomed in (a few hundred digits in view) the digits themselves are drawn."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
 from aegui.gui.plot_cache import paint_from_cache
+
+THUMBNAIL_LIMIT = 300  # points in view at most for their images to be shown
+THUMBNAIL_SIZE = 0.045  # a thumbnail's side, as a share of the view's
+THUMBNAIL_DELAY_MS = 80  # after the view stops moving
 
 # ten distinct colours (matplotlib's tab10), one per digit; more classes take evenly spread hues
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
@@ -55,6 +60,11 @@ class LatentMapView(pg.PlotWidget):
         self._labels = np.zeros(0, np.int64)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._clicked_point = False
+        self._thumbnail_images: np.ndarray | None = None  # (N, 28, 28) uint8, one per point
+        self._thumbnails: list[pg.ImageItem] = []  # reused: made once, moved and refilled
+        self._thumbnail_timer = QTimer(self, singleShot=True, interval=THUMBNAIL_DELAY_MS)
+        self._thumbnail_timer.timeout.connect(self._show_thumbnails)
+        plot.vb.sigRangeChanged.connect(lambda *_args: self._thumbnail_timer.start())
 
     def _set_class_count(self, count: int) -> None:
         if count == len(self._scatters):
@@ -72,8 +82,12 @@ class LatentMapView(pg.PlotWidget):
             self._scatters.append(scatter)
 
     def set_points(self, points: np.ndarray, labels: np.ndarray, score: float | None = None,
-                   classes: int | None = None) -> None:  # fmt: skip
-        """The points coloured by label; `classes` (default: the labels' range, at least ten) sets the colours."""
+                   classes: int | None = None, title: str | None = None) -> None:  # fmt: skip
+        """The points coloured by label; `classes` (default: the labels' range, at least ten) sets the
+        colours; `title` names the map (its score follows it)."""
+        if title is not None:
+            self._title = title
+        self._thumbnail_images = None  # (the images of other points: set_thumbnails gives these points' own)
         self._points = np.asarray(points, np.float32)
         self._labels = np.asarray(labels, np.int64)
         largest = int(self._labels.max()) + 1 if len(self._labels) else 0
@@ -81,9 +95,40 @@ class LatentMapView(pg.PlotWidget):
         for label, scatter in enumerate(self._scatters):
             chosen = np.flatnonzero(self._labels == label)
             scatter.setData(x=self._points[chosen, 0], y=self._points[chosen, 1], data=chosen)
-        if score is not None:
-            self.getPlotItem().setTitle(f"{self._title}: separation {score:.3f}")
+        self.getPlotItem().setTitle(f"{self._title}: separation {score:.3f}" if score is not None else self._title)
         self.show_most_points()
+
+    def set_thumbnails(self, images: np.ndarray | None) -> None:
+        """The points' images (uint8, one per point), shown in place of dots once few enough are in view."""
+        self._thumbnail_images = None if images is None or len(images) != len(self._points) else np.asarray(images)
+        self._thumbnail_timer.start()
+
+    def thumbnails_shown(self) -> int:
+        return sum(item.isVisible() for item in self._thumbnails)
+
+    def _show_thumbnails(self) -> None:
+        """Digit images at the points in view when there are at most THUMBNAIL_LIMIT of them (as the
+        Embedding Projector does), each a few percent of the view wide."""
+        (left, right), (bottom, top) = self.getPlotItem().vb.viewRange()
+        shown = np.zeros(0, np.int64)
+        if self._thumbnail_images is not None and len(self._points):
+            x, y = self._points[:, 0], self._points[:, 1]
+            shown = np.flatnonzero((x >= left) & (x <= right) & (y >= bottom) & (y <= top))
+            if len(shown) > THUMBNAIL_LIMIT:
+                shown = shown[:0]
+        side_x, side_y = (right - left) * THUMBNAIL_SIZE, (top - bottom) * THUMBNAIL_SIZE
+        while len(self._thumbnails) < len(shown):
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setZValue(5)
+            self.getPlotItem().addItem(item)
+            self._thumbnails.append(item)
+        for item, index in zip(self._thumbnails, shown, strict=False):
+            item.setImage(self._thumbnail_images[index][::-1], levels=(0, 255), autoLevels=False)  # y points up
+            item.setRect(QRectF(self._points[index, 0] - side_x / 2, self._points[index, 1] - side_y / 2, side_x,
+                                side_y))  # fmt: skip
+            item.show()
+        for item in self._thumbnails[len(shown) :]:
+            item.hide()
 
     def show_most_points(self) -> None:
         """Frame the middle 99% of the points: a few far outliers should not shrink the rest to a dot."""

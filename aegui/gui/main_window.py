@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         session = self.session
         self.code_space = CodeSpace(self.code_space_panel, self.explore_panel, lambda: session.inference,
                                     session.current_weights, lambda: session.dataset, self.panel.show_message,
-                                    self)  # fmt: skip
+                                    session.is_training, self)  # fmt: skip
         self.log_check = QCheckBox("log scale", objectName="logScaleCheck")
         self.status_line = StatusLine()
         self.status_label = self.status_line.label

@@ -33,7 +33,7 @@ def test_the_drawing_is_a_point_that_moves(window, qtbot):
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
     first = code_map.marker()
-    expected = window.code_space.latent.projection.project(window.current_code()[None])[0]
+    expected = window.code_space.latent.embedding.place(window.current_code()[None])[0]
     np.testing.assert_allclose(first, expected, atol=1e-4)
     window.canvas.clear()
     drag(window.canvas, ZERO)
@@ -248,3 +248,74 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
     assert verdict.text() == "Finding the nearest training digits…"  # not "draw a digit": there is one
     window.close()
     assert live_workers() == 0  # the worker gave up while the window waited for it
+
+
+def _choose_projection(window, method: str) -> None:
+    combo = window.code_space_panel.projection_combo
+    combo.setCurrentIndex(combo.findData(method))
+
+
+def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window, qtbot):
+    panel = window.code_space_panel
+    panel.count_spin.setValue(300)
+    panel.count_spin.editingFinished.emit()
+    open_tab(window, qtbot, 1)
+    assert panel.code_map.title().startswith("PCA of codes: separation")
+    _choose_projection(window, "tsne")
+    assert "Laying the codes out by t-SNE; PCA is shown meanwhile" in panel.status.text()  # PCA stays meanwhile
+    assert panel.code_map.title().startswith("PCA of codes")
+    qtbot.waitUntil(lambda: panel.code_map.title().startswith("t-SNE of codes: separation"), timeout=60_000)
+    latent = window.code_space.latent
+    assert latent.embedding.method == "tsne" and "placed by t-SNE of the" in panel.status.text()
+    drag(window.canvas, ZERO)
+    wait_for_drawing(window, qtbot)
+    qtbot.waitUntil(lambda: panel.code_map.marker() is not None)
+    np.testing.assert_allclose(panel.code_map.marker(), latent.embedding.place(window.current_code()[None])[0],
+                               atol=1e-4)  # fmt: skip
+    _choose_projection(window, "pca")  # back and forth: the t-SNE map comes from the cache, at once
+    assert panel.code_map.title().startswith("PCA of codes")
+    _choose_projection(window, "tsne")
+    assert window.code_space.latent is latent and panel.code_map.title().startswith("t-SNE of codes")
+
+
+def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, small_sample):
+    from aegui.core.latent import build_latent_map
+    from aegui.core.model import ModelConfig, build_model
+    from aegui.gui.map_layouts import MapLayouts
+
+    model = build_model(ModelConfig(hidden_sizes=(32,), code_size=4))
+    pca_map = build_latent_map(model.config, model.state_dict(), small_sample.test_images, small_sample.test_labels,
+                               200)  # fmt: skip
+    training = [True]
+    layouts = MapLayouts(lambda: training[0])
+    layouts.method = "tsne"
+    assert layouts.request(pca_map, generation=1) is None  # training: PCA shown, t-SNE waits for the end
+    assert "t-SNE is computed when training ends" in layouts.note(4)
+    layouts.follow_training = True  # asked to follow: laid out now, even while training
+    with qtbot.waitSignal(layouts.ready, timeout=60_000) as ready:
+        assert layouts.request(pca_map, generation=1) is None
+        assert "Laying the codes out by t-SNE" in layouts.note(4)
+    laid_out, generation = ready.args
+    assert generation == 1 and laid_out.embedding.method == "tsne" and laid_out.indices is pca_map.indices
+    training[0], layouts.follow_training = False, False
+    assert layouts.request(pca_map, generation=1) is laid_out  # cached per weights, count and method
+    layouts.method = "pca"
+    assert layouts.request(pca_map, generation=2) is pca_map
+
+
+def test_zoomed_in_the_map_shows_the_digits_themselves(qtbot, sample):
+    from aegui.gui.latent_map import LatentMapView
+
+    view = LatentMapView("codes", "latentMap")
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    points = np.random.default_rng(0).normal(size=(1000, 2)).astype(np.float32)
+    view.set_points(points, sample.test_labels[:1000].numpy(), 0.5)
+    view.set_thumbnails(sample.test_images[:1000].numpy())
+    qtbot.wait(200)
+    assert view.thumbnails_shown() == 0  # 1,000 digits in view: dots
+    view.getPlotItem().setRange(xRange=(-0.3, 0.3), yRange=(-0.3, 0.3), padding=0)
+    qtbot.waitUntil(lambda: view.thumbnails_shown() > 0, timeout=5_000)
+    inside = ((np.abs(points) <= 0.3).all(axis=1)).sum()
+    assert view.thumbnails_shown() == inside <= 300
