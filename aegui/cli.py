@@ -135,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
     _field_argument(train, "--seed", SEED, "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
-    train.add_argument("--metrics-out", type=Path, metavar="PATH", help="write per-epoch metrics here as JSON")
+    train.add_argument("--metrics-out", type=Path, metavar="PATH",
+                       help="write per-epoch metrics here: JSON, or, for a PATH ending in .csv, every batch and "
+                       "epoch as CSV rows (as the window exports runs)")  # fmt: skip
+    train.add_argument("--tensorboard", type=Path, metavar="DIR",
+                       help="also write the losses as TensorBoard scalars into DIR (aegui[tensorboard])")  # fmt: skip
 
     generate = commands.add_parser(
         "generate",
@@ -244,6 +248,11 @@ def _train(args: argparse.Namespace) -> int:
     model = build_model(preset.model)
     trainer = Trainer(model, dataset, preset.train, device)
     train = preset.train
+    board = None
+    if args.tensorboard is not None:
+        from aegui.core.runs import TensorBoardLog
+
+        board = TensorBoardLog(args.tensorboard)  # before training: a missing package is said at once
     print(
         f"Model: {args.preset}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
         f"on {describe_device(device)}."
@@ -270,8 +279,12 @@ def _train(args: argparse.Namespace) -> int:
         for event in trainer.iterate():
             if isinstance(event, BatchEnd):
                 bar.update(1)
+                if board is not None:
+                    board.add_batch_losses([event.loss], event.step)
             elif isinstance(event, EpochEnd):
                 epochs.append(event)
+                if board is not None:
+                    board.add_epoch(event)
                 bar.clear()
                 kl = f" test_kl= {event.test_kl:.4f}" if preset.model.variational else ""
                 print(f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}{kl}",
@@ -284,6 +297,8 @@ def _train(args: argparse.Namespace) -> int:
         ended = Ended("stopped", "Interrupted.", 0, epochs[-1].elapsed if epochs else 0.0)
     finally:
         bar.close()
+        if board is not None:
+            board.close()
 
     assert ended is not None
     if ended.reason == "finished":
@@ -305,8 +320,14 @@ def _train(args: argparse.Namespace) -> int:
         if interrupted:
             print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
             return 130
-    if args.metrics_out:
+    if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
+        from aegui.core.runs import write_runs_csv
+
+        write_runs_csv(args.metrics_out, [(args.preset, trainer.history)])
+    elif args.metrics_out:
         _write_metrics(args.metrics_out, args, preset, dataset, str(device), epochs, ended)
+    if board is not None:
+        print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
     return 0 if ended.reason == "finished" else 1
 
 

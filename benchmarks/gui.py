@@ -158,6 +158,65 @@ def loss_plot_rows(points: int = 200_000) -> list[Row]:
                 worst < 100)]  # fmt: skip
 
 
+def runs_rows(runs: int = 10, batches: int = 20_000, epochs: int = 20) -> list[Row]:
+    """Issue 17: earlier runs overlaid under the current one, each of 20,000 batch losses: a full
+    redraw of the plot, and the smoothing slider dragged from 0 to 0.99 (smoothing every curve, painted)."""
+    qapp = qt_app()
+    import aegui.gui  # noqa: F401  (pyqtgraph options)
+    from aegui.core.runs import smoothed_levels
+    from aegui.core.training import History
+    from aegui.gui.latent_map import class_colours
+    from aegui.gui.loss_plot import LossPlot
+
+    plot = LossPlot()
+    plot.resize(900, 300)
+    plot.show()
+    for _ in range(5):
+        qapp.processEvents()
+    rng = np.random.default_rng(0)
+    histories = []
+    for run in range(runs + 1):
+        losses = 0.1 + np.exp(-np.linspace(0, 4 + run / 5, batches)) + rng.normal(0, 0.01, batches)
+        epoch_records = [
+            {
+                "epoch": e,
+                "train_loss": float(losses[e * batches // epochs - 1]),
+                "test_loss": float(losses[e * batches // epochs - 1]),
+            }
+            for e in range(1, epochs + 1)
+        ]
+        histories.append(History(epoch_records, list(losses)))  # fmt: skip
+    plot.show_history(histories[-1])  # the current run
+    plot.set_earlier_runs([(colour, history) for colour, history in zip(class_colours(12), histories[:-1],
+                                                                           strict=False)])  # fmt: skip
+    begun = time.perf_counter()  # what the window computes in a worker when the runs shown change
+    plot.set_smoothed_levels(smoothed_levels(plot.earlier_curves()))
+    levels_ms = (time.perf_counter() - begun) * 1000
+    redraws = []
+    for round_ in range(12):
+        plot.getPlotItem().setXRange(0, epochs - round_ % 3, padding=0.02)  # a view change: everything repaints
+        begun = time.perf_counter()
+        plot.viewport().repaint()
+        redraws.append((time.perf_counter() - begun) * 1000)
+    drags = []
+    for value in list(range(0, 100, 3)) + list(range(99, 0, -4)):  # a drag up and back
+        begun = time.perf_counter()
+        plot.set_smoothing(value / 100)
+        plot.viewport().repaint()
+        drags.append((time.perf_counter() - begun) * 1000)
+    plot.close()
+    redraw = max(redraws[2:])  # (the first two pay pyqtgraph's one-time setup)
+    p95 = float(np.percentile(drags, 95))
+    detail = f"{runs} earlier runs and the current one, {batches:,} batch losses each, 900x300 plot"
+    return [
+        Row("10 runs overlaid: full redraw, slowest", round(redraw, 1), "ms", "<= 30",
+            f"median {np.median(redraws[2:]):.1f} ms; {detail}", redraw <= 30),
+        Row("smoothing slider drag: p95 per step (smooth every curve, paint)", round(p95, 1), "ms", "<= 16",
+            f"median {np.median(drags):.1f} ms over {len(drags)} steps; {detail}; the earlier runs' 100 "
+            f"smoothing levels computed ahead in a worker: {levels_ms:.0f} ms", p95 <= 16),
+    ]  # fmt: skip
+
+
 def startup_rows(runs: int = 3) -> list[Row]:
     times = []
     for _ in range(runs):
@@ -175,7 +234,7 @@ def startup_rows(runs: int = 3) -> list[Row]:
 
 
 def run() -> list[Row]:
-    rows = startup_rows() + loss_plot_rows()
+    rows = startup_rows() + loss_plot_rows() + runs_rows()
     if not has_mnist():
         why = f"full MNIST not found at {MNIST_ROOT}"
         rows += action_rows()

@@ -1,6 +1,7 @@
 """The live loss plot: thin per-batch loss, bold per-epoch train and test loss; for a VAE, its test
 KL divergence per pixel too (the test loss is then the reconstruction term: the two add up to the
-objective at KL weight 1)."""
+objective at KL weight 1). Earlier runs are drawn faintly beneath, each in its colour; batch losses
+can be smoothed as TensorBoard smooths them."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import numpy as np
 import pyqtgraph as pg
 
 from aegui.core.data import PIXELS
+from aegui.core.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
 from aegui.core.training import History
 from aegui.gui.pacer import FramePacer
 from aegui.gui.plot_cache import paint_from_cache
 
-BATCH_COLOUR = (90, 140, 220, 150)
+BATCH_COLOUR = (144, 175, 227)  # (90, 140, 220) at alpha 150 over white, opaque: see `faint`
 TRAIN_COLOUR = (40, 90, 200)
 TEST_COLOUR = (230, 120, 30)
 KL_COLOUR = (40, 160, 90)
+EARLIER_ALPHA = 90  # earlier runs: their colour, faint
 REDRAW_MS = 100
 Y_MARGIN = 0.15  # of the data's span, left free above and below when the y range is refitted
 Y_SNUG = 0.5  # refit when the data fill less than this share of the y range
@@ -57,6 +60,13 @@ class GrowingBuffer:
         return self.x[: self.size], self.y[: self.size]
 
 
+def faint(colour: tuple[int, int, int], alpha: int) -> tuple[int, int, int]:
+    """The colour as if drawn at `alpha` over the plot's white: opaque, because long translucent paths
+    are several times dearer to paint."""
+    share = alpha / 255
+    return tuple(round(share * channel + (1 - share) * 255) for channel in colour)
+
+
 class LossPlot(pg.PlotWidget):
     """x is in epochs, so runs with different batch sizes line up."""
 
@@ -79,7 +89,7 @@ class LossPlot(pg.PlotWidget):
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)
         self._kl = GrowingBuffer(64)
-        self._batch_curve = plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1), name="batch loss")
+        self._batch_curve = plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1), name="batch loss", antialias=False)
         self._batch_curve.setClipToView(True)
         self._batch_curve.setDownsampling(auto=True, method="peak")
         self._train_curve = plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=3), symbol="o", symbolSize=7,
@@ -87,6 +97,9 @@ class LossPlot(pg.PlotWidget):
         self._test_curve = plot.plot(pen=pg.mkPen(TEST_COLOUR, width=3), symbol="s", symbolSize=7,
                                      symbolBrush=TEST_COLOUR, name="test loss (epoch)")  # fmt: skip
         self._kl_curve: pg.PlotDataItem | None = None  # made at a VAE's first epoch (no legend entry before)
+        self._earlier: list[tuple[pg.PlotDataItem, pg.PlotDataItem, np.ndarray, np.ndarray]] = []
+        self._levels: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # the earlier runs' curves per level
+        self._smoothing = 0.0
         self._epoch_offset = 0
         self._steps_per_epoch = 1
         self._follow_y = False  # a run fits y itself, in steps; until then pyqtgraph's auto range
@@ -114,8 +127,65 @@ class LossPlot(pg.PlotWidget):
         self._redraw_batches.request()
 
     def _show_batches(self) -> None:
-        self._batch_curve.setData(*self._batches.view())
+        x, y = self._batches.view()
+        self._batch_curve.setData(x, smooth(y, self._smoothing) if self._smoothing else y)
         self._fit_y()
+
+    # --- earlier runs and smoothing ---
+
+    def set_earlier_runs(self, runs: list[tuple[tuple[int, int, int], History]]) -> None:
+        """Runs drawn faintly beneath the current one: (colour, history) each, their batch losses (smoothed
+        as the current run's) and their test losses per epoch."""
+        plot = self.getPlotItem()
+        for batch_curve, test_curve, _x, _y in self._earlier:
+            plot.removeItem(batch_curve)
+            plot.removeItem(test_curve)
+        self._earlier, self._levels = [], {}
+        for colour, history in runs:
+            losses = np.asarray(history.batch_losses, np.float64)
+            epochs = history.epochs_done
+            x = np.arange(1, len(losses) + 1) * epochs / len(losses) if len(losses) and epochs else np.zeros(0)
+            batch_curve = pg.PlotDataItem(pen=pg.mkPen(faint(colour, EARLIER_ALPHA), width=1), antialias=False)
+            batch_curve.setSkipFiniteCheck(True)  # (peak_bins gives finite values only)
+            test = [(float(r["epoch"]), float(r["test_loss"])) for r in history.epochs]
+            test_curve = pg.PlotDataItem(*zip(*test, strict=True) if test else ([], []),
+                                         pen=pg.mkPen(faint(colour, EARLIER_ALPHA + 60), width=2))  # fmt: skip
+            for curve in (batch_curve, test_curve):
+                curve.setZValue(-10)  # beneath the current run
+                plot.addItem(curve)
+            self._earlier.append((batch_curve, test_curve, x, losses if len(x) else np.zeros(0)))
+        self._show_earlier()
+
+    def earlier_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The earlier runs' raw batch losses (x in epochs, y), for `smoothed_levels`."""
+        return [(x, y) for _batch, _test, x, y in self._earlier]
+
+    def set_smoothed_levels(self, levels: dict[int, list[tuple[np.ndarray, np.ndarray]]]) -> None:
+        """The earlier runs' curves at every slider level, computed ahead (`smoothed_levels`, in a worker):
+        a drag then only swaps curves. Levels for other runs than those shown are ignored."""
+        if levels and len(next(iter(levels.values()))) == len(self._earlier):
+            self._levels = levels
+
+    def _show_earlier(self) -> None:
+        """Earlier runs' batch losses, smoothed and reduced to each bin's lowest and highest value (a faint
+        curve needs no more points than the plot has pixels): ready-made when the levels are at hand."""
+        level = round(self._smoothing * SMOOTHING_LEVELS)
+        curves = self._levels.get(level) or smoothed_levels(self.earlier_curves(), [level])[level]
+        for (batch_curve, _test, _x, _y), (x, y) in zip(self._earlier, curves, strict=True):
+            batch_curve.setData(x, y)
+
+    def set_smoothing(self, weight: float) -> None:
+        """Smooth every batch-loss curve (0: raw; 0.99: very smooth), as TensorBoard's slider does. The
+        view stays: a moving average never leaves the range of its values, so refitting it (the dearest
+        part of a repaint with ten runs) would change nothing."""
+        self.getPlotItem().getViewBox().disableAutoRange()
+        self._smoothing = float(weight)
+        self._show_earlier()
+        self._redraw_batches.cancel()
+        self._show_batches()
+
+    def earlier_runs(self) -> int:
+        return len(self._earlier)
 
     def _fit_y(self) -> None:
         """Keep every loss in view, moving the y range in steps rather than at each redraw.
@@ -172,7 +242,7 @@ class LossPlot(pg.PlotWidget):
         losses = np.asarray(history.batch_losses, np.float64)
         if len(losses) and epochs:
             self._batches.extend(np.arange(1, len(losses) + 1) * epochs / len(losses), losses)
-            self._batch_curve.setData(*self._batches.view())
+            self._show_batches()
         for record in history.epochs:
             self.add_epoch(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]),
                            float(record.get("test_kl", 0.0)))  # fmt: skip

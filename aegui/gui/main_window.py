@@ -26,6 +26,7 @@ from aegui.core.checkpoints import SUFFIX
 from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
+from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
 from aegui.core.training import History
 from aegui.gui import dialogs
 from aegui.gui.canvas import DrawCanvas
@@ -45,6 +46,8 @@ from aegui.gui.model_views import ModelViews
 from aegui.gui.phases import Action, Phase
 from aegui.gui.recent_files import RecentFiles, fill_recent_menu
 from aegui.gui.recovery_banner import RecoveryBanner
+from aegui.gui.run_list import RunList
+from aegui.gui.runs_view import RunsView
 from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
 from aegui.gui.status_line import StatusLine
@@ -84,6 +87,7 @@ class MainWindow(QMainWindow):
         self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
         self.draw_panel = DrawPanel(self.canvas)
         self.loss_plot = LossPlot()
+        self.runs_view = RunsView(None if tensorboard_available() else HOW_TO_GET_TENSORBOARD)
         self.gallery = ReconstructionGallery()
         self.code_space_panel = CodeSpacePanel()
         self.explore_panel = ExplorePanel()
@@ -109,6 +113,9 @@ class MainWindow(QMainWindow):
         self.model_views.codeScalesUpdated.connect(self.codeScalesUpdated)
         self.model_views.drawingUpdated.connect(self.drawingUpdated)
         self.generation = Generation(session, self.generate_view, self.code_space_panel, self.canvas, self)
+        self.run_list = RunList(session, self.runs_view, self.loss_plot, self)
+        self.run_list.message.connect(self.panel.show_message)
+        self.runs_view.exportRequested.connect(self._on_export_runs_requested)
 
         self.panel.trainRequested.connect(self.start_training)
         self.panel.pauseToggled.connect(self._on_pause_toggled)
@@ -163,8 +170,13 @@ class MainWindow(QMainWindow):
         header.addWidget(self.log_check)
         plot_layout.addLayout(header)
         plot_layout.addWidget(self.loss_plot, 1)
+        plot_and_runs = QSplitter(Qt.Orientation.Horizontal)
+        plot_and_runs.addWidget(plot_box)
+        plot_and_runs.addWidget(self.runs_view)
+        plot_and_runs.setSizes([800, 280])
+        plot_and_runs.setStretchFactor(0, 1)
         training_tab = QSplitter(Qt.Orientation.Vertical)
-        training_tab.addWidget(plot_box)
+        training_tab.addWidget(plot_and_runs)
         training_tab.addWidget(self.gallery)
         training_tab.setSizes([300, 170])
         self.tabs.addTab(training_tab, "Training")
@@ -366,6 +378,21 @@ class MainWindow(QMainWindow):
         if path and self.code_space.export(kind, path):
             self.panel.show_message(f"Exported {path}.")
 
+    def _on_export_runs_requested(self) -> None:
+        path = dialogs.export_path(self, "csv", "runs", self.recent.folder())
+        if path:
+            self.recent.remember_folder(path.parent)
+            self.export_runs(path)
+
+    def export_runs(self, path: str | Path) -> bool:
+        try:
+            self.run_list.export_csv(path)
+        except AeguiError as error:
+            self.panel.show_message(str(error), error=True)
+            return False
+        self.panel.show_message(f"Exported {len(self.run_list.runs)} runs to {path}.")
+        return True
+
     def _export_dialog(self, widget: QWidget, name: str) -> None:
         path = dialogs.export_path(self, "png", name, self.recent.folder())
         if path:
@@ -397,11 +424,13 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         self.log_check.setChecked(read(self._settings, "plot/log_scale", False, bool))
+        self.runs_view.set_smoothing(read(self._settings, "plot/smoothing", 0.0, float))
 
     def save_settings(self) -> None:
         self.panel.save_settings(self._settings)
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("plot/log_scale", self.log_check.isChecked())
+        self._settings.setValue("plot/smoothing", self.runs_view.smoothing())
         self._settings.sync()
 
     def shutdown(self) -> bool:

@@ -30,6 +30,7 @@ def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAc
             ("Export test codes as CSV…", lambda: w._export_code_space_dialog("csv"), None, "exportCsvAction", None),
             ("Export test codes as NPY…", lambda: w._export_code_space_dialog("npy"), None, "exportNpyAction", None),
             ("Export code map as PNG…", lambda: w._export_code_space_dialog("png"), None, "exportMapAction", None),
+            ("Export runs as CSV…", w._on_export_runs_requested, None, "exportRunsAction", None),
             None,
             ("Download full MNIST…", w.download_mnist, None, "downloadAction", Action.DOWNLOAD),
             ("Choose data folder…", w.data_picker.choose_data_folder, None, "chooseFolderAction", Action.CHOOSE_DATA),
