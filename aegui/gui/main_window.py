@@ -36,6 +36,8 @@ from aegui.gui.data_picker import DataPicker
 from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.drops import dropped_file
 from aegui.gui.explore_panel import ExplorePanel
+from aegui.gui.feature_maps import FeatureMaps
+from aegui.gui.features_view import FeaturesView
 from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.generate_view import GenerateView
 from aegui.gui.generation import Generation
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
         self.code_space_panel = CodeSpacePanel()
         self.explore_panel = ExplorePanel()
         self.generate_view = GenerateView()
+        self.features_view = FeaturesView()
         self.tabs = QTabWidget(objectName="bottomTabs")
         session = self.session
         self.code_space = CodeSpace(self.code_space_panel, self.explore_panel, lambda: session.inference,
@@ -113,6 +116,13 @@ class MainWindow(QMainWindow):
         self.model_views.codeScalesUpdated.connect(self.codeScalesUpdated)
         self.model_views.drawingUpdated.connect(self.drawingUpdated)
         self.generation = Generation(session, self.generate_view, self.code_space_panel, self.canvas, self)
+        self.feature_maps = FeatureMaps(self.features_view, lambda: session.inference,
+                                        lambda: session.dataset.test_images if session.dataset else None,
+                                        self._drawn_input, self)  # fmt: skip
+        session.modelChanged.connect(self.feature_maps.weights_changed)
+        session.weightsChanged.connect(self.feature_maps.weights_changed)
+        self.model_views.drawingUpdated.connect(self.feature_maps.drawing_changed)
+        self.features_view.exportRequested.connect(lambda: self._export_dialog(self.features_view, "features"))
         self.run_list = RunList(session, self.runs_view, self.loss_plot, self)
         self.run_list.message.connect(self.panel.show_message)
         self.runs_view.exportRequested.connect(self._on_export_runs_requested)
@@ -183,6 +193,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(scrolling(self.code_space_panel), "Code space")
         self.tabs.addTab(scrolling(self.explore_panel), "Explore")
         self.tabs.addTab(self.generate_view, "Generate")
+        self.tabs.addTab(self.features_view, "Features")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.draw_panel)
         right.addWidget(self.tabs)
@@ -367,6 +378,10 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         self.code_space.set_visible(index == 1, index == 2)
         self.generation.set_visible(self.tabs.widget(index) is self.generate_view, index == 1)
+        self.feature_maps.set_visible(self.tabs.widget(index) is self.features_view)
+
+    def _drawn_input(self) -> np.ndarray | None:
+        return None if self.canvas.is_empty() else self.canvas.model_input()
 
     def show_generate(self) -> None:
         self.tabs.setCurrentWidget(self.generate_view)
