@@ -128,8 +128,8 @@ def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int
     return rows
 
 
-def loss_plot_rows(points: int = 200_000) -> list[Row]:
-    """The live loss plot holding many batch losses: the cost of one more chunk arriving, painted."""
+def _shown_loss_plot():
+    """A loss plot of 900x300 on screen, painted once (so that repaint() really paints)."""
     qapp = qt_app()
     import aegui.gui  # noqa: F401  (pyqtgraph options)
     from aegui.gui.loss_plot import LossPlot
@@ -139,6 +139,12 @@ def loss_plot_rows(points: int = 200_000) -> list[Row]:
     plot.show()
     for _ in range(5):
         qapp.processEvents()
+    return plot
+
+
+def loss_plot_rows(points: int = 200_000) -> list[Row]:
+    """The live loss plot holding many batch losses: the cost of one more chunk arriving, painted."""
+    plot = _shown_loss_plot()
     plot.begin_run(0, 1000, points // 1000)
     losses = np.exp(-np.linspace(0, 5, points)) + np.random.default_rng(0).normal(0, 0.01, points)
     for start in range(0, points - 1000, 10_000):
@@ -161,18 +167,11 @@ def loss_plot_rows(points: int = 200_000) -> list[Row]:
 def runs_rows(runs: int = 10, batches: int = 20_000, epochs: int = 20) -> list[Row]:
     """Issue 17: earlier runs overlaid under the current one, each of 20,000 batch losses: a full
     redraw of the plot, and the smoothing slider dragged from 0 to 0.99 (smoothing every curve, painted)."""
-    qapp = qt_app()
-    import aegui.gui  # noqa: F401  (pyqtgraph options)
     from aegui.core.runs import smoothed_levels
     from aegui.core.training import History
     from aegui.gui.latent_map import class_colours
-    from aegui.gui.loss_plot import LossPlot
 
-    plot = LossPlot()
-    plot.resize(900, 300)
-    plot.show()
-    for _ in range(5):
-        qapp.processEvents()
+    plot = _shown_loss_plot()
     rng = np.random.default_rng(0)
     histories = []
     for run in range(runs + 1):
