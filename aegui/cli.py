@@ -22,7 +22,7 @@ from aegui.core.device import DEVICE_CHOICES
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
 from aegui.core.model import INITS, MAX_GENERATED
-from aegui.core.presets import PRESET_NAMES, PRESETS
+from aegui.core.presets import LOSS_NAMES, PRESET_NAMES, PRESETS
 from aegui.core.training import SCHEDULES
 
 COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
@@ -36,7 +36,7 @@ def _presets_table() -> str:
         model, train = preset.model, preset.train
         lines.append(
             f"  {preset.name:8} {model.describe()}; {train.epochs} epochs, batch {train.batch_size}, "
-            f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {train.loss} loss"
+            f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss"
             + (f", augment {train.augment:g}" if train.augment else "")
             + (f", {train.noise} noise {train.noise_level:g}" if train.denoising else "")
         )
@@ -223,7 +223,7 @@ def _train(args: argparse.Namespace) -> int:
     from aegui.core.checkpoints import save_checkpoint
     from aegui.core.device import describe_device, resolve_device_or_cpu
     from aegui.core.model import build_model
-    from aegui.core.presets import customise, epochs_for, get_preset
+    from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
     from aegui.core.training import BatchEnd, Ended, EpochEnd, Trainer
 
     base = get_preset(args.preset)
@@ -242,9 +242,8 @@ def _train(args: argparse.Namespace) -> int:
                      "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
                      "beta": args.beta, "kl_warmup": args.kl_warmup}  # fmt: skip
     preset = customise(base, model=model_changes, train=train_changes)
-    if epochs != base.train.epochs and not args.epochs:
-        print(f"The preset's {base.train.epochs} epochs are for full MNIST; on these "
-              f"{len(dataset.train_images):,} training images it trains {epochs}.")  # fmt: skip
+    if not args.epochs and epochs_note(base, len(dataset.train_images)):
+        print(epochs_note(base, len(dataset.train_images)))
     model = build_model(preset.model)
     trainer = Trainer(model, dataset, preset.train, device)
     train = preset.train
@@ -260,7 +259,7 @@ def _train(args: argparse.Namespace) -> int:
     batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
     print(
         f"Training: {train.epochs} epochs, batch {train.batch_size}{batch_note}, {train.optimizer} "
-        f"lr {train.lr:g} ({train.schedule}), {train.loss} loss, seed {train.seed}."
+        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss, seed {train.seed}."
     )
 
     from tqdm import tqdm

@@ -93,7 +93,9 @@ def test_small_data_trains_more_epochs_and_says_so(capsys, tmp_path):
     metrics = tmp_path / "m.json"
     assert main(["train", "--preset", "seed", "--dataset", "sample", "--metrics-out", str(metrics),
                  "--batch-size", "4000", "--hidden", "8", "--code-size", "2"]) == 0  # fmt: skip
-    assert "The preset's 8 epochs are for full MNIST" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "The 'seed' preset's 8 epochs are for full MNIST; on these 4,000 training images it trains 60" in out
+    assert "cross-entropy (bce)" in out or "squared error (mse)" in out  # the window's words for the losses
     assert len(json.loads(metrics.read_text())["epochs"]) == 60
 
 

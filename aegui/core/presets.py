@@ -89,6 +89,19 @@ def epochs_for(preset: Preset, train_size: int) -> int:
     return max(preset.train.epochs, round(preset.train.epochs * factor))
 
 
+def epochs_note(preset: Preset, train_size: int) -> str:
+    """Why the epochs differ from the preset's, in a sentence ('' when they do not): the CLI prints it,
+    the window shows it under the Epochs field."""
+    epochs = epochs_for(preset, train_size)
+    if epochs == preset.train.epochs:
+        return ""
+    return (f"The '{preset.name}' preset's {preset.train.epochs} epochs are for full MNIST; on these {train_size:,} "
+            f"training images it trains {epochs}, for about half as many optimizer steps.")  # fmt: skip
+
+
+LOSS_NAMES = {"bce": "cross-entropy (bce)", "mse": "squared error (mse)"}  # the window's and the CLI's words
+
+
 def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]

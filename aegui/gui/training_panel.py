@@ -28,14 +28,23 @@ from PySide6.QtWidgets import (
 from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
 from aegui.core.fields import FIELDS
 from aegui.core.model import ModelConfig
-from aegui.core.presets import PRESET_NAMES, PRESETS, REFERENCE_TRAIN_SIZE, customise, epochs_for, get_preset
+from aegui.core.presets import (
+    LOSS_NAMES,
+    PRESET_NAMES,
+    PRESETS,
+    REFERENCE_TRAIN_SIZE,
+    customise,
+    epochs_for,
+    epochs_note,
+    get_preset,
+)
 from aegui.core.training import TrainConfig
 from aegui.gui.phases import Action, Phase, allowed
 from aegui.gui.settings import read
 
 log = logging.getLogger(__name__)
 
-CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", "mse": "squared error", "bce": "cross-entropy",
+CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", **LOSS_NAMES,
                  "rmsprop": "RMSProp", "adam": "Adam", "sgd": "SGD + momentum", "gaussian": "Gaussian"}  # fmt: skip
 AUTO_LABEL = "Auto (MNIST if present)"
 IMAGES_LABEL = "Image folder…"
@@ -78,6 +87,8 @@ class TrainingPanel(QWidget):
         self.variational_check = QCheckBox("VAE", objectName="variationalCheck")
         self.beta_spin = QDoubleSpinBox(objectName="betaSpin", decimals=2, singleStep=0.1)
         self.warmup_spin = QSpinBox(objectName="klWarmupSpin", suffix=" epochs")
+        self.epochs_note = QLabel("", objectName="epochsNote", wordWrap=True)
+        self.epochs_note.hide()
         # the one table of fields drives ranges, choices, tooltips and stored settings
         self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox | QCheckBox] = {
             "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
@@ -124,6 +135,7 @@ class TrainingPanel(QWidget):
         form.addRow("Learning rate", self.lr_spin)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
+        form.addRow(self.epochs_note)
         form.addRow("Augmentation", self.augment_spin)
         noise_row = QHBoxLayout()
         noise_row.addWidget(self.noise_combo, 1)
@@ -149,6 +161,7 @@ class TrainingPanel(QWidget):
         layout.addStretch(1)
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        self.epochs_spin.valueChanged.connect(self._show_epochs_note)
         self.train_button.clicked.connect(self.trainRequested)
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.stop_button.clicked.connect(self.stopRequested)
@@ -175,6 +188,7 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setValue(epochs_for(preset, self._train_size))
         self.epochs_spin.setToolTip(f"The '{preset.name}' preset trains {train.epochs} epochs on full MNIST; "
                                     "more on smaller data, so that it still learns.")  # fmt: skip
+        self._show_epochs_note()
 
     def set_train_size(self, size: int) -> None:
         """The loaded data's size: epochs follow the preset's advice for it, unless a person set them."""
@@ -183,6 +197,15 @@ class TrainingPanel(QWidget):
         self._train_size = size
         if advised:
             self.epochs_spin.setValue(epochs_for(preset, size))
+        self._show_epochs_note()
+
+    def _show_epochs_note(self, *_args) -> None:
+        """Why the Epochs field holds more than the preset's epochs, while it holds the advised number."""
+        preset = get_preset(self.preset_name())
+        advised = self.epochs_spin.value() == epochs_for(preset, self._train_size)
+        note = epochs_note(preset, self._train_size) if advised else ""
+        self.epochs_note.setText(note)
+        self.epochs_note.setVisible(bool(note))
 
     @staticmethod
     def _select(combo: QComboBox, value: str) -> None:

@@ -261,9 +261,12 @@ def test_about_names_versions_and_device(window):
 
 def test_epochs_follow_the_data_unless_set_by_hand(window):
     assert window.panel.epochs_spin.value() == 68  # the default preset's 9 epochs x 7.5, on 4,000 sample digits
+    note = window.panel.epochs_note  # the window says why, in the CLI's words
+    assert note.isVisibleTo(window.panel) and "9 epochs are for full MNIST" in note.text() and "68" in note.text()
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData("seed"))
     assert window.panel.epochs_spin.value() == 60
     window.panel.epochs_spin.setValue(5)
+    assert not note.isVisibleTo(window.panel)  # set by hand: nothing to explain
     window.panel.set_train_size(60_000)
     assert window.panel.epochs_spin.value() == 5
 
