@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--mirror", action="append", metavar="URL", help="download from this base URL instead")
 
     commands.add_parser("presets", help="list the presets")
+    desktop = commands.add_parser("install-desktop", help="add aegui to your applications menu (Linux desktops)",
+                                  description="Write a desktop entry and icons for the current user into "
+                                  "$XDG_DATA_HOME (~/.local/share); its Exec runs this installation.")  # fmt: skip
+    desktop.add_argument("--uninstall", action="store_true", help="remove what install-desktop wrote")
     datasets = commands.add_parser("datasets", help="list the datasets: which are here, how to get the others")
     datasets.add_argument("--data-dir", type=Path, help="the data folder to look in (default: the per-user one)")
     return parser
@@ -203,6 +207,20 @@ def _load_data(args: argparse.Namespace):
     if report.skipped:
         print(report.describe())
     return dataset
+
+
+def _install_desktop(args: argparse.Namespace) -> int:
+    from aegui import desktop_entry
+
+    try:
+        done = desktop_entry.uninstall() if args.uninstall else desktop_entry.install()
+    except OSError as error:
+        raise AeguiError(f"Could not write the desktop entry: {error.strerror or error}.") from error
+    if args.uninstall:
+        print(f"Removed {len(done)} files." if done else "There was no desktop entry to remove.")
+    else:
+        print(f"aegui is in your applications menu ({done[0]}); it starts {desktop_entry.exec_line()}.")
+    return 0
 
 
 def _datasets(args: argparse.Namespace) -> int:
@@ -498,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": _train, "generate": _generate, "download": _download, "datasets": _datasets, "gui": _gui,
-                None: _gui}  # fmt: skip
+                "install-desktop": _install_desktop, None: _gui}  # fmt: skip
     try:
         if args.command == "presets":
             print(_presets_table())

@@ -18,6 +18,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("aegui")
     app.setOrganizationName("aegui")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("aegui")  # the menu entry `aegui install-desktop` writes: its icon in the task bar
     icon = resource_path("aegui.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
