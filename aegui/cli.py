@@ -503,6 +503,13 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
+    from aegui import qt_check
+
+    if qt_check.uses_xcb():  # say what to install rather than let Qt abort (it names the wrong library)
+        missing = qt_check.missing_libraries()
+        if missing:
+            print(qt_check.explain(missing), file=sys.stderr)
+            return 3
     from aegui.gui.app import run_app
 
     return run_app(
