@@ -42,8 +42,11 @@ class DataPicker(QObject):
         self._panel.set_datasets(available_datasets(self._session.data.folder), self.images_folder)
 
     def load_chosen(self) -> None:
-        """Load what the picker shows (at start: last session's choice)."""
+        """Load what the picker shows (at start: last session's choice; an image folder needs its folder)."""
         choice = self._panel.dataset_choice()
+        if choice == IMAGES and self.images_folder is None:
+            choice = "auto"
+            self._panel.set_data_choice(choice)
         self._session.load_data(choice, self.images_folder if choice == IMAGES else None)
 
     def download(self, name: str) -> bool:

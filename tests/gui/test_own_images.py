@@ -152,3 +152,43 @@ def test_maps_colour_and_name_many_classes(qtbot):
     labels = np.arange(470) % 47
     view.set_points(np.random.default_rng(0).normal(size=(470, 2)), labels, 0.5, classes=47)
     assert len(view._scatters) == 47 and all(len(s.data) == 10 for s in view._scatters)
+
+
+def test_the_window_reopens_the_last_image_folder_and_copes_when_it_is_gone(qtbot, tmp_path, sample):
+    from aegui.gui import MainWindow
+
+    folder = write_digit_folder(tmp_path / "mine", sample.test_images[:30].numpy(), sample.test_labels[:30].numpy())
+    first = MainWindow()
+    qtbot.addWidget(first)
+    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
+    with qtbot.waitSignal(first.datasetLoaded, timeout=30_000):
+        first.data_picker.load_images(folder)
+    first.close()  # (saves the choice and the folder)
+    second = MainWindow()
+    qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=30_000)
+    assert second.dataset().name == "images" and second.dataset().source == str(folder.resolve())
+    second.close()
+    for path in sorted(folder.rglob("*"), reverse=True):  # the folder is gone: the sample, with a word why
+        path.unlink() if path.is_file() else path.rmdir()
+    folder.rmdir()
+    third = MainWindow()
+    qtbot.addWidget(third)
+    qtbot.waitUntil(lambda: third.dataset() is not None, timeout=30_000)
+    assert third.dataset().name == "sample" and "does not exist" in third.panel.message_label.text()
+    third.close()
+
+
+def test_a_stored_image_choice_without_its_folder_loads_the_usual_data(qtbot):
+    from aegui.gui import MainWindow
+    from aegui.gui.settings import make_settings
+
+    settings = make_settings()
+    settings.setValue("data/choice", "images")
+    settings.remove("data/images")
+    settings.sync()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=30_000)
+    assert window.dataset().name == "sample" and window.panel.dataset_choice() == "auto"
+    window.close()
