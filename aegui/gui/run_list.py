@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.data import default_data_dir
 from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
@@ -78,6 +78,8 @@ class RunList(QObject):
         view.smoothingChanged.connect(plot.set_smoothing)
         view.tensorboardToggled.connect(self._on_tensorboard_toggled)
         self.changed.connect(self._on_changed)
+        self._redraw_later = QTimer(self, singleShot=True, interval=0)  # after the model change's own work
+        self._redraw_later.timeout.connect(self._on_changed)
 
     def _on_changed(self) -> None:
         self._view.show_runs(self.runs)
@@ -101,7 +103,9 @@ class RunList(QObject):
 
     def _on_model_changed(self) -> None:
         self._generation += 1
-        self.changed.emit()  # the current model's runs are no longer drawn as "current"
+        # the current model's runs are no longer its curve: drawn faintly from the next turn of the event
+        # loop, so that opening a model (whose own views redraw now) is not one long freeze
+        self._redraw_later.start()
 
     def _on_training_started(self) -> None:
         self._started = time.monotonic()
