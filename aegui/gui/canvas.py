@@ -61,6 +61,8 @@ class DrawCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip("Draw a digit, or drop an image file here. Delete clears, Ctrl+Z undoes the last stroke.")
         self.setAcceptDrops(True)
+        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleDescription(self.toolTip())
         self._strokes: list[list[Point]] = []
         self._current: list[Point] | None = None
         self._image: np.ndarray | None = None  # a 28x28 image under the strokes, filling the canvas

@@ -42,6 +42,7 @@ class CodeSliders(QWidget):
         rows = (shown + columns - 1) // columns
         for index in range(shown):
             slider = QSlider(Qt.Orientation.Horizontal, objectName=f"codeSlider{index}", minimum=0, maximum=STEPS)
+            slider.setAccessibleName(f"code value {index}")
             slider.valueChanged.connect(lambda value, i=index: self._on_slider_moved(i, value))
             row, column = index % rows, index // rows
             self._grid.addWidget(QLabel(f"{index}"), row, 2 * column)

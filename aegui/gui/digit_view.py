@@ -35,6 +35,7 @@ class DigitView(QWidget):
         self._caption.setObjectName(object_name + "Caption")
         self._graphics, view, self._item = image_area(150)
         self._graphics.setMinimumWidth(150)
+        self._graphics.setAccessibleName(title)
         view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self._image: np.ndarray | None = None
         layout = QVBoxLayout(self)

@@ -40,6 +40,7 @@ class LatentMapView(pg.PlotWidget):
     def __init__(self, title: str, object_name: str, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
+        self.setAccessibleName(f"map of test digits: {title}")
         self.setMinimumSize(260, 240)
         self.setToolTip("Hover a point to see its digit. Click a point to pick it; click anywhere else to decode "
                         "that spot.")  # fmt: skip

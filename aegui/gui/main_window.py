@@ -29,6 +29,7 @@ from aegui.core.model import AutoEncoder
 from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
 from aegui.core.training import History
 from aegui.gui import dialogs
+from aegui.gui.accessibility import name_controls
 from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space import CodeSpace
 from aegui.gui.code_space_panel import CodeSpacePanel
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
         self.setAcceptDrops(True)  # model files (and images: onto the canvas)
+        name_controls(self)
         self._on_recent_changed()
         self._restore_settings()
         self._on_phase_changed(session.phase)
