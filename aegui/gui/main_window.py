@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
         self.setAcceptDrops(True)  # model files (and images: onto the canvas)
-        name_controls(self)
+        QTimer.singleShot(0, lambda: name_controls(self))  # once shown (~10 ms: not before the first frame)
         self._on_recent_changed()
         self._restore_settings()
         self._on_phase_changed(session.phase)
