@@ -40,6 +40,8 @@ HOW_TO_GET_MNIST = (
 _IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 _IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 _IDX_INT_TABLE_MAGIC = 0x00000C02  # big-endian int32, 2 dimensions (QMNIST's labels with their extra columns)
+_IDX_ITEM = {_IDX_IMAGES_MAGIC: np.dtype(np.uint8), _IDX_LABELS_MAGIC: np.dtype(np.uint8),
+             _IDX_INT_TABLE_MAGIC: np.dtype(">i4")}  # fmt: skip
 _MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -193,7 +195,6 @@ def find_root(name: str, data_dir: str | Path) -> Path | None:
 
 def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
     """Check an uncompressed IDX file's header and length; return its shape."""
-    item_size = 4 if magic == _IDX_INT_TABLE_MAGIC else 1
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -209,7 +210,7 @@ def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
             f"expected 0x{magic:08x}). Is it compressed, or a different file?"
         )
     shape = tuple(int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
-    expected = 4 + 4 * dims + item_size * int(np.prod(shape))
+    expected = 4 + 4 * dims + _IDX_ITEM[magic].itemsize * int(np.prod(shape))
     if size != expected:
         state = "truncated" if size < expected else "longer than its header says"
         raise DataError(f"{path} is {state}: {size:,} bytes, expected {expected:,} for shape {shape}.")
@@ -280,9 +281,8 @@ def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
 
 def _read_idx(path: Path, magic: int, dims: int) -> np.ndarray:
     shape = _read_idx_header(path, magic, dims)  # (checks the length against the header too)
-    dtype = np.dtype(">i4") if magic == _IDX_INT_TABLE_MAGIC else np.dtype(np.uint8)
     try:
-        return np.fromfile(path, dtype=dtype, offset=4 + 4 * dims).reshape(shape)
+        return np.fromfile(path, dtype=_IDX_ITEM[magic], offset=4 + 4 * dims).reshape(shape)
     except (OSError, ValueError) as error:
         raise DataError(f"Cannot read {path}: {error}.") from error
 

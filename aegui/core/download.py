@@ -17,6 +17,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from aegui.core.data import (
     TORCHVISION_DATA,
@@ -249,8 +250,9 @@ def _fetch(url: str, target: Path, limit: int, timeout: float, deadline: float, 
             raise DownloadError(f"{url} ended after {watchdog.done:,} of {total:,} bytes.")
 
 
-def _unpack(compressed: Path, target: Path, limit: int) -> None:
-    """Unpack a .gz file, never writing more than `limit` bytes (a small file can unpack to gigabytes)."""
+def _unpack(compressed: Path | IO[bytes], target: Path, limit: int) -> None:
+    """Unpack a .gz file (or stream), never writing more than `limit` bytes (a small file can unpack to
+    gigabytes)."""
     written = 0
     with gzip.open(compressed, "rb") as source, target.open("wb") as out:
         while chunk := source.read(1 << 20):
@@ -389,17 +391,12 @@ def _unpack_members(archive: Path, raw: Path, wanted: list[str], cancelled: Call
             for file in wanted:
                 if cancelled is not None and cancelled():
                     raise DownloadCancelled(CANCELLED)
-                target, compressed = raw / (file + ".part"), raw / (file + ".gz.part")
+                target = raw / (file + ".part")
                 try:
-                    with opened.open(ARCHIVE_MEMBERS + file + ".gz") as member, compressed.open("wb") as out:
-                        while chunk := member.read(1 << 20):
-                            if out.tell() + len(chunk) > PUBLISHED_BYTES[file]:
-                                raise DownloadError(f"{file}.gz in the archive is larger than the file it holds")
-                            out.write(chunk)
-                    _unpack(compressed, target, PUBLISHED_BYTES[file])
+                    with opened.open(ARCHIVE_MEMBERS + file + ".gz") as member:  # unpacked as it is read
+                        _unpack(member, target, PUBLISHED_BYTES[file])
                     os.replace(target, raw / file)
                 finally:
                     target.unlink(missing_ok=True)
-                    compressed.unlink(missing_ok=True)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
         raise DownloadError(f"The downloaded archive cannot be unpacked: {error}") from error
