@@ -169,7 +169,7 @@ def runs_rows(runs: int = 10, batches: int = 20_000, epochs: int = 20) -> list[R
     redraw of the plot, and the smoothing slider dragged from 0 to 0.99 (smoothing every curve, painted)."""
     from aegui.core.runs import smoothed_levels
     from aegui.core.training import History
-    from aegui.gui.latent_map import class_colours
+    from aegui.gui.theme import class_colours
 
     plot = _shown_loss_plot()
     rng = np.random.default_rng(0)

@@ -26,10 +26,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from aegui.core.image_files import ImageFileError, image_to_input
 from aegui.core.preprocessing import SIZE, brush_width, strokes_over_image, strokes_to_image
 from aegui.gui.drops import dropped_file
+from aegui.gui.theme import DIGIT_FIELD, DIGIT_HINT, DIGIT_INK
 
-BACKGROUND = QColor(12, 12, 16)
-INK = QColor(250, 250, 250)
-HINT = QColor(150, 150, 160)
+BACKGROUND, INK, HINT = (QColor(colour) for colour in (DIGIT_FIELD, DIGIT_INK, DIGIT_HINT))
 
 Point = tuple[float, float]
 

@@ -48,6 +48,7 @@ class CodeSliders(QWidget):
             self._grid.addWidget(QLabel(f"{index}"), row, 2 * column)
             self._grid.addWidget(slider, row, 2 * column + 1)
             self._sliders.append(slider)
+        self._describe_ranges()
         text = f"showing the first {MAX_SLIDERS} of {code_size} values" if code_size > MAX_SLIDERS else ""
         self.note.setText(text)
         self._grid.addWidget(self.note, rows, 0, 1, 2 * columns)
@@ -55,7 +56,14 @@ class CodeSliders(QWidget):
     def set_ranges(self, low: np.ndarray, high: np.ndarray) -> None:
         """New spans for the same sliders (the weights changed): the code stays, the sliders move."""
         self._low, self._high = np.asarray(low, np.float32), np.asarray(high, np.float32)
+        self._describe_ranges()
         self.set_code(self._code)
+
+    def _describe_ranges(self) -> None:
+        for index, slider in enumerate(self._sliders):
+            slider.setToolTip(f"Code value {index}, from {self._low[index]:.3g} (left) to {self._high[index]:.3g} "
+                              "(right): where it falls on the test digits. Move it to see what the decoder makes of "
+                              "the code.")  # fmt: skip
 
     def set_code(self, code: np.ndarray) -> None:
         """Move the sliders to a code (the drawing's) without emitting codeChanged."""

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -43,11 +42,14 @@ class CodeSpacePanel(QWidget):
         self.code_map = LatentMapView("codes", "latentMap")
         self.pixel_map = LatentMapView("PCA of pixels", "pixelPcaMap")
         self.legend = DigitLegend()
-        self.hovered_view = DigitView("Hovered digit", "hoveredDigitView", hint="Point at a digit in the map.")
-        self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.")
+        self.hovered_view = DigitView("Hovered digit", "hoveredDigitView", hint="Point at a digit in the map.",
+                                      min_side=90)  # fmt: skip
+        self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.",
+                                      min_side=90)  # fmt: skip
         self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
         self.count_spin.setValue(2000)
         self.count_spin.setSuffix(" test digits")
+        self.count_spin.setToolTip("How many test digits the maps show (200 to 10,000).")
         self.projection_combo = QComboBox(objectName="projectionCombo")
         for method, name in METHODS.items():
             reason = unavailable(method)
@@ -70,26 +72,26 @@ class CodeSpacePanel(QWidget):
         manifold_layout.addWidget(self.manifold_caption)
         manifold_layout.addWidget(self.manifold, 1)
         self.manifold_box.hide()
-        buttons = QGridLayout()
-        for column, (kind, text) in enumerate((("csv", "Codes as CSV…"), ("npy", "Codes as NPY…"),
-                                                ("png", "Map as PNG…"))):  # fmt: skip
-            button = QPushButton(text, objectName=f"export{kind.upper()}Button")
+        controls = QHBoxLayout()  # one row above the maps: the maps keep the height a short screen has
+        controls.addWidget(self.projection_combo)
+        controls.addWidget(self.follow_check)
+        controls.addWidget(self.count_spin)
+        controls.addStretch(1)
+        for kind, text, tip in (("csv", "Codes CSV…", "Export the test digits' codes and labels as CSV"),
+                                ("npy", "Codes NPY…", "Export the test digits' codes and labels as NumPy arrays"),
+                                ("png", "Map PNG…", "Export the code map as a PNG picture")):  # fmt: skip
+            button = QPushButton(text, objectName=f"export{kind.upper()}Button", toolTip=tip)
             button.clicked.connect(lambda _checked=False, k=kind: self.exportRequested.emit(k))
-            buttons.addWidget(button, column // 2, column % 2)
+            controls.addWidget(button)
         side = QVBoxLayout()
         side.addWidget(self.hovered_view, 1)
         side.addWidget(self.decoded_view, 1)
-        projection_row = QHBoxLayout()
-        projection_row.addWidget(self.projection_combo, 1)
-        projection_row.addWidget(self.follow_check)
-        side.addLayout(projection_row)
-        side.addWidget(self.count_spin)
-        side.addLayout(buttons)
         maps = QHBoxLayout()
         maps.addWidget(self.code_map, 1)
         maps.addWidget(self.pixel_map, 1)
         maps.addWidget(self.manifold_box, 1)
         left = QVBoxLayout()
+        left.addLayout(controls)
         left.addLayout(maps, 1)
         left.addWidget(self.legend)
         left.addWidget(self.status)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.theme import Theme, follow_theme, style_plot
 
-POSITIVE = pg.mkBrush(60, 140, 220)
-NEGATIVE = pg.mkBrush(220, 110, 60)
 BEYOND_SYMBOLS = {True: "t1", False: "t"}  # pyqtgraph: "t1" points up, "t" points down
 
 
@@ -21,6 +21,7 @@ class CodeView(pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName("codeView")
         self.setMinimumSize(220, 150)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture: Tab passes it by
         plot = self.getPlotItem()
         plot.setTitle("code")
         plot.setMouseEnabled(x=False, y=False)
@@ -30,11 +31,21 @@ class CodeView(pg.PlotWidget):
         paint_from_cache(plot)  # bars change with every stroke and training update; the scale does not
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         plot.addItem(self._bars)
-        self._beyond = pg.ScatterPlotItem(size=11, pen=pg.mkPen(40, 40, 40), brush=pg.mkBrush(250, 250, 250))
+        self._beyond = pg.ScatterPlotItem(size=11)
         plot.addItem(self._beyond)
         self._values: np.ndarray | None = None
         self._range = (0.0, 1.0)
         self._size = 0
+        self._on_theme_changed(follow_theme(self._on_theme_changed))
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        if not style_plot(self, theme):
+            return
+        self._brushes = {True: pg.mkBrush(theme.code_positive), False: pg.mkBrush(theme.code_negative)}
+        self._beyond.setPen(pg.mkPen(theme.beyond_edge))
+        self._beyond.setBrush(pg.mkBrush(theme.beyond_fill))
+        if self._values is not None:
+            self.set_code(self._values)
 
     def set_model(self, code_size: int, value_range: tuple[float, float]) -> None:
         """A new model or new weights: the bar count and the fixed scale."""
@@ -57,7 +68,7 @@ class CodeView(pg.PlotWidget):
             return
         low, high = self._range
         positions = np.arange(len(self._values))
-        brushes = [POSITIVE if v >= 0 else NEGATIVE for v in self._values]
+        brushes = [self._brushes[bool(v >= 0)] for v in self._values]
         heights = np.clip(self._values, min(low, 0.0), max(high, 0.0))
         self._bars.setOpts(x=positions, height=heights, width=0.8, brushes=brushes)
         beyond = heights != self._values

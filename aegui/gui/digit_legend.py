@@ -8,7 +8,7 @@ from html import escape
 from PySide6.QtWidgets import QLabel
 
 from aegui.core.data import DIGITS
-from aegui.gui.latent_map import class_colours
+from aegui.gui.theme import class_colours
 
 
 class DigitLegend(QLabel):

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 
 from aegui.core.mosaic import GAP, grid, grid_columns
-from aegui.gui.digit_view import image_area
+from aegui.gui.digit_view import DigitFrame, image_area
 
 STEP = 28 + GAP
 
 
-class DigitMosaic(pg.GraphicsLayoutWidget):
+class DigitMosaic(DigitFrame):
     digitClicked = Signal(int)  # the index of the digit clicked
 
     def __init__(self, object_name: str, min_height: int = 160, parent=None) -> None:

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-FRAME = (36, 36, 44)  # a dark surround, so the black field of a digit reads as a picture
+from aegui.gui.theme import Theme, follow_theme
 
 
-def image_area(min_height: int, graphics: pg.GraphicsLayoutWidget | None = None,
-               ) -> tuple[pg.GraphicsLayoutWidget, pg.ViewBox, pg.ImageItem]:  # fmt: skip
+class DigitFrame(pg.GraphicsLayoutWidget):
+    """Pictures of digits on the theme's dark surround, so the black field of a digit reads as a picture."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground(follow_theme(self._on_theme_changed).digit_frame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture: Tab passes it by (clicks still reach it)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        self.setBackground(theme.digit_frame)
+
+
+def image_area(min_height: int, graphics: DigitFrame | None = None,
+               ) -> tuple[DigitFrame, pg.ViewBox, pg.ImageItem]:  # fmt: skip
     """A dark, fixed-aspect, non-interactive area showing one image (or a strip of them), in
-    `graphics` if given (a subclass of GraphicsLayoutWidget, say)."""
-    graphics = graphics if graphics is not None else pg.GraphicsLayoutWidget()
-    graphics.setBackground(FRAME)
+    `graphics` if given (a subclass of DigitFrame, say)."""
+    graphics = graphics if graphics is not None else DigitFrame()
     graphics.setMinimumHeight(min_height)
     graphics.ci.setContentsMargins(0, 0, 0, 0)
     view = graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
@@ -25,7 +37,7 @@ def image_area(min_height: int, graphics: pg.GraphicsLayoutWidget | None = None,
 
 
 class DigitView(QWidget):
-    def __init__(self, title: str, object_name: str, parent=None, hint: str = " ") -> None:
+    def __init__(self, title: str, object_name: str, parent=None, hint: str = " ", min_side: int = 150) -> None:
         """`hint` is the caption while there is no image (what to do to get one)."""
         super().__init__(parent)
         self.setObjectName(object_name)
@@ -33,8 +45,8 @@ class DigitView(QWidget):
         self._title = QLabel(title)
         self._caption = QLabel(" ")
         self._caption.setObjectName(object_name + "Caption")
-        self._graphics, view, self._item = image_area(150)
-        self._graphics.setMinimumWidth(150)
+        self._graphics, view, self._item = image_area(min_side)
+        self._graphics.setMinimumWidth(min_side)
         self._graphics.setAccessibleName(title)
         view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self._image: np.ndarray | None = None

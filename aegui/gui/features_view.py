@@ -9,26 +9,33 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aegui.gui.digit_mosaic import DigitMosaic
-from aegui.gui.digit_view import FRAME
+from aegui.gui.digit_view import DigitFrame
+from aegui.gui.theme import Theme, themes
 
 
-class ActivationStrips(pg.GraphicsLayoutWidget):
+class ActivationStrips(DigitFrame):
     """One labelled strip per layer; rebuilt when the layers change, refilled as the drawing changes."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("activationsView")
-        self.setBackground(FRAME)
         self.setMinimumHeight(160)
         self._names: list[str] = []
         self._items: list[pg.ImageItem] = []
+        self._labels: list[pg.LabelItem] = []
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        super()._on_theme_changed(theme)
+        for label in self._labels:
+            label.setText(label.text, color=theme.digit_caption)
 
     def show_strips(self, names: list[str], pictures: list[np.ndarray]) -> None:
         if names != self._names:
             self.clear()
-            self._items = []
+            self._items, self._labels = [], []
             for row, name in enumerate(names):
-                self.addLabel(name, row=2 * row, col=0, color="#dddddd", size="8pt")
+                colour = themes().theme.digit_caption
+                self._labels.append(self.addLabel(name, row=2 * row, col=0, color=colour, size="8pt"))
                 view = self.addViewBox(row=2 * row + 1, col=0, lockAspect=True, invertY=True, enableMouse=False)
                 view.setMenuEnabled(False)
                 item = pg.ImageItem(axisOrder="row-major")

@@ -10,19 +10,19 @@ from aegui.core.augment import add_noise
 from aegui.core.inference import InferenceModel
 from aegui.core.mosaic import tile
 from aegui.core.training import TrainConfig, to_float
-from aegui.gui.digit_view import FRAME
+from aegui.gui.digit_view import DigitFrame
+from aegui.gui.theme import Theme, themes
 
 COUNT = 10
 
 
-class ReconstructionGallery(pg.GraphicsLayoutWidget):
+class ReconstructionGallery(DigitFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("reconstructionGallery")
-        self.setBackground(FRAME)
         self.setMinimumHeight(90)
         self._label = self.addLabel("test images over their reconstructions", row=0, col=0,
-                                    color="#dddddd")  # fmt: skip
+                                    color=themes().theme.digit_caption)  # fmt: skip
         self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
         self._view.setMenuEnabled(False)
         self._item = pg.ImageItem(axisOrder="row-major")
@@ -47,7 +47,7 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         shown = f"test images ({', '.join(names)})" if names else "test images"
         caption = (f"{shown} over their reconstructions" if noisy is None else
                    f"{shown}, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
-        self._label.setText(caption, color="#dddddd")
+        self._label.setText(caption)
         self._picture = tile(rows, COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         if len(rows) != self.rows:  # a row more or less: show the whole picture again
@@ -68,6 +68,10 @@ class ReconstructionGallery(pg.GraphicsLayoutWidget):
         reconstructions = inference.reconstruct_many(clean if noisy is None else noisy) if inference else None
         self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
                          None if noisy is None else noisy.reshape(-1, 28, 28).numpy(), names)  # fmt: skip
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        super()._on_theme_changed(theme)
+        self._label.setText(self._label.text, color=theme.digit_caption)
 
     def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """The (x, y) ranges in view, in picture pixels."""

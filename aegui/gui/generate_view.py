@@ -32,10 +32,11 @@ class GenerateView(QWidget):
         self.mosaic = DigitMosaic("generatedDigits", 220)
         self.count_spin = QSpinBox(objectName="generateCountSpin", minimum=1, maximum=MAX_COUNT, suffix=" digits")
         self.count_spin.setValue(DEFAULT_COUNT)
+        self.count_spin.setToolTip(f"How many digits a new batch has (1 to {MAX_COUNT}).")
         self.temperature_spin = QDoubleSpinBox(objectName="temperatureSpin", minimum=0.0, maximum=2.0, decimals=2,
                                                singleStep=0.1, value=1.0)  # fmt: skip
-        self.temperature_spin.setToolTip("How far the drawn codes spread around the density's centres: below 1, "
-                                         "clearer and more alike; above 1, more varied and less clear.")  # fmt: skip
+        self.temperature_spin.setToolTip("How far the drawn codes spread around the density's centres (0 to 2): "
+                                         "below 1, clearer, more alike; above 1, more varied, less clear.")  # fmt: skip
         self.new_button = QPushButton("New batch", objectName="newBatchButton")
         self.like_button = QPushButton("More like my drawing", objectName="moreLikeDrawingButton")
         self.like_button.setToolTip("Codes near the code of the digit on the canvas")

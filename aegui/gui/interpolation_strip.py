@@ -20,13 +20,13 @@ class InterpolationStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("interpolationStrip")
         self.status = QLabel(START_TEXT, wordWrap=True)
-        buttons = QGridLayout()
+        buttons = QGridLayout()  # one row: the strip keeps its height on a short screen
         for row, end in enumerate(("a", "b")):
             for column, source in enumerate(("drawing", "picked")):
                 label = f"{end.upper()} ← {'the drawing' if source == 'drawing' else 'picked digit'}"
                 button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
                 button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
-                buttons.addWidget(button, row, column)
+                buttons.addWidget(button, 0, 2 * row + column)
         self._graphics, view, self._item = image_area(56)
         self._images: np.ndarray | None = None
         self.clear()

@@ -6,30 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
 
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.theme import CLASS_COLOURS, Theme, class_colours, follow_theme, style_plot, themes
 
 THUMBNAIL_LIMIT = 300  # points in view at most for their images to be shown
 THUMBNAIL_SIZE = 0.045  # a thumbnail's side, as a share of the view's
 THUMBNAIL_DELAY_MS = 80  # after the view stops moving
-
-# ten distinct colours (matplotlib's tab10), one per digit; more classes take evenly spread hues
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
-
-
-def class_colours(count: int) -> list[tuple[int, int, int]]:
-    """One colour per class: tab10 up to ten classes; beyond, hues a golden angle apart in three
-    lightnesses, so that neighbouring labels (EMNIST's 47 classes) never look alike."""
-    if count <= len(PALETTE):
-        return PALETTE[:count]
-    colours = []
-    for index in range(count):
-        hue = (index * 0.381966) % 1.0
-        colour = QColor.fromHslF(hue, 0.75, (0.42, 0.58, 0.32)[index % 3])
-        colours.append((colour.red(), colour.green(), colour.blue()))
-    return colours
 
 
 class LatentMapView(pg.PlotWidget):
@@ -41,7 +24,8 @@ class LatentMapView(pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName(object_name)
         self.setAccessibleName(f"map of test digits: {title}")
-        self.setMinimumSize(260, 240)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # pointed at with the mouse; Tab passes it by
+        self.setMinimumSize(220, 160)  # (a 1366x768 screen leaves the maps ~250 px)
         self.setToolTip("Hover a point to see its digit. Click a point to pick it; click anywhere else to decode "
                         "that spot.")  # fmt: skip
         self._title = title
@@ -52,9 +36,8 @@ class LatentMapView(pg.PlotWidget):
         paint_from_cache(plot)  # the drawing's marker moves often; the axes do not (the legend is a label below)
         # one scatter per class, each with one brush: no per-point styles, so 10,000 points redraw fast
         self._scatters: list[pg.ScatterPlotItem] = []
-        self._set_class_count(len(PALETTE))
-        self._marker = pg.ScatterPlotItem(size=22, symbol="star", brush=pg.mkBrush(255, 215, 0),
-                                          pen=pg.mkPen("k", width=1.5))  # fmt: skip
+        self._set_class_count(len(CLASS_COLOURS))
+        self._marker = pg.ScatterPlotItem(size=22, symbol="star")
         self._marker.setZValue(10)
         plot.addItem(self._marker)
         self._points = np.zeros((0, 2), np.float32)
@@ -66,6 +49,15 @@ class LatentMapView(pg.PlotWidget):
         self._thumbnail_timer = QTimer(self, singleShot=True, interval=THUMBNAIL_DELAY_MS)
         self._thumbnail_timer.timeout.connect(self._show_thumbnails)
         plot.vb.sigRangeChanged.connect(lambda *_args: self._thumbnail_timer.start())
+        self._on_theme_changed(follow_theme(self._on_theme_changed))
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        if not style_plot(self, theme):
+            return
+        self._marker.setPen(pg.mkPen(theme.marker_edge, width=1.5))
+        self._marker.setBrush(pg.mkBrush(theme.marker_fill))
+        for scatter in self._scatters:
+            scatter.opts["hoverPen"] = pg.mkPen(theme.marker_edge, width=1.5)
 
     def _set_class_count(self, count: int) -> None:
         if count == len(self._scatters):
@@ -75,8 +67,9 @@ class LatentMapView(pg.PlotWidget):
             plot.removeItem(scatter)
         self._scatters = []
         for colour in class_colours(count):
+            hover_pen = pg.mkPen(themes().theme.marker_edge, width=1.5)
             scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(*colour, 200), hoverable=True, hoverSize=9,
-                                         hoverPen=pg.mkPen("k", width=1.5), tip=None)  # fmt: skip
+                                         hoverPen=hover_pen, tip=None)  # fmt: skip
             scatter.sigHovered.connect(self._on_hovered)
             scatter.sigClicked.connect(self._on_points_clicked)
             plot.addItem(scatter)
@@ -92,7 +85,7 @@ class LatentMapView(pg.PlotWidget):
         self._points = np.asarray(points, np.float32)
         self._labels = np.asarray(labels, np.int64)
         largest = int(self._labels.max()) + 1 if len(self._labels) else 0
-        self._set_class_count(max(classes or len(PALETTE), largest))
+        self._set_class_count(max(classes or len(CLASS_COLOURS), largest))
         for label, scatter in enumerate(self._scatters):
             chosen = np.flatnonzero(self._labels == label)
             scatter.setData(x=self._points[chosen, 0], y=self._points[chosen, 1], data=chosen)
@@ -110,6 +103,8 @@ class LatentMapView(pg.PlotWidget):
     def _show_thumbnails(self) -> None:
         """Digit images at the points in view when there are at most THUMBNAIL_LIMIT of them (as the
         Embedding Projector does), each a few percent of the view wide."""
+        if self.getPlotItem() is None:  # closed (pyqtgraph lets its plot go) while the timer ran
+            return
         (left, right), (bottom, top) = self.getPlotItem().vb.viewRange()
         shown = np.zeros(0, np.int64)
         if self._thumbnail_images is not None and len(self._points):

@@ -9,17 +9,15 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from aegui.core.data import PIXELS
 from aegui.core.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
 from aegui.core.training import History
 from aegui.gui.pacer import FramePacer
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.theme import Theme, follow_theme, rgb, style_plot
 
-BATCH_COLOUR = (144, 175, 227)  # (90, 140, 220) at alpha 150 over white, opaque: see `faint`
-TRAIN_COLOUR = (40, 90, 200)
-TEST_COLOUR = (230, 120, 30)
-KL_COLOUR = (40, 160, 90)
 EARLIER_ALPHA = 90  # earlier runs: their colour, faint
 REDRAW_MS = 100
 Y_MARGIN = 0.15  # of the data's span, left free above and below when the y range is refitted
@@ -60,11 +58,13 @@ class GrowingBuffer:
         return self.x[: self.size], self.y[: self.size]
 
 
-def faint(colour: tuple[int, int, int], alpha: int) -> tuple[int, int, int]:
-    """The colour as if drawn at `alpha` over the plot's white: opaque, because long translucent paths
-    are several times dearer to paint."""
+def faint(colour: tuple[int, int, int], alpha: int, background: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The colour as if drawn at `alpha` over the plot's background: opaque, because long translucent
+    paths are several times dearer to paint."""
     share = alpha / 255
-    return tuple(round(share * channel + (1 - share) * 255) for channel in colour)
+    return tuple(
+        round(share * channel + (1 - share) * under) for channel, under in zip(colour, background, strict=True)
+    )
 
 
 class LossPlot(pg.PlotWidget):
@@ -74,6 +74,7 @@ class LossPlot(pg.PlotWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.setMinimumHeight(130)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # zoomed with the mouse; Tab passes it by
         plot = self.getPlotItem()
         plot.setLabel("bottom", "epoch")
         plot.setLabel("left", "loss")
@@ -89,15 +90,14 @@ class LossPlot(pg.PlotWidget):
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)
         self._kl = GrowingBuffer(64)
-        self._batch_curve = plot.plot(pen=pg.mkPen(BATCH_COLOUR, width=1), name="batch loss", antialias=False)
+        self._batch_curve = plot.plot(name="batch loss", antialias=False)
         self._batch_curve.setClipToView(True)
         self._batch_curve.setDownsampling(auto=True, method="peak")
-        self._train_curve = plot.plot(pen=pg.mkPen(TRAIN_COLOUR, width=3), symbol="o", symbolSize=7,
-                                      symbolBrush=TRAIN_COLOUR, name="train loss (epoch)")  # fmt: skip
-        self._test_curve = plot.plot(pen=pg.mkPen(TEST_COLOUR, width=3), symbol="s", symbolSize=7,
-                                     symbolBrush=TEST_COLOUR, name="test loss (epoch)")  # fmt: skip
+        self._train_curve = plot.plot(symbol="o", symbolSize=7, name="train loss (epoch)")
+        self._test_curve = plot.plot(symbol="s", symbolSize=7, name="test loss (epoch)")
         self._kl_curve: pg.PlotDataItem | None = None  # made at a VAE's first epoch (no legend entry before)
         self._earlier: list[tuple[pg.PlotDataItem, pg.PlotDataItem, np.ndarray, np.ndarray]] = []
+        self._earlier_colours: list[tuple[int, int, int]] = []
         self._levels: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # the earlier runs' curves per level
         self._smoothing = 0.0
         self._epoch_offset = 0
@@ -106,6 +106,26 @@ class LossPlot(pg.PlotWidget):
         plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_by_user)
         # Data arrives up to 30 times a second; redrawing (axes and all) 10 times a second is plenty.
         self._redraw_batches = FramePacer(self._show_batches, REDRAW_MS, self)
+        self._theme: Theme = follow_theme(self._on_theme_changed)
+        self._on_theme_changed(self._theme)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        self._theme = theme
+        if not style_plot(self, theme):
+            return
+        self._batch_curve.setPen(pg.mkPen(theme.batch_loss, width=1))
+        for curve, colour in ((self._train_curve, theme.train_loss), (self._test_curve, theme.test_loss),
+                              (self._kl_curve, theme.kl_loss)):  # fmt: skip
+            if curve is not None:
+                curve.setPen(pg.mkPen(colour, width=3))
+                curve.setSymbolBrush(colour)
+        self._colour_earlier()
+
+    def _colour_earlier(self) -> None:
+        background = rgb(self._theme.plot_background)
+        for (batch_curve, test_curve, _x, _y), colour in zip(self._earlier, self._earlier_colours, strict=True):
+            batch_curve.setPen(pg.mkPen(faint(colour, EARLIER_ALPHA, background), width=1))
+            test_curve.setPen(pg.mkPen(faint(colour, EARLIER_ALPHA + 60, background), width=2))
 
     # --- feeding ---
 
@@ -141,19 +161,20 @@ class LossPlot(pg.PlotWidget):
             plot.removeItem(batch_curve)
             plot.removeItem(test_curve)
         self._earlier, self._levels = [], {}
-        for colour, history in runs:
+        self._earlier_colours = [colour for colour, _history in runs]
+        for _colour, history in runs:
             losses = np.asarray(history.batch_losses, np.float64)
             epochs = history.epochs_done
             x = np.arange(1, len(losses) + 1) * epochs / len(losses) if len(losses) and epochs else np.zeros(0)
-            batch_curve = pg.PlotDataItem(pen=pg.mkPen(faint(colour, EARLIER_ALPHA), width=1), antialias=False)
+            batch_curve = pg.PlotDataItem(antialias=False)
             batch_curve.setSkipFiniteCheck(True)  # (peak_bins gives finite values only)
             test = [(float(r["epoch"]), float(r["test_loss"])) for r in history.epochs]
-            test_curve = pg.PlotDataItem(*zip(*test, strict=True) if test else ([], []),
-                                         pen=pg.mkPen(faint(colour, EARLIER_ALPHA + 60), width=2))  # fmt: skip
+            test_curve = pg.PlotDataItem(*zip(*test, strict=True) if test else ([], []))
             for curve in (batch_curve, test_curve):
                 curve.setZValue(-10)  # beneath the current run
                 plot.addItem(curve)
             self._earlier.append((batch_curve, test_curve, x, losses if len(x) else np.zeros(0)))
+        self._colour_earlier()
         self._show_earlier()
 
     def earlier_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -224,9 +245,9 @@ class LossPlot(pg.PlotWidget):
         self._test_curve.setData(*self._test.view())
         if test_kl > 0:
             if self._kl_curve is None:
-                pen = pg.mkPen(KL_COLOUR, width=3)
-                self._kl_curve = self.getPlotItem().plot(pen=pen, symbol="t", symbolSize=7, symbolBrush=KL_COLOUR,
-                                                         name="test KL ÷ 784 (epoch)")  # fmt: skip
+                colour = self._theme.kl_loss
+                self._kl_curve = self.getPlotItem().plot(pen=pg.mkPen(colour, width=3), symbol="t", symbolSize=7,
+                                                         symbolBrush=colour, name="test KL ÷ 784 (epoch)")  # fmt: skip
             self._kl.extend(np.array([epoch]), np.array([test_kl / PIXELS]))
             self._kl_curve.setData(*self._kl.view())
         self._fit_y()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -54,6 +53,7 @@ from aegui.gui.runs_view import RunsView
 from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
 from aegui.gui.status_line import StatusLine
+from aegui.gui.theme import fill_theme_menu, restore_theme
 from aegui.gui.training_panel import TrainingPanel
 from aegui.gui.workers import TrainingProgress
 
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("aeguiMainWindow")
         self._settings = make_settings()
+        restore_theme(self._settings)  # before the widgets: each is made in the theme's colours
         stored_folder = read(self._settings, "data/folder", "", str)
         self.session = Session(data_dir or stored_folder or None, device,
                                ask_unsaved=lambda doing: self.ask_unsaved(doing), parent=self)  # fmt: skip
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.actions, self._phase_actions = build_menus(self)
         self.recent_menu = self.findChild(QMenu, "recentMenu")
+        fill_theme_menu(self.findChild(QMenu, "themeMenu"), self._settings)
         self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
         self.statusBar().addWidget(self.status_line, 1)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
@@ -169,10 +171,6 @@ class MainWindow(QMainWindow):
     # --- layout and menus ---
 
     def _build_layout(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(290)
         plot_box = QWidget()
         plot_layout = QVBoxLayout(plot_box)
         plot_layout.setContentsMargins(4, 0, 4, 0)
@@ -201,7 +199,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.tabs)
         right.setSizes([400, 480])
         main = QSplitter(Qt.Orientation.Horizontal)
-        main.addWidget(scroll)
+        main.addWidget(self.panel)
         main.addWidget(right)
         main.setSizes([300, 1100])
         main.setStretchFactor(1, 1)
@@ -387,6 +385,11 @@ class MainWindow(QMainWindow):
 
     def show_generate(self) -> None:
         self.tabs.setCurrentWidget(self.generate_view)
+
+    def generate_new_batch(self) -> None:
+        """Training › Generate new digits (Ctrl+G): the Generate tab, with a new batch."""
+        self.show_generate()
+        self.generate_view.newBatchRequested.emit()
 
     def _export_code_space_dialog(self, kind: str) -> None:
         path = dialogs.export_path(self, kind, "map" if kind == "png" else "test-codes", self.recent.folder())

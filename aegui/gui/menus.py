@@ -9,7 +9,14 @@ from PySide6.QtWidgets import QMainWindow
 
 from aegui.gui.phases import Action
 
-SUBMENUS = {"recentMenu": "Open &recent"}
+SUBMENUS = {"recentMenu": "Open &recent", "themeMenu": "T&heme"}
+TABS = (
+    ("&Training", "trainingTabAction"),
+    ("&Code space", "codeSpaceTabAction"),
+    ("&Explore", "exploreTabAction"),
+    ("&Generate", "generateTabAction"),
+    ("&Features", "featuresTabAction"),
+)  # the bottom tabs, in order
 
 
 def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAction, Action]]]:
@@ -47,6 +54,14 @@ def build_menus(window: QMainWindow) -> tuple[dict[str, QAction], list[tuple[QAc
             ("Start / Pause / Resume", w.toggle_training, Qt.Key.Key_Space, "startPauseAction", None),
             ("Stop", w.stop_training, None, "stopAction", Action.STOP),
             ("Reset model", w.reset_model, None, "resetAction", Action.RESET),
+            None,
+            ("&Generate new digits", w.generate_new_batch, "Ctrl+G", "generateAction", None),
+        ],
+        "&View": [
+            *[(f"{title} tab", lambda _checked=False, index=index: w.tabs.setCurrentIndex(index), f"Ctrl+{index + 1}",
+               name, None) for index, (title, name) in enumerate(TABS)],
+            None,
+            "themeMenu",
         ],
         "&Help": [("&About aegui", w.show_about, None, "aboutAction", None)],
     }  # fmt: skip

@@ -13,9 +13,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from aegui.core.data import default_data_dir
 from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
 from aegui.core.training import Ended, History
-from aegui.gui.latent_map import class_colours
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.runs_view import RunsView
+from aegui.gui.theme import class_colours
 from aegui.gui.workers import run_in_thread
 
 COLOURS = 12  # colours handed out in turn

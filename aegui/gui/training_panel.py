@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -41,6 +42,7 @@ from aegui.core.presets import (
 from aegui.core.training import TrainConfig
 from aegui.gui.phases import Action, Phase, allowed
 from aegui.gui.settings import read
+from aegui.gui.theme import Theme, follow_theme, themes
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,6 @@ CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", **LOSS_NAMES
                  "rmsprop": "RMSProp", "adam": "Adam", "sgd": "SGD + momentum", "gaussian": "Gaussian"}  # fmt: skip
 AUTO_LABEL = "Auto (MNIST if present)"
 IMAGES_LABEL = "Image folder…"
-ERROR_STYLE = "color: #c0392b;"
-INFO_STYLE = "color: palette(text);"
 CHANGED_STYLE = "font-weight: bold;"
 MODEL_FIELD_LABELS = {"kind": "model", "variational": "VAE", "code_size": "code size", "activation": "activation",
                       "hidden_sizes": "layers (preset)", "channels": "channels (preset)", "init": "initial weights",
@@ -105,6 +105,7 @@ class TrainingPanel(QWidget):
             elif not isinstance(widget, QCheckBox):
                 widget.setRange(field.low, field.high)
             widget.setToolTip(f"{field.help} ({field.describe_range()})")
+        self._epochs_tip = self.epochs_spin.toolTip() + "."
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         self.dataset_combo.setToolTip("What to train on. Datasets not yet downloaded are offered for download; "
                                       "an image folder holds your own images (one subfolder per class).")  # fmt: skip
@@ -152,13 +153,25 @@ class TrainingPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
+        settings = QWidget()
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addWidget(model_box)
+        settings_layout.addWidget(data_box)
+        settings_layout.addStretch(1)
+        # The settings scroll on a short screen; the buttons and the message below them stay in sight.
+        self.settings_area = QScrollArea(objectName="settingsArea", widgetResizable=True)
+        self.settings_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.settings_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields (scrolled into view)
+        self.settings_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.settings_area.setWidget(settings)
+        scroll_bar = self.settings_area.verticalScrollBar().sizeHint().width()
+        self.settings_area.setMinimumWidth(settings.minimumSizeHint().width() + scroll_bar)
         layout = QVBoxLayout(self)
-        layout.addWidget(model_box)
-        layout.addWidget(data_box)
+        layout.addWidget(self.settings_area, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.reset_button)
         layout.addWidget(self.message_label)
-        layout.addStretch(1)
 
         self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
         self.epochs_spin.valueChanged.connect(self._show_epochs_note)
@@ -177,6 +190,8 @@ class TrainingPanel(QWidget):
             signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             signal.connect(self._on_model_field_changed)
         self.variational_check.toggled.connect(self._on_model_field_changed)
+        self._message_is_error = False
+        follow_theme(self._colour_message)
         self.apply_phase(Phase.LOADING)
 
     # --- settings ---
@@ -186,8 +201,8 @@ class TrainingPanel(QWidget):
         self._base_model = None
         self._show_configs(preset.model, train)
         self.epochs_spin.setValue(epochs_for(preset, self._train_size))
-        self.epochs_spin.setToolTip(f"The '{preset.name}' preset trains {train.epochs} epochs on full MNIST; "
-                                    "more on smaller data, so that it still learns.")  # fmt: skip
+        self.epochs_spin.setToolTip(f"{self._epochs_tip} The '{preset.name}' preset trains {train.epochs} epochs on "
+                                    "full MNIST; more on smaller data, so that it still learns.")  # fmt: skip
         self._show_epochs_note()
 
     def set_train_size(self, size: int) -> None:
@@ -393,7 +408,11 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self._message_is_error = error
+        self._colour_message(themes().theme)
+
+    def _colour_message(self, theme: Theme) -> None:
+        self.message_label.setStyleSheet(f"color: {theme.error_text};" if self._message_is_error else "")
 
     # --- handlers ---
 

@@ -9,7 +9,10 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from aegui.core.training import TrainConfig
 from tests.conftest import UNIPEN
+
+ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")
 
 
 @pytest.fixture(autouse=True)
@@ -44,15 +47,28 @@ def discard_unsaved_on_close(request, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot):
+def window_factory(qtbot):
+    """Opens windows (on the embedded sample, shown, data loaded); each is closed after the test."""
     from aegui.gui import MainWindow
 
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitUntil(lambda: main.dataset() is not None, timeout=20_000)
-    yield main
-    main.close()
+    opened = []
+
+    def open_window(**arguments):
+        main = MainWindow(**arguments)
+        qtbot.addWidget(main)
+        main.show()
+        qtbot.waitUntil(lambda: main.dataset() is not None, timeout=20_000)
+        opened.append(main)
+        return main
+
+    yield open_window
+    for main in opened:
+        main.close()
+
+
+@pytest.fixture
+def window(window_factory):
+    return window_factory()
 
 
 def mouse(widget, kind: QEvent.Type, x: float, y: float, button, buttons) -> None:

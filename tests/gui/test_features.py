@@ -7,11 +7,9 @@ import numpy as np
 from PIL import Image
 
 from aegui.core.model import ModelConfig
-from aegui.core.training import TrainConfig
-from tests.gui.conftest import drag, wait_for_drawing
+from tests.gui.conftest import ONE_EPOCH, drag, wait_for_drawing
 
 ZERO = [[(160, 50), (100, 100), (95, 200), (160, 270), (225, 200), (220, 100), (160, 50)]]
-ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")
 
 
 def test_features_follow_the_model_and_the_drawing(window, qtbot, tmp_path):

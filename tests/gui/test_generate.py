@@ -9,13 +9,11 @@ from PySide6.QtTest import QTest
 
 from aegui.core.checkpoints import load_checkpoint, save_checkpoint
 from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import TrainConfig
 from tests.conftest import open_and_wait
-from tests.gui.conftest import drag, wait_for_drawing
+from tests.gui.conftest import ONE_EPOCH, drag, wait_for_drawing
 
 VAE_2D = ModelConfig(hidden_sizes=(64,), code_size=2, activation="relu", code_activation="linear", variational=True)
 PLAIN = ModelConfig(hidden_sizes=(64,), code_size=4, activation="relu", code_activation="linear")
-ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")
 
 
 def _train_and_fit(window, qtbot, config) -> None:

@@ -14,8 +14,9 @@ from aegui import image_to_input
 from aegui.core.checkpoints import SUFFIX, save_checkpoint
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import History
-from aegui.gui.latent_map import LatentMapView, class_colours
+from aegui.gui.latent_map import LatentMapView
 from aegui.gui.recent_files import RECENT_COUNT
+from aegui.gui.theme import class_colours
 from benchmarks.images import DIGIT_NAMES, write_digit_folder
 from tests.gui.conftest import drag, wait_for_drawing
 

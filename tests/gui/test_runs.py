@@ -9,11 +9,10 @@ from PySide6.QtCore import Qt
 
 from aegui.core.model import ModelConfig
 from aegui.core.runs import peak_bins, read_runs_csv, smooth, tensorboard_available
-from aegui.core.training import TrainConfig
+from tests.gui.conftest import ONE_EPOCH
 
 SMALL = ModelConfig(hidden_sizes=(32,), code_size=4)
 OTHER = ModelConfig(hidden_sizes=(32,), code_size=6)
-ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")
 
 
 def train(window, qtbot, config) -> None:
