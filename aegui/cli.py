@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -17,16 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from aegui.core.configs import DEVICE_CHOICES, INITS, MAX_GENERATED, SCHEDULES
 from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
-from aegui.core.device import DEVICE_CHOICES
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
-from aegui.core.model import INITS, MAX_GENERATED
 from aegui.core.presets import LOSS_NAMES, PRESET_NAMES, PRESETS
-from aegui.core.training import SCHEDULES
 
 COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
 GRID = Field("grid", "generate", int, "The grid's side", 2, 100)
+PROCESSES = Field("nproc", "train", int, "Training processes on this machine", 1, 1024)
 TEMPERATURE = Field("temperature", "generate", float, "Spread of the drawn codes", 0.0, 10.0)
 
 
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
     gui.add_argument("--model", type=Path, help="open this saved model at start")
     gui.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)  # start-up timing
+    gui.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)  # the whole window built
 
     train = commands.add_parser(
         "train",
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _field_argument(train, "--lr", FIELD["lr"])
     _field_argument(train, "--loss", FIELD["loss"])
     _field_argument(train, "--optimizer", FIELD["optimizer"])
+    _field_argument(train, "--precision", FIELD["precision"], "(default: the preset's, auto)")
     train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
     _field_argument(train, "--code-size", FIELD["code_size"])
     train.add_argument("--hidden", type=_hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
@@ -133,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-dir", type=Path, help="folder holding MNIST/raw (default: the per-user data folder)")
     train.add_argument("--images", type=Path, metavar="DIR", help=IMAGES_HELP)
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
+    train.add_argument("--nproc", type=_checked(PROCESSES), metavar="N",
+                       help="train in N processes on this machine (starts torchrun; gloo on CPUs, nccl on GPUs); "
+                       "the same global batch as one process")  # fmt: skip
     _field_argument(train, "--seed", SEED, "(default: 0)", default=0)
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
     train.add_argument("--metrics-out", type=Path, metavar="PATH",
@@ -236,10 +241,28 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from aegui.core import distributed
+
+    group = distributed.from_environment()
+    if group is None and args.nproc and args.nproc > 1:
+        _check_outputs(args.save, args.metrics_out)
+        return distributed.launch(args.nproc, args.argv)
+    if group is None:
+        return _train_here(args, None)
+    with contextlib.ExitStack() as stack:
+        stack.callback(distributed.leave)
+        if not group.leads:  # rank 0 alone prints; the others' errors still reach stderr
+            stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
+        return _train_here(args, group)
+
+
+def _train_here(args: argparse.Namespace, group) -> int:
+    """Train in this process: alone, or as one of a torchrun `group` (only its leader saves and writes)."""
     import torch
 
     from aegui.core.checkpoints import save_checkpoint
     from aegui.core.device import describe_device, resolve_device_or_cpu
+    from aegui.core.distributed import join
     from aegui.core.model import build_model
     from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
     from aegui.core.training import BatchEnd, Ended, EpochEnd, Trainer
@@ -249,6 +272,9 @@ def _train(args: argparse.Namespace) -> int:
     device, note = resolve_device_or_cpu(args.device)
     if note:
         print(f"aegui: {note}", file=sys.stderr)
+    if group is not None:
+        device = join(group, device)
+    leads = group is None or group.leads
     torch.manual_seed(args.seed)
     dataset = _load_data(args)
     epochs = args.epochs or epochs_for(base, len(dataset.train_images))
@@ -258,26 +284,27 @@ def _train(args: argparse.Namespace) -> int:
     train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                      "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
                      "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
-                     "beta": args.beta, "kl_warmup": args.kl_warmup}  # fmt: skip
+                     "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision}  # fmt: skip
     preset = customise(base, model=model_changes, train=train_changes)
     if not args.epochs and epochs_note(base, len(dataset.train_images)):
         print(epochs_note(base, len(dataset.train_images)))
     model = build_model(preset.model)
-    trainer = Trainer(model, dataset, preset.train, device)
+    trainer = Trainer(model, dataset, preset.train, device, group=group)
     train = preset.train
     board = None
-    if args.tensorboard is not None:
+    if args.tensorboard is not None and leads:
         from aegui.core.runs import TensorBoardLog
 
         board = TensorBoardLog(args.tensorboard)  # before training: a missing package is said at once
     print(
         f"Model: {args.preset}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
-        f"on {describe_device(device)}."
+        f"on {describe_device(device)}" + (f", {group.world_size} processes." if group else ".")
     )
     batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
     print(
         f"Training: {train.epochs} epochs, batch {train.batch_size}{batch_note}, {train.optimizer} "
-        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss, seed {train.seed}."
+        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss, seed {train.seed}, "
+        f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
     )
 
     from tqdm import tqdm
@@ -287,7 +314,7 @@ def _train(args: argparse.Namespace) -> int:
         unit="batch",
         leave=False,
         file=sys.stderr,
-        disable=not sys.stderr.isatty(),
+        disable=not (sys.stderr.isatty() and leads),
         dynamic_ncols=True,
     )
     epochs: list[EpochEnd] = []
@@ -320,7 +347,7 @@ def _train(args: argparse.Namespace) -> int:
     assert ended is not None
     if ended.reason == "finished":
         print(ended.message)
-    else:
+    elif leads:  # (every process of a group ends alike: one says why)
         print(f"aegui: {ended.message}", file=sys.stderr)
     if epochs:
         last = epochs[-1]
@@ -328,7 +355,9 @@ def _train(args: argparse.Namespace) -> int:
             f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
             f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
         )
-    if epochs:
+    if not leads:
+        return 0 if ended.reason == "finished" else 1
+    if epochs and args.save:  # (the density is kept in the model file, for `aegui generate`)
         _fit_density(model, dataset, train.seed)
     if args.save:  # the model first: it is what took the time
         with _interrupts_held("saving the model") as interrupted:
@@ -342,7 +371,8 @@ def _train(args: argparse.Namespace) -> int:
 
         write_runs_csv(args.metrics_out, [(args.preset, trainer.history)])
     elif args.metrics_out:
-        _write_metrics(args.metrics_out, args, preset, dataset, str(device), epochs, ended)
+        run = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1}
+        _write_metrics(args.metrics_out, args, preset, dataset, run, epochs, ended)
     if board is not None:
         print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
     return 0 if ended.reason == "finished" else 1
@@ -449,14 +479,15 @@ EPOCH_METRICS = ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s"
 VAE_METRICS = ("train_kl", "test_kl")  # nats per image; test_loss is then the reconstruction term alone
 
 
-def _write_metrics(path: Path, args, preset, dataset, device: str, epochs: list, ended) -> None:
+def _write_metrics(path: Path, args, preset, dataset, run: dict[str, Any], epochs: list, ended) -> None:
+    """The metrics JSON; `run` says where it ran (device, precision, world_size)."""
     metrics: dict[str, Any] = {
         "config": {
             "preset": args.preset,
             "dataset": dataset.name,
             "data": dataset.source,
             "classes": list(dataset.classes),
-            "device": device,
+            **run,
             "model": preset.model.to_dict(),
             "train": preset.train.to_dict(),
         },
@@ -516,12 +547,14 @@ def _gui(args: argparse.Namespace) -> int:
         data_dir=getattr(args, "data_dir", None),
         model_path=getattr(args, "model", None),
         exit_when_shown=getattr(args, "exit_when_shown", False),
+        exit_when_ready=getattr(args, "exit_when_ready", False),
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # (for `train --nproc`, which starts torchrun)
     handlers = {"train": _train, "generate": _generate, "download": _download, "datasets": _datasets, "gui": _gui,
                 "install-desktop": _install_desktop, None: _gui}  # fmt: skip
     try:

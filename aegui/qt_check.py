@@ -34,6 +34,10 @@ PACKAGES = {
     "libGL.so.1": ("libgl1", "libglvnd-glx"),
     "libfontconfig.so.1": ("libfontconfig1", "fontconfig"),
     "libdbus-1.so.3": ("libdbus-1-3", "dbus-libs"),
+    "libX11.so.6": ("libx11-6", "libX11"),
+    "libfreetype.so.6": ("libfreetype6", "freetype"),
+    "libglib-2.0.so.0": ("libglib2.0-0", "glib2"),
+    "libgthread-2.0.so.0": ("libglib2.0-0", "glib2"),
 }
 
 

@@ -13,7 +13,7 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "generate", "images", "gpu")
+GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "generate", "images", "precision", "gpu")
 
 
 def main() -> int:

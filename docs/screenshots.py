@@ -62,11 +62,6 @@ def main() -> None:
         settle(1.0)
         window.grab().save(str(DOCS / name))
         print("wrote", DOCS / name)
-    themes().set_choice("dark")
-    window.tabs.setCurrentIndex(1)
-    settle(4.0)
-    window.grab().save(str(DOCS / "code-space-dark.png"))
-    print("wrote", DOCS / "code-space-dark.png")
     window.close()
 
 

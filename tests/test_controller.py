@@ -16,7 +16,7 @@ from aegui.gui import loaders as session_module
 from aegui.gui.autosave import Autosave
 from aegui.gui.phases import ALLOWED, Action, Phase, allowed, refusal
 from aegui.gui.session import Session
-from aegui.gui.workers import live_workers, wait_for_workers
+from aegui.gui.threads import live_workers, wait_for_workers
 from tests.conftest import open_and_wait
 
 TINY = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")

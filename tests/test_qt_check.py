@@ -12,6 +12,35 @@ LDD = """\tlinux-vdso.so.1 (0x00007ffd)
 \tlibxcb-icccm.so.4 => not found
 """
 
+# what `ldd` found missing for the xcb plugin in a fresh `debootstrap --variant=minbase bookworm` (2026-11-29)
+MINIMAL_DEBIAN_LACKS = (
+    "libEGL.so.1",
+    "libGL.so.1",
+    "libX11-xcb.so.1",
+    "libX11.so.6",
+    "libdbus-1.so.3",
+    "libfontconfig.so.1",
+    "libfreetype.so.6",
+    "libglib-2.0.so.0",
+    "libgthread-2.0.so.0",
+    "libxcb-cursor.so.0",
+    "libxcb-icccm.so.4",
+    "libxcb-image.so.0",
+    "libxcb-keysyms.so.1",
+    "libxcb-randr.so.0",
+    "libxcb-render-util.so.0",
+    "libxcb-render.so.0",
+    "libxcb-shape.so.0",
+    "libxcb-shm.so.0",
+    "libxcb-sync.so.1",
+    "libxcb-util.so.1",
+    "libxcb-xfixes.so.0",
+    "libxcb-xkb.so.1",
+    "libxcb.so.1",
+    "libxkbcommon-x11.so.0",
+    "libxkbcommon.so.0",
+)
+
 
 def test_missing_libraries_are_read_from_ldd_and_explained_for_debian_and_fedora():
     missing = qt_check.missing_libraries(LDD)
@@ -41,3 +70,8 @@ def test_the_window_command_says_what_to_install_instead_of_aborting(monkeypatch
     monkeypatch.setattr(qt_check, "missing_libraries", lambda: ["libxcb-icccm.so.4"])
     assert main(["gui"]) == 3
     assert "sudo apt install libxcb-icccm4" in capsys.readouterr().err
+
+
+def test_everything_a_minimal_debian_lacks_has_its_packages():
+    """Each library names its own packages (not the library's file name as a stand-in)."""
+    assert [name for name in MINIMAL_DEBIAN_LACKS if name not in qt_check.PACKAGES] == []

@@ -232,9 +232,9 @@ def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monke
     seen = []
     original = training.batch_loss
 
-    def spy(model, inputs, loss, targets=None, kl_weight=1.0):
+    def spy(forward, inputs, loss, targets=None, kl_weight=1.0, autocast=None):
         seen.append((inputs.clone(), targets.clone()))
-        return original(model, inputs, loss, targets, kl_weight)
+        return original(forward, inputs, loss, targets, kl_weight, autocast)
 
     monkeypatch.setattr(training, "batch_loss", spy)
     trainer = make_trainer(small_sample, epochs=1, noise="masking", noise_level=0.5, augment=0.5)

@@ -12,7 +12,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-NOISES = ("none", "gaussian", "masking")
+from aegui.core.configs import NOISES  # noqa: F401  (re-exported)
+
 MAX_ROTATION = math.radians(15)
 MAX_SCALE = 0.15
 MAX_SHIFT_PIXELS = 2.0

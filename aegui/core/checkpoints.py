@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import torch
 
 from aegui.core.checks import ConfigError
+from aegui.core.configs import SUFFIX  # noqa: F401  (re-exported)
 from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
@@ -30,7 +31,6 @@ from aegui.core.training import History, TrainConfig
 
 FORMAT = "aegui-checkpoint"
 FORMAT_VERSION = 1
-SUFFIX = ".aegui.pt"
 
 
 class CheckpointError(AeguiError):

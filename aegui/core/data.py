@@ -11,11 +11,14 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from aegui.core.errors import AeguiError
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
+    import torch
 
 IMAGE_SIZE = 28
 PIXELS = IMAGE_SIZE * IMAGE_SIZE
@@ -270,10 +273,10 @@ def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
     return Dataset(
         name=name,
         title=spec.title,
-        train_images=torch.from_numpy(train_images),
-        train_labels=torch.from_numpy(train_labels),
-        test_images=torch.from_numpy(np.ascontiguousarray(test_images)),
-        test_labels=torch.from_numpy(np.ascontiguousarray(test_labels)),
+        train_images=_tensor(train_images),
+        train_labels=_tensor(train_labels),
+        test_images=_tensor(np.ascontiguousarray(test_images)),
+        test_labels=_tensor(np.ascontiguousarray(test_labels)),
         source=str(raw),
         classes=spec.classes,
     )
@@ -325,12 +328,18 @@ def _read_sample() -> tuple[np.ndarray, np.ndarray]:
     return images, labels.astype(np.int64)
 
 
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    import torch
+
+    return torch.from_numpy(array)
+
+
 def load_sample() -> Dataset:
     """5,000 real MNIST digits shipped inside aegui (MNIST is CC BY-SA 3.0: see the README), in a fixed
     shuffled order, split 4,000 / 1,000."""
     images, labels = _read_sample()
     split = len(images) - SAMPLE_TEST_SIZE
-    images_t, labels_t = torch.from_numpy(images), torch.from_numpy(labels)
+    images_t, labels_t = _tensor(images), _tensor(labels)
     return Dataset(
         name="sample",
         title=dataset_title("sample"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from aegui.core.configs import DEVICE_CHOICES, PRECISIONS, cpu_has_native_bf16
 from aegui.core.errors import AeguiError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 class DeviceError(AeguiError):
@@ -47,3 +46,27 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """The dtype to autocast training's forward pass to, or None for fp32 throughout.
+
+    "auto" takes bf16 where the hardware does it natively (a CPU with AVX512-BF16 or AMX, a CUDA GPU
+    that supports it) and fp32 elsewhere; "bf16" and "fp32" are taken as asked. Weights, the loss and
+    the optimizer's state stay fp32 either way (autocast), so checkpoints are fp32.
+    """
+    if precision not in PRECISIONS:
+        raise DeviceError(f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}.")
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    if device.type == "cpu":
+        return torch.bfloat16 if cpu_has_native_bf16() else None
+    return None
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    return "bf16" if dtype == torch.bfloat16 else "fp32"

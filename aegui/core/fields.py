@@ -11,14 +11,21 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from aegui.core.augment import NOISES
-from aegui.core.model import ACTIVATIONS, MODEL_KINDS
-from aegui.core.training import LOSSES, MAX_BETA, MAX_LEARNING_RATE, OPTIMIZERS
+from aegui.core.configs import (
+    ACTIVATION_NAMES,
+    LOSSES,
+    MAX_BETA,
+    MAX_LEARNING_RATE,
+    MODEL_KINDS,
+    NOISES,
+    OPTIMIZERS,
+    PRECISIONS,
+)
 
 MAX_EPOCHS = 100_000
 MAX_BATCH = 65_536
 MAX_CODE = 784
-HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "linear")
+HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATION_NAMES if name != "linear")
 AUGMENT_HELP = "Random shifts, rotations, scaling and stroke-thickness changes while training (0: none, 1: the most)"
 
 
@@ -104,6 +111,14 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("batch_size", "train", int, "Images per optimizer step", 1, MAX_BATCH),
     Field("epochs", "train", int, "Passes over the training set", 1, MAX_EPOCHS),
+    Field(
+        "precision",
+        "train",
+        str,
+        "Arithmetic of training: auto takes bf16 where the CPU or GPU computes it natively (faster), else "
+        "fp32; weights and results stay fp32",
+        choices=PRECISIONS,
+    ),
     Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
     Field("noise", "train", str, "Denoising: train on noisy inputs with clean targets", choices=NOISES),
     Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),

@@ -4,14 +4,22 @@ variational (a Gaussian encoder, Kingma & Welling 2014)."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from aegui.core.checks import ConfigError, choice, sizes, whole
+from aegui.core.checks import ConfigError, whole  # noqa: F401  (ConfigError: re-exported)
+from aegui.core.configs import (  # noqa: F401  (the model's settings, re-exported where models are made)
+    ACTIVATION_NAMES,
+    CONV_FEATURE_SIDE,
+    INITS,
+    MAX_GENERATED,
+    MAX_PARAMETERS,
+    MODEL_KINDS,
+    ModelConfig,
+)
 from aegui.core.data import IMAGE_SIZE, PIXELS
 from aegui.core.density import CodeDensity
 
@@ -25,100 +33,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "linear": nn.Identity,
 }
-INITS = ("default", "normal")
-MODEL_KINDS = ("mlp", "conv")
-CONV_FEATURE_SIDE = 7  # two stride-2 convolutions take 28x28 to 7x7
-MAX_LAYER_SIZE = 16_384
-MAX_HIDDEN_LAYERS = 8
-MAX_CHANNELS = 1024
-MAX_PARAMETERS = 64_000_000  # 256 MB of float32 weights: far beyond what a CPU trains on digits
+assert tuple(ACTIVATIONS) == ACTIVATION_NAMES
 MAX_LOG_VARIANCE = 30.0  # a VAE's log-variances are clamped to +-30: exp() stays finite in float32
-MAX_GENERATED = 1_000_000
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """The architecture; the decoder mirrors the encoder.
-
-    kind "mlp": 784 inputs, then `hidden_sizes`, then the code. kind "conv": two stride-2
-    convolutions with `channels` (28x28 to 14x14 to 7x7), then `hidden_sizes`, then the code; the
-    decoder mirrors it with transposed convolutions. variational: the code is the mean of a Gaussian
-    whose log-variance a second head gives (the code activation must be linear).
-    """
-
-    hidden_sizes: tuple[int, ...] = (256,)
-    code_size: int = 128
-    activation: str = "sigmoid"
-    code_activation: str = "linear"
-    init: str = "default"  # "normal": the lesson's unit-normal weights and biases
-    kind: str = "mlp"
-    channels: tuple[int, ...] = (32, 64)  # "conv" only
-    variational: bool = False  # a VAE: the encoder gives a mean and a log-variance per code value
-
-    def __post_init__(self) -> None:
-        # everything is checked before any layer exists: a file or a script may hold anything here
-        set_field = object.__setattr__
-        set_field(self, "kind", choice(self.kind, "model kind", MODEL_KINDS))
-        set_field(self, "channels", sizes(self.channels, "Convolutional channels", (2, 2), 1, MAX_CHANNELS))
-        set_field(self, "hidden_sizes", sizes(self.hidden_sizes, "Hidden sizes", (0, MAX_HIDDEN_LAYERS), 1,
-                                              MAX_LAYER_SIZE))  # fmt: skip
-        set_field(self, "code_size", whole(self.code_size, "Code size", 1, PIXELS))
-        set_field(self, "activation", choice(self.activation, "activation", tuple(ACTIVATIONS)))
-        set_field(self, "code_activation", choice(self.code_activation, "code activation", tuple(ACTIVATIONS)))
-        set_field(self, "init", choice(self.init, "initialisation", INITS))
-        if not isinstance(self.variational, bool):
-            raise ConfigError(f"'variational' must be true or false, not {self.variational!r}.")
-        if self.variational and self.code_activation != "linear":
-            raise ConfigError("A variational autoencoder's code is a Gaussian's mean: its code activation must "
-                              f"be linear, not {self.code_activation}.")  # fmt: skip
-        if self.parameter_count() > MAX_PARAMETERS:
-            raise ConfigError(f"This architecture has {self.parameter_count():,} weights; aegui trains and opens "
-                              f"models of up to {MAX_PARAMETERS:,}.")  # fmt: skip
-
-    def parameter_count(self) -> int:
-        """Weights and biases of encoder and decoder, counted from the sizes (nothing is allocated)."""
-        dense = sum(2 * (size_in * size_out) + size_in + size_out
-                    for size_in, size_out in itertools.pairwise(self.layer_sizes))  # fmt: skip
-        if self.variational:  # the log-variance head
-            dense += (self.layer_sizes[-2] + 1) * self.code_size
-        if self.kind != "conv":
-            return dense
-        first, second = self.channels
-        encoder = (9 * first + first) + (9 * first * second + second)  # 3x3 convolutions
-        decoder = (16 * second * first + first) + (16 * first + 1)  # 4x4 transposed convolutions
-        return dense + encoder + decoder
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["hidden_sizes"] = list(self.hidden_sizes)
-        data["channels"] = list(self.channels)
-        if not self.variational:
-            del data["variational"]  # (so that a plain model's file still opens in earlier versions)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"Unknown model settings: {', '.join(sorted(unknown))}.")
-        return cls(**data)
-
-    @property
-    def layer_sizes(self) -> tuple[int, ...]:
-        """Sizes of the dense part from its input to the code, e.g. (784, 256, 128)."""
-        first = self.channels[1] * CONV_FEATURE_SIDE**2 if self.kind == "conv" else PIXELS
-        return (first, *self.hidden_sizes, self.code_size)
-
-    def describe(self) -> str:
-        code = "" if self.code_activation == self.activation else f", {self.code_activation} code"
-        if self.kind == "conv":
-            dense = "-".join(str(size) for size in (*self.hidden_sizes, self.code_size))
-            layers = f"conv {self.channels[0]}-{self.channels[1]} then {dense}"
-        else:
-            layers = "-".join(str(size) for size in self.layer_sizes)
-        kind = "VAE " if self.variational else ""
-        return f"{kind}{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
 
 
 def _stack(sizes: tuple[int, ...], activation: str, last_activation: str) -> nn.Sequential:
@@ -212,7 +128,8 @@ class AutoEncoder(nn.Module):
         if not self.config.variational:
             return self.decoder[:-1](self.encoder(images)), None
         mean, log_variance = self.code_distribution(images)
-        kl = 0.5 * (mean.square() + log_variance.exp() - 1.0 - log_variance).sum(dim=1)
+        mean32, log_variance32 = mean.float(), log_variance.float()  # (the KL in fp32 under bf16 autocast too)
+        kl = 0.5 * (mean32.square() + log_variance32.exp() - 1.0 - log_variance32).sum(dim=1)
         code = mean + torch.randn_like(mean) * (0.5 * log_variance).exp() if self.training else mean
         return self.decoder[:-1](code), kl
 

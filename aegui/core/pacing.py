@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import time
 
+MAX_UPDATES_PER_SECOND = 10
+
 
 class Interval:
     """Says when `seconds` have passed since the last time something ran."""

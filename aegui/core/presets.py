@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aegui.core.model import ConfigError, ModelConfig
-from aegui.core.training import TrainConfig
+from aegui.core.checks import ConfigError
+from aegui.core.configs import ModelConfig, TrainConfig
 
 
 @dataclass(frozen=True)

@@ -12,87 +12,26 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
-from numbers import Real
-from typing import Any
+from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from aegui.core.augment import NOISES, add_noise, distort
-from aegui.core.checks import ConfigError, choice, number, whole
+from aegui.core.augment import add_noise, distort
+from aegui.core.checks import ConfigError
+from aegui.core.configs import (  # noqa: F401  (re-exported where training happens)
+    LOSSES,
+    MAX_BETA,
+    MAX_LEARNING_RATE,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    check_learning_rate,
+)
 from aegui.core.data import PIXELS, Dataset
+from aegui.core.device import precision_name, resolve_precision
+from aegui.core.distributed import ProcessGroup, wrap
 from aegui.core.model import AutoEncoder
-
-LOSSES = ("mse", "bce")
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
-SCHEDULES = ("constant", "onecycle", "cosine")
-MAX_LEARNING_RATE = 1e6  # beyond this nothing useful can happen; a typo such as 1e9 is refused
-MAX_BETA = 100.0
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train. Every field is a command-line option of `aegui train`."""
-
-    epochs: int = 8
-    batch_size: int = 256
-    lr: float = 0.01
-    loss: str = "mse"  # "mse": mean squared error; "bce": binary cross-entropy
-    optimizer: str = "rmsprop"
-    momentum: float = 0.9  # SGD only
-    weight_decay: float = 0.0
-    schedule: str = "constant"  # "onecycle" or "cosine" anneal the learning rate over the run
-    seed: int = 0
-    augment: float = 0.0  # strength of random shifts, rotations, scaling and thickness changes, 0 to 1
-    noise: str = "none"  # denoising: "gaussian" or "masking" noise on the inputs, clean targets
-    noise_level: float = 0.3  # std of the Gaussian noise, or the fraction of pixels masked
-    beta: float = 1.0  # VAE only: the KL term's weight (1: the evidence lower bound)
-    kl_warmup: int = 0  # VAE only: epochs over which the KL weight rises from 0 to beta
-
-    def __post_init__(self) -> None:
-        set_field = object.__setattr__
-        set_field(self, "epochs", whole(self.epochs, "Epochs", 1, 100_000))
-        set_field(self, "batch_size", whole(self.batch_size, "Batch size", 1, 1_000_000))
-        set_field(self, "seed", whole(self.seed, "The seed", 0, 2**32 - 1))
-        set_field(self, "lr", check_learning_rate(self.lr))
-        set_field(self, "loss", choice(self.loss, "loss", LOSSES))
-        set_field(self, "optimizer", choice(self.optimizer, "optimizer", OPTIMIZERS))
-        set_field(self, "schedule", choice(self.schedule, "schedule", SCHEDULES))
-        set_field(self, "noise", choice(self.noise, "noise", NOISES))
-        set_field(self, "momentum", number(self.momentum, "Momentum", 0.0, 1.0, high_open=True))
-        set_field(self, "weight_decay", number(self.weight_decay, "Weight decay", 0.0, 1.0, high_open=True))
-        set_field(self, "augment", number(self.augment, "Augmentation strength", 0.0, 1.0))
-        set_field(self, "noise_level", number(self.noise_level, "The noise level", 0.0, 1.0))
-        set_field(self, "beta", number(self.beta, "The KL weight (beta)", 0.0, MAX_BETA))
-        set_field(self, "kl_warmup", whole(self.kl_warmup, "The KL warm-up", 0, 100_000))
-
-    def kl_weight(self, epochs_done: float) -> float:
-        """The KL term's weight after `epochs_done` (fractional) epochs of the model's training."""
-        return self.beta * min(1.0, epochs_done / self.kl_warmup) if self.kl_warmup else self.beta
-
-    @property
-    def denoising(self) -> bool:
-        return self.noise != "none" and self.noise_level > 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ConfigError(f"Unknown training settings: {', '.join(sorted(unknown))}.")
-        return cls(**data)
-
-
-def check_learning_rate(lr: float) -> float:
-    """The learning rate if usable, else a ConfigError saying why."""
-    if isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
-        raise ConfigError(f"The learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}; "
-                          f"got {lr!r}.")  # fmt: skip
-    return float(lr)
-
 
 # --- records -------------------------------------------------------------------------------------
 
@@ -199,17 +138,26 @@ def make_scheduler(
 
 
 def batch_loss(
-    model: AutoEncoder, inputs: torch.Tensor, loss: str, targets: torch.Tensor | None = None, kl_weight: float = 1.0
+    forward: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]],
+    inputs: torch.Tensor,
+    loss: str,
+    targets: torch.Tensor | None = None,
+    kl_weight: float = 1.0,
+    autocast: torch.dtype | None = None,
 ) -> tuple[torch.Tensor, float]:
-    """The training loss of a float batch (N, 784) in [0, 1], per pixel, and a VAE's mean KL per image.
+    """The training loss of a float batch (N, 784) in [0, 1], per pixel, and a VAE's mean KL per image;
+    `forward` is the model's `logits_and_kl` (or the same under DistributedDataParallel).
 
     The reconstruction of `inputs` is compared with `targets` (the inputs themselves unless a
     denoising autoencoder is given clean targets for noisy inputs). A VAE adds its KL divergence
     times `kl_weight`, per pixel too: with cross-entropy and weight 1, the negative evidence lower
-    bound divided by 784.
+    bound divided by 784. With `autocast` (bf16) the layers compute in that type; the loss is taken
+    in fp32.
     """
     targets = inputs if targets is None else targets
-    logits, kl = model.logits_and_kl(inputs)
+    with torch.autocast(inputs.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None):
+        logits, kl = forward(inputs)
+    logits = logits.float()
     if loss == "bce":
         objective = F.binary_cross_entropy_with_logits(logits, targets)
     else:
@@ -260,8 +208,23 @@ def _is_finite(state: dict[str, torch.Tensor]) -> bool:
 # --- the trainer ---------------------------------------------------------------------------------
 
 
+class ForwardPass(torch.nn.Module):
+    """A model's `logits_and_kl` as a module's forward: what DistributedDataParallel calls."""
+
+    def __init__(self, model: AutoEncoder) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.model.logits_and_kl(images)
+
+
 class Trainer:
-    """Trains an autoencoder on a dataset, one batch at a time, controllable from another thread."""
+    """Trains an autoencoder on a dataset, one batch at a time, controllable from another thread.
+
+    With a `group` (several processes under torchrun) each process takes its share of every global
+    batch and their gradients are averaged; the losses reported are the processes' averages.
+    """
 
     def __init__(
         self,
@@ -272,8 +235,10 @@ class Trainer:
         history: History | None = None,
         snapshot_interval: float = 0.1,
         on_snapshot: Callable[[Snapshot], None] | None = None,
+        group: ProcessGroup | None = None,
     ) -> None:
         self.model = model
+        self.group = group
         self.config = config
         self.device = torch.device(device)
         self.history = history if history is not None else History()
@@ -287,11 +252,16 @@ class Trainer:
         # A batch larger than the data is the whole data set: say so rather than fail.
         self.batch_size = min(config.batch_size, len(self._train))
         self.steps_per_epoch = math.ceil(len(self._train) / self.batch_size)
+        if group is not None and 0 < len(self._train) % self.batch_size < group.world_size:
+            self.steps_per_epoch -= 1  # a last batch too small to give every process an image is left out
+        self._forward = model.logits_and_kl if group is None else wrap(ForwardPass(model), self.device)
         self.total_steps = config.epochs * self.steps_per_epoch
         self.optimizer = make_optimizer(self.model, config)
         self.scheduler = make_scheduler(self.optimizer, config, self.total_steps)
         self._generator = torch.Generator().manual_seed(config.seed)
         self._augment_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.autocast = resolve_precision(config.precision, self.device)
+        self.precision = precision_name(self.autocast)  # what "auto" became here
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -379,18 +349,23 @@ class Trainer:
                 if self._pending_lr is not None:
                     self._apply_pending_lr()
                 started = time.perf_counter()
-                images = to_float(self._train[order[batch * self.batch_size : (batch + 1) * self.batch_size]])
+                chosen = order[batch * self.batch_size : (batch + 1) * self.batch_size]
+                batch_images = len(chosen)  # the global batch: across all processes
+                images = to_float(self._train[chosen if self.group is None else self.group.share(chosen)])
                 if config.augment > 0:
                     images = distort(images, config.augment, self._augment_generator)
                 inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
                 kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
-                loss, kl = batch_loss(model, inputs, config.loss, images, kl_weight)
+                loss, kl = batch_loss(self._forward, inputs, config.loss, images, kl_weight, self.autocast)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 self.optimizer.step()
                 if self.scheduler is not None:
                     self.scheduler.step()
-                value = loss.item()
+                if self.group is None:
+                    value = loss.item()
+                else:  # every process reports (and stops on) the same average
+                    value, kl = self.group.mean(torch.stack((loss.detach().float(), loss.new_tensor(kl)))).tolist()
                 finished = time.perf_counter()
                 if not math.isfinite(value):
                     self._restore_last_good()
@@ -404,9 +379,9 @@ class Trainer:
                     return
                 step += 1
                 epoch_train_seconds += finished - started
-                loss_sum += value * len(images)
-                kl_sum += kl * len(images)
-                seen += len(images)
+                loss_sum += value * batch_images
+                kl_sum += kl * batch_images
+                seen += batch_images
                 self.history.batch_losses.append(value)
                 if finished - last_publish >= self.snapshot_interval:
                     self._publish(step, epoch)

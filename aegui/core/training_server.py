@@ -32,10 +32,8 @@ import torch
 from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig, model_for_weights
-from aegui.core.pacing import Interval
+from aegui.core.pacing import MAX_UPDATES_PER_SECOND, Interval
 from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
-
-MAX_UPDATES_PER_SECOND = 10
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from aegui.core.checkpoints import (
 )
 from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
-from aegui.gui.workers import run_in_thread
+from aegui.gui.threads import run_in_thread
 
 PREFIX = "autosave"
 WRITING = ".writing"

@@ -31,7 +31,7 @@ from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.explore_panel import ExplorePanel
 from aegui.gui.interpolation_strip import STEPS
 from aegui.gui.map_layouts import MapLayouts
-from aegui.gui.workers import run_in_thread
+from aegui.gui.threads import run_in_thread
 
 NEIGHBOURS = 8
 FRAME_MS = 16

@@ -7,10 +7,10 @@ the edge of the scale and a triangle there points on, so it is not silently cut 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.plots import pg
 from aegui.gui.theme import Theme, follow_theme, style_plot
 
 BEYOND_SYMBOLS = {True: "t1", False: "t"}  # pyqtgraph: "t1" points up, "t" points down

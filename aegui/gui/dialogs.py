@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import platform
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from aegui import __version__
-from aegui.core.checkpoints import SUFFIX
+from aegui.core.configs import SUFFIX
 from aegui.core.data import MNIST_ATTRIBUTION
-from aegui.core.device import describe_device
 from aegui.core.image_files import IMAGE_SUFFIXES
+
+if TYPE_CHECKING:
+    import torch
 
 MODEL_FILTER = f"aegui models (*{SUFFIX} *.pt);;All files (*)"
 EXPORT_FILTERS = {"csv": "CSV files (*.csv)", "npy": "NumPy arrays (*.npy)", "png": "PNG images (*.png)"}
@@ -59,6 +61,10 @@ def ask_unsaved(parent: QWidget, doing: str) -> str:
 
 
 def about_text(device: torch.device) -> str:
+    import torch  # (loaded by then: About is offered once the window is ready)
+
+    from aegui.core.device import describe_device
+
     return (
         f"<b>aegui {__version__}</b><br>A desktop studio for autoencoders.<br><br>"
         f"PyTorch {torch.__version__}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 
 from aegui.core.mosaic import GAP, grid, grid_columns
 from aegui.gui.digit_view import DigitFrame, image_area
+from aegui.gui.plots import pg
 
 STEP = 28 + GAP
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from aegui.gui.plots import pg
 from aegui.gui.theme import Theme, follow_theme
 
 

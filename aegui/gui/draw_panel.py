@@ -1,14 +1,19 @@
-"""The drawing row: canvas, what the model sees, the code and the reconstruction."""
+"""The drawing row: canvas, what the model sees, the code and the reconstruction.
+
+The canvas and its buttons come first (the window's first frame, before the model library has
+loaded); the pictures of what the model makes of the drawing are added by `add_views`."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from aegui.core.inference import Reconstruction
 from aegui.gui.canvas import DrawCanvas
-from aegui.gui.code_view import CodeView
-from aegui.gui.digit_view import DigitView
+
+if TYPE_CHECKING:
+    from aegui.core.inference import Reconstruction
 
 DRAW_HINT = "Draw a digit on the canvas to see its code and reconstruction."
 
@@ -23,9 +28,6 @@ class DrawPanel(QWidget):
         self.undo_button = QPushButton("Undo stroke")
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
-        self.input_view = DigitView("What the model sees (28×28)", "modelInputView")
-        self.reconstruction_view = DigitView("Reconstruction", "reconstructionView")
-        self.code_view = CodeView()
         self.hint = QLabel(DRAW_HINT)
         self.hint.setObjectName("drawHint")
         self.hint.setWordWrap(True)
@@ -36,18 +38,29 @@ class DrawPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(canvas)
         left.addLayout(buttons)
-        row = QHBoxLayout()
-        row.addLayout(left)
-        row.addWidget(self.input_view, 1)
-        row.addWidget(self.reconstruction_view, 1)
-        row.addWidget(self.code_view, 2)
+        self._row = QHBoxLayout()
+        self._row.addLayout(left)
+        self._row.addStretch(1)  # where the views go
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(row)
+        layout.addLayout(self._row)
         layout.addWidget(self.hint)
 
         self.clear_button.clicked.connect(canvas.clear)
         self.undo_button.clicked.connect(canvas.undo)
+
+    def add_views(self) -> None:
+        """What the model sees, the reconstruction and the code (pyqtgraph: loaded with the model library)."""
+        from aegui.gui.code_view import CodeView
+        from aegui.gui.digit_view import DigitView
+
+        self.input_view = DigitView("What the model sees (28×28)", "modelInputView")
+        self.reconstruction_view = DigitView("Reconstruction", "reconstructionView")
+        self.code_view = CodeView()
+        self._row.takeAt(1)  # the stretch
+        self._row.addWidget(self.input_view, 1)
+        self._row.addWidget(self.reconstruction_view, 1)
+        self._row.addWidget(self.code_view, 2)
 
     def show_result(self, model_input: np.ndarray | None, result: Reconstruction | None, note: str = "") -> None:
         """Show the drawing's input and its reconstruction, or the empty state with a hint."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 
-from aegui.core.checkpoints import SUFFIX
+from aegui.core.configs import SUFFIX
 from aegui.core.image_files import IMAGE_SUFFIXES
 
 

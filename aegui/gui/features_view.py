@@ -4,12 +4,12 @@ activations for the drawing, as strips. Shows what it is given; `feature_maps.Fe
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aegui.gui.digit_mosaic import DigitMosaic
 from aegui.gui.digit_view import DigitFrame
+from aegui.gui.plots import pg
 from aegui.gui.theme import Theme, themes
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 import torch
 
 from aegui.core.augment import add_noise
@@ -11,6 +10,7 @@ from aegui.core.inference import InferenceModel
 from aegui.core.mosaic import tile
 from aegui.core.training import TrainConfig, to_float
 from aegui.gui.digit_view import DigitFrame
+from aegui.gui.plots import pg
 from aegui.gui.theme import Theme, themes
 
 COUNT = 10

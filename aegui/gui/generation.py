@@ -28,7 +28,7 @@ from aegui.gui.canvas import DrawCanvas
 from aegui.gui.code_space_panel import CodeSpacePanel
 from aegui.gui.generate_view import GenerateView
 from aegui.gui.session import Session
-from aegui.gui.workers import run_in_thread
+from aegui.gui.threads import run_in_thread
 
 MANIFOLD_SIDE = 15
 CODE_IMAGES = 2000  # test images whose codes stand in for a density not fitted yet

@@ -4,10 +4,10 @@ zoomed in (a few hundred digits in view) the digits themselves are drawn."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.plots import pg
 from aegui.gui.theme import CLASS_COLOURS, Theme, class_colours, follow_theme, style_plot, themes
 
 THUMBNAIL_LIMIT = 300  # points in view at most for their images to be shown

@@ -17,7 +17,8 @@ from aegui.core.checkpoints import CheckpointError, load_checkpoint
 from aegui.core.data import IMAGES, Dataset, load_dataset
 from aegui.core.download import download_dataset
 from aegui.core.errors import AeguiError
-from aegui.gui.workers import ProgressRelay, run_in_thread, share_dataset
+from aegui.gui.threads import ProgressRelay, run_in_thread
+from aegui.gui.workers import share_dataset
 
 
 def _load_shared(choice: str, folder: Path, images: Path | None, request: int,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from aegui.core.data import PIXELS
@@ -16,6 +15,7 @@ from aegui.core.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
 from aegui.core.training import History
 from aegui.gui.pacer import FramePacer
 from aegui.gui.plot_cache import paint_from_cache
+from aegui.gui.plots import pg
 from aegui.gui.theme import Theme, follow_theme, rgb, style_plot
 
 EARLIER_ALPHA = 90  # earlier runs: their colour, faint

@@ -1,9 +1,18 @@
 """The main window: layout, menus and wiring. State and flows live in the session controller
-(`aegui.gui.session`); what is enabled follows its phase, in one place (`_on_phase_changed`)."""
+(`aegui.gui.session`); what is enabled follows its phase, in one place (`_on_phase_changed`).
+
+The window is built in two steps. First what needs neither torch nor pyqtgraph: the training panel,
+the canvas, the menus and the status bar; this is all a person sees for the second or so that the
+model library takes to load, with Train disabled and saying so. Then, once it has loaded, the rest:
+the session, the plots and the tabs (`_build_the_rest`). `MainWindow()` does both at once;
+`MainWindow(load_later=True)` leaves the second to `load_the_rest()` (the app shows the first frame
+in between and loads the library in a worker thread).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -21,46 +30,42 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aegui.core.checkpoints import SUFFIX
-from aegui.core.data import Dataset
+from aegui.core.configs import SUFFIX
 from aegui.core.errors import AeguiError
-from aegui.core.model import AutoEncoder
-from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
-from aegui.core.training import History
 from aegui.gui import dialogs
 from aegui.gui.accessibility import name_controls
 from aegui.gui.canvas import DrawCanvas
-from aegui.gui.code_space import CodeSpace
-from aegui.gui.code_space_panel import CodeSpacePanel
-from aegui.gui.data_picker import DataPicker
 from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.drops import dropped_file
-from aegui.gui.explore_panel import ExplorePanel
-from aegui.gui.feature_maps import FeatureMaps
-from aegui.gui.features_view import FeaturesView
-from aegui.gui.gallery import ReconstructionGallery
-from aegui.gui.generate_view import GenerateView
-from aegui.gui.generation import Generation
 from aegui.gui.layout import available_size, canvas_side_for, scrolling
-from aegui.gui.loss_plot import LossPlot
-from aegui.gui.menus import build_menus
-from aegui.gui.model_views import ModelViews
+from aegui.gui.menus import TABS, build_menus
 from aegui.gui.phases import Action, Phase
 from aegui.gui.recent_files import RecentFiles, fill_recent_menu
 from aegui.gui.recovery_banner import RecoveryBanner
-from aegui.gui.run_list import RunList
-from aegui.gui.runs_view import RunsView
-from aegui.gui.session import Session
 from aegui.gui.settings import make_settings, read
 from aegui.gui.status_line import StatusLine
 from aegui.gui.theme import fill_theme_menu, restore_theme
+from aegui.gui.threads import run_in_thread
 from aegui.gui.training_panel import TrainingPanel
-from aegui.gui.workers import TrainingProgress
+
+if TYPE_CHECKING:
+    from aegui.core.data import Dataset
+    from aegui.core.model import AutoEncoder
+    from aegui.core.training import History
+    from aegui.gui.workers import TrainingProgress
 
 DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
+LOADING = "Loading the model library…"
+FIRST_FRAME_ACTIONS = ("quitAction", *(name for _title, name in TABS))  # usable before the library has loaded
 _available_size = available_size  # tests stand in a screen of their own here
+
+
+def load_model_library() -> None:
+    """Import what the second step of the window needs (torch, pyqtgraph and the views): in a worker
+    thread at start-up, so that the first frame shows and stays responsive meanwhile."""
+    import aegui.gui.window_parts  # noqa: F401
 
 
 class MainWindow(QMainWindow):
@@ -73,16 +78,17 @@ class MainWindow(QMainWindow):
     drawingUpdated = Signal()
     codeScalesUpdated = Signal()  # the code bars' scale and the sliders' spans follow the weights
     modelChanged = Signal()
+    ready = Signal()  # the second step is built: the session, plots and tabs exist
 
     def __init__(self, data_dir: str | Path | None = None, model_path: str | Path | None = None,
-                 device: str = "auto") -> None:  # fmt: skip
+                 device: str = "auto", load_later: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.setObjectName("aeguiMainWindow")
         self._settings = make_settings()
         restore_theme(self._settings)  # before the widgets: each is made in the theme's colours
-        stored_folder = read(self._settings, "data/folder", "", str)
-        self.session = Session(data_dir or stored_folder or None, device,
-                               ask_unsaved=lambda doing: self.ask_unsaved(doing), parent=self)  # fmt: skip
+        self._arguments = (data_dir, model_path, device)
+        self.is_ready = False
+        self._closed = False
         self.recovery_banner: RecoveryBanner | None = None
         self.recent = RecentFiles(self._settings, self)
         self._asked_to_open: str | None = None  # the file last picked in File › Open (its failure gets a dialog)
@@ -90,6 +96,85 @@ class MainWindow(QMainWindow):
         self.panel = TrainingPanel()
         self.canvas = DrawCanvas(canvas_side_for(_available_size()[1]))
         self.draw_panel = DrawPanel(self.canvas)
+        self.tabs = QTabWidget(objectName="bottomTabs")
+        self._loading_page = QLabel(LOADING, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.tabs.addTab(self._loading_page, "Training")
+        self.status_line = StatusLine()
+        self.status_label = self.status_line.label
+        self.progress_bar = self.status_line.progress
+        self._build_layout()
+        self.actions, self._phase_actions = build_menus(self)
+        self.recent_menu = self.findChild(QMenu, "recentMenu")
+        fill_theme_menu(self.findChild(QMenu, "themeMenu"), self._settings)
+        self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
+        self.statusBar().addWidget(self.status_line, 1)
+        self.panel.trainRequested.connect(self.start_training)
+        self.panel.pauseToggled.connect(self._on_pause_toggled)
+        self.panel.stopRequested.connect(self.stop_training)
+        self.panel.resetRequested.connect(self.reset_model)
+        self.setAcceptDrops(True)  # model files (and images: onto the canvas)
+        self._on_recent_changed()
+        self.panel.restore_settings(self._settings)
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if load_later:
+            self._show_loading()
+        else:
+            load_model_library()
+            self._build_the_rest()
+
+    # --- the second step ---
+
+    def _show_loading(self) -> None:
+        """Until the model library has loaded: the panel shows the settings, Train waits and says why."""
+        self.panel.apply_phase(Phase.LOADING)
+        self.panel.reset_button.setEnabled(False)  # (no model to reset yet)
+        self.panel.show_message(LOADING)
+        self.status_line.show_status(LOADING)
+        for name, action in self.actions.items():
+            action.setEnabled(name in FIRST_FRAME_ACTIONS)
+        self.recent_menu.setEnabled(False)
+
+    def load_the_rest(self) -> None:
+        """Load the model library in a worker thread, then build the rest of the window."""
+        run_in_thread(load_model_library, on_result=lambda _none: self._on_library_loaded(),
+                      on_error=self._on_library_failed)  # fmt: skip
+
+    def _on_library_loaded(self) -> None:
+        if not self._closed:
+            self._build_the_rest()
+
+    def _on_library_failed(self, error: Exception) -> None:
+        text = f"The model library could not be loaded: {error}. Reinstalling aegui may help."
+        self.panel.show_message(text, error=True)
+        self.status_line.show_status(text)
+
+    def _build_the_rest(self) -> None:
+        from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
+        from aegui.gui.window_parts import (
+            CodeSpace,
+            CodeSpacePanel,
+            DataPicker,
+            ExplorePanel,
+            FeatureMaps,
+            FeaturesView,
+            GenerateView,
+            Generation,
+            LossPlot,
+            ModelViews,
+            ReconstructionGallery,
+            RunList,
+            RunsView,
+            Session,
+        )
+
+        data_dir, model_path, device = self._arguments
+        stored_folder = read(self._settings, "data/folder", "", str)
+        self.session = Session(data_dir or stored_folder or None, device,
+                               ask_unsaved=lambda doing: self.ask_unsaved(doing), parent=self)  # fmt: skip
+        session = self.session
+        self.draw_panel.add_views()
         self.loss_plot = LossPlot()
         self.runs_view = RunsView(None if tensorboard_available() else HOW_TO_GET_TENSORBOARD)
         self.gallery = ReconstructionGallery()
@@ -97,22 +182,12 @@ class MainWindow(QMainWindow):
         self.explore_panel = ExplorePanel()
         self.generate_view = GenerateView()
         self.features_view = FeaturesView()
-        self.tabs = QTabWidget(objectName="bottomTabs")
-        session = self.session
         self.code_space = CodeSpace(self.code_space_panel, self.explore_panel, lambda: session.inference,
                                     session.current_weights, lambda: session.dataset, self.panel.show_message,
                                     session.is_training, self)  # fmt: skip
         self.log_check = QCheckBox("log scale", objectName="logScaleCheck")
-        self.status_line = StatusLine()
-        self.status_label = self.status_line.label
-        self.progress_bar = self.status_line.progress
         self.data_picker = DataPicker(self, session, self.panel, self._settings, self.recent)
-        self._build_layout()
-        self.actions, self._phase_actions = build_menus(self)
-        self.recent_menu = self.findChild(QMenu, "recentMenu")
-        fill_theme_menu(self.findChild(QMenu, "themeMenu"), self._settings)
-        self.train_action, self.save_action = self.actions["startPauseAction"], self.actions["saveAction"]
-        self.statusBar().addWidget(self.status_line, 1)
+        self._add_tabs()
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
         self.model_views = ModelViews(session, self.canvas, self.draw_panel, self.gallery, self.code_space,
                                       refresh_rate, self)  # fmt: skip
@@ -130,10 +205,6 @@ class MainWindow(QMainWindow):
         self.run_list.message.connect(self.panel.show_message)
         self.runs_view.exportRequested.connect(self._on_export_runs_requested)
 
-        self.panel.trainRequested.connect(self.start_training)
-        self.panel.pauseToggled.connect(self._on_pause_toggled)
-        self.panel.stopRequested.connect(self.stop_training)
-        self.panel.resetRequested.connect(self.reset_model)
         self.panel.learningRateChanged.connect(session.set_lr)
         self.log_check.toggled.connect(self.loss_plot.set_log_scale)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -155,22 +226,47 @@ class MainWindow(QMainWindow):
         for name in ("datasetLoaded", "trainingStarted", "trainingFinished", "trainingPaused", "modelChanged"):
             getattr(session, name).connect(getattr(self, name))  # the window's signals, for tests and scripts
 
-        self.setAcceptDrops(True)  # model files (and images: onto the canvas)
         QTimer.singleShot(0, lambda: name_controls(self))  # once shown (~10 ms: not before the first frame)
-        self._on_recent_changed()
-        self._restore_settings()
+        self.recent_menu.setEnabled(True)
+        for action in self.actions.values():
+            action.setEnabled(True)
+        self.log_check.setChecked(read(self._settings, "plot/log_scale", False, bool))
+        self.runs_view.set_smoothing(read(self._settings, "plot/smoothing", 0.0, float))
+        self.panel.show_message("")
         self._on_phase_changed(session.phase)
         if session.device_note:
             self.panel.show_message(session.device_note, error=True)
+        self.is_ready = True
         self.new_model()
         if model_path:
             self.open_model(model_path)
         session.look_for_recovery()
         self.data_picker.load_chosen()
+        self.ready.emit()
 
     # --- layout and menus ---
 
     def _build_layout(self) -> None:
+        """The frame: the panel on the left; the drawing row above the tabs on the right."""
+        self._right = QSplitter(Qt.Orientation.Vertical)
+        self._right.addWidget(self.draw_panel)
+        self._right.addWidget(self.tabs)
+        self._right.setSizes([400, 480])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.panel)
+        main.addWidget(self._right)
+        main.setSizes([300, 1100])
+        main.setStretchFactor(1, 1)
+        central = QWidget()
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+        width, height = _available_size()
+        self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - TITLE_BAR_ROOM))  # fits a laptop too
+
+    def _add_tabs(self) -> None:
+        """The tabs, in place of the loading page."""
         plot_box = QWidget()
         plot_layout = QVBoxLayout(plot_box)
         plot_layout.setContentsMargins(4, 0, 4, 0)
@@ -189,27 +285,12 @@ class MainWindow(QMainWindow):
         training_tab.addWidget(plot_and_runs)
         training_tab.addWidget(self.gallery)
         training_tab.setSizes([300, 170])
-        self.tabs.addTab(training_tab, "Training")
-        self.tabs.addTab(scrolling(self.code_space_panel), "Code space")
-        self.tabs.addTab(scrolling(self.explore_panel), "Explore")
-        self.tabs.addTab(self.generate_view, "Generate")
-        self.tabs.addTab(self.features_view, "Features")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.draw_panel)
-        right.addWidget(self.tabs)
-        right.setSizes([400, 480])
-        main = QSplitter(Qt.Orientation.Horizontal)
-        main.addWidget(self.panel)
-        main.addWidget(right)
-        main.setSizes([300, 1100])
-        main.setStretchFactor(1, 1)
-        central = QWidget()
-        self._central_layout = QVBoxLayout(central)
-        self._central_layout.setContentsMargins(0, 0, 0, 0)
-        self._central_layout.addWidget(main, 1)
-        self.setCentralWidget(central)
-        width, height = _available_size()
-        self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - TITLE_BAR_ROOM))  # fits a laptop too
+        pages = (training_tab, scrolling(self.code_space_panel), scrolling(self.explore_panel), self.generate_view,
+                 self.features_view)  # fmt: skip
+        self.tabs.removeTab(0)
+        self._loading_page.deleteLater()
+        for page, (title, _action) in zip(pages, TABS, strict=True):
+            self.tabs.addTab(page, title.replace("&", ""))
 
     # --- the phase: the one place that enables controls ---
 
@@ -304,7 +385,7 @@ class MainWindow(QMainWindow):
         """A model file dropped on the window opens (after the unsaved-work question); an image goes on the
         canvas."""
         model, image = (dropped_file(event.mimeData(), kind) for kind in ("model", "image"))
-        if model is None and image is None:
+        if (model is None and image is None) or not self.is_ready:
             return
         event.acceptProposedAction()
         if model is not None:
@@ -438,19 +519,12 @@ class MainWindow(QMainWindow):
 
     # --- settings and closing ---
 
-    def _restore_settings(self) -> None:
-        self.panel.restore_settings(self._settings)
-        geometry = self._settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        self.log_check.setChecked(read(self._settings, "plot/log_scale", False, bool))
-        self.runs_view.set_smoothing(read(self._settings, "plot/smoothing", 0.0, float))
-
     def save_settings(self) -> None:
         self.panel.save_settings(self._settings)
         self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("plot/log_scale", self.log_check.isChecked())
-        self._settings.setValue("plot/smoothing", self.runs_view.smoothing())
+        if self.is_ready:
+            self._settings.setValue("plot/log_scale", self.log_check.isChecked())
+            self._settings.setValue("plot/smoothing", self.runs_view.smoothing())
         self._settings.sync()
 
     def shutdown(self) -> bool:
@@ -460,11 +534,13 @@ class MainWindow(QMainWindow):
         return self.session.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.session.settle_unsaved("quitting"):
+        if self.is_ready and not self.session.settle_unsaved("quitting"):
             event.ignore()
             return
+        self._closed = True  # (a library still loading builds nothing more)
         self.save_settings()
-        self.shutdown()
+        if self.is_ready:
+            self.shutdown()
         event.accept()
 
     # --- unsaved work and recovery ---

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from aegui.core.errors import Cancelled
 from aegui.core.latent import LatentMap
 from aegui.core.projections import METHODS, embed, unavailable
-from aegui.gui.workers import ProgressRelay, run_in_thread
+from aegui.gui.threads import ProgressRelay, run_in_thread
 
 CACHED = 6  # layouts kept: switching methods or counts back and forth recomputes nothing
 

@@ -21,7 +21,8 @@ from aegui.gui.gallery import COUNT as GALLERY_COUNT
 from aegui.gui.gallery import ReconstructionGallery
 from aegui.gui.pacer import FramePacer
 from aegui.gui.session import Session
-from aegui.gui.workers import TrainingProgress, run_in_thread
+from aegui.gui.threads import run_in_thread
+from aegui.gui.workers import TrainingProgress
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
 DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change

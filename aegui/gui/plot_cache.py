@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
+
+from aegui.gui.plots import pg
 
 
 def paint_from_cache(plot: pg.PlotItem, *others: QGraphicsItem) -> None:

@@ -15,7 +15,7 @@ from aegui.core.model import ModelConfig
 from aegui.core.pacing import Interval
 from aegui.core.training import History, TrainConfig
 from aegui.gui.autosave import Autosave, Orphan
-from aegui.gui.workers import run_in_thread
+from aegui.gui.threads import run_in_thread
 
 AUTOSAVE_INTERVAL = 30.0  # seconds; checked at each epoch's end
 AUTOSAVE_LONG_INTERVAL = 120.0  # for epochs that take longer than this

@@ -16,7 +16,7 @@ from aegui.core.training import Ended, History
 from aegui.gui.loss_plot import LossPlot
 from aegui.gui.runs_view import RunsView
 from aegui.gui.theme import class_colours
-from aegui.gui.workers import run_in_thread
+from aegui.gui.threads import run_in_thread
 
 COLOURS = 12  # colours handed out in turn
 

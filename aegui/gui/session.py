@@ -29,7 +29,8 @@ from aegui.gui.loaders import DataSource, ModelLoader
 from aegui.gui.phases import STATUS, Action, Phase, allowed, refusal
 from aegui.gui.recovery import Recovery
 from aegui.gui.run_progress import RunProgress, ended_report
-from aegui.gui.workers import TrainingProgress, TrainingRun, prepare_training_process, wait_for_workers
+from aegui.gui.threads import wait_for_workers
+from aegui.gui.workers import TrainingProgress, TrainingRun, prepare_training_process
 
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 CHOICES = {"system": "&System", "light": "&Light", "dark": "&Dark"}  # choice: its View › Theme entry
 SETTINGS_KEY = "view/theme"
@@ -137,7 +140,6 @@ class Themes(QObject):
         self._system_palette: QPalette | None = None  # the palette before an explicit choice replaced it
         self._setting_palette = False
         self.theme = self._deciding_theme()
-        self._apply_plot_defaults()
         app.styleHints().colorSchemeChanged.connect(self._on_system_changed)
         app.paletteChanged.connect(self._on_system_changed)  # (an event filter on the app would see every event)
 
@@ -181,12 +183,7 @@ class Themes(QObject):
         theme = self._deciding_theme()
         if theme is not self.theme:
             self.theme = theme
-            self._apply_plot_defaults()
             self.changed.emit(theme)
-
-    def _apply_plot_defaults(self) -> None:
-        """For plot items made from now on (pyqtgraph reads these when an item is made)."""
-        pg.setConfigOptions(background=self.theme.plot_background, foreground=self.theme.plot_foreground)
 
     def _on_system_changed(self, _scheme_or_palette) -> None:
         """The desktop's colour scheme changed, or someone set another palette (a platform without colour

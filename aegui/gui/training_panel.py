@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aegui.core.configs import ModelConfig, TrainConfig, cpu_has_native_bf16
 from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
 from aegui.core.fields import FIELDS
-from aegui.core.model import ModelConfig
 from aegui.core.presets import (
     LOSS_NAMES,
     PRESET_NAMES,
@@ -39,7 +39,6 @@ from aegui.core.presets import (
     epochs_note,
     get_preset,
 )
-from aegui.core.training import TrainConfig
 from aegui.gui.phases import Action, Phase, allowed
 from aegui.gui.settings import read
 from aegui.gui.theme import Theme, follow_theme, themes
@@ -78,6 +77,7 @@ class TrainingPanel(QWidget):
         self.lr_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
         self.loss_combo = QComboBox(objectName="lossCombo")
         self.optimizer_combo = QComboBox(objectName="optimizerCombo")
+        self.precision_combo = QComboBox(objectName="precisionCombo")
         self.code_spin = QSpinBox(objectName="codeSizeSpin")
         self.activation_combo = QComboBox(objectName="activationCombo")
         self.kind_combo = QComboBox(objectName="modelKindCombo")
@@ -93,7 +93,8 @@ class TrainingPanel(QWidget):
         self.fields: dict[str, QSpinBox | QDoubleSpinBox | QComboBox | QCheckBox] = {
             "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
             "loss": self.loss_combo, "optimizer": self.optimizer_combo, "lr": self.lr_spin,
-            "batch_size": self.batch_spin, "epochs": self.epochs_spin, "augment": self.augment_spin,
+            "batch_size": self.batch_spin, "epochs": self.epochs_spin, "precision": self.precision_combo,
+            "augment": self.augment_spin,
             "noise": self.noise_combo, "noise_level": self.noise_spin, "variational": self.variational_check,
             "beta": self.beta_spin, "kl_warmup": self.warmup_spin,
         }  # fmt: skip
@@ -106,6 +107,8 @@ class TrainingPanel(QWidget):
                 widget.setRange(field.low, field.high)
             widget.setToolTip(f"{field.help} ({field.describe_range()})")
         self._epochs_tip = self.epochs_spin.toolTip() + "."
+        here = "bf16" if cpu_has_native_bf16() else "fp32 (this CPU has no native bf16)"
+        self.precision_combo.setToolTip(f"{self.precision_combo.toolTip()}. On this CPU auto means {here}.")
         self.dataset_combo = QComboBox(objectName="datasetCombo")
         self.dataset_combo.setToolTip("What to train on. Datasets not yet downloaded are offered for download; "
                                       "an image folder holds your own images (one subfolder per class).")  # fmt: skip
@@ -137,6 +140,7 @@ class TrainingPanel(QWidget):
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
         form.addRow(self.epochs_note)
+        form.addRow("Precision", self.precision_combo)
         form.addRow("Augmentation", self.augment_spin)
         noise_row = QHBoxLayout()
         noise_row.addWidget(self.noise_combo, 1)
@@ -247,7 +251,8 @@ class TrainingPanel(QWidget):
                    "code_activation": "linear" if variational else None},  # (a VAE's code is a Gaussian's mean)
             train={"loss": self.loss_combo.currentData(), "optimizer": self.optimizer_combo.currentData(),
                    "lr": self.lr_spin.value(), "batch_size": self.batch_spin.value(),
-                   "epochs": self.epochs_spin.value(), "augment": self.augment_spin.value(),
+                   "epochs": self.epochs_spin.value(), "precision": self.precision_combo.currentData(),
+                   "augment": self.augment_spin.value(),
                    "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value(),
                    "beta": self.beta_spin.value(), "kl_warmup": self.warmup_spin.value()},
         )  # fmt: skip
@@ -281,6 +286,7 @@ class TrainingPanel(QWidget):
         self.noise_spin.setValue(train.noise_level)
         self.beta_spin.setValue(train.beta)
         self.warmup_spin.setValue(train.kl_warmup)
+        self._select(self.precision_combo, train.precision)
 
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()

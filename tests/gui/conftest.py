@@ -17,7 +17,8 @@ ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer
 
 @pytest.fixture(autouse=True)
 def no_thread_outlives_a_test(qapp):
-    from aegui.gui.workers import live_runs, live_workers, unfinished_workers, wait_for_workers
+    from aegui.gui.threads import live_workers, unfinished_workers, wait_for_workers
+    from aegui.gui.workers import live_runs
 
     yield
     finished = wait_for_workers(5000)

@@ -43,7 +43,8 @@ def test_tab_walks_the_window_in_reading_order_and_passes_pictures_by(qtbot, win
         if QApplication.focusWidget() is window.panel.preset_combo:
             break
     expected = ["presetCombo", "modelKindCombo", "variationalCheck", "codeSizeSpin", "activationCombo", "lossCombo",
-                "optimizerCombo", "learningRateSpin", "batchSizeSpin", "epochsSpin", "augmentSpin", "noiseCombo",
+                "optimizerCombo", "learningRateSpin", "batchSizeSpin", "epochsSpin", "precisionCombo", "augmentSpin",
+                "noiseCombo",
                 "noiseLevelSpin", "betaSpin", "klWarmupSpin", "datasetCombo"]  # fmt: skip
     assert order[: len(expected)] == expected
     later = order[len(expected) :]

@@ -226,7 +226,7 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
 
     from aegui.core import latent
     from aegui.core.errors import Cancelled
-    from aegui.gui.workers import live_workers
+    from aegui.gui.threads import live_workers
 
     started = threading.Event()
 

@@ -26,7 +26,7 @@ from aegui.core import checkpoints
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.model import ModelConfig, build_model
 from aegui.gui.main_window import MainWindow
-from aegui.gui.workers import live_workers
+from aegui.gui.threads import live_workers
 from tests.conftest import REPO, needs_mnist, open_and_wait
 from tests.gui.conftest import drag
 
@@ -330,7 +330,7 @@ def test_a_hundred_start_stop_close_cycles(qtbot):
 
 
 def _run_cycles(qtbot, memory: list[float], windows: list) -> None:
-    from aegui.gui.workers import live_workers, wait_for_workers
+    from aegui.gui.threads import live_workers, wait_for_workers
 
     for cycle in range(100):
         window = MainWindow()

@@ -9,9 +9,11 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from aegui.core.pacing import MAX_UPDATES_PER_SECOND
 from aegui.core.training import Ended
-from aegui.gui.workers import MAX_UPDATES_PER_SECOND, TrainingProgress
+from aegui.gui.workers import TrainingProgress
 from tests.conftest import REPO, open_and_wait
+from tests.gui.conftest import drag
 
 CONTRACT = ["trainButton", "stopButton", "presetCombo", "lossPlot", "reconstructionGallery", "drawCanvas",
             "clearButton", "codeView", "reconstructionView"]  # fmt: skip
@@ -129,7 +131,7 @@ def test_close_during_training_stops_the_worker(window, qtbot):
     window.start_training()
     qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
     window.close()  # asks the loop to stop, then waits for it (how long it takes: `python -m benchmarks gui`)
-    from aegui.gui.workers import live_workers
+    from aegui.gui.threads import live_workers
 
     assert live_workers() == 0 and not window.isVisible()
 
@@ -154,7 +156,7 @@ def test_process_exits_when_closed_while_training(tmp_path):
         "    window.close()\n"
         "window.trainingStarted.connect(lambda: QTimer.singleShot(1500, close))\n"
         "app.exec()\n"
-        "from aegui.gui.workers import live_workers\n"
+        "from aegui.gui.threads import live_workers\n"
         "print(f'threads left {live_workers()}', flush=True)\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -352,3 +354,35 @@ def test_closing_before_the_data_has_loaded_starts_nothing_more(tmp_path):
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0 and "window shown" in result.stdout
     assert "Traceback" not in result.stderr and "has been deleted" not in result.stderr, result.stderr[-2000:]
+
+
+def test_the_first_frame_needs_neither_torch_nor_pyqtgraph():
+    """What the window shows first (panel, canvas, menus) and the command line's parser import light: the
+    model library loads after the window is up."""
+    code = ("import sys, aegui.cli, aegui.gui.app, aegui.gui.main_window; "
+            "print(sorted(m for m in ('torch', 'pyqtgraph') if m in sys.modules))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
+    from aegui.gui.main_window import LOADING, MainWindow
+
+    window = MainWindow(load_later=True)
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.panel
+    assert not window.is_ready and LOADING in panel.message_label.text()
+    assert not panel.train_button.isEnabled() and not panel.reset_button.isEnabled()
+    assert window.actions["quitAction"].isEnabled() and not window.actions["openAction"].isEnabled()
+    side = window.canvas.width()
+    drag(window.canvas, [[(side * 0.5, side * 0.2), (side * 0.5, side * 0.8)]])  # a 1, drawn while it loads
+    assert not window.canvas.is_empty()
+    with qtbot.waitSignal(window.ready, timeout=60_000):
+        window.load_the_rest()
+    qtbot.waitUntil(lambda: window.dataset() is not None and panel.train_button.isEnabled(), timeout=20_000)
+    assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
+        "Training", "Code space", "Explore", "Generate", "Features"]  # fmt: skip
+    qtbot.waitUntil(lambda: window.draw_panel.input_view.image() is not None, timeout=10_000)  # the drawing, seen
+    assert LOADING not in panel.message_label.text()
+    window.close()

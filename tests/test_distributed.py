@@ -1,0 +1,64 @@
+"""Training in several processes (torchrun, gloo on the CPU): the same global batch as one process, the
+same result within rounding; rank 0 alone prints, writes the metrics and saves the model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import aegui
+from aegui.cli import main
+from aegui.core.distributed import DistributedError, ProcessGroup, from_environment, without_nproc
+from tests.conftest import REPO
+
+SMALL = ["train", "--dataset", "sample", "--epochs", "2", "--hidden", "64", "--code-size", "8", "--seed", "3"]
+
+
+def test_two_gloo_processes_train_as_one_and_only_rank_0_speaks(tmp_path, capsys):
+    metrics, saved = tmp_path / "two.json", tmp_path / "two.aegui.pt"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "aegui", *SMALL, "--nproc", "2", "--metrics-out", str(metrics),
+                             "--save", str(saved)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=240)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("Model:") for line in lines) == 1 and "2 processes" in result.stdout
+    assert [line[:11] for line in lines if line.startswith("Epoch:")] == ["Epoch: 0001", "Epoch: 0002"]
+    assert lines.count("Optimization Finished!") == 1
+    two = json.loads(metrics.read_text())
+    assert two["config"]["world_size"] == 2
+    assert aegui.load_model(saved).code_size == 8  # the checkpoint opens like any model
+
+    alone = tmp_path / "one.json"
+    assert main([*SMALL, "--metrics-out", str(alone)]) == 0
+    one = json.loads(alone.read_text())
+    assert one["config"]["world_size"] == 1
+    assert two["final"]["test_mse"] == pytest.approx(one["final"]["test_mse"], rel=0.05)
+
+
+def test_each_process_takes_its_share_of_the_global_batch():
+    batch = torch.arange(10)
+    shares = [ProcessGroup(rank, 3, rank).share(batch) for rank in range(3)]
+    assert sorted(torch.cat(shares).tolist()) == batch.tolist()
+    assert [len(share) for share in shares] == [4, 3, 3]
+
+
+def test_the_environment_torchrun_sets_is_read(monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    assert from_environment() is None
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert from_environment() == ProcessGroup(1, 2, 1) and not from_environment().leads
+    monkeypatch.setenv("RANK", "one")
+    with pytest.raises(DistributedError):
+        from_environment()
+
+
+def test_nproc_is_not_passed_on_to_torchrun():
+    assert without_nproc(["train", "--nproc", "2", "--epochs", "1", "--nproc=4"]) == ["train", "--epochs", "1"]
