@@ -112,9 +112,10 @@ def accuracy_rows() -> list[Row]:
     return rows
 
 
-def latency_rows(digits: int = 50, move_ms: int = 8) -> list[Row]:
+def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...] = ()) -> list[Row]:
     """Pen moves every `move_ms` (a 125 Hz pen), event loop running; latency from each move to the
-    reconstruction that includes it, in the GUI thread (the compositor's frame pacing comes after)."""
+    reconstruction that includes it, in the GUI thread (the compositor's frame pacing comes after).
+    Idle, then while training (once per training precision in `precisions`, if given)."""
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
 
     from tests.gui.conftest import mouse
@@ -154,14 +155,23 @@ def latency_rows(digits: int = 50, move_ms: int = 8) -> list[Row]:
         loop.exec()
         return np.asarray(window.drawing_latencies) * 1000
 
-    idle = replay(samples[:digits])
+    measured = [("idle", replay(samples[:digits]))]
     window.panel.epochs_spin.setValue(50)
-    window.start_training()
-    training = replay(samples[digits : 2 * digits])
-    window.stop_training()
+    for precision in precisions or (None,):
+        if precision is not None:
+            window.panel.set_value("precision", precision)
+        window.start_training()
+        measured.append((f"while training{f' in {precision}' if precision else ''}",
+                         replay(samples[digits : 2 * digits])))  # fmt: skip
+        stopped = QEventLoop()
+        window.trainingFinished.connect(stopped.quit)
+        window.stop_training()
+        if window.is_training():
+            stopped.exec()  # the run has ended before the next starts
+        window.trainingFinished.disconnect(stopped.quit)
     window.close()
     rows = []
-    for label, latencies in (("idle", idle), ("while training", training)):
+    for label, latencies in measured:
         p95 = float(np.percentile(latencies, 95))
         detail = (f"median {np.median(latencies):.1f} ms, max {latencies.max():.1f} ms over {len(latencies):,} "
                   f"pen moves ({digits} digits, a move every {move_ms} ms)")  # fmt: skip

@@ -21,6 +21,7 @@ STEPS = 20  # timed steps per measurement, after WARM_UP
 WARM_UP = 3
 ROUNDS = 2  # fp32 and bf16 alternate this many times: a busy moment hits both alike
 EMULATED_EPOCHS = 2
+QUALITY_EPOCHS = 3
 
 
 def load_data():
@@ -122,6 +123,40 @@ def quality_rows(dataset, auto: str, native: bool) -> list[Row]:
     return rows
 
 
+def sample_quality_rows(native: bool) -> list[Row]:
+    """Every preset, fp32 beside bf16, on the embedded sample (QUALITY_EPOCHS epochs: bf16 is emulated and
+    slow on a CPU without native bf16): test squared error per image and pen reconstructions read right."""
+    from aegui.core.data import load_dataset
+    from aegui.core.presets import PRESETS
+    from aegui.core.training import EpochEnd
+
+    sample = load_dataset("sample")
+    rows = []
+    for name in PRESETS:
+        scores = {}
+        for precision in ("fp32", "bf16"):
+            trainer = trainer_for(name, sample, precision, QUALITY_EPOCHS)
+            records = [event for event in trainer.iterate() if isinstance(event, EpochEnd)]
+            scores[precision] = (records[-1].test_sse_per_image, pen_accuracy(trainer.model))
+        (full, full_pens), (half, half_pens) = scores["fp32"], scores["bf16"]
+        pens = "" if full_pens is None else f"; pen digits read right: fp32 {full_pens:.4f}, bf16 {half_pens:.4f}"
+        both = f"fp32 {full:.2f}, bf16 {half:.2f} after {QUALITY_EPOCHS} epochs of the sample{pens}"
+        rows.append(Row(f"'{name}' in bf16: test squared error per image, change from fp32 (sample)",
+                        round(100 * (half / full - 1), 2), "%", "(table)", both, None))  # fmt: skip
+    return rows
+
+
+def drawing_rows() -> list[Row]:
+    """The window's draw-to-reconstruction latency while it trains in fp32 and in bf16 (its own
+    inference is fp32 either way: what changes is what training takes from the CPU)."""
+    from benchmarks.common import UNIPEN
+    from benchmarks.drawing import latency_rows
+
+    if not UNIPEN.exists():
+        return []
+    return [row for row in latency_rows(digits=20, precisions=("fp32", "bf16")) if "training" in row.name]
+
+
 def run() -> list[Row]:
     from aegui.core.device import cpu_has_native_bf16, precision_name, resolve_precision
 
@@ -130,4 +165,5 @@ def run() -> list[Row]:
     auto = precision_name(resolve_precision("auto", torch.device("cpu")))
     rows = [Row("auto precision on this CPU", None, "", "bf16 where native", "", None,
                 f"{auto} (native bf16: {'yes' if native else 'no'})")]  # fmt: skip
-    return rows + speed_rows(dataset, native) + quality_rows(dataset, auto, native)
+    return (rows + speed_rows(dataset, native) + quality_rows(dataset, auto, native) + sample_quality_rows(native)
+            + drawing_rows())  # fmt: skip
