@@ -16,13 +16,16 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aegui.core.configs import DEVICE_CHOICES, INITS, MAX_GENERATED, SCHEDULES
 from aegui.core.data import DATASET_CHOICES, DOWNLOADABLE
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
 from aegui.core.presets import LOSS_NAMES, PRESET_NAMES, PRESETS
+
+if TYPE_CHECKING:
+    from aegui.core.distributed import ProcessGroup
 
 COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
 GRID = Field("grid", "generate", int, "The grid's side", 2, 100)
@@ -252,11 +255,11 @@ def _train(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         stack.callback(distributed.leave)
         if not group.leads:  # rank 0 alone prints; the others' errors still reach stderr
-            stack.enter_context(contextlib.redirect_stdout(open(os.devnull, "w")))  # noqa: SIM115
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
         return _train_here(args, group)
 
 
-def _train_here(args: argparse.Namespace, group) -> int:
+def _train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     """Train in this process: alone, or as one of a torchrun `group` (only its leader saves and writes)."""
     import torch
 
