@@ -138,7 +138,7 @@ def make_scheduler(
 
 
 def batch_loss(
-    forward: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]],
+    model: AutoEncoder | Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]],
     inputs: torch.Tensor,
     loss: str,
     targets: torch.Tensor | None = None,
@@ -146,7 +146,8 @@ def batch_loss(
     autocast: torch.dtype | None = None,
 ) -> tuple[torch.Tensor, float]:
     """The training loss of a float batch (N, 784) in [0, 1], per pixel, and a VAE's mean KL per image;
-    `forward` is the model's `logits_and_kl` (or the same under DistributedDataParallel).
+    `model` is an AutoEncoder, or a function like its `logits_and_kl` (the same under
+    DistributedDataParallel).
 
     The reconstruction of `inputs` is compared with `targets` (the inputs themselves unless a
     denoising autoencoder is given clean targets for noisy inputs). A VAE adds its KL divergence
@@ -154,6 +155,7 @@ def batch_loss(
     bound divided by 784. With `autocast` (bf16) the layers compute in that type; the loss is taken
     in fp32.
     """
+    forward = model.logits_and_kl if isinstance(model, AutoEncoder) else model
     targets = inputs if targets is None else targets
     with torch.autocast(inputs.device.type, dtype=autocast or torch.bfloat16, enabled=autocast is not None):
         logits, kl = forward(inputs)
