@@ -248,13 +248,13 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         """The frame: the panel on the left; the drawing row above the tabs on the right."""
-        self._right = QSplitter(Qt.Orientation.Vertical)
-        self._right.addWidget(self.draw_panel)
-        self._right.addWidget(self.tabs)
-        self._right.setSizes([400, 480])
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.draw_panel)
+        right.addWidget(self.tabs)
+        right.setSizes([400, 480])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.panel)
-        main.addWidget(self._right)
+        main.addWidget(right)
         main.setSizes([300, 1100])
         main.setStretchFactor(1, 1)
         central = QWidget()

@@ -50,10 +50,6 @@ class Theme:
     banner_text: str
     error_text: str
 
-    @property
-    def dark(self) -> bool:
-        return self.name == "dark"
-
 
 LIGHT = Theme(
     name="light",
@@ -93,7 +89,7 @@ THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
 
 # ten distinct colours (matplotlib's tab10), one per digit; more classes take evenly spread hues
 CLASS_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
+                 (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # fmt: skip
 
 
 def class_colours(count: int) -> list[tuple[int, int, int]]:
