@@ -19,7 +19,13 @@ class DigitFrame(pg.GraphicsLayoutWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture: Tab passes it by (clicks still reach it)
 
     def _on_theme_changed(self, theme: Theme) -> None:
+        if self.closed:  # pyqtgraph's close() has cleared the scene: nothing is left to colour
+            return
         self.setBackground(theme.digit_frame)
+        self._colour_items(theme)
+
+    def _colour_items(self, theme: Theme) -> None:
+        """What a subclass draws on the frame in the theme's colours (captions): nothing here."""
 
 
 def image_area(min_height: int, graphics: DigitFrame | None = None,

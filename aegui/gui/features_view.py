@@ -24,8 +24,7 @@ class ActivationStrips(DigitFrame):
         self._items: list[pg.ImageItem] = []
         self._labels: list[pg.LabelItem] = []
 
-    def _on_theme_changed(self, theme: Theme) -> None:
-        super()._on_theme_changed(theme)
+    def _colour_items(self, theme: Theme) -> None:
         for label in self._labels:
             label.setText(label.text, color=theme.digit_caption)
 

@@ -69,8 +69,7 @@ class ReconstructionGallery(DigitFrame):
         self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
                          None if noisy is None else noisy.reshape(-1, 28, 28).numpy(), names)  # fmt: skip
 
-    def _on_theme_changed(self, theme: Theme) -> None:
-        super()._on_theme_changed(theme)
+    def _colour_items(self, theme: Theme) -> None:
         self._label.setText(self._label.text, color=theme.digit_caption)
 
     def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -103,7 +103,7 @@ class LatentMapView(pg.PlotWidget):
     def _show_thumbnails(self) -> None:
         """Digit images at the points in view when there are at most THUMBNAIL_LIMIT of them (as the
         Embedding Projector does), each a few percent of the view wide."""
-        if self.getPlotItem() is None:  # closed (pyqtgraph lets its plot go) while the timer ran
+        if self.closed:  # closed while the timer ran (pyqtgraph has let its plot go)
             return
         (left, right), (bottom, top) = self.getPlotItem().vb.viewRange()
         shown = np.zeros(0, np.int64)

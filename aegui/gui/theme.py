@@ -211,9 +211,9 @@ def follow_theme(apply: Callable[[Theme], None]) -> Theme:
 def style_plot(widget: pg.PlotWidget, theme: Theme) -> bool:
     """A plot's background, axes (their grid lines too), title and legend in the theme's colours; False
     (nothing done) when the plot has been closed (pyqtgraph then lets its plot item go)."""
-    plot = widget.getPlotItem()
-    if plot is None:
+    if widget.closed:
         return False
+    plot = widget.getPlotItem()
     widget.setBackground(theme.plot_background)
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
