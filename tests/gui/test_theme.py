@@ -87,7 +87,9 @@ def test_a_stored_theme_that_is_not_a_choice_means_system(window_factory, restor
     assert themes().choice() == "system" and theme_action(window, "system").isChecked()
 
 
-def test_earlier_runs_are_faint_over_the_themes_background(qtbot, restore_palette):
+def test_earlier_runs_are_faint_over_the_themes_background(qtbot):
+    """(The plot is given each theme as a theme change gives it, without changing the application's palette:
+    the live switch of every view is tested above.)"""
     from aegui.core.training import History
     from aegui.gui.loss_plot import LossPlot
 
@@ -95,9 +97,9 @@ def test_earlier_runs_are_faint_over_the_themes_background(qtbot, restore_palett
     qtbot.addWidget(plot)
     history = History(batch_losses=[0.5, 0.4, 0.3], epochs=[{"epoch": 1, "train_loss": 0.4, "test_loss": 0.3}])
     plot.set_earlier_runs([((214, 39, 40), history)])
-    themes().set_choice("dark")
+    plot._on_theme_changed(DARK)
     faint_on_dark = plot._earlier[0][0].opts["pen"].color()
-    themes().set_choice("light")
+    plot._on_theme_changed(LIGHT)
     faint_on_light = plot._earlier[0][0].opts["pen"].color()
     assert faint_on_dark.lightness() < 110 < faint_on_light.lightness()  # toward each background
 
