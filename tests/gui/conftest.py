@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from aegui.core.training import TrainConfig
 from tests.conftest import UNIPEN
@@ -26,6 +27,29 @@ def no_thread_outlives_a_test(qapp):
     qapp.processEvents()  # deliver the workers' last queued signals
     assert unfinished_workers() == 0
     assert live_runs() == 0, "a training run outlived the test"
+
+
+@pytest.fixture(autouse=True)
+def widgets_are_deleted_by_qt(monkeypatch):
+    """Each widget a test hands to `qtbot.addWidget` is held until pytest-qt has closed it and asked for
+    its deletion, and deleted here by Qt, whole.
+
+    pytest-qt holds them weakly, so Python's cycle collector could free one first (a plot dropped when the
+    test returns): it empties the Python objects' attributes before Qt takes their C++ side down, and Qt
+    then calls overrides of emptied objects (pyqtgraph's LabelItem.sizeHint raised AttributeError in the
+    event loop of whichever test ran; a legend plot collected that way did so every time).
+    """
+    held: list = []
+    add_widget = QtBot.addWidget
+
+    def add_and_hold(self, widget, **options):
+        held.append(widget)
+        add_widget(self, widget, **options)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_and_hold)
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    held.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
+import weakref
 
 import numpy as np
 import pytest
@@ -68,3 +70,16 @@ def test_a_view_the_person_moved_stays_where_they_put_it(plot):
     moved = tuple(view.viewRange()[1])
     feed(plot, falling_losses(300)[100:] - 0.015, first_step=101)
     assert tuple(view.viewRange()[1]) == moved
+
+
+def test_a_plot_a_test_drops_waits_for_qt_to_delete_it(qtbot):
+    """A legend plot freed by Python's cycle collector has its Python side emptied before Qt takes the
+    C++ side down; Qt then asks emptied labels for their size (AttributeError in the event loop, which
+    failed whichever test was running). The GUI tests' fixture holds what a test shows until Qt deletes it."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    held = weakref.ref(plot)
+    del plot
+    gc.collect()
+    assert held() is not None
