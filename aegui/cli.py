@@ -77,7 +77,8 @@ def _field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, no
     else:
         kind = {"type": _checked(field), "metavar": flag[2:].upper()}
     plain = field.choices or field.kind is bool
-    text = field.help[0].lower() + field.help[1:] + ("" if plain else f" ({field.describe_range()})")
+    lead = field.help if field.help[1:2].isupper() else field.help[0].lower() + field.help[1:]  # VAE stays VAE
+    text = lead + ("" if plain else f" ({field.describe_range()})")
     text += f" {note}" if note else ""
     parser.add_argument(flag, dest=field.name, help=text, **kind, **extra)
 

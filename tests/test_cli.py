@@ -120,8 +120,9 @@ def test_help_shows_defaults_and_presets(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     out = capsys.readouterr().out
-    for text in ("--metrics-out", "(default: auto)", "seed     784-256-128", "rmsprop lr 0.01"):
+    for text in ("--metrics-out", "(default: auto)", "seed     784-256-128", "rmsprop lr 0.01", "VAE only"):
         assert text in out
+    assert "vAE" not in out  # the help's lower-cased lead leaves an acronym alone
 
 
 def test_convolutional_denoising_model_from_the_command_line(tmp_path, capsys):
