@@ -28,6 +28,7 @@ def test_two_gloo_processes_train_as_one_and_only_rank_0_speaks(tmp_path, capsys
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert sum(line.startswith("Model:") for line in lines) == 1 and "2 processes" in result.stdout
+    assert "(1 threads)" not in result.stdout  # each process's share of 2 cores, said in English
     assert [line[:11] for line in lines if line.startswith("Epoch:")] == ["Epoch: 0001", "Epoch: 0002"]
     assert lines.count("Optimization Finished!") == 1
     two = json.loads(metrics.read_text())
