@@ -17,7 +17,7 @@ ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer
 
 
 @pytest.fixture(autouse=True)
-def no_thread_outlives_a_test(qapp):
+def no_thread_outlives_a_test(qapp, widgets_are_deleted_by_qt):  # (so the widgets are deleted after this)
     from aegui.gui.threads import live_workers, unfinished_workers, wait_for_workers
     from aegui.gui.workers import live_runs
 
