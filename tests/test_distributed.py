@@ -13,6 +13,7 @@ import torch
 
 import aegui
 from aegui.cli import main
+from aegui.core.device import describe_device
 from aegui.core.distributed import DistributedError, ProcessGroup, from_environment, without_nproc
 from tests.conftest import REPO
 
@@ -28,7 +29,6 @@ def test_two_gloo_processes_train_as_one_and_only_rank_0_speaks(tmp_path, capsys
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert sum(line.startswith("Model:") for line in lines) == 1 and "2 processes" in result.stdout
-    assert "(1 threads)" not in result.stdout  # each process's share of 2 cores, said in English
     assert [line[:11] for line in lines if line.startswith("Epoch:")] == ["Epoch: 0001", "Epoch: 0002"]
     assert lines.count("Optimization Finished!") == 1
     two = json.loads(metrics.read_text())
@@ -63,3 +63,15 @@ def test_the_environment_torchrun_sets_is_read(monkeypatch):
 
 def test_nproc_is_not_passed_on_to_torchrun():
     assert without_nproc(["train", "--nproc", "2", "--epochs", "1", "--nproc=4"]) == ["train", "--epochs", "1"]
+
+
+def test_the_device_line_counts_threads_in_english():
+    """torchrun's processes on 2 cores get one thread each."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert describe_device(torch.device("cpu")) == "cpu (1 thread)"
+        torch.set_num_threads(2)
+        assert describe_device(torch.device("cpu")) == "cpu (2 threads)"
+    finally:
+        torch.set_num_threads(before)
