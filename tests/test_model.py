@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core.model import AutoEncoder, ConfigError, ModelConfig, build_model
+from aegui.core.checks import ConfigError
+from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.presets import PRESETS, customise, get_preset
 
 SHAPES = [(3, 784), (3, 28, 28), (3, 1, 28, 28), (784,), (28, 28)]

@@ -5,7 +5,8 @@ import time
 import pytest
 import torch
 
-from aegui.core.model import ConfigError, ModelConfig, build_model
+from aegui.core.checks import ConfigError
+from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer, evaluate
 
 TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")

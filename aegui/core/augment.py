@@ -12,8 +12,6 @@ import math
 import torch
 import torch.nn.functional as F
 
-from aegui.core.configs import NOISES  # noqa: F401  (re-exported)
-
 MAX_ROTATION = math.radians(15)
 MAX_SCALE = 0.15
 MAX_SHIFT_PIXELS = 2.0

@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 import torch
 
 from aegui.core.checks import ConfigError
-from aegui.core.configs import SUFFIX  # noqa: F401  (re-exported)
 from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights

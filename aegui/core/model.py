@@ -10,16 +10,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from aegui.core.checks import ConfigError, whole  # noqa: F401  (ConfigError: re-exported)
-from aegui.core.configs import (  # noqa: F401  (the model's settings, re-exported where models are made)
-    ACTIVATION_NAMES,
-    CONV_FEATURE_SIDE,
-    INITS,
-    MAX_GENERATED,
-    MAX_PARAMETERS,
-    MODEL_KINDS,
-    ModelConfig,
-)
+from aegui.core.checks import whole
+from aegui.core.configs import ACTIVATION_NAMES, CONV_FEATURE_SIDE, MAX_GENERATED, ModelConfig
 from aegui.core.data import IMAGE_SIZE, PIXELS
 from aegui.core.density import CodeDensity
 

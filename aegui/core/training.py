@@ -19,15 +19,7 @@ import torch.nn.functional as F
 
 from aegui.core.augment import add_noise, distort
 from aegui.core.checks import ConfigError
-from aegui.core.configs import (  # noqa: F401  (re-exported where training happens)
-    LOSSES,
-    MAX_BETA,
-    MAX_LEARNING_RATE,
-    OPTIMIZERS,
-    SCHEDULES,
-    TrainConfig,
-    check_learning_rate,
-)
+from aegui.core.configs import TrainConfig, check_learning_rate
 from aegui.core.data import PIXELS, Dataset
 from aegui.core.device import precision_name, resolve_precision
 from aegui.core.distributed import ProcessGroup, wrap

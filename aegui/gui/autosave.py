@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile
 
 from aegui.core.checkpoints import (
-    SUFFIX,
     TEMPORARY,
     Checkpoint,
     CheckpointError,
@@ -26,6 +25,7 @@ from aegui.core.checkpoints import (
     remove_stale_temporaries,
     save_weights,
 )
+from aegui.core.configs import SUFFIX
 from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
 from aegui.gui.threads import run_in_thread

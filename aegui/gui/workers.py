@@ -16,22 +16,14 @@ from multiprocessing.reduction import ForkingPickler
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
 
+from aegui.core.checks import ConfigError
 from aegui.core.data import PIXELS, Dataset
-from aegui.core.model import AutoEncoder, ConfigError
-from aegui.core.pacing import (
-    MAX_UPDATES_PER_SECOND,  # noqa: F401  (re-exported)
-    Interval,
-)
+from aegui.core.model import AutoEncoder
+from aegui.core.pacing import Interval
 from aegui.core.spawning import main_script_hidden
 from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
 from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve
-from aegui.gui.threads import (  # noqa: F401  (the thread helpers, also reached from here)
-    ProgressRelay,
-    live_workers,
-    run_in_thread,
-    unfinished_workers,
-    wait_for_workers,
-)
+from aegui.gui.threads import run_in_thread
 
 __all__ = ["TrainingProgress", "TrainingRun"]
 QUIT_WAIT_S = 2.0

@@ -11,7 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from aegui import image_to_input
-from aegui.core.checkpoints import SUFFIX, save_checkpoint
+from aegui.core.checkpoints import save_checkpoint
+from aegui.core.configs import SUFFIX
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import History
 from aegui.gui.latent_map import LatentMapView
