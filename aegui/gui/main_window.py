@@ -39,7 +39,7 @@ from aegui.gui.draw_panel import DrawPanel
 from aegui.gui.drops import dropped_file
 from aegui.gui.layout import available_size, canvas_side_for, scrolling
 from aegui.gui.menus import TABS, build_menus
-from aegui.gui.phases import Action, Phase
+from aegui.gui.phases import STATUS, Action, Phase
 from aegui.gui.recent_files import RecentFiles, fill_recent_menu
 from aegui.gui.recovery_banner import RecoveryBanner
 from aegui.gui.settings import make_settings, read
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
-LOADING = "Loading the model library…"
+LOADING = STATUS[Phase.STARTING]
 FIRST_FRAME_ACTIONS = ("quitAction", *(name for _title, name in TABS))  # usable before the library has loaded
 _available_size = available_size  # tests stand in a screen of their own here
 
@@ -128,8 +128,7 @@ class MainWindow(QMainWindow):
 
     def _show_loading(self) -> None:
         """Until the model library has loaded: the panel shows the settings, Train waits and says why."""
-        self.panel.apply_phase(Phase.LOADING)
-        self.panel.reset_button.setEnabled(False)  # (no model to reset yet)
+        self.panel.apply_phase(Phase.STARTING)
         self.panel.show_message(LOADING)
         self.status_line.show_status(LOADING)
         for name, action in self.actions.items():

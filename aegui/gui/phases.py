@@ -11,6 +11,7 @@ from enum import StrEnum
 
 
 class Phase(StrEnum):
+    STARTING = "starting"  # the window's first frame, while the model library loads (no session yet)
     LOADING = "loading data"
     IDLE = "idle"
     TRAINING = "training"
@@ -46,15 +47,16 @@ ALLOWED: dict[Action, frozenset[Phase]] = {
     Action.OPEN: frozenset({Phase.IDLE, Phase.LOADING}),
     # while training, the latest published weights are saved; the live model is never read
     Action.SAVE: frozenset({Phase.IDLE, Phase.LOADING, Phase.DOWNLOADING} | _RUNNING),
-    Action.CHOOSE_DATA: frozenset({Phase.IDLE, Phase.LOADING}),
+    Action.CHOOSE_DATA: frozenset({Phase.STARTING, Phase.IDLE, Phase.LOADING}),
     Action.DOWNLOAD: frozenset({Phase.IDLE}),
     Action.CANCEL_DOWNLOAD: frozenset({Phase.DOWNLOADING}),
-    Action.SET_LR: frozenset({Phase.IDLE, Phase.LOADING, Phase.DOWNLOADING} | _RUNNING),
-    Action.EDIT_SETTINGS: frozenset({Phase.IDLE, Phase.LOADING, Phase.DOWNLOADING}),
+    Action.SET_LR: frozenset({Phase.STARTING, Phase.IDLE, Phase.LOADING, Phase.DOWNLOADING} | _RUNNING),
+    Action.EDIT_SETTINGS: frozenset({Phase.STARTING, Phase.IDLE, Phase.LOADING, Phase.DOWNLOADING}),
 }
 
 # Why an action is refused, by the phase that refuses it.
 _BECAUSE = {
+    Phase.STARTING: "the model library is still loading",
     Phase.LOADING: "the data is still loading",
     Phase.TRAINING: "training is running: stop it first",
     Phase.PAUSING: "training is pausing: stop it first",
@@ -67,6 +69,7 @@ _BECAUSE = {
 
 # What the status line says in each phase (idle: what happened last, which the session knows).
 STATUS = {
+    Phase.STARTING: "Loading the model library…",
     Phase.LOADING: "Loading data ({choice})…",
     Phase.TRAINING: "Training: starting…",
     Phase.PAUSING: "Pausing after this batch…",
