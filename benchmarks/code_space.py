@@ -16,7 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def redraw_rows(points: int = 10_000, rounds: int = 10) -> list[Row]:
     qapp = qt_app()
     import aegui.gui  # noqa: F401  (pyqtgraph options)
-    from aegui.gui.latent_map import LatentMapView
+    from aegui.gui.code_space.latent_map import LatentMapView
 
     view = LatentMapView("codes", "latentMap")
     view.resize(600, 500)
@@ -44,8 +44,8 @@ def slider_rows(moves: int = 400) -> list[Row]:
 
     _, window = open_window()
     window.tabs.setCurrentIndex(2)
-    sliders = window.explore_panel.sliders.sliders()
-    window.code_space.slider_latencies.clear()
+    sliders = window.parts.explore_panel.sliders.sliders()
+    window.parts.code_space.slider_latencies.clear()
     loop, timer, step = QEventLoop(), QTimer(), iter(range(moves))
     timer.setInterval(8)  # a drag reports about every 8 ms
 
@@ -61,7 +61,7 @@ def slider_rows(moves: int = 400) -> list[Row]:
     timer.timeout.connect(move)
     timer.start()
     loop.exec()
-    latencies = np.asarray(window.code_space.slider_latencies) * 1000
+    latencies = np.asarray(window.parts.code_space.slider_latencies) * 1000
     window.close()
     p95 = float(np.percentile(latencies, 95))
     detail = f"median {np.median(latencies):.2f} ms over {len(latencies)} moves, 'default' model"
@@ -114,9 +114,9 @@ def projection_rows() -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         model_path = _trained_default(folder)
         window = MainWindow(data_dir=MNIST_ROOT, model_path=model_path)
-        window.ask_unsaved = lambda doing: "discard"
+        window.files.ask_unsaved = lambda doing: "discard"
         window.show()
-        panel = window.code_space_panel
+        panel = window.parts.code_space_panel
 
         def wait(condition, seconds: float) -> bool:
             deadline = time.perf_counter() + seconds
@@ -125,16 +125,16 @@ def projection_rows() -> list[Row]:
                 time.sleep(0.005)
             return condition()
 
-        wait(lambda: window.dataset() is not None and window.session.model_path is not None, 120)
+        wait(lambda: window.session.dataset is not None and window.session.model_path is not None, 120)
         window.tabs.setCurrentIndex(1)
-        wait(lambda: window.code_space.latent is not None, 60)
+        wait(lambda: window.parts.code_space.latent is not None, 60)
         pca_title = panel.code_map.title()
         started = time.perf_counter()
         panel.projection_combo.setCurrentIndex(panel.projection_combo.findData("tsne"))
         pca_meanwhile = panel.code_map.title().startswith("PCA of codes")
-        done = wait(lambda: window.code_space.latent.embedding.method == "tsne", 120)
+        done = wait(lambda: window.parts.code_space.latent.embedding.method == "tsne", 120)
         seconds = time.perf_counter() - started
-        latent, inference = window.code_space.latent, window.session.inference
+        latent, inference = window.parts.code_space.latent, window.session.inference
         window.close()
     samples, _labels = load_pen_digits()
     inputs, _ = replay_on_canvas(samples[:200]) if UNIPEN.exists() else (np.zeros((0, 28, 28)), None)

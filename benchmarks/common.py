@@ -68,12 +68,12 @@ def open_window():
     from aegui.gui import MainWindow
 
     window = MainWindow(data_dir=MNIST_ROOT if has_mnist() else None)
-    window.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
+    window.files.ask_unsaved = lambda doing: "discard"  # a benchmark keeps no model
     window.show()
     from aegui.gui.app import settle_heap
 
     settle_heap()  # as the app does once its window is up
-    while window.dataset() is None:
+    while window.session.dataset is None:
         qapp.processEvents()
         time.sleep(0.01)
     return qapp, window

@@ -39,7 +39,7 @@ def replay_on_canvas(samples, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     from PIL import Image
 
     qt_app()
-    from aegui.gui.canvas import DrawCanvas
+    from aegui.gui.drawing.canvas import DrawCanvas
     from tests.gui.conftest import drag
 
     canvas = DrawCanvas()
@@ -134,7 +134,7 @@ def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...]
                 events.append((QEvent.Type.MouseButtonPress, *stroke[0], left, left))
                 events += [(QEvent.Type.MouseMove, x, y, none, left) for x, y in stroke[1:]]
                 events.append((QEvent.Type.MouseButtonRelease, *stroke[-1], left, none))
-        window.drawing_latencies.clear()
+        window.parts.model_views.drawing_latencies.clear()
         loop = QEventLoop()
         timer = QTimer()
         timer.setInterval(move_ms)
@@ -153,7 +153,7 @@ def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...]
         timer.timeout.connect(step)
         timer.start()
         loop.exec()
-        return np.asarray(window.drawing_latencies) * 1000
+        return np.asarray(window.parts.model_views.drawing_latencies) * 1000
 
     measured = [("idle", replay(samples[:digits]))]
     window.panel.epochs_spin.setValue(50)
@@ -164,11 +164,11 @@ def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...]
         measured.append((f"while training{f' in {precision}' if precision else ''}",
                          replay(samples[digits : 2 * digits])))  # fmt: skip
         stopped = QEventLoop()
-        window.trainingFinished.connect(stopped.quit)
+        window.session.trainingFinished.connect(stopped.quit)
         window.stop_training()
-        if window.is_training():
+        if window.session.is_training():
             stopped.exec()  # the run has ended before the next starts
-        window.trainingFinished.disconnect(stopped.quit)
+        window.session.trainingFinished.disconnect(stopped.quit)
     window.close()
     rows = []
     for label, latencies in measured:

@@ -134,15 +134,15 @@ def _window_sampling_row(path: Path) -> Row:
     while not opened:
         qapp.processEvents()
         time.sleep(0.01)
-    window.show_generate()
+    window.tabs.setCurrentWidget(window.parts.generate_view)
     qapp.processEvents()
     times = []
     for _ in range(21):
         started = time.perf_counter()
-        window.generation.new_batch()
+        window.parts.generation.new_batch()
         qapp.processEvents()
         times.append(time.perf_counter() - started)
-    shown = len(window.generate_view.mosaic.images())
+    shown = len(window.parts.generate_view.mosaic.images())
     window.close()
     median = float(np.median(times[1:])) * 1000
     return Row(f"window: a new batch of {shown} generated digits (median of 20)", round(median, 1), "ms", "<= 50",

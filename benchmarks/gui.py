@@ -61,13 +61,13 @@ def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
     loop = QEventLoop()
-    window.trainingFinished.connect(loop.quit)
+    window.session.trainingFinished.connect(loop.quit)
     session.trainingProgress.connect(on_progress)
     heartbeat.start()
     window.start_training()
     batch_size = session.trainer.batch_size
     loop.exec()
-    window.trainingFinished.disconnect(loop.quit)
+    window.session.trainingFinished.disconnect(loop.quit)
     session.trainingProgress.disconnect(on_progress)
     heartbeat.stop()
     (start, first_step), (end, last_step) = reports[0], reports[-1]
@@ -132,7 +132,7 @@ def _shown_loss_plot():
     """A loss plot of 900x300 on screen, painted once (so that repaint() really paints)."""
     qapp = qt_app()
     import aegui.gui  # noqa: F401  (pyqtgraph options)
-    from aegui.gui.loss_plot import LossPlot
+    from aegui.gui.training.loss_plot import LossPlot
 
     plot = LossPlot()
     plot.resize(900, 300)
@@ -169,7 +169,7 @@ def runs_rows(runs: int = 10, batches: int = 20_000, epochs: int = 20) -> list[R
     redraw of the plot, and the smoothing slider dragged from 0 to 0.99 (smoothing every curve, painted)."""
     from aegui.core.runs import smoothed_levels
     from aegui.core.training import History
-    from aegui.gui.theme import class_colours
+    from aegui.gui.theme.themes import class_colours
 
     plot = _shown_loss_plot()
     rng = np.random.default_rng(0)
@@ -341,25 +341,25 @@ def action_rows() -> list[Row]:
         gaps.append((name, heart.longest_gap(start, time.perf_counter())))
 
     window = MainWindow(data_dir=private / "data")
-    window.ask_unsaved = lambda doing: "discard"
+    window.files.ask_unsaved = lambda doing: "discard"
     from aegui.gui.app import settle_heap
 
     settle_heap()  # as the app does once its window is up
     act("first launch (empty per-user folder): window shown to data loaded", window.show,
-        lambda: window.dataset() is not None)  # fmt: skip
+        lambda: window.session.dataset is not None)  # fmt: skip
     panel = window.panel
     panel.epochs_spin.setValue(50)
     click = lambda button: QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # noqa: E731
     _spin(qapp, 1.0)  # a person takes a moment between seeing the window and pressing Train
-    act("Train", lambda: click(panel.train_button), lambda: window.loss_plot.batch_points() > 0, 1.0)
+    act("Train", lambda: click(panel.train_button), lambda: window.parts.loss_plot.batch_points() > 0, 1.0)
     act("Pause", lambda: click(panel.pause_button), lambda: window.session.phase.value == "paused")
     act("Resume", lambda: click(panel.pause_button), None, 1.0)
-    act("Stop", lambda: click(panel.stop_button), lambda: not window.is_training())
+    act("Stop", lambda: click(panel.stop_button), lambda: not window.session.is_training())
     path = private / "model.aegui.pt"
-    act("Save", lambda: window.save_model(path))
+    act("Save", lambda: window.files.save_model(path))
     opened: list = []
     window.session.openEnded.connect(lambda *ended: opened.append(ended))
-    act("Open", lambda: window.open_model(path), lambda: opened)  # the file is read in a worker
+    act("Open", lambda: window.files.open_model(path), lambda: opened)  # the file is read in a worker
     act("preset switch", lambda: panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("seed")))
     for index, name in ((1, "Code space"), (2, "Explore"), (0, "Training")):
         act(f"tab switch to {name}", lambda i=index: window.tabs.setCurrentIndex(i), None, 2.0)
@@ -368,16 +368,16 @@ def action_rows() -> list[Row]:
         served.mkdir()
         server, thread = _serve_mnist(served)
         window.session.data.mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
-        window.download_mnist()
+        window.parts.data_picker.download("mnist")
         _spin(qapp, 0.0, lambda: window.session.phase.value == "loading data", 120)
         act("download finished: full MNIST loaded", lambda: None,
-            lambda: window.dataset() is not None and window.dataset().name == "mnist", 1.0)  # fmt: skip
+            lambda: window.session.dataset is not None and window.session.dataset.name == "mnist", 1.0)  # fmt: skip
         server.shutdown()
         server.server_close()
         thread.join()
     window.panel.epochs_spin.setValue(50)
     window.start_training()
-    _spin(qapp, 0.5, lambda: window.loss_plot.batch_points() > 0)
+    _spin(qapp, 0.5, lambda: window.parts.loss_plot.batch_points() > 0)
     started = time.perf_counter()
     window.close()  # stops training and waits for the thread
     closing = (time.perf_counter() - started) * 1000

@@ -102,7 +102,7 @@ def canvas_rows(folder: Path) -> list[Row]:
     from PySide6.QtWidgets import QApplication
 
     from aegui import image_to_input
-    from aegui.gui.canvas import DrawCanvas
+    from aegui.gui.drawing.canvas import DrawCanvas
     from benchmarks.common import qt_app
 
     qt_app()

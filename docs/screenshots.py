@@ -34,13 +34,13 @@ def main() -> None:
 
     app = QApplication([])
     from aegui.gui import main_window
-    from aegui.gui.theme import themes
+    from aegui.gui.theme.themes import themes
     from tests.gui.conftest import drag, fit_to_canvas
 
     width, height = (int(side) for side in args.size.split("x"))
     main_window._available_size = lambda: (width, height + main_window.TITLE_BAR_ROOM)
     window = main_window.MainWindow(data_dir=args.data_dir, model_path=args.model)
-    window.ask_unsaved = lambda _doing: "discard"
+    window.files.ask_unsaved = lambda _doing: "discard"
     window.show()
 
     def settle(seconds: float) -> None:
@@ -50,7 +50,7 @@ def main() -> None:
             time.sleep(0.01)
 
     settle(1.0)
-    while window.dataset() is None:
+    while window.session.dataset is None:
         settle(0.2)
     with open(args.strokes) as lines:
         sample = next(json.loads(line) for line in lines if json.loads(line)["label"] == args.label)

@@ -12,11 +12,11 @@ from aegui.core.checkpoints import save_checkpoint
 from aegui.core.data import DataError
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import TrainConfig
-from aegui.gui import loaders as session_module
-from aegui.gui.autosave import Autosave
-from aegui.gui.phases import ALLOWED, Action, Phase, allowed, refusal
-from aegui.gui.session import Session
-from aegui.gui.threads import live_workers, wait_for_workers
+from aegui.gui.concurrency.threads import live_workers, wait_for_workers
+from aegui.gui.session import loaders as session_module
+from aegui.gui.session.autosave import Autosave
+from aegui.gui.session.controller import SessionController
+from aegui.gui.session.phases import ALLOWED, Action, Phase, allowed, refusal
 from tests.conftest import open_and_wait
 
 TINY = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
@@ -28,7 +28,7 @@ LONG = TrainConfig(epochs=10_000, batch_size=50, lr=3e-3, optimizer="adam")
 class View:
     """A mock view: records the session's signals and answers the unsaved-work question."""
 
-    def __init__(self, session: Session, answer: str = "cancel") -> None:
+    def __init__(self, session: SessionController, answer: str = "cancel") -> None:
         self.answer, self.asked = answer, []
         self.phases, self.messages, self.statuses, self.progress = [], [], [], []
         session.ask_unsaved = self.ask
@@ -55,7 +55,7 @@ def make_session(qtbot, tmp_path, small_sample, monkeypatch):
     monkeypatch.setattr(session_module, "load_dataset", loader)
 
     def make(answer: str = "cancel", load: bool = True):
-        session = Session(tmp_path / "data", autosave=Autosave(tmp_path / "autosave"))
+        session = SessionController(tmp_path / "data", autosave=Autosave(tmp_path / "autosave"))
         view = View(session, answer)
         session.new_model(TINY)
         session.load_calls = calls

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 __all__ = ["MainWindow"]
 
 if TYPE_CHECKING:
-    from aegui.gui.main_window import MainWindow
+    from aegui.gui.window.main_window import MainWindow
 
 
 def __getattr__(name: str):
     if name == "MainWindow":
-        from aegui.gui.main_window import MainWindow
+        from aegui.gui.window.main_window import MainWindow
 
         return MainWindow
     raise AttributeError(f"module 'aegui.gui' has no attribute {name!r}")

@@ -45,8 +45,8 @@ def run_app(
     worker thread and the rest of the window built from it."""
     from PySide6.QtCore import QTimer
 
-    from aegui.gui.main_window import MainWindow
-    from aegui.gui.threads import wait_for_workers
+    from aegui.gui.concurrency.threads import wait_for_workers
+    from aegui.gui.window.main_window import MainWindow
 
     app = make_application()
     window = MainWindow(data_dir=data_dir, model_path=model_path, load_later=True)

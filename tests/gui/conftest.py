@@ -18,8 +18,8 @@ ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer
 
 @pytest.fixture(autouse=True)
 def no_thread_outlives_a_test(qapp, widgets_are_deleted_by_qt):  # (so the widgets are deleted after this)
-    from aegui.gui.threads import live_workers, unfinished_workers, wait_for_workers
-    from aegui.gui.workers import live_runs
+    from aegui.gui.concurrency.threads import live_workers, unfinished_workers, wait_for_workers
+    from aegui.gui.concurrency.training_process import live_runs
 
     yield
     finished = wait_for_workers(5000)
@@ -65,10 +65,10 @@ def discard_unsaved_on_close(request, monkeypatch):
 
     Tests marked `real_unsaved_dialog` get the real dialog.
     """
-    from aegui.gui.main_window import MainWindow
+    from aegui.gui.window.file_actions import FileActions
 
     if request.node.get_closest_marker("real_unsaved_dialog") is None:
-        monkeypatch.setattr(MainWindow, "ask_unsaved", lambda self, doing: "discard")
+        monkeypatch.setattr(FileActions, "ask_unsaved", lambda self, doing: "discard")
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def window_factory(qtbot):
         main = MainWindow(**arguments)
         qtbot.addWidget(main)
         main.show()
-        qtbot.waitUntil(lambda: main.dataset() is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: main.session.dataset is not None, timeout=20_000)
         opened.append(main)
         return main
 

@@ -8,8 +8,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSlider, QSpinBox
 
 from aegui.core.model import ModelConfig
-from aegui.gui.accessibility import unnamed
-from aegui.gui.menus import TABS
+from aegui.gui.window.accessibility import unnamed
+from aegui.gui.window.menus import TABS
 from tests.gui.conftest import ONE_EPOCH
 
 
@@ -18,13 +18,13 @@ def test_every_control_and_picture_has_an_accessible_name(window):
     assert window.panel.epochs_spin.accessibleName() == "Epochs"  # its label in the form
     assert "full MNIST" in window.panel.epochs_spin.accessibleDescription()  # its tooltip
     assert window.canvas.accessibleName() == "Drawing canvas"
-    assert window.code_space_panel.code_map.accessibleName() == "map of test digits: codes"
+    assert window.parts.code_space_panel.code_map.accessibleName() == "map of test digits: codes"
 
 
 def test_controls_made_later_are_named_too(window):
     window.session.new_model(ModelConfig(hidden_sizes=(16,), code_size=5))
     window.tabs.setCurrentIndex(2)  # Explore: one slider per code value, made for this model
-    sliders = window.explore_panel.sliders.sliders()
+    sliders = window.parts.explore_panel.sliders.sliders()
     assert len(sliders) >= 5
     assert [slider.accessibleName() for slider in sliders] == [f"code value {index}" for index in range(len(sliders))]
 
@@ -67,11 +67,11 @@ def test_the_main_flows_are_reached_from_the_keyboard(qtbot, window):
     titles = [window.tabs.tabText(index) for index in range(window.tabs.count())]
     assert [action.text().replace("&", "").removesuffix(" tab") for action in
             (actions[name] for _title, name in TABS)] == titles  # fmt: skip
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         assert window.session.train(ModelConfig(hidden_sizes=(16,), code_size=2, variational=True), ONE_EPOCH)
-    with qtbot.waitSignal(window.generation.batchShown, timeout=30_000):
+    with qtbot.waitSignal(window.parts.generation.batchShown, timeout=30_000):
         QTest.keyClick(window.panel.preset_combo, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    assert window.tabs.currentWidget() is window.generate_view
+    assert window.tabs.currentWidget() is window.parts.generate_view
 
 
 def test_every_number_field_says_what_it_does_and_its_range(window):

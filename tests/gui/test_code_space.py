@@ -5,7 +5,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from aegui.gui.neighbours_view import with_article
+from aegui.gui.code_space.neighbours_view import with_article
 from tests.gui.conftest import drag, wait_for_drawing
 
 ONE = [[(160, 50), (165, 270)]]
@@ -13,27 +13,27 @@ ZERO = [[(160, 50), (100, 100), (95, 200), (160, 270), (225, 200), (220, 100), (
 
 
 def open_tab(window, qtbot, index):
-    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
+    with qtbot.waitSignal(window.parts.code_space.mapUpdated, timeout=30_000):
         window.tabs.setCurrentIndex(index)
 
 
 def test_the_map_appears_with_both_scores(window, qtbot):
     open_tab(window, qtbot, 1)
-    code_map, pixel_map = window.code_space_panel.code_map, window.code_space_panel.pixel_map
+    code_map, pixel_map = window.parts.code_space_panel.code_map, window.parts.code_space_panel.pixel_map
     assert code_map.objectName() == "latentMap"
     assert code_map.point_count() == 1000 and pixel_map.point_count() == 1000  # the sample has 1,000 test digits
     assert "separation 0." in code_map.title() and "separation 0." in pixel_map.title()
-    assert "10-nearest-neighbour" in window.code_space_panel.status.text()
+    assert "10-nearest-neighbour" in window.parts.code_space_panel.status.text()
 
 
 def test_the_drawing_is_a_point_that_moves(window, qtbot):
     open_tab(window, qtbot, 1)
-    code_map = window.code_space_panel.code_map
+    code_map = window.parts.code_space_panel.code_map
     assert code_map.marker() is None
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
     first = code_map.marker()
-    expected = window.code_space.latent.embedding.place(window.current_code()[None])[0]
+    expected = window.parts.code_space.latent.embedding.place(window.draw_panel.code_view.values()[None])[0]
     np.testing.assert_allclose(first, expected, atol=1e-4)
     window.canvas.clear()
     drag(window.canvas, ZERO)
@@ -57,24 +57,24 @@ def _mouse(widget, kind, position, button, buttons):
 
 def test_hovering_a_point_shows_its_digit(window, qtbot):
     open_tab(window, qtbot, 1)
-    code_map = window.code_space_panel.code_map
+    code_map = window.parts.code_space_panel.code_map
     index = 17
-    x, y = window.code_space.latent.points[index]
+    x, y = window.parts.code_space.latent.points[index]
     position = _scene_to_widget(code_map, x, y)
-    hovered = window.code_space_panel.hovered_view
+    hovered = window.parts.code_space_panel.hovered_view
     assert hovered.image() is None and hovered.caption() == "Point at a digit in the map."  # says what to do
     _mouse(code_map, QEvent.Type.MouseMove, position, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
     qtbot.waitUntil(lambda: hovered.image() is not None, timeout=5000)
     shown_index = int(hovered.caption().split("#")[1].split(":")[0])
-    expected = window.dataset().test_images[shown_index].float().numpy() / 255
+    expected = window.session.dataset.test_images[shown_index].float().numpy() / 255
     np.testing.assert_allclose(hovered.image(), expected)
-    assert np.linalg.norm(window.code_space.latent.points[shown_index] - [x, y]) < 1.0
+    assert np.linalg.norm(window.parts.code_space.latent.points[shown_index] - [x, y]) < 1.0
 
 
 def test_clicking_anywhere_decodes_that_spot(window, qtbot):
     open_tab(window, qtbot, 1)
-    code_map = window.code_space_panel.code_map
-    points = window.code_space.latent.points
+    code_map = window.parts.code_space_panel.code_map
+    points = window.parts.code_space.latent.points
     (x0, x1), (y0, y1) = code_map.getPlotItem().vb.viewRange()
     grid = np.stack(np.meshgrid(np.linspace(x0, x1, 25)[2:-2], np.linspace(y0, y1, 25)[2:-2]), -1).reshape(-1, 2)
     scale = np.array([x1 - x0, y1 - y0])
@@ -84,42 +84,42 @@ def test_clicking_anywhere_decodes_that_spot(window, qtbot):
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     _mouse(code_map, QEvent.Type.MouseButtonPress, position, left, left)
     _mouse(code_map, QEvent.Type.MouseButtonRelease, position, left, none)
-    decoded = window.code_space_panel.decoded_view
+    decoded = window.parts.code_space_panel.decoded_view
     qtbot.waitUntil(lambda: decoded.image() is not None, timeout=5000)
     assert decoded.caption().startswith("decoded at")
-    x, y = window.code_space.last_decoded_spot
-    code = window.code_space.latent.decode_point(np.array([x, y]))
+    x, y = window.parts.code_space.last_decoded_spot
+    code = window.parts.code_space.latent.decode_point(np.array([x, y]))
     np.testing.assert_allclose(decoded.image(), window.session.inference.decode(code), atol=1e-5)
     assert abs(x - spot[0]) < 0.02 * (x1 - x0) and abs(y - spot[1]) < 0.02 * (y1 - y0)
 
 
 def test_sliders_start_from_the_drawing_and_decode_live(window, qtbot):
     open_tab(window, qtbot, 2)
-    sliders = window.explore_panel.sliders
-    assert len(sliders.sliders()) == window.model().code_size == 32
+    sliders = window.parts.explore_panel.sliders
+    assert len(sliders.sliders()) == window.session.model.code_size == 32
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
     start = sliders.code()
-    decoded = window.explore_panel.slider_view
+    decoded = window.parts.explore_panel.slider_view
     np.testing.assert_allclose(decoded.image(), window.session.inference.decode(start), atol=1e-5)
     sliders.sliders()[3].setValue(sliders.sliders()[3].maximum())  # what a drag does, step by step
     moved = sliders.code()
     assert moved[3] != start[3] and np.allclose(np.delete(moved, 3), np.delete(start, 3))
     np.testing.assert_allclose(decoded.image(), window.session.inference.decode(moved), atol=1e-5)
-    assert len(window.code_space.slider_latencies) == 1
+    assert len(window.parts.code_space.slider_latencies) == 1
 
 
 def test_interpolating_between_two_drawings(window, qtbot):
     open_tab(window, qtbot, 2)
-    strip = window.explore_panel.interpolation
+    strip = window.parts.explore_panel.interpolation
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
-    first = window.current_code()
+    first = window.draw_panel.code_view.values()
     qtbot.mouseClick(strip.findChild(type(window.panel.train_button), "aFromDrawingButton"), Qt.MouseButton.LeftButton)
     window.canvas.clear()
     drag(window.canvas, ZERO)
     wait_for_drawing(window, qtbot)
-    second = window.current_code()
+    second = window.draw_panel.code_view.values()
     qtbot.mouseClick(strip.findChild(type(window.panel.train_button), "bFromDrawingButton"), Qt.MouseButton.LeftButton)
     images = strip.images()
     assert images.shape == (10, 28, 28)
@@ -129,14 +129,14 @@ def test_interpolating_between_two_drawings(window, qtbot):
 
 def test_interpolating_between_two_picked_digits(window, qtbot):
     open_tab(window, qtbot, 1)
-    code_map, strip = window.code_space_panel.code_map, window.explore_panel.interpolation
+    code_map, strip = window.parts.code_space_panel.code_map, window.parts.explore_panel.interpolation
     code_map.pointClicked.emit(3)
     strip.endpointRequested.emit("a", "picked")
     assert strip.status.text() == "A: test digit #3. Now set B."
     code_map.pointClicked.emit(8)
     strip.endpointRequested.emit("b", "picked")
     assert strip.status.text() == "A: test digit #3  →  B: test digit #8"  # both ends named
-    codes = window.code_space.latent.codes
+    codes = window.parts.code_space.latent.codes
     np.testing.assert_allclose(strip.images()[0], window.session.inference.decode(codes[3]), atol=1e-5)
     np.testing.assert_allclose(strip.images()[-1], window.session.inference.decode(codes[8]), atol=1e-5)
     window.new_model()  # another model: the old codes' digits go (a frame later)
@@ -146,11 +146,11 @@ def test_interpolating_between_two_picked_digits(window, qtbot):
 
 def test_nearest_training_digits(window, qtbot):
     open_tab(window, qtbot, 2)
-    qtbot.waitUntil(lambda: window.code_space.training_codes is not None, timeout=30_000)
-    assert window.code_space.training_codes.shape == (4000, 32)
+    qtbot.waitUntil(lambda: window.parts.code_space.training_codes is not None, timeout=30_000)
+    assert window.parts.code_space.training_codes.shape == (4000, 32)
     drag(window.canvas, ZERO)
     wait_for_drawing(window, qtbot)
-    view = window.explore_panel.neighbours
+    view = window.parts.explore_panel.neighbours
     labels = view.labels()
     assert labels is not None and len(labels) == 8
     majority = np.bincount(labels).argmax()
@@ -162,27 +162,27 @@ def test_nearest_training_digits(window, qtbot):
 def test_the_map_follows_training(window, qtbot):
     open_tab(window, qtbot, 1)
     updates = []
-    window.code_space.mapUpdated.connect(lambda: updates.append(1))
+    window.parts.code_space.mapUpdated.connect(lambda: updates.append(1))
     window.panel.epochs_spin.setValue(3)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
     qtbot.waitUntil(lambda: len(updates) >= 3, timeout=30_000)  # each epoch, and once at the end
 
 
 def test_more_points_and_exports(window, qtbot, tmp_path):
     open_tab(window, qtbot, 1)
-    window.code_space_panel.count_spin.setValue(500)
-    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
-        window.code_space_panel.countChanged.emit(500)
-    assert window.code_space_panel.code_map.point_count() == 500
-    assert window.code_space.export("csv", tmp_path / "codes.csv")
-    assert window.code_space.export("npy", tmp_path / "codes.npy")
-    assert window.code_space.export("png", tmp_path / "map.png")
+    window.parts.code_space_panel.count_spin.setValue(500)
+    with qtbot.waitSignal(window.parts.code_space.mapUpdated, timeout=30_000):
+        window.parts.code_space_panel.countChanged.emit(500)
+    assert window.parts.code_space_panel.code_map.point_count() == 500
+    assert window.parts.code_space.export("csv", tmp_path / "codes.csv")
+    assert window.parts.code_space.export("npy", tmp_path / "codes.npy")
+    assert window.parts.code_space.export("png", tmp_path / "map.png")
     assert len((tmp_path / "codes.csv").read_text().splitlines()) == 1001  # every test digit, and a header
     table = np.load(tmp_path / "codes.npy")
     assert table["code"].shape == (1000, 32) and set(table["label"]) == set(range(10))
     assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
-    assert not window.code_space.export("csv", tmp_path / "missing-folder" / "codes.csv")
+    assert not window.parts.code_space.export("csv", tmp_path / "missing-folder" / "codes.csv")
     assert "Could not write" in window.panel.message_label.text()
 
 
@@ -192,21 +192,21 @@ def test_opening_a_two_value_model_maps_codes_directly(window, qtbot, tmp_path):
 
     path = save_checkpoint(tmp_path / "two.aegui.pt", build_model(ModelConfig(hidden_sizes=(16,), code_size=2)))
     open_tab(window, qtbot, 1)
-    with qtbot.waitSignal(window.code_space.mapUpdated, timeout=30_000):
-        window.open_model(path)
-    latent = window.code_space.latent
+    with qtbot.waitSignal(window.parts.code_space.mapUpdated, timeout=30_000):
+        window.files.open_model(path)
+    latent = window.parts.code_space.latent
     np.testing.assert_allclose(latent.points, latent.codes, atol=1e-6)
-    assert len(window.explore_panel.sliders.sliders()) == 2
+    assert len(window.parts.explore_panel.sliders.sliders()) == 2
 
 
 def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
     open_tab(window, qtbot, 2)
-    sliders = window.explore_panel.sliders
+    sliders = window.parts.explore_panel.sliders
     window.panel.epochs_spin.setValue(2)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
     with torch.inference_mode():
-        images = window.dataset().test_images[:1000].reshape(-1, 784).float() / 255
+        images = window.session.dataset.test_images[:1000].reshape(-1, 784).float() / 255
         codes = window.session.inference.model.encoder(images).numpy()
     expected_low = np.percentile(codes, 0.5, axis=0)
     qtbot.waitUntil(lambda: np.allclose(sliders._low, expected_low, rtol=1e-3, atol=1e-3))  # spans come from a worker
@@ -226,7 +226,7 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
 
     from aegui.core import latent
     from aegui.core.errors import Cancelled
-    from aegui.gui.threads import live_workers
+    from aegui.gui.concurrency.threads import live_workers
 
     started = threading.Event()
 
@@ -244,19 +244,19 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
     qtbot.waitUntil(started.is_set, timeout=10_000)
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
-    verdict = window.explore_panel.neighbours.verdict
+    verdict = window.parts.explore_panel.neighbours.verdict
     assert verdict.text() == "Finding the nearest training digits…"  # not "draw a digit": there is one
     window.close()
     assert live_workers() == 0  # the worker gave up while the window waited for it
 
 
 def _choose_projection(window, method: str) -> None:
-    combo = window.code_space_panel.projection_combo
+    combo = window.parts.code_space_panel.projection_combo
     combo.setCurrentIndex(combo.findData(method))
 
 
 def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window, qtbot):
-    panel = window.code_space_panel
+    panel = window.parts.code_space_panel
     panel.count_spin.setValue(300)
     panel.count_spin.editingFinished.emit()
     open_tab(window, qtbot, 1)
@@ -265,23 +265,23 @@ def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window,
     assert "Laying the codes out by t-SNE; PCA is shown meanwhile" in panel.status.text()  # PCA stays meanwhile
     assert panel.code_map.title().startswith("PCA of codes")
     qtbot.waitUntil(lambda: panel.code_map.title().startswith("t-SNE of codes: separation"), timeout=60_000)
-    latent = window.code_space.latent
+    latent = window.parts.code_space.latent
     assert latent.embedding.method == "tsne" and "placed by t-SNE of the" in panel.status.text()
     drag(window.canvas, ZERO)
     wait_for_drawing(window, qtbot)
     qtbot.waitUntil(lambda: panel.code_map.marker() is not None)
-    np.testing.assert_allclose(panel.code_map.marker(), latent.embedding.place(window.current_code()[None])[0],
-                               atol=1e-4)  # fmt: skip
+    code = window.draw_panel.code_view.values()
+    np.testing.assert_allclose(panel.code_map.marker(), latent.embedding.place(code[None])[0], atol=1e-4)
     _choose_projection(window, "pca")  # back and forth: the t-SNE map comes from the cache, at once
     assert panel.code_map.title().startswith("PCA of codes")
     _choose_projection(window, "tsne")
-    assert window.code_space.latent is latent and panel.code_map.title().startswith("t-SNE of codes")
+    assert window.parts.code_space.latent is latent and panel.code_map.title().startswith("t-SNE of codes")
 
 
 def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, small_sample):
     from aegui.core.latent import build_latent_map
     from aegui.core.model import ModelConfig, build_model
-    from aegui.gui.map_layouts import MapLayouts
+    from aegui.gui.code_space.map_layouts import MapLayouts
 
     model = build_model(ModelConfig(hidden_sizes=(32,), code_size=4))
     pca_map = build_latent_map(model.config, model.state_dict(), small_sample.test_images, small_sample.test_labels,
@@ -304,7 +304,7 @@ def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, sm
 
 
 def test_zoomed_in_the_map_shows_the_digits_themselves(qtbot, sample):
-    from aegui.gui.latent_map import LatentMapView
+    from aegui.gui.code_space.latent_map import LatentMapView
 
     view = LatentMapView("codes", "latentMap")
     qtbot.addWidget(view)

@@ -27,20 +27,20 @@ def test_replayed_pen_digits_reach_the_model_exactly(window, qtbot):
         np.testing.assert_array_equal(window.canvas.model_input(), aegui.strokes_to_image(replayed, (side, side)))
         shown = window.draw_panel.input_view
         qtbot.waitUntil(lambda: np.array_equal(shown.image(), window.canvas.model_input()))  # noqa: B023
-        assert window.current_reconstruction() is not None
+        assert window.draw_panel.reconstruction_view.image() is not None
 
 
 def test_drawing_shows_code_and_reconstruction_live(window, qtbot):
-    assert window.current_code() is None and window.current_reconstruction() is None
+    assert window.draw_panel.code_view.values() is None and window.draw_panel.reconstruction_view.image() is None
     assert "Draw a digit" in window.draw_panel.hint.text()
     drag(window.canvas, TWO_STROKES)
     wait_for_drawing(window, qtbot)
-    code, reconstruction = window.current_code(), window.current_reconstruction()
-    assert code.shape == (window.model().code_size,) and reconstruction.shape == (28, 28)
+    code, reconstruction = window.draw_panel.code_view.values(), window.draw_panel.reconstruction_view.image()
+    assert code.shape == (window.session.model.code_size,) and reconstruction.shape == (28, 28)
     model_input = window.canvas.model_input()
-    expected = window.model().reconstruct(model_input)
+    expected = window.session.model.reconstruct(model_input)
     np.testing.assert_allclose(reconstruction, expected, atol=1e-5)
-    np.testing.assert_allclose(code, window.model().encode(model_input), atol=1e-5)
+    np.testing.assert_allclose(code, window.session.model.encode(model_input), atol=1e-5)
     assert "reconstruction error" in window.draw_panel.reconstruction_view.caption()
 
 
@@ -54,7 +54,7 @@ def test_drawing_updates_while_the_pen_moves(window, qtbot):
     seen = []
     for y in range(70, 260, 20):
         mouse(window.canvas, QEvent.Type.MouseMove, 160, y, none, left)
-        qtbot.waitUntil(lambda: window.current_reconstruction() is not None)
+        qtbot.waitUntil(lambda: window.draw_panel.reconstruction_view.image() is not None)
         qtbot.wait(10)  # one throttle period
         seen.append(window.draw_panel.input_view.image())
     mouse(window.canvas, QEvent.Type.MouseButtonRelease, 160, 260, left, none)
@@ -77,8 +77,8 @@ def test_clear_undo_and_keys(window, qtbot):
     drag(window.canvas, SQUARE)
     qtbot.mouseClick(window.draw_panel.clear_button, Qt.MouseButton.LeftButton)
     assert window.canvas.is_empty()
-    qtbot.waitUntil(lambda: window.current_code() is None)
-    assert window.current_reconstruction() is None
+    qtbot.waitUntil(lambda: window.draw_panel.code_view.values() is None)
+    assert window.draw_panel.reconstruction_view.image() is None
     assert "Draw a digit" in window.draw_panel.hint.text()
     assert not window.canvas.model_input().any()
 
@@ -98,15 +98,17 @@ def test_right_button_and_moves_without_a_button_draw_nothing(window):
 def test_drawing_follows_training(window, qtbot):
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)
-    untrained = window.current_reconstruction()
+    untrained = window.draw_panel.reconstruction_view.image()
     window.panel.epochs_spin.setValue(3)
     window.start_training()
-    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 20, timeout=20_000)
-    qtbot.waitUntil(lambda: not np.allclose(window.current_reconstruction(), untrained, atol=1e-3), timeout=20_000)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > 20, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: not np.allclose(window.draw_panel.reconstruction_view.image(), untrained, atol=1e-3), timeout=20_000
+    )
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         pass
-    final = window.model().reconstruct(window.canvas.model_input())
-    qtbot.waitUntil(lambda: np.allclose(window.current_reconstruction(), final, atol=1e-5))
+    final = window.session.model.reconstruct(window.canvas.model_input())
+    qtbot.waitUntil(lambda: np.allclose(window.draw_panel.reconstruction_view.image(), final, atol=1e-5))
 
 
 def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
@@ -119,9 +121,9 @@ def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.draw_panel.code_view.value_range() != (-1.0, 1.0), timeout=10_000)  # scales them
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)
-    assert window.current_code().shape == (5,)
-    np.testing.assert_allclose(window.current_reconstruction(), model.reconstruct(window.canvas.model_input()),
-                               atol=1e-5)  # fmt: skip
+    assert window.draw_panel.code_view.values().shape == (5,)
+    shown = window.draw_panel.reconstruction_view.image()
+    np.testing.assert_allclose(shown, model.reconstruct(window.canvas.model_input()), atol=1e-5)
     scale = window.draw_panel.code_view.value_range()
     drag(window.canvas, TWO_STROKES)
     wait_for_drawing(window, qtbot)
@@ -136,9 +138,9 @@ def test_a_drawing_refreshed_right_after_another_code_size_arrives(window, qtbot
     wait_for_drawing(window, qtbot)
     path = save_checkpoint(tmp_path / "five.aegui.pt", build_model(ModelConfig(hidden_sizes=(64,), code_size=5)))
     assert open_and_wait(qtbot, window.session, path) is None
-    window.model_views.refresh_drawing()  # before the views follow the new model (a frame later)
-    assert window.current_code().shape == (5,)
-    qtbot.waitUntil(lambda: len(window.explore_panel.sliders.code()) == 5)
+    window.parts.model_views.refresh_drawing()  # before the views follow the new model (a frame later)
+    assert window.draw_panel.code_view.values().shape == (5,)
+    qtbot.waitUntil(lambda: len(window.parts.explore_panel.sliders.code()) == 5)
 
 
 @pytest.mark.parametrize("strokes", [[[(50.0, 50.0)]], [[(10, 10), (10, 10)]], [[(1e9, 1e9), (2e9, 1e9)]]])
@@ -149,7 +151,7 @@ def test_odd_drawings_still_give_an_image(window, strokes):
 
 
 def test_code_values_past_the_scale_are_marked_not_cut_off(qtbot):
-    from aegui.gui.code_view import CodeView
+    from aegui.gui.drawing.code_view import CodeView
 
     view = CodeView()
     qtbot.addWidget(view)
@@ -167,7 +169,7 @@ def test_code_values_past_the_scale_are_marked_not_cut_off(qtbot):
     ("code_size", "labelled"), [(2, [0, 1]), (32, [0, 5, 10, 15, 20, 25, 30]), (784, list(range(0, 701, 100)))]
 )
 def test_code_bars_are_labelled_by_whole_indices(qtbot, code_size, labelled):
-    from aegui.gui.code_view import CodeView
+    from aegui.gui.drawing.code_view import CodeView
 
     view = CodeView()
     qtbot.addWidget(view)
@@ -180,7 +182,7 @@ HIDPI_SCRIPT = """
 import numpy as np
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from aegui.gui.canvas import DrawCanvas
+from aegui.gui.drawing.canvas import DrawCanvas
 canvas = DrawCanvas()
 canvas.show()
 canvas.set_strokes([[(50, 50), (270, 270)], [(270, 50), (50, 270)]])

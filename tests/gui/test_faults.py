@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from aegui.core import checkpoints
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.model import ModelConfig, build_model
-from aegui.gui.main_window import MainWindow
-from aegui.gui.threads import live_workers
+from aegui.gui.concurrency.threads import live_workers
+from aegui.gui.window.main_window import MainWindow
 from tests.conftest import REPO, needs_mnist, open_and_wait
 from tests.gui.conftest import drag
 
@@ -74,9 +74,9 @@ def test_bad_model_files_leave_the_current_model_untouched(window, qtbot, tmp_pa
     make, message = BAD_FILES[kind]
     path = tmp_path / "bad.aegui.pt"
     make(path)
-    model, weights = window.model(), {k: v.clone() for k, v in window.model().state_dict().items()}
+    model, weights = window.session.model, {k: v.clone() for k, v in window.session.model.state_dict().items()}
     assert message in open_and_wait(qtbot, window.session, path)
-    assert window.model() is model
+    assert window.session.model is model
     assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
     assert message in window.panel.message_label.text()
     assert not (tmp_path / "pwned-by-model-file").exists()
@@ -84,7 +84,7 @@ def test_bad_model_files_leave_the_current_model_untouched(window, qtbot, tmp_pa
 
 def train_briefly(window, qtbot, epochs=1):
     window.panel.epochs_spin.setValue(epochs)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
 
 
@@ -92,7 +92,7 @@ def test_failed_save_keeps_the_previous_file_and_says_so(window, qtbot, tmp_path
     folder = tmp_path / "models"
     path = folder / "kept.aegui.pt"
     train_briefly(window, qtbot)
-    assert window.save_model(path)
+    assert window.files.save_model(path)
     before = path.read_bytes()
     train_briefly(window, qtbot)
 
@@ -101,12 +101,12 @@ def test_failed_save_keeps_the_previous_file_and_says_so(window, qtbot, tmp_path
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(checkpoints.torch, "save", disk_full)
-    assert not window.save_model(path)
+    assert not window.files.save_model(path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["kept.aegui.pt"]
     assert "No space left on device" in window.panel.message_label.text()
     assert "Nothing was overwritten" in window.panel.message_label.text()
-    assert window.is_dirty()
+    assert window.session.dirty
 
 
 def answer_dialog(button: QMessageBox.StandardButton, seen: list) -> None:
@@ -128,7 +128,7 @@ def test_quitting_with_unsaved_training_asks_first(qtbot, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     train_briefly(window, qtbot)
     seen = []
     answer_dialog(QMessageBox.StandardButton.Cancel, seen)
@@ -145,16 +145,16 @@ def test_quitting_with_unsaved_training_asks_first(qtbot, tmp_path):
 def test_reset_with_unsaved_training_asks_first(qtbot):
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     train_briefly(window, qtbot)
-    trained = window.model()
+    trained = window.session.model
     seen = []
     answer_dialog(QMessageBox.StandardButton.Cancel, seen)
     window.reset_model()
-    assert window.model() is trained
+    assert window.session.model is trained
     answer_dialog(QMessageBox.StandardButton.Discard, seen)
     window.reset_model()
-    assert window.model() is not trained
+    assert window.session.model is not trained
     window.close()  # the fresh model has nothing unsaved: no question
 
 
@@ -168,12 +168,12 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
         "import sys\n"
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(sys.argv)\n"
-        "import aegui.gui.recovery as s\n"
+        "import aegui.gui.session.recovery as s\n"
         "s.AUTOSAVE_INTERVAL = 0.0\n"
         "from aegui.gui import MainWindow\n"
         "window = MainWindow()\n"
         "window.panel.epochs_spin.setValue(1000)\n"
-        "window.datasetLoaded.connect(lambda _: window.start_training())\n"
+        "window.session.datasetLoaded.connect(lambda _: window.start_training())\n"
         "app.exec()\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -187,12 +187,14 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
         process.wait(timeout=10)
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None and window.recovery_banner is not None, timeout=20_000)
-    assert window.recovery_banner.isVisibleTo(window)
-    assert "stopped unexpectedly" in window.recovery_banner.label.text()
-    assert window.restore_autosave()
-    assert window.history().epochs_done >= 1 and window.is_dirty()
-    assert window.recovery_banner is None
+    qtbot.waitUntil(
+        lambda: window.session.dataset is not None and window.recovery_offer.banner is not None, timeout=20_000
+    )
+    assert window.recovery_offer.banner.isVisibleTo(window)
+    assert "stopped unexpectedly" in window.recovery_offer.banner.label.text()
+    assert window.recovery_offer.restore()
+    assert window.session.history.epochs_done >= 1 and window.session.dirty
+    assert window.recovery_offer.banner is None
     assert len(_copies()) == 1  # kept, now this instance's, until the work is saved or let go
     window.close()  # unsaved: the question (answered Discard here) lets it go
     assert not _copies()
@@ -208,10 +210,10 @@ def test_discarding_the_autosave_removes_it(qtbot):
     autosave = _orphan()
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.recovery_banner is not None, timeout=20_000)  # (the file is read in a worker)
-    window.recovery_banner.discard_button.click()
-    assert not autosave.exists() and window.recovery_banner is None
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.recovery_offer.banner is not None, timeout=20_000)  # (the file is read in a worker)
+    window.recovery_offer.banner.discard_button.click()
+    assert not autosave.exists() and window.recovery_offer.banner is None
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     window.close()
 
 
@@ -221,7 +223,9 @@ def test_an_unanswered_recovery_offer_survives_closing(qtbot):
     for _ in range(2):
         window = MainWindow()
         qtbot.addWidget(window)
-        qtbot.waitUntil(lambda w=window: w.dataset() is not None and w.recovery_banner is not None, timeout=20_000)
+        qtbot.waitUntil(
+            lambda w=window: w.session.dataset is not None and w.recovery_offer.banner is not None, timeout=20_000
+        )
         window.close()
         assert autosave.exists()
 
@@ -229,14 +233,14 @@ def test_an_unanswered_recovery_offer_survives_closing(qtbot):
 def test_a_second_instance_never_touches_the_first_ones_autosave(qtbot):
     first = MainWindow()
     qtbot.addWidget(first)
-    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: first.session.dataset is not None, timeout=20_000)
     train_briefly(first, qtbot)  # the end of training writes first's copy
     qtbot.waitUntil(lambda: first.session.recovery.autosave.exists(), timeout=10_000)
     second = MainWindow()
     qtbot.addWidget(second)
     qtbot.waitUntil(lambda: second.session.recovery.done_looking, timeout=20_000)
-    assert second.recovery_banner is None  # first is alive: its copy is not an orphan
-    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
+    assert second.recovery_offer.banner is None  # first is alive: its copy is not an orphan
+    qtbot.waitUntil(lambda: second.session.dataset is not None, timeout=20_000)
     second.close()
     assert first.session.recovery.autosave.exists()
     first.close()
@@ -257,9 +261,9 @@ def test_unreadable_autosave_is_set_aside_once(qtbot, make):
     window = MainWindow()
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.session.recovery.done_looking, timeout=20_000)
-    assert window.recovery_banner is None and not _copies()
+    assert window.recovery_offer.banner is None and not _copies()
     assert (folder / "autosave-2-dead.aegui.pt.unreadable").exists()  # kept for a person to look at, not retried
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     window.close()
 
 
@@ -269,11 +273,11 @@ def test_bad_data_folder_keeps_the_data_in_use(window, qtbot, tmp_path):
     for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                  "t10k-labels-idx1-ubyte"):  # fmt: skip
         (raw / name).write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 10)
-    before = window.dataset()
+    before = window.session.dataset
     window.session.data.folder = tmp_path
-    window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("mnist"))
+    window.panel.data_box.dataset_combo.setCurrentIndex(window.panel.data_box.dataset_combo.findData("mnist"))
     qtbot.waitUntil(lambda: "truncated" in window.panel.message_label.text(), timeout=20_000)
-    assert window.dataset() is before
+    assert window.session.dataset is before
     assert window.panel.train_button.isEnabled()
     train_briefly(window, qtbot)  # and the app still trains on what it had
 
@@ -284,7 +288,7 @@ def test_missing_device_falls_back_to_the_cpu(qtbot):
     window = MainWindow(device="cuda")
     qtbot.addWidget(window)
     assert "Using the CPU instead" in window.panel.message_label.text()
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     train_briefly(window, qtbot)
     window.close()
 
@@ -292,8 +296,8 @@ def test_missing_device_falls_back_to_the_cpu(qtbot):
 def test_batch_larger_than_the_data(window, qtbot):
     window.panel.batch_spin.setValue(60_000)
     train_briefly(window, qtbot)
-    assert "whole training set" in window.status_label.text() + window.panel.message_label.text() or (
-        window.loss_plot.batch_points() == 1
+    assert "whole training set" in window.status_line.label.text() + window.panel.message_label.text() or (
+        window.parts.loss_plot.batch_points() == 1
     )
 
 
@@ -330,17 +334,17 @@ def test_a_hundred_start_stop_close_cycles(qtbot):
 
 
 def _run_cycles(qtbot, memory: list[float], windows: list) -> None:
-    from aegui.gui.threads import live_workers, wait_for_workers
+    from aegui.gui.concurrency.threads import live_workers, wait_for_workers
 
     for cycle in range(100):
         window = MainWindow()
         window.show()
-        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        qtbot.waitUntil(lambda w=window: w.session.dataset is not None, timeout=20_000)
         window.panel.epochs_spin.setValue(1000)
         window.start_training()
-        qtbot.waitUntil(lambda w=window: w.loss_plot.batch_points() > 0, timeout=20_000)
+        qtbot.waitUntil(lambda w=window: w.parts.loss_plot.batch_points() > 0, timeout=20_000)
         if cycle % 2:
-            with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+            with qtbot.waitSignal(window.session.trainingFinished, timeout=10_000):
                 window.stop_training()
         window.close()  # every other cycle closes while training
         assert wait_for_workers(5000) and live_workers() == 0
@@ -367,10 +371,10 @@ def test_the_canvas_survives_any_strokes(window, strokes):
     assert image.shape == (28, 28) and image.dtype == np.float32
     assert np.isfinite(image).all() and image.min() >= 0 and image.max() <= 1
     window.canvas.repaint()
-    window.model_views.refresh_drawing()
+    window.parts.model_views.refresh_drawing()
     if not image.any():
         assert (
-            window.current_code() is None
+            window.draw_panel.code_view.values() is None
             or window.canvas.is_empty()
             or not np.isfinite(np.concatenate([np.asarray(s, float).ravel() for s in strokes if s])).all()
         )
@@ -395,11 +399,11 @@ def test_download_from_the_window(window, qtbot, tmp_path):
     try:
         window.session.data.folder = tmp_path / "data"
         window.session.data.mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
-        with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
-            window.panel.download_button.click()
+        with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000) as loaded:
+            window.panel.data_box.download_button.click()
         assert loaded.args[0].summary == "MNIST 60,000 / 10,000"
-        assert "MNIST 60,000 / 10,000" in window.panel.dataset_label.text()
-        assert not window.panel.download_button.isVisible()
+        assert "MNIST 60,000 / 10,000" in window.panel.data_box.dataset_label.text()
+        assert not window.panel.data_box.download_button.isVisible()
     finally:
         server.shutdown()
         server.server_close()
@@ -423,7 +427,7 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
     try:
         window.session.data.folder = tmp_path / "data"
         window.session.data.mirrors = [url]
-        window.panel.download_button.click()
+        window.panel.data_box.download_button.click()
         qtbot.waitUntil(lambda: window.session.phase.value == "downloading", timeout=10_000)
         qtbot.wait(300)  # the read is now blocked on the silent server
         assert window.shutdown()  # every worker ended within the close's wait (not after the server's 30 s)
@@ -438,9 +442,9 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
 def test_failed_download_from_the_window_keeps_the_sample(window, qtbot, tmp_path):
     window.session.data.folder = tmp_path / "data"
     window.session.data.mirrors = ["http://127.0.0.1:9/"]
-    window.panel.download_button.click()
+    window.panel.data_box.download_button.click()
     qtbot.waitUntil(lambda: "Could not download" in window.panel.message_label.text(), timeout=30_000)
-    assert window.dataset().is_embedded_sample and window.panel.train_button.isEnabled()
+    assert window.session.dataset.is_embedded_sample and window.panel.train_button.isEnabled()
 
 
 @pytest.mark.real_unsaved_dialog
@@ -451,17 +455,17 @@ def test_opening_another_model_with_unsaved_training_asks_first(qtbot, tmp_path,
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(other), ""))
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     train_briefly(window, qtbot)
-    trained, seen = window.model(), []
+    trained, seen = window.session.model, []
     answer_dialog(QMessageBox.StandardButton.Cancel, seen)
     with qtbot.waitSignal(window.session.openEnded, timeout=20_000):  # the file is read, then the question
         window.findChild(QAction, "openAction").trigger()
-    assert seen and window.model() is trained
+    assert seen and window.session.model is trained
     answer_dialog(QMessageBox.StandardButton.Discard, seen)
     with qtbot.waitSignal(window.session.openEnded, timeout=20_000):
         window.findChild(QAction, "openAction").trigger()
-    assert window.model().code_size == 3 and not window.is_dirty()
+    assert window.session.model.code_size == 3 and not window.session.dirty
     window.close()
 
 
@@ -473,17 +477,17 @@ def test_file_open_warns_about_a_file_it_cannot_open_and_keeps_the_model(window,
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(bad), ""))
     warned = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
-    model = window.model()
+    model = window.session.model
     with qtbot.waitSignal(window.session.openEnded, timeout=20_000):
         window.findChild(QAction, "openAction").trigger()
-    assert len(warned) == 1 and "current model is unchanged" in warned[0] and window.model() is model
+    assert len(warned) == 1 and "current model is unchanged" in warned[0] and window.session.model is model
     with qtbot.waitSignal(window.session.openEnded, timeout=20_000):  # not picked in the dialog (a script,
-        window.open_model(bad)  # the command line): the message line says it, no dialog
+        window.files.open_model(bad)  # the command line): the message line says it, no dialog
     assert len(warned) == 1 and "current model is unchanged" in window.panel.message_label.text()
 
 
 def test_unusable_settings_fall_back_to_defaults(qtbot):
-    from aegui.gui.settings import make_settings
+    from aegui.gui.window.settings import make_settings
 
     settings = make_settings()
     unusable = {"training/preset": "no-such-preset", "training/epochs": "many", "training/lr": "fast",
@@ -493,8 +497,8 @@ def test_unusable_settings_fall_back_to_defaults(qtbot):
     settings.sync()
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
-    assert window.panel.preset_name() == "default" and not window.log_check.isChecked()
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
+    assert window.panel.preset_name() == "default" and not window.parts.log_check.isChecked()
     window.close()
 
 
@@ -506,7 +510,7 @@ def test_unusable_settings_fall_back_to_defaults(qtbot):
 def test_out_of_range_settings_fall_back_to_the_field_defaults(qtbot, key, stored):
     """Every stored value is checked against its field's type and range: the window starts with the value
     it has when nothing is stored (before: nan showed as the maximum, a huge count raised at start)."""
-    from aegui.gui.settings import make_settings
+    from aegui.gui.window.settings import make_settings
 
     name = key.split("/")[1]
     values = []
@@ -520,7 +524,7 @@ def test_out_of_range_settings_fall_back_to_the_field_defaults(qtbot, key, store
         window = MainWindow()
         qtbot.addWidget(window)
         values.append(window.panel.value(name))
-        qtbot.waitUntil(lambda w=window: w.dataset() is not None, timeout=20_000)
+        qtbot.waitUntil(lambda w=window: w.session.dataset is not None, timeout=20_000)
         window.close()
     assert values[1] == values[0]
 
@@ -528,7 +532,7 @@ def test_out_of_range_settings_fall_back_to_the_field_defaults(qtbot, key, store
 def test_leftovers_of_killed_autosave_writes_are_removed_at_start(tmp_path):
     import time
 
-    from aegui.gui.autosave import Autosave
+    from aegui.gui.session.autosave import Autosave
 
     folder = tmp_path / "autosave"
     folder.mkdir()

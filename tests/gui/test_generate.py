@@ -17,9 +17,9 @@ PLAIN = ModelConfig(hidden_sizes=(64,), code_size=4, activation="relu", code_act
 
 
 def _train_and_fit(window, qtbot, config) -> None:
-    window.show_generate()  # the density is fitted when digits are to be shown
-    with (qtbot.waitSignal(window.generation.densityFitted, timeout=120_000),
-          qtbot.waitSignal(window.trainingFinished, timeout=60_000)):  # fmt: skip
+    window.tabs.setCurrentWidget(window.parts.generate_view)  # the density is fitted when digits are to be shown
+    with (qtbot.waitSignal(window.parts.generation.densityFitted, timeout=120_000),
+          qtbot.waitSignal(window.session.trainingFinished, timeout=60_000)):  # fmt: skip
         assert window.session.train(config, ONE_EPOCH)
 
 
@@ -30,11 +30,11 @@ def _click(mosaic, index: int) -> None:
 
 
 def test_a_vae_generates_while_it_trains_and_from_its_fitted_density_after(window, qtbot):
-    view, generation = window.generate_view, window.generation
-    window.show_generate()
+    view, generation = window.parts.generate_view, window.parts.generation
+    window.tabs.setCurrentWidget(window.parts.generate_view)
     shown = []
     generation.batchShown.connect(lambda: shown.append(view.status.text()))
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         assert window.session.train(VAE_2D, ONE_EPOCH)
     assert any("prior N(0, I) while it trains" in text for text in shown)  # at the epoch's end
     qtbot.waitUntil(lambda: window.session.model.density is not None, timeout=120_000)
@@ -51,13 +51,13 @@ def test_a_vae_generates_while_it_trains_and_from_its_fitted_density_after(windo
 
 def test_a_clicked_digit_goes_onto_the_canvas_to_be_drawn_over(window, qtbot):
     _train_and_fit(window, qtbot, VAE_2D)
-    window.show_generate()
-    images = window.generate_view.mosaic.images()
-    _click(window.generate_view.mosaic, 5)
+    window.tabs.setCurrentWidget(window.parts.generate_view)
+    images = window.parts.generate_view.mosaic.images()
+    _click(window.parts.generate_view.mosaic, 5)
     assert np.array_equal(window.canvas.image(), images[5])
     assert np.allclose(window.canvas.model_input(), images[5], atol=1e-6)  # the model sees the digit itself
     wait_for_drawing(window, qtbot)
-    assert window.current_reconstruction() is not None
+    assert window.draw_panel.reconstruction_view.image() is not None
     before = window.canvas.model_input()
     drag(window.canvas, [[(40, 40), (120, 60), (200, 80)]])
     after = window.canvas.model_input()
@@ -67,11 +67,11 @@ def test_a_clicked_digit_goes_onto_the_canvas_to_be_drawn_over(window, qtbot):
 
 
 def test_the_manifold_of_a_two_value_code_follows_the_model_and_its_digits_can_be_picked(window, qtbot):
-    panel = window.code_space_panel
+    panel = window.parts.code_space_panel
     window.tabs.setCurrentIndex(1)
     assert not panel.manifold_box.isVisibleTo(panel)  # the default model's code has 32 values
-    with (qtbot.waitSignal(window.generation.densityFitted, timeout=120_000),
-          qtbot.waitSignal(window.trainingFinished, timeout=60_000)):  # fmt: skip
+    with (qtbot.waitSignal(window.parts.generation.densityFitted, timeout=120_000),
+          qtbot.waitSignal(window.session.trainingFinished, timeout=60_000)):  # fmt: skip
         assert window.session.train(VAE_2D, ONE_EPOCH)  # the manifold beside the map asks for the density
     qtbot.waitUntil(lambda: panel.manifold.isVisible())
     cells = panel.manifold.images()
@@ -83,24 +83,24 @@ def test_the_manifold_of_a_two_value_code_follows_the_model_and_its_digits_can_b
 
 
 def test_closing_the_window_while_the_density_is_fitted_waits_for_nothing(window, qtbot):
-    window.show_generate()
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    window.tabs.setCurrentWidget(window.parts.generate_view)
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         assert window.session.train(PLAIN, ONE_EPOCH)
-    assert window.generation.fitting  # started as training ended, for the tab open
+    assert window.parts.generation.fitting  # started as training ended, for the tab open
     window.close()  # the fit gives up within a step of EM: no worker outlives the window (see conftest)
 
 
 def test_a_plain_autoencoder_generates_once_trained_and_more_like_the_drawing(window, qtbot):
-    view = window.generate_view
+    view = window.parts.generate_view
     window.session.new_model(PLAIN)
-    window.show_generate()
+    window.tabs.setCurrentWidget(window.parts.generate_view)
     assert "Train the model first" in view.status.text() and not view.new_button.isEnabled()
     _train_and_fit(window, qtbot, PLAIN)
     assert "mixture fitted to the training codes" in view.status.text()
     view.like_button.click()  # nothing drawn: it says what to do
     assert "Draw a digit" in view.status.text()
     window.canvas.set_image(window.session.dataset.test_images[0].numpy() / 255.0)
-    with qtbot.waitSignal(window.generation.batchShown):
+    with qtbot.waitSignal(window.parts.generation.batchShown):
         view.like_button.click()
     code = window.session.inference.reconstruct(window.canvas.model_input()).code
     near = np.array([window.session.inference.reconstruct(image).code for image in view.mosaic.images()])
@@ -117,8 +117,8 @@ def test_the_fitted_density_is_saved_with_the_model_and_a_file_without_one_gets_
     save_checkpoint(tmp_path / "old.aegui.pt", old, window.session.history)  # saved without a density
     assert open_and_wait(qtbot, window.session, tmp_path / "old.aegui.pt") is None
     assert window.session.model.density is None
-    with qtbot.waitSignal(window.generation.densityFitted, timeout=120_000):
-        window.show_generate()  # generating asks for it: fitted in a worker
+    with qtbot.waitSignal(window.parts.generation.densityFitted, timeout=120_000):
+        window.tabs.setCurrentWidget(window.parts.generate_view)  # generating asks for it: fitted in a worker
     assert window.session.model.density is not None and not window.session.dirty
 
 

@@ -9,7 +9,7 @@ import weakref
 import numpy as np
 import pytest
 
-from aegui.gui.loss_plot import LossPlot
+from aegui.gui.training.loss_plot import LossPlot
 
 STEPS_PER_EPOCH = 469
 CHUNK = 6  # losses per update, as the worker sends them

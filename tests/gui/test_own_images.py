@@ -15,9 +15,9 @@ from aegui.core.checkpoints import save_checkpoint
 from aegui.core.configs import SUFFIX
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import History
-from aegui.gui.latent_map import LatentMapView
-from aegui.gui.recent_files import RECENT_COUNT
-from aegui.gui.theme import class_colours
+from aegui.gui.code_space.latent_map import LatentMapView
+from aegui.gui.theme.themes import class_colours
+from aegui.gui.window.recent_files import RECENT_COUNT
 from benchmarks.images import DIGIT_NAMES, write_digit_folder
 from tests.gui.conftest import drag, wait_for_drawing
 
@@ -53,7 +53,7 @@ def paper_digit(tmp_path, sample):
 
 def test_an_image_dropped_on_the_canvas_is_the_model_input_and_can_be_drawn_over(window, qtbot, paper_digit):
     canvas = window.canvas
-    with qtbot.waitSignal(window.drawingUpdated, timeout=10_000):
+    with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
         assert drop(canvas, paper_digit).isAccepted()
     assert np.abs(canvas.model_input() - image_to_input(paper_digit)).max() <= 1e-6
     assert np.abs(window.draw_panel.input_view.image() - image_to_input(paper_digit)).max() <= 1e-6
@@ -67,7 +67,7 @@ def test_an_image_dropped_on_the_canvas_is_the_model_input_and_can_be_drawn_over
 
 
 def test_open_image_and_a_corrupt_drop_say_what_happened(window, qtbot, tmp_path, paper_digit):
-    assert window.open_image(paper_digit)
+    assert window.files.open_image(paper_digit)
     kept = window.canvas.model_input()
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
@@ -89,14 +89,14 @@ def test_a_model_file_dropped_on_the_window_opens_after_the_unsaved_question(win
     path = _model_file(tmp_path, "dropped", code_size=5)
     with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
         drop(window, path)
-    assert window.model().config.code_size == 5 and window.session.model_path == path
+    assert window.session.model.config.code_size == 5 and window.session.model_path == path
     asked = []
     window.session.dirty = True  # unsaved work: a drop asks first, and Cancel keeps it
     monkeypatch.setattr(window.session, "ask_unsaved", lambda doing: asked.append(doing) or "cancel")
     other = _model_file(tmp_path, "other", code_size=7)
     with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
         drop(window, other)
-    assert asked == ["opening another model"] and window.model().config.code_size == 5
+    assert asked == ["opening another model"] and window.session.model.config.code_size == 5
 
 
 def test_recent_models_list_the_last_eight_and_drop_missing_ones(window, qtbot, tmp_path):
@@ -113,29 +113,31 @@ def test_recent_models_list_the_last_eight_and_drop_missing_ones(window, qtbot, 
     with qtbot.waitSignal(window.session.openEnded, timeout=30_000):
         window.recent_menu.actions()[0].trigger()  # (now paths[-2])
     assert window.session.model_path == paths[-2]
-    window.save_model(tmp_path / f"saved{SUFFIX}")  # saving adds the file too
+    window.files.save_model(tmp_path / f"saved{SUFFIX}")  # saving adds the file too
     assert window.recent.models()[0] == tmp_path / f"saved{SUFFIX}"
 
 
 def test_an_image_folder_trains_with_its_folder_names_as_classes(window, qtbot, tmp_path, sample):
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:120].numpy(), sample.test_labels[:120].numpy())
-    with qtbot.waitSignal(window.datasetLoaded, timeout=60_000) as loaded:
-        assert window.data_picker.load_images(folder)
+    with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000) as loaded:
+        assert window.parts.data_picker.load_images(folder)
     dataset = loaded.args[0]
     assert dataset.classes == tuple(sorted(DIGIT_NAMES))
     assert "3 files skipped" in window.panel.message_label.text()
-    assert window.panel.dataset_combo.currentText() == "Images: digits"
-    assert "images in 10 classes" in window.panel.dataset_label.text()
+    assert window.panel.data_box.dataset_combo.currentText() == "Images: digits"
+    assert "images in 10 classes" in window.panel.data_box.dataset_label.text()
     first = [dataset.class_name(int(label)) for label in dataset.test_labels[:10]]
-    qtbot.waitUntil(lambda: ", ".join(first) in window.gallery.caption(), timeout=10_000)  # the gallery names them
+    qtbot.waitUntil(
+        lambda: ", ".join(first) in window.parts.gallery.caption(), timeout=10_000
+    )  # the gallery names them
     window.tabs.setCurrentIndex(1)  # the code map's legend names the folders
-    qtbot.waitUntil(lambda: window.code_space.latent is not None, timeout=30_000)
-    assert window.code_space_panel.legend.classes() == tuple(sorted(DIGIT_NAMES))
-    assert "zero" in window.code_space_panel.legend.text()
+    qtbot.waitUntil(lambda: window.parts.code_space.latent is not None, timeout=30_000)
+    assert window.parts.code_space_panel.legend.classes() == tuple(sorted(DIGIT_NAMES))
+    assert "zero" in window.parts.code_space_panel.legend.text()
 
 
 def test_the_picker_offers_a_missing_dataset_for_download_and_keeps_the_data_on_no(window, qtbot, monkeypatch):
-    combo = window.panel.dataset_combo
+    combo = window.panel.data_box.dataset_combo
     labels = [combo.itemText(index) for index in range(combo.count())]
     assert "KMNIST (download…)" in labels and "EMNIST balanced (download…)" in labels and "Image folder…" in labels
     asked = []
@@ -162,28 +164,28 @@ def test_the_window_reopens_the_last_image_folder_and_copes_when_it_is_gone(qtbo
     folder = write_digit_folder(tmp_path / "mine", sample.test_images[:30].numpy(), sample.test_labels[:30].numpy())
     first = MainWindow()
     qtbot.addWidget(first)
-    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
-    with qtbot.waitSignal(first.datasetLoaded, timeout=30_000):
-        first.data_picker.load_images(folder)
+    qtbot.waitUntil(lambda: first.session.dataset is not None, timeout=20_000)
+    with qtbot.waitSignal(first.session.datasetLoaded, timeout=30_000):
+        first.parts.data_picker.load_images(folder)
     first.close()  # (saves the choice and the folder)
     second = MainWindow()
     qtbot.addWidget(second)
-    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=30_000)
-    assert second.dataset().name == "images" and second.dataset().source == str(folder.resolve())
+    qtbot.waitUntil(lambda: second.session.dataset is not None, timeout=30_000)
+    assert second.session.dataset.name == "images" and second.session.dataset.source == str(folder.resolve())
     second.close()
     for path in sorted(folder.rglob("*"), reverse=True):  # the folder is gone: the sample, with a word why
         path.unlink() if path.is_file() else path.rmdir()
     folder.rmdir()
     third = MainWindow()
     qtbot.addWidget(third)
-    qtbot.waitUntil(lambda: third.dataset() is not None, timeout=30_000)
-    assert third.dataset().name == "sample" and "does not exist" in third.panel.message_label.text()
+    qtbot.waitUntil(lambda: third.session.dataset is not None, timeout=30_000)
+    assert third.session.dataset.name == "sample" and "does not exist" in third.panel.message_label.text()
     third.close()
 
 
 def test_a_stored_image_choice_without_its_folder_loads_the_usual_data(qtbot):
     from aegui.gui import MainWindow
-    from aegui.gui.settings import make_settings
+    from aegui.gui.window.settings import make_settings
 
     settings = make_settings()
     settings.setValue("data/choice", "images")
@@ -191,6 +193,6 @@ def test_a_stored_image_choice_without_its_folder_loads_the_usual_data(qtbot):
     settings.sync()
     window = MainWindow()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=30_000)
-    assert window.dataset().name == "sample" and window.panel.dataset_choice() == "auto"
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=30_000)
+    assert window.session.dataset.name == "sample" and window.panel.data_box.dataset_choice() == "auto"
     window.close()

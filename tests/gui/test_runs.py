@@ -16,12 +16,12 @@ OTHER = ModelConfig(hidden_sizes=(32,), code_size=6)
 
 
 def train(window, qtbot, config) -> None:
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         assert window.session.train(config, ONE_EPOCH)
 
 
 def test_runs_are_kept_listed_and_drawn_under_the_next_model(window, qtbot, tmp_path):
-    table, plot = window.runs_view.table, window.loss_plot
+    table, plot = window.parts.runs_view.table, window.parts.loss_plot
     train(window, qtbot, SMALL)
     assert table.rowCount() == 1 and table.item(0, 0).text() == "run 1"
     assert table.item(0, 2).text() == "4" and float(table.item(0, 3).text()) > 0
@@ -30,45 +30,45 @@ def test_runs_are_kept_listed_and_drawn_under_the_next_model(window, qtbot, tmp_
     train(window, qtbot, OTHER)  # another architecture: a new model; the first two runs go beneath it
     assert table.rowCount() == 3 and plot.earlier_runs() == 2
     qtbot.waitUntil(lambda: len(plot._levels) == 100, timeout=30_000)  # every slider level, made ahead
-    window.runs_view.smoothing_slider.setValue(80)
+    window.parts.runs_view.smoothing_slider.setValue(80)
     (x, raw), _ = plot.earlier_curves()
     shown = plot._earlier[0][0].getData()
     expected = peak_bins(x, smooth(raw, 0.8))
     np.testing.assert_allclose(shown[0], expected[0])
     np.testing.assert_allclose(shown[1], expected[1])
-    window.runs_view.smoothing_slider.setValue(0)
+    window.parts.runs_view.smoothing_slider.setValue(0)
     table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)  # hide one
-    assert plot.earlier_runs() == 1 and not window.run_list.runs[0].visible
+    assert plot.earlier_runs() == 1 and not window.parts.run_list.runs[0].visible
     table.item(1, 0).setText("wider")  # rename
-    assert window.run_list.runs[1].name == "wider"
+    assert window.parts.run_list.runs[1].name == "wider"
     table.setCurrentCell(2, 0)
-    window.runs_view.remove_button.click()
+    window.parts.runs_view.remove_button.click()
     assert table.rowCount() == 2
     path = tmp_path / "runs.csv"
-    assert window.export_runs(path)
+    assert window.files.export_runs(path)
     back = read_runs_csv(path)
-    assert [record.name for record in back] == [run.name for run in window.run_list.runs]
-    assert back[1].history.batch_losses == window.run_list.runs[1].history.batch_losses
+    assert [record.name for record in back] == [run.name for run in window.parts.run_list.runs]
+    assert back[1].history.batch_losses == window.parts.run_list.runs[1].history.batch_losses
 
 
 def test_the_smoothing_slider_smooths_every_batch_curve_as_tensorboard(window, qtbot):
     train(window, qtbot, SMALL)
-    _x, raw_y = window.loss_plot.batch_data()
-    window.runs_view.smoothing_slider.setValue(90)
-    assert window.runs_view.smoothing_label.text() == "smoothing 0.90"
-    _x, shown = window.loss_plot._batch_curve.getData()
+    _x, raw_y = window.parts.loss_plot.batch_data()
+    window.parts.runs_view.smoothing_slider.setValue(90)
+    assert window.parts.runs_view.smoothing_label.text() == "smoothing 0.90"
+    _x, shown = window.parts.loss_plot._batch_curve.getData()
     np.testing.assert_allclose(shown, smooth(raw_y, 0.9))
-    window.runs_view.smoothing_slider.setValue(0)
-    np.testing.assert_allclose(window.loss_plot._batch_curve.getData()[1], raw_y)
+    window.parts.runs_view.smoothing_slider.setValue(0)
+    np.testing.assert_allclose(window.parts.loss_plot._batch_curve.getData()[1], raw_y)
 
 
 @pytest.mark.skipif(not tensorboard_available(), reason="the tensorboard extra is not installed")
 def test_the_window_writes_each_runs_tensorboard_log_when_asked(window, qtbot, tmp_path, monkeypatch):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    monkeypatch.setattr("aegui.gui.run_list.default_data_dir", lambda: tmp_path / "data")
-    window.runs_view.tensorboard_check.setChecked(True)
-    with qtbot.waitSignal(window.run_list.message, timeout=60_000,
+    monkeypatch.setattr("aegui.gui.training.runs_controller.default_data_dir", lambda: tmp_path / "data")
+    window.parts.runs_view.tensorboard_check.setChecked(True)
+    with qtbot.waitSignal(window.parts.run_list.message, timeout=60_000,
                           check_params_cb=lambda text, error: text.startswith("TensorBoard logs:")):  # fmt: skip
         train(window, qtbot, SMALL)
     (folder,) = (tmp_path / "tensorboard").iterdir()

@@ -14,7 +14,7 @@ LAPTOP = (1366, 728)
 
 @pytest.fixture
 def laptop_window(qtbot, monkeypatch, window_factory):
-    from aegui.gui import main_window
+    from aegui.gui.window import main_window
 
     monkeypatch.setattr(main_window, "_available_size", lambda: LAPTOP)
     return window_factory()
@@ -35,10 +35,11 @@ def wholly_visible(widget: QWidget) -> bool:
 
 def essentials(window) -> dict[int, dict[str, QWidget]]:
     """What each tab (by index) must show whole."""
-    space, explore, generate, features = (window.code_space_panel, window.explore_panel, window.generate_view,
-                                          window.features_view)  # fmt: skip
+    parts = window.parts
+    space, explore, generate, features = (parts.code_space_panel, parts.explore_panel, parts.generate_view,
+                                          parts.features_view)  # fmt: skip
     return {
-        0: {"loss plot": window.loss_plot, "runs table": window.runs_view.table, "gallery": window.gallery},
+        0: {"loss plot": parts.loss_plot, "runs table": parts.runs_view.table, "gallery": parts.gallery},
         1: {"code map": space.code_map, "pixel map": space.pixel_map, "legend": space.legend, "status": space.status,
             "hovered digit": space.hovered_view, "decoded digit": space.decoded_view,
             "projection": space.projection_combo, "count": space.count_spin},
@@ -53,7 +54,7 @@ def essentials(window) -> dict[int, dict[str, QWidget]]:
 def test_every_tab_shows_its_essentials_whole_on_a_laptop_screen(qtbot, laptop_window):
     window = laptop_window
     assert window.width() <= LAPTOP[0] and window.height() <= LAPTOP[1]
-    runs = window.runs_view.table
+    runs = window.parts.runs_view.table
     assert runs.viewport().height() >= 3 * runs.verticalHeader().defaultSectionSize()  # three runs in sight
     for index, widgets in essentials(window).items():
         window.tabs.setCurrentIndex(index)

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QAction, QImage, QPalette
 
 import aegui.gui
-from aegui.gui.theme import DARK, LIGHT, make_palette, themes
+from aegui.gui.theme.themes import DARK, LIGHT, make_palette, themes
 
 GUI_SOURCES = Path(aegui.gui.__file__).parent
 
@@ -25,7 +25,7 @@ def luminance(widget) -> float:
 
 
 def themed_views(window) -> dict:
-    return {"loss plot": window.loss_plot, "code map": window.code_space_panel.code_map,
+    return {"loss plot": window.parts.loss_plot, "code map": window.parts.code_space_panel.code_map,
             "code bars": window.draw_panel.code_view}  # fmt: skip
 
 
@@ -46,10 +46,10 @@ def test_a_dark_scheme_before_the_window_opens_makes_every_view_dark(qapp, qtbot
     qapp.setPalette(make_palette(DARK))  # a dark desktop
     window = window_factory()
     window.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: window.code_space_panel.code_map.isVisible())
+    qtbot.waitUntil(lambda: window.parts.code_space_panel.code_map.isVisible())
     for name, view in themed_views(window).items():
         assert luminance(view) < 0.25, name
-    axis = window.loss_plot.getPlotItem().getAxis("left")
+    axis = window.parts.loss_plot.getPlotItem().getAxis("left")
     assert axis.textPen().color().lightness() > 160  # light labels on the dark plot: readable
     assert theme_action(window, "system").isChecked()
 
@@ -58,7 +58,7 @@ def test_switching_theme_live_turns_views_light_and_dark_and_is_remembered(qapp,
                                                                             restore_palette):  # fmt: skip
     window = window_factory()
     window.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: window.code_space_panel.code_map.isVisible())
+    qtbot.waitUntil(lambda: window.parts.code_space_panel.code_map.isVisible())
     theme_action(window, "dark").trigger()
     assert qapp.palette().window().color().name() == DARK.palette["Window"]
     assert all(luminance(view) < 0.25 for view in themed_views(window).values())
@@ -75,12 +75,12 @@ def test_switching_theme_live_turns_views_light_and_dark_and_is_remembered(qapp,
 def test_system_follows_a_palette_changed_while_the_window_is_open(qapp, window, restore_palette):
     assert themes().theme is LIGHT
     qapp.setPalette(make_palette(DARK))
-    assert themes().theme is DARK and luminance(window.loss_plot) < 0.25
+    assert themes().theme is DARK and luminance(window.parts.loss_plot) < 0.25
 
 
 def test_a_stored_theme_that_is_not_a_choice_means_system(window_factory, restore_palette):
-    from aegui.gui.settings import make_settings
-    from aegui.gui.theme import SETTINGS_KEY
+    from aegui.gui.theme.themes import SETTINGS_KEY
+    from aegui.gui.window.settings import make_settings
 
     make_settings().setValue(SETTINGS_KEY, "purple")
     window = window_factory()
@@ -91,7 +91,7 @@ def test_earlier_runs_are_faint_over_the_themes_background(qtbot):
     """(The plot is given each theme as a theme change gives it, without changing the application's palette:
     the live switch of every view is tested above.)"""
     from aegui.core.training import History
-    from aegui.gui.loss_plot import LossPlot
+    from aegui.gui.training.loss_plot import LossPlot
 
     plot = LossPlot()
     qtbot.addWidget(plot)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from aegui.core.pacing import MAX_UPDATES_PER_SECOND
 from aegui.core.training import Ended
-from aegui.gui.workers import TrainingProgress
+from aegui.gui.concurrency.training_process import TrainingProgress
 from tests.conftest import REPO, open_and_wait
 from tests.gui.conftest import drag
 
@@ -23,8 +23,8 @@ def test_builds_with_no_arguments_on_the_embedded_sample(window):
     assert window.objectName() == "aeguiMainWindow"
     for name in CONTRACT:
         assert window.findChild(QWidget, name) is not None, name
-    assert "Embedded sample 5,000" in window.panel.dataset_label.text()
-    assert window.panel.download_button.isVisible()
+    assert "Embedded sample 5,000" in window.panel.data_box.dataset_label.text()
+    assert window.panel.data_box.download_button.isVisible()
     assert window.panel.train_button.isEnabled() and not window.panel.stop_button.isEnabled()
 
 
@@ -34,23 +34,23 @@ def short_run(window, epochs=2):
 
 def test_training_through_the_buttons(window, qtbot):
     short_run(window)
-    before = window.gallery.updates
-    with qtbot.waitSignal(window.trainingStarted):
+    before = window.parts.gallery.updates
+    with qtbot.waitSignal(window.session.trainingStarted):
         qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
-    assert window.is_training() and not window.panel.train_button.isEnabled()
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
+    assert window.session.is_training() and not window.panel.train_button.isEnabled()
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000) as finished:
         pass
     ended: Ended = finished.args[0]
     assert ended.reason == "finished"
     batches = -(-4000 // window.panel.batch_spin.value())  # the 4,000 sample images, the last batch partial
-    assert window.loss_plot.batch_points() == 2 * batches
-    assert window.loss_plot.epoch_points() == 2
-    assert window.gallery.updates > before
-    picture = window.gallery.picture()
+    assert window.parts.loss_plot.batch_points() == 2 * batches
+    assert window.parts.loss_plot.epoch_points() == 2
+    assert window.parts.gallery.updates > before
+    picture = window.parts.gallery.picture()
     assert picture[30:58].max() > 0.2  # the reconstruction row is drawn
     assert "Finished: test MSE" in window.panel.message_label.text()
-    assert window.is_dirty() and window.windowTitle().endswith("*")
-    x, _ = window.loss_plot.batch_data()
+    assert window.session.dirty and window.windowTitle().endswith("*")
+    x, _ = window.parts.loss_plot.batch_data()
     assert np.all(np.diff(x) > 0) and x[-1] == pytest.approx(2.0)
 
 
@@ -61,7 +61,7 @@ def test_updates_are_throttled(window, qtbot):
     updates = []
     window.start_training()
     window.session.trainingProgress.connect(lambda item: updates.append((time.perf_counter(), item)))
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         pass
     progress = [t for t, item in updates if isinstance(item, TrainingProgress)]
     batches = sum(len(item.losses) for _, item in updates if isinstance(item, TrainingProgress))
@@ -73,18 +73,18 @@ def test_updates_are_throttled(window, qtbot):
 def test_pause_resume_and_stop(window, qtbot):
     short_run(window, epochs=50)
     window.start_training()
-    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
-    with qtbot.waitSignal(window.trainingPaused, timeout=20_000) as paused:
+    qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > 0, timeout=20_000)
+    with qtbot.waitSignal(window.session.trainingPaused, timeout=20_000) as paused:
         qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
         assert window.panel.pause_button.text() == "Resume"
-    paused_at = window.loss_plot.batch_points()
+    paused_at = window.parts.loss_plot.batch_points()
     assert paused_at == paused.args[0]  # every loss before the pause has arrived, none after
-    assert window.status_label.text().startswith(f"Paused after batch {paused_at:,}")
+    assert window.status_line.label.text().startswith(f"Paused after batch {paused_at:,}")
     qtbot.wait(400)
-    assert window.loss_plot.batch_points() == paused_at
+    assert window.parts.loss_plot.batch_points() == paused_at
     qtbot.mouseClick(window.panel.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > paused_at, timeout=20_000)
-    with qtbot.waitSignal(window.trainingFinished, timeout=10_000) as finished:
+    qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > paused_at, timeout=20_000)
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=10_000) as finished:
         qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
     assert finished.args[0].reason == "stopped"
     assert window.panel.train_button.isEnabled()
@@ -92,21 +92,21 @@ def test_pause_resume_and_stop(window, qtbot):
 
 def test_space_starts_and_pauses(window, qtbot):
     short_run(window, epochs=50)
-    window.train_action.trigger()
-    assert window.is_training()
-    window.train_action.trigger()
+    window.actions["startPauseAction"].trigger()
+    assert window.session.is_training()
+    window.actions["startPauseAction"].trigger()
     qtbot.waitUntil(lambda: window.session.trainer is not None and window.session.trainer.is_paused)
-    with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=10_000):
         window.stop_training()
 
 
 def test_learning_rate_changes_while_training(window, qtbot):
     short_run(window, epochs=50)
     window.start_training()
-    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > 0, timeout=20_000)
     window.panel.lr_spin.setValue(0.0005)
     qtbot.waitUntil(lambda: window.session.trainer is not None and abs(window.session.trainer.lr - 0.0005) < 1e-12)
-    with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=10_000):
         window.stop_training()
 
 
@@ -115,12 +115,12 @@ def test_huge_learning_rate_takes_the_nan_path(window, qtbot):
     window.panel.optimizer_combo.setCurrentIndex(window.panel.optimizer_combo.findData("sgd"))
     window.panel.lr_spin.setValue(1_000_000.0)  # Adam's steps are bounded by the rate; plain SGD's are not
     window.start_training()
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000) as finished:
         pass
     assert finished.args[0].reason == "diverged"
     text = window.panel.message_label.text()
     assert ("nan" in text or "inf" in text) and "last good weights" in text
-    state = window.model().state_dict()
+    state = window.session.model.state_dict()
     assert all(torch.isfinite(t).all() for t in state.values())
     inference = window.session.inference.model.state_dict()
     assert all(torch.equal(inference[k], state[k]) for k in state)
@@ -129,9 +129,9 @@ def test_huge_learning_rate_takes_the_nan_path(window, qtbot):
 def test_close_during_training_stops_the_worker(window, qtbot):
     short_run(window, epochs=100)
     window.start_training()
-    qtbot.waitUntil(lambda: window.loss_plot.batch_points() > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > 0, timeout=20_000)
     window.close()  # asks the loop to stop, then waits for it (how long it takes: `python -m benchmarks gui`)
-    from aegui.gui.threads import live_workers
+    from aegui.gui.concurrency.threads import live_workers
 
     assert live_workers() == 0 and not window.isVisible()
 
@@ -145,18 +145,19 @@ def test_process_exits_when_closed_while_training(tmp_path):
         "from PySide6.QtWidgets import QApplication\n"
         "app = QApplication(sys.argv)\n"
         "from aegui.gui import MainWindow\n"
-        "MainWindow.ask_unsaved = lambda self, doing: 'discard'\n"
+        "from aegui.gui.window.file_actions import FileActions\n"
+        "FileActions.ask_unsaved = lambda self, doing: 'discard'\n"
         "window = MainWindow()\n"
         "window.panel.epochs_spin.setValue(100)\n"
         "window.show()\n"
-        "window.datasetLoaded.connect(lambda _: window.start_training())\n"
+        "window.session.datasetLoaded.connect(lambda _: window.start_training())\n"
         "def close():\n"
-        "    print('training' if window.is_training() else 'idle', flush=True)\n"
+        "    print('training' if window.session.is_training() else 'idle', flush=True)\n"
         "    print(f'closing {time.time()}', flush=True)\n"
         "    window.close()\n"
-        "window.trainingStarted.connect(lambda: QTimer.singleShot(1500, close))\n"
+        "window.session.trainingStarted.connect(lambda: QTimer.singleShot(1500, close))\n"
         "app.exec()\n"
-        "from aegui.gui.threads import live_workers\n"
+        "from aegui.gui.concurrency.threads import live_workers\n"
         "print(f'threads left {live_workers()}', flush=True)\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -183,56 +184,60 @@ def test_fields_that_differ_from_the_loaded_model_are_marked(window, qtbot):
 
 def test_status_shows_the_phase_and_a_labelled_progress_bar(window, qtbot):
     short_run(window, epochs=2)
-    assert not window.progress_bar.isVisibleTo(window)  # idle: no empty bar
-    with qtbot.waitSignal(window.trainingStarted):
+    assert not window.status_line.progress.isVisibleTo(window)  # idle: no empty bar
+    with qtbot.waitSignal(window.session.trainingStarted):
         window.start_training()
-    assert window.progress_bar.isVisibleTo(window) and window.progress_bar.text().startswith("epoch 1/2")
-    qtbot.waitUntil(lambda: window.status_label.text().startswith("Epoch"), timeout=20_000)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    assert window.status_line.progress.isVisibleTo(window) and window.status_line.progress.text().startswith(
+        "epoch 1/2"
+    )
+    qtbot.waitUntil(lambda: window.status_line.label.text().startswith("Epoch"), timeout=20_000)
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         pass
-    assert window.status_label.text().startswith("Training finished") and not window.progress_bar.isVisibleTo(window)
+    assert window.status_line.label.text().startswith(
+        "Training finished"
+    ) and not window.status_line.progress.isVisibleTo(window)
     long = "x" * 2000
-    window.status_label.setText(long)
-    assert window.status_label.toolTip() == long and window.status_label.shown_text().endswith("…")
+    window.status_line.label.setText(long)
+    assert window.status_line.label.toolTip() == long and window.status_line.label.shown_text().endswith("…")
 
 
 def test_reset_model(window, qtbot):
     short_run(window, epochs=1)
     window.start_training()
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         pass
-    trained = window.model()
+    trained = window.session.model
     qtbot.mouseClick(window.panel.reset_button, Qt.MouseButton.LeftButton)
-    assert window.model() is not trained and window.history().epochs_done == 0
-    assert window.loss_plot.batch_points() == 0
+    assert window.session.model is not trained and window.session.history.epochs_done == 0
+    assert window.parts.loss_plot.batch_points() == 0
 
 
 def test_training_continues_the_same_model(window, qtbot):
     short_run(window, epochs=1)
     for _ in range(2):
-        with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
             window.start_training()
-    assert [e["epoch"] for e in window.history().epochs] == [1, 2]
-    assert window.loss_plot.epoch_points() == 2
+    assert [e["epoch"] for e in window.session.history.epochs] == [1, 2]
+    assert window.parts.loss_plot.epoch_points() == 2
 
 
 def test_save_open_and_export(window, qtbot, tmp_path):
     short_run(window, epochs=1)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
     path = tmp_path / "digits.aegui.pt"
-    assert window.save_model(path) and not window.is_dirty()
+    assert window.files.save_model(path) and not window.session.dirty
     window.reset_model()
     assert open_and_wait(qtbot, window.session, path) is None
-    assert window.history().epochs_done == 1 and window.loss_plot.epoch_points() == 1
+    assert window.session.history.epochs_done == 1 and window.parts.loss_plot.epoch_points() == 1
     assert window.windowTitle() == "aegui – digits.aegui.pt"
     bad = tmp_path / "bad.aegui.pt"
     bad.write_bytes(b"garbage")
-    model = window.model()
+    model = window.session.model
     assert "a text file, not a model file" in open_and_wait(qtbot, window.session, bad)
-    assert window.model() is model and "a text file, not a model file" in window.panel.message_label.text()
-    for widget, name in ((window.loss_plot, "loss.png"), (window.gallery, "gallery.png")):
-        assert window.export_png(widget, tmp_path / name)
+    assert window.session.model is model and "a text file, not a model file" in window.panel.message_label.text()
+    for widget, name in ((window.parts.loss_plot, "loss.png"), (window.parts.gallery, "gallery.png")):
+        assert window.files.export_png(widget, tmp_path / name)
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
 
 
@@ -241,22 +246,24 @@ def test_settings_are_remembered(qtbot):
 
     first = MainWindow()
     qtbot.addWidget(first)
-    qtbot.waitUntil(lambda: first.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: first.session.dataset is not None, timeout=20_000)
     first.panel.preset_combo.setCurrentIndex(first.panel.preset_combo.findData("seed"))
     first.panel.epochs_spin.setValue(3)
-    first.log_check.setChecked(True)
+    first.parts.log_check.setChecked(True)
     first.resize(1000, 700)
     first.close()
     second = MainWindow()
     qtbot.addWidget(second)
-    qtbot.waitUntil(lambda: second.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: second.session.dataset is not None, timeout=20_000)
     assert second.panel.preset_name() == "seed" and second.panel.epochs_spin.value() == 3
-    assert second.log_check.isChecked()
+    assert second.parts.log_check.isChecked()
     second.close()
 
 
 def test_about_names_versions_and_device(window):
-    text = window.about_text()
+    from aegui.gui.window.dialogs import about_text
+
+    text = about_text(window.session.device)
     assert torch.__version__ in text and "Qt " in text and "cpu" in text
     assert "LeCun" in text and "CC BY-SA 3.0" in text  # the embedded digits are MNIST's
 
@@ -280,19 +287,19 @@ def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
     panel.noise_spin.setValue(0.4)
     panel.augment_spin.setValue(0.3)
     panel.epochs_spin.setValue(1)
-    with qtbot.waitSignal(window.trainingFinished, timeout=120_000) as finished:
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=120_000) as finished:
         window.start_training()
     assert finished.args[0].reason == "finished"
-    assert window.model().config.kind == "conv"
-    assert window.gallery.rows == 3  # test digits, noisy inputs, clean outputs
+    assert window.session.model.config.kind == "conv"
+    assert window.parts.gallery.rows == 3  # test digits, noisy inputs, clean outputs
     path = tmp_path / "conv.aegui.pt"
-    assert window.save_model(path)
+    assert window.files.save_model(path)
     window.reset_model()
-    assert open_and_wait(qtbot, window.session, path) is None and window.model().config.kind == "conv"
+    assert open_and_wait(qtbot, window.session, path) is None and window.session.model.config.kind == "conv"
     assert panel.kind_combo.currentData() == "conv" and panel.noise_combo.currentData() == "masking"
-    with qtbot.waitSignal(window.trainingFinished, timeout=120_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=120_000):
         window.start_training()  # continues the opened model rather than starting a new one
-    assert window.history().epochs_done == 2
+    assert window.session.history.epochs_done == 2
 
 
 def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tmp_path):
@@ -302,15 +309,15 @@ def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tm
     config = ModelConfig(hidden_sizes=(48, 24), code_size=7, activation="relu")
     path = save_checkpoint(tmp_path / "custom.aegui.pt", build_model(config))
     assert open_and_wait(qtbot, window.session, path) is None
-    model = window.model()
+    model = window.session.model
     window.panel.epochs_spin.setValue(1)
-    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
-    assert window.model() is model and model.config.hidden_sizes == (48, 24)
+    assert window.session.model is model and model.config.hidden_sizes == (48, 24)
 
 
 def test_the_gallery_shows_every_row_when_denoising_adds_one(qtbot):
-    from aegui.gui.gallery import ReconstructionGallery
+    from aegui.gui.widgets.gallery import ReconstructionGallery
 
     gallery = ReconstructionGallery()
     qtbot.addWidget(gallery)
@@ -332,13 +339,13 @@ def test_the_gallery_shows_every_row_when_denoising_adds_one(qtbot):
 @pytest.mark.parametrize(("screen", "canvas_side"), [((1366, 728), 256), ((1920, 1040), 320)])
 def test_the_window_fits_a_laptop_screen(qtbot, monkeypatch, screen, canvas_side):
     """A 1366x768 screen less its task bar: the whole window fits, tabs scroll rather than overflow."""
-    from aegui.gui import main_window
+    from aegui.gui.window import main_window
 
     monkeypatch.setattr(main_window, "_available_size", lambda: screen)
     window = main_window.MainWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.dataset() is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None, timeout=20_000)
     assert window.canvas.width() == window.canvas.height() == canvas_side
     needed = window.minimumSizeHint()
     assert needed.width() <= screen[0] and needed.height() <= screen[1] - 40  # room for a title bar
@@ -359,14 +366,14 @@ def test_closing_before_the_data_has_loaded_starts_nothing_more(tmp_path):
 def test_the_first_frame_needs_neither_torch_nor_pyqtgraph():
     """What the window shows first (panel, canvas, menus) and the command line's parser import light: the
     model library loads after the window is up."""
-    code = ("import sys, aegui.cli, aegui.gui.app, aegui.gui.main_window; "
+    code = ("import sys, aegui.cli, aegui.gui.app, aegui.gui.window.main_window; "
             "print(sorted(m for m in ('torch', 'pyqtgraph') if m in sys.modules))")  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
-    from aegui.gui.main_window import LOADING, MainWindow
+    from aegui.gui.window.main_window import LOADING, MainWindow
 
     window = MainWindow(load_later=True)
     qtbot.addWidget(window)
@@ -380,7 +387,7 @@ def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
     assert not window.canvas.is_empty()
     with qtbot.waitSignal(window.ready, timeout=60_000):
         window.load_the_rest()
-    qtbot.waitUntil(lambda: window.dataset() is not None and panel.train_button.isEnabled(), timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.dataset is not None and panel.train_button.isEnabled(), timeout=20_000)
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
         "Training", "Code space", "Explore", "Generate", "Features"]  # fmt: skip
     qtbot.waitUntil(lambda: window.draw_panel.input_view.image() is not None, timeout=10_000)  # the drawing, seen

@@ -1,0 +1,1 @@
+"""The Code space and Explore features: the maps of the codes, decoding, sliders, interpolation, neighbours."""

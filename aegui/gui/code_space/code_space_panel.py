@@ -1,0 +1,112 @@
+"""The lesson's figure made live: the autoencoder's map beside PCA of the pixels, with scores; for a
+2-value code, the manifold of digits decoded over the code plane beside them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aegui.core.projections import METHODS, unavailable
+from aegui.gui.code_space.digit_legend import DigitLegend
+from aegui.gui.code_space.latent_map import LatentMapView
+from aegui.gui.widgets.digit_mosaic import DigitMosaic
+from aegui.gui.widgets.digit_view import DigitView
+
+PROJECTION_HELP = {
+    "pca": "PCA: the plane of the codes' largest variance. Instant, linear, follows training live.",
+    "tsne": "t-SNE (openTSNE): keeps each digit's nearest neighbours together; separates classes far better. "
+            "Seconds to compute.",
+    "umap": "UMAP (umap-learn): like t-SNE, keeps more of the global layout. Its first map in a session "
+            "compiles code first.",
+}  # fmt: skip
+
+
+class CodeSpacePanel(QWidget):
+    countChanged = Signal(int)
+    exportRequested = Signal(str)  # "csv", "npy" or "png"
+    projectionChosen = Signal(str)  # a key of projections.METHODS
+    followToggled = Signal(bool)  # lay the map out again at every epoch while training
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.code_map = LatentMapView("codes", "latentMap")
+        self.pixel_map = LatentMapView("PCA of pixels", "pixelPcaMap")
+        self.legend = DigitLegend()
+        self.hovered_view = DigitView("Hovered digit", "hoveredDigitView", hint="Point at a digit in the map.",
+                                      min_side=90)  # fmt: skip
+        self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.",
+                                      min_side=90)  # fmt: skip
+        self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
+        self.count_spin.setValue(2000)
+        self.count_spin.setSuffix(" test digits")
+        self.count_spin.setToolTip("How many test digits the maps show (200 to 10,000).")
+        self.projection_combo = QComboBox(objectName="projectionCombo")
+        for method, name in METHODS.items():
+            reason = unavailable(method)
+            self.projection_combo.addItem(name, method)
+            index = self.projection_combo.count() - 1
+            self.projection_combo.setItemData(index, reason or PROJECTION_HELP[method], Qt.ItemDataRole.ToolTipRole)
+            if reason is not None:  # (an optional package not installed: the entry says how to get it)
+                self.projection_combo.model().item(index).setEnabled(False)
+        self.projection_combo.setToolTip("How codes with more than two values are laid out on the map.")
+        self.follow_check = QCheckBox("follow training", objectName="followTrainingCheck")
+        self.follow_check.setToolTip("Lay the map out again at every epoch while training (t-SNE and UMAP take "
+                                     "seconds; otherwise they are computed when training ends).")  # fmt: skip
+        self.status = QLabel("The map appears once the data is loaded.", objectName="mapStatus", wordWrap=True)
+        self.manifold = DigitMosaic("manifoldView", 150)
+        self.manifold.setToolTip("Click a digit to put it on the canvas.")
+        self.manifold_box = QWidget(objectName="manifoldBox")
+        manifold_layout = QVBoxLayout(self.manifold_box)
+        manifold_layout.setContentsMargins(0, 0, 0, 0)
+        self.manifold_caption = QLabel("manifold", objectName="manifoldCaption", wordWrap=True)
+        manifold_layout.addWidget(self.manifold_caption)
+        manifold_layout.addWidget(self.manifold, 1)
+        self.manifold_box.hide()
+        controls = QHBoxLayout()  # one row above the maps: the maps keep the height a short screen has
+        controls.addWidget(self.projection_combo)
+        controls.addWidget(self.follow_check)
+        controls.addWidget(self.count_spin)
+        controls.addStretch(1)
+        for kind, text, tip in (("csv", "Codes CSV…", "Export the test digits' codes and labels as CSV"),
+                                ("npy", "Codes NPY…", "Export the test digits' codes and labels as NumPy arrays"),
+                                ("png", "Map PNG…", "Export the code map as a PNG picture")):  # fmt: skip
+            button = QPushButton(text, objectName=f"export{kind.upper()}Button", toolTip=tip)
+            button.clicked.connect(lambda _checked=False, k=kind: self.exportRequested.emit(k))
+            controls.addWidget(button)
+        side = QVBoxLayout()
+        side.addWidget(self.hovered_view, 1)
+        side.addWidget(self.decoded_view, 1)
+        maps = QHBoxLayout()
+        maps.addWidget(self.code_map, 1)
+        maps.addWidget(self.pixel_map, 1)
+        maps.addWidget(self.manifold_box, 1)
+        left = QVBoxLayout()
+        left.addLayout(controls)
+        left.addLayout(maps, 1)
+        left.addWidget(self.legend)
+        left.addWidget(self.status)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 4)
+        layout.addLayout(side, 1)
+        self.count_spin.editingFinished.connect(lambda: self.countChanged.emit(self.count_spin.value()))
+        self.projection_combo.currentIndexChanged.connect(
+            lambda _index: self.projectionChosen.emit(self.projection_combo.currentData())
+        )
+        self.follow_check.toggled.connect(self.followToggled)
+
+    def show_manifold(self, images: np.ndarray | None, side: int = 0, caption: str = "") -> None:
+        """The side x side digits decoded over a 2-value code's plane, rows top to bottom (None: hide)."""
+        self.manifold_box.setVisible(images is not None)
+        if images is not None:
+            self.manifold.show_images(images, side)
+            self.manifold_caption.setText(caption)

@@ -1,0 +1,380 @@
+"""Wires the code-space views to the model: the live map, decoding anywhere, sliders,
+interpolation and neighbours. The maps and the training set's codes are computed off the GUI
+thread, from a detached copy of the weights, and only while a tab that shows them is open."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from aegui.core.data import DIGITS, Dataset
+from aegui.core.errors import Cancelled
+from aegui.core.inference import InferenceModel
+from aegui.core.latent import (
+    LatentMap,
+    Neighbours,
+    compute_code_space,
+    encode_images,
+    export_codes_csv,
+    export_codes_npy,
+    interpolate,
+    nearest_neighbours,
+)
+from aegui.gui.code_space.code_space_panel import CodeSpacePanel
+from aegui.gui.code_space.explore_panel import ExplorePanel
+from aegui.gui.code_space.interpolation_strip import STEPS
+from aegui.gui.code_space.map_layouts import MapLayouts
+from aegui.gui.concurrency.threads import run_in_thread
+
+NEIGHBOURS = 8
+FRAME_MS = 16
+
+
+class CodeSpaceController(QObject):
+    mapUpdated = Signal()
+    neighboursUpdated = Signal()
+
+    def __init__(
+        self,
+        code_panel: CodeSpacePanel,
+        explore_panel: ExplorePanel,
+        inference: Callable[[], InferenceModel | None],
+        weights: Callable[[], dict[str, torch.Tensor] | None],
+        dataset: Callable[[], Dataset | None],
+        report: Callable[[str, bool], None],
+        is_training: Callable[[], bool] = lambda: False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.code_panel, self.explore = code_panel, explore_panel
+        self._inference, self._weights, self._dataset, self._report = inference, weights, dataset, report
+        self.latent: LatentMap | None = None  # the map shown: by PCA, or the chosen method once laid out
+        self._pca_latent: LatentMap | None = None  # the latest weights' PCA map
+        self.layouts = MapLayouts(is_training, self)
+        self.layouts.ready.connect(self._on_laid_out)
+        self.layouts.progress.connect(self._on_layout_progress)
+        self.layouts.failed.connect(lambda text: self._report(text, True))
+        self.training_codes: np.ndarray | None = None
+        self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+        self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
+        self._worker = None
+        self._cancel = threading.Event()  # the running worker's: set to make it give up
+        self._pending = False
+        self._generation = 0  # bumped by every model change: results for older weights are dropped
+        self._visible = {"map": False, "explore": False}
+        self._stale = True
+        self._drawing_code: np.ndarray | None = None
+        self._picked: int | None = None
+        self._ends: dict[str, tuple[np.ndarray, str] | None] = {"a": None, "b": None}  # each end's code and name
+        self.slider_latencies: deque[float] = deque(maxlen=100_000)
+        self.last_decoded_spot: tuple[float, float] | None = None
+
+        maps = code_panel.code_map
+        maps.pointHovered.connect(self._on_point_hovered)
+        maps.pointClicked.connect(self._on_point_clicked)
+        maps.spotClicked.connect(self._on_spot_clicked)
+        code_panel.pixel_map.pointHovered.connect(self._on_point_hovered)
+        code_panel.pixel_map.pointClicked.connect(self._on_point_clicked)
+        code_panel.countChanged.connect(lambda _count: self.refresh())
+        code_panel.projectionChosen.connect(self._on_projection_chosen)
+        code_panel.followToggled.connect(self._on_follow_toggled)
+        explore_panel.sliders.codeChanged.connect(self._on_sliders_moved)
+        explore_panel.from_drawing_button.clicked.connect(self._on_sliders_from_drawing)
+        explore_panel.interpolation.endpointRequested.connect(self._on_endpoint_requested)
+
+    # --- keeping up with the model ---
+
+    def set_visible(self, map_visible: bool, explore_visible: bool) -> None:
+        self._visible = {"map": map_visible, "explore": explore_visible}
+        needs_codes = explore_visible and self.training_codes is None
+        if (self._stale and (map_visible or explore_visible)) or needs_codes:
+            self.refresh()
+
+    def model_changed(self) -> None:
+        """New weights or a new model: sliders follow its code size; maps and neighbours go stale."""
+        inference = self._inference()
+        if inference is None:
+            return
+        self._generation += 1
+        self._cancel.set()  # whatever is being computed is for weights that are gone
+        self.layouts.cancel()
+        self.latent, self._pca_latent, self.training_codes = None, None, None
+        self._ends = {"a": None, "b": None}
+        self.explore.interpolation.clear()
+        self._setup_sliders(inference)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the maps (and the training codes, if the Explore tab is open) from the current weights."""
+        dataset, state, inference = self._dataset(), self._weights(), self._inference()
+        if dataset is None or state is None or inference is None:
+            return
+        if not (self._visible["map"] or self._visible["explore"]):
+            self._stale = True  # nobody is looking: compute when a tab opens
+            return
+        if self._worker is not None:
+            self._pending = True
+            return
+        self._stale = False
+        count = self.code_panel.count_spin.value()
+        cache_key = (dataset.name, min(count, len(dataset.test_images)))
+        self.code_panel.status.setText("Placing the test digits…")
+        generation = self._generation
+        self._cancel = threading.Event()
+        self._worker = run_in_thread(compute_code_space, inference.config, state, dataset, count,
+                                     self._pixel_cache.get(cache_key), self._visible["explore"], self._cancel,
+                                     on_result=lambda result: self._on_computed(result, cache_key, generation),
+                                     on_error=self._on_failed)  # fmt: skip
+        if self.training_codes is None:
+            self._show_neighbours()  # "finding them…" while the training digits are encoded
+
+    def _on_computed(self, result, cache_key, generation: int) -> None:
+        self._worker = None
+        if generation != self._generation:  # computed for a model that is gone
+            self._pending = False
+            self.refresh()
+            return
+        latent, training_codes = result
+        self._pca_latent = latent
+        self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score)
+        if training_codes is not None:
+            self.training_codes = training_codes
+        self._show_latent(self.layouts.request(latent, generation) or latent)
+        if self._pending:
+            self._pending = False
+            self.refresh()
+
+    def _show_latent(self, latent: LatentMap) -> None:
+        """Show a map of the current weights (by PCA, or laid out by the chosen method)."""
+        self.latent = latent
+        panel, dataset = self.code_panel, self._dataset()
+        classes = self._classes()
+        panel.legend.set_classes(classes)
+        panel.code_map.set_points(latent.points, latent.labels, latent.score, len(classes), latent.embedding.title)
+        if dataset is not None:
+            panel.code_map.set_thumbnails(dataset.test_images[torch.as_tensor(latent.indices)].numpy())
+        self._show_status()
+        self.show_drawing(self._drawing_code)
+        if self._pixels_shown is not latent.pixel_points:  # new data or count: the pixels' map changes too, drawn
+            QTimer.singleShot(FRAME_MS, self._show_pixel_map)  # a frame later so that no paint holds up the window
+        else:  # (it does not depend on the weights: after an epoch only the codes' map moves)
+            self.mapUpdated.emit()
+
+    def _show_status(self, progress: str = "") -> None:
+        latent = self.latent
+        if latent is None:
+            return
+        note = self.layouts.note(latent.codes.shape[1]) if latent.embedding.method != self.layouts.method else ""
+        self.code_panel.status.setText(
+            f"{len(latent.labels):,} test digits placed by {latent.embedding.describe()}. Separation, the "
+            f"10-nearest-neighbour accuracy in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
+            + (f" {note}" if note else "")
+            + (f" {progress}" if progress else "")
+        )
+
+    def _on_laid_out(self, latent: LatentMap, generation: int) -> None:
+        if generation == self._generation and latent.embedding.method == self.layouts.method:
+            self._show_latent(latent)
+
+    def _on_layout_progress(self, fraction: float, label: str) -> None:
+        self._show_status(label if fraction >= 0 else "")
+
+    def _on_projection_chosen(self, method: str) -> None:
+        self.layouts.method = method
+        if self._pca_latent is not None:
+            self._show_latent(self.layouts.request(self._pca_latent, self._generation) or self._pca_latent)
+
+    def _on_follow_toggled(self, follow: bool) -> None:
+        self.layouts.follow_training = follow
+        self._on_projection_chosen(self.layouts.method)
+
+    def _show_pixel_map(self) -> None:
+        if self.latent is not None:
+            self._pixels_shown = self.latent.pixel_points
+            self.code_panel.pixel_map.set_points(self.latent.pixel_points, self.latent.labels, self.latent.pixel_score,
+                                                 len(self._classes()))  # fmt: skip
+        self.mapUpdated.emit()
+
+    def _on_failed(self, error: Exception) -> None:
+        self._worker = None
+        if isinstance(error, Cancelled):  # given up for newer weights (or the window closing)
+            if self._pending:
+                self._pending = False
+                self.refresh()
+            return
+        self._show_neighbours()
+        self._report(f"Could not compute the code space: {error}", True)
+
+    def cancel(self) -> None:
+        """Make a running computation give up soon (the window is closing)."""
+        self._pending = False
+        self._cancel.set()
+        self.layouts.cancel()
+
+    def _setup_sliders(self, inference: InferenceModel) -> None:
+        """Sliders for the model's code size, spanning [-1, 1] until `set_slider_ranges` gives the spans."""
+        size = inference.config.code_size
+        self.explore.sliders.set_model(size, np.full(size, -1.0, np.float32), np.ones(size, np.float32))
+
+    def set_slider_ranges(self, low: np.ndarray, high: np.ndarray) -> None:
+        """Each slider spans where its code value falls on test digits (99%), for the current weights."""
+        self.explore.sliders.set_ranges(low, high)
+
+    def data_changed(self) -> None:
+        self.refresh()
+
+    # --- the drawing ---
+
+    def show_drawing(self, code: np.ndarray | None) -> None:
+        """The drawing changed: move its marker, find its neighbours, and start the sliders from it."""
+        self._drawing_code = None if code is None else np.asarray(code, np.float32)
+        if self.latent is not None and code is not None and len(code) == self.latent.codes.shape[1]:
+            self.code_panel.code_map.set_marker(self.latent.embedding.place(code[None])[0])
+        else:
+            self.code_panel.code_map.set_marker(None)
+        self._show_neighbours()
+        if code is not None and len(code) == len(
+            self.explore.sliders.code()
+        ):  # (sliders follow a new model a frame later)
+            self.explore.sliders.set_code(code)
+            self._decode_sliders()
+
+    def _show_neighbours(self) -> None:
+        dataset, code = self._dataset(), self._drawing_code
+        view = self.explore.neighbours
+        if code is None or dataset is None or self.training_codes is None or len(code) != self.training_codes.shape[1]:
+            view.show_neighbours(None, None, None, waiting=code is not None and self._worker is not None)
+            return
+        found: Neighbours = nearest_neighbours(code, self.training_codes, dataset.train_labels.numpy(), NEIGHBOURS)
+        images = dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255
+        view.show_neighbours(images, found.labels, found.majority, names=dataset.classes)
+        self.neighboursUpdated.emit()
+
+    # --- map interaction ---
+
+    def _test_image(self, index: int) -> np.ndarray | None:
+        dataset = self._dataset()
+        if dataset is None or self.latent is None or not 0 <= index < len(self.latent.indices):
+            return None
+        return dataset.test_images[int(self.latent.indices[index])].float().numpy() / 255
+
+    def _classes(self) -> tuple[str, ...]:
+        dataset = self._dataset()
+        return dataset.classes if dataset is not None else DIGITS
+
+    def _name(self, index: int) -> str:
+        """The class name of the map's point `index`."""
+        dataset, label = self._dataset(), int(self.latent.labels[index])
+        return dataset.class_name(label) if dataset is not None else str(label)
+
+    def _on_point_hovered(self, index: int) -> None:
+        image = self._test_image(index)
+        if image is not None:
+            self.code_panel.hovered_view.set_image(image, f"test image #{index}: {self._name(index)}")
+
+    def _on_point_clicked(self, index: int) -> None:
+        image = self._test_image(index)
+        if image is None:
+            return
+        self._picked = index
+        self.code_panel.decoded_view.set_image(image, f"picked test image #{index} ({self._name(index)})")
+        self.explore.interpolation.status.setText(f"Picked test digit #{index}: use it as A or B.")
+
+    def decode_at(self, x: float, y: float) -> np.ndarray | None:
+        """The digit the model generates at a spot of the code map."""
+        inference = self._inference()
+        if self.latent is None or inference is None:
+            return None
+        self.last_decoded_spot = (x, y)
+        image = inference.decode(self.latent.decode_point(np.array([x, y])))
+        self.code_panel.decoded_view.set_image(image, f"decoded at ({x:.2f}, {y:.2f})")
+        return image
+
+    def _on_spot_clicked(self, x: float, y: float) -> None:
+        self.decode_at(x, y)
+
+    # --- sliders ---
+
+    def _on_sliders_from_drawing(self) -> None:
+        if self._drawing_code is not None:
+            self.explore.sliders.set_code(self._drawing_code)
+            self._decode_sliders()
+
+    def _on_sliders_moved(self) -> None:
+        started = time.perf_counter()
+        self._decode_sliders()
+        self.slider_latencies.append(time.perf_counter() - started)
+
+    def _decode_sliders(self) -> None:
+        inference = self._inference()
+        code = self.explore.sliders.code()
+        if inference is None or len(code) != inference.config.code_size:
+            return
+        self.explore.slider_view.set_image(inference.decode(code))
+
+    # --- interpolation ---
+
+    def _on_endpoint_requested(self, end: str, source: str) -> None:
+        strip = self.explore.interpolation
+        if source == "drawing":
+            if self._drawing_code is None:
+                strip.status.setText("Draw a digit first.")
+                return
+            self._ends[end] = (self._drawing_code.copy(), "the drawing")
+        else:
+            if self._picked is None or self.latent is None:
+                strip.status.setText("Click a digit on the code map first.")
+                return
+            self._ends[end] = (self.latent.codes[self._picked].copy(), f"test digit #{self._picked}")
+        self._show_interpolation()
+
+    def set_endpoint(self, end: str, code: np.ndarray, name: str = "a code") -> None:
+        self._ends[end] = (np.asarray(code, np.float32), name)
+        self._show_interpolation()
+
+    def _ends_text(self) -> str:
+        a, b = self._ends["a"], self._ends["b"]
+        if a is not None and b is not None:
+            return f"A: {a[1]}  →  B: {b[1]}"
+        end, (_code, name), other = ("A", a, "B") if a is not None else ("B", b, "A")
+        return f"{end}: {name}. Now set {other}."
+
+    def _show_interpolation(self) -> None:
+        self.explore.interpolation.status.setText(self._ends_text())
+        inference = self._inference()
+        a, b = self._ends["a"], self._ends["b"]
+        if inference is None or a is None or b is None:
+            return
+        codes = interpolate(a[0], b[0], STEPS)
+        with torch.inference_mode():
+            images = inference.model.decoder(torch.from_numpy(codes)).reshape(-1, 28, 28).numpy()
+        self.explore.interpolation.show_images(images)
+
+    # --- export ---
+
+    def all_test_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        dataset, state, inference = self._dataset(), self._weights(), self._inference()
+        if dataset is None or state is None or inference is None:
+            return None
+        return encode_images(inference.config, state, dataset.test_images), dataset.test_labels.numpy()
+
+    def export(self, kind: str, path: str | Path) -> bool:
+        try:
+            if kind == "png":
+                return self.code_panel.grab().save(str(path), "PNG")
+            found = self.all_test_codes()
+            if found is None:
+                return False
+            codes, labels = found
+            (export_codes_csv if kind == "csv" else export_codes_npy)(path, codes, labels)
+            return True
+        except OSError as error:
+            self._report(f"Could not write {path}: {error.strerror or error}", True)
+            return False

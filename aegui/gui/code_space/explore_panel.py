@@ -1,0 +1,42 @@
+"""Exploring the code: sliders with their decoded digit, interpolation, nearest neighbours."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from aegui.gui.code_space.code_sliders import CodeSliders
+from aegui.gui.code_space.interpolation_strip import InterpolationStrip
+from aegui.gui.code_space.neighbours_view import NeighboursView
+from aegui.gui.widgets.digit_view import DigitView
+
+
+class ExplorePanel(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.sliders = CodeSliders()
+        self.slider_view = DigitView("Decoded from the sliders", "sliderDecodedView",
+                                     hint="Draw a digit or move a slider.")  # fmt: skip
+        self.from_drawing_button = QPushButton("Sliders ← the drawing", objectName="slidersFromDrawingButton")
+        self.interpolation = InterpolationStrip()
+        self.neighbours = NeighboursView()
+
+        scroll = QScrollArea()
+        scroll.setWidget(self.sliders)
+        scroll.setWidgetResizable(True)
+        sliders_box = QGroupBox("Code sliders")
+        sliders_layout = QHBoxLayout(sliders_box)
+        left = QVBoxLayout()
+        left.addWidget(scroll, 1)
+        left.addWidget(self.from_drawing_button)
+        sliders_layout.addLayout(left, 2)
+        sliders_layout.addWidget(self.slider_view, 1)
+        interpolation_box = QGroupBox("Interpolation")
+        QVBoxLayout(interpolation_box).addWidget(self.interpolation)
+        neighbours_box = QGroupBox("Nearest training digits in code space")
+        QVBoxLayout(neighbours_box).addWidget(self.neighbours)
+        right = QVBoxLayout()
+        right.addWidget(interpolation_box, 1)
+        right.addWidget(neighbours_box, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(sliders_box, 1)
+        layout.addLayout(right, 1)

@@ -1,0 +1,26 @@
+"""The Code space and Explore tabs: the maps of the codes, and sliders, interpolation and neighbours."""
+
+from __future__ import annotations
+
+from aegui.gui.code_space.code_space_panel import CodeSpacePanel
+from aegui.gui.code_space.controller import CodeSpaceController
+from aegui.gui.code_space.explore_panel import ExplorePanel
+from aegui.gui.window.parts import Feature, Parts
+from aegui.gui.window.sizing import scrolling
+
+
+def build(parts: Parts) -> Feature:
+    session = parts.session
+    code_panel = parts.code_space_panel = CodeSpacePanel()
+    explore_panel = parts.explore_panel = ExplorePanel()
+    code_space = parts.code_space = CodeSpaceController(
+        code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.dataset,
+        parts.report, session.is_training, parts.window)  # fmt: skip
+    code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
+    map_page, explore_page = scrolling(code_panel), scrolling(explore_panel)
+    parts.code_map_page = map_page  # (the Generate tab draws the manifold there)
+    return Feature(
+        pages=(("Code space", map_page), ("Explore", explore_page)),
+        tab_shown=lambda page: code_space.set_visible(page is map_page, page is explore_page),
+        cancel=code_space.cancel,
+    )

@@ -1,0 +1,94 @@
+"""The only place the window starts threads: superqt workers on Qt's global thread pool for short jobs
+(loading, saving, computing maps, loading the model library at start-up), their results and errors
+delivered in the GUI thread. Light to import (no torch): the first frame uses it. (Training runs in a
+process: `aegui.gui.concurrency.training_process`.)"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
+from superqt.utils import FunctionWorker, WorkerBase, create_worker
+
+from aegui.core.pacing import MAX_UPDATES_PER_SECOND, Interval
+
+
+class MainThreadCollector(QObject):
+    """Python's cycle collector runs in whichever thread happens to allocate. Run in a worker, it can
+    free a Qt object's wrapper there: seen in a test run, a worker's collection ran ~QObject and waited
+    for the GIL while the GUI thread, holding the GIL, waited for that object's lock (a deadlock). So
+    while workers may run, automatic collection is off and the GUI thread collects, when the counts
+    call for it, a few times a second."""
+
+    INTERVAL_MS = 250
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start()
+
+    @staticmethod
+    def collect() -> None:
+        """Collect the oldest generation whose count is over its threshold (as automatic collection would)."""
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
+_collector: MainThreadCollector | None = None
+
+
+def collect_in_the_gui_thread() -> None:
+    """From now on, cyclic garbage is collected in the GUI thread only (called before any worker starts)."""
+    global _collector
+    application = QCoreApplication.instance()
+    if _collector is None and application is not None:
+        _collector = MainThreadCollector(application)
+
+
+def run_in_thread(
+    function: Callable,
+    *args,
+    on_result: Callable[[object], None],
+    on_error: Callable[[Exception], None],
+    **kwargs,
+) -> FunctionWorker:
+    """Run a function off the GUI thread; its result or exception arrives in the GUI thread."""
+    collect_in_the_gui_thread()
+    connections = {"returned": on_result, "errored": on_error}  # connected before the thread starts
+    return create_worker(function, *args, _connect=connections, _start_thread=True, **kwargs)
+
+
+class ProgressRelay(QObject):
+    """Carries progress reports from a worker thread to the GUI thread, a few times a second."""
+
+    progress = Signal(str, int, int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._interval = Interval(1.0 / MAX_UPDATES_PER_SECOND)
+
+    def report(self, name: str, done: int, total: int) -> None:
+        if self._interval.take() or (total and done >= total):
+            self.progress.emit(name, done, total)
+
+
+def live_workers() -> int:
+    """Threads still running a worker."""
+    return QThreadPool.globalInstance().activeThreadCount()
+
+
+def unfinished_workers() -> int:
+    """Workers whose end the GUI thread has not yet processed."""
+    return len(WorkerBase._worker_set)
+
+
+def wait_for_workers(msecs: int) -> bool:
+    """Wait until every worker thread is done; True if they all finished in time."""
+    return QThreadPool.globalInstance().waitForDone(msecs)

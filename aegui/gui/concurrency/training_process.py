@@ -1,0 +1,263 @@
+"""The only place the window starts processes: a training process for training (threads for short jobs:
+`aegui.gui.concurrency.threads`). (The core's image-folder conversion starts a pool of processes of its own, inside
+such a worker thread, for its duration.)
+
+Training runs in a process of its own (`aegui.core.training_server` says why). The window talks to
+it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
+rate, the latest weights) and reports its records as signals in the GUI thread, read from the pipe
+with a socket notifier: no thread waits on it. Processes are kept and reused run after run.
+"""
+
+from __future__ import annotations
+
+import math
+from multiprocessing.reduction import ForkingPickler
+
+import torch
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
+
+from aegui.core.checks import ConfigError
+from aegui.core.data import PIXELS, Dataset
+from aegui.core.model import AutoEncoder
+from aegui.core.pacing import Interval
+from aegui.core.spawning import main_script_hidden
+from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
+from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve
+from aegui.gui.concurrency.threads import run_in_thread
+
+__all__ = ["TrainingProgress", "TrainingRun"]
+QUIT_WAIT_S = 2.0
+
+
+class TrainingProcess(QObject):
+    """One training process and its pipe; `message` carries what it sends, `died` says it is gone."""
+
+    message = Signal(object)
+    died = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        context = torch.multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
+        self._conn, child = context.Pipe()
+        self.process = context.Process(target=serve, args=(child,), name="aegui-training", daemon=True)
+        with main_script_hidden():
+            self.process.start()
+        child.close()
+        self._notifier = QSocketNotifier(self._conn.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_readable)
+        self.alive = True
+
+    def send(self, message) -> bool:
+        try:
+            self._conn.send(message)
+            return True
+        except (OSError, ValueError):
+            self._gone()
+            return False
+
+    def receive(self, timeout: float) -> bool:
+        """Deliver what has arrived (waiting up to `timeout` seconds for the first); False once gone."""
+        try:
+            if self._conn.poll(timeout):
+                while self.alive and self._conn.poll():
+                    self.message.emit(self._conn.recv())
+        except (EOFError, OSError):
+            self._gone()
+        return self.alive
+
+    def _on_readable(self, *_args) -> None:
+        self.receive(0)
+
+    def _gone(self) -> None:
+        if self.alive:
+            self.alive = False
+            self._notifier.setEnabled(False)
+            self.died.emit()
+
+    def quit(self) -> None:
+        if self.alive:
+            self.send(("quit",))
+            self.process.join(QUIT_WAIT_S)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(QUIT_WAIT_S)
+        self.alive = False
+        self._notifier.setEnabled(False)
+
+
+_idle: list[TrainingProcess] = []
+_sharing_ready = False
+_busy: set[TrainingRun] = set()
+
+
+def _new_process() -> TrainingProcess:
+    app = QCoreApplication.instance()
+    if app is not None and not getattr(app, "_aegui_stops_training", False):
+        app.aboutToQuit.connect(stop_training_processes)  # (daemon processes also end with this one)
+        app._aegui_stops_training = True
+    return TrainingProcess()
+
+
+def _warm_up_sharing() -> None:
+    """The first shared tensor sent to another process starts multiprocessing's fd-passing service (a
+    quarter of a second here): let that happen in a worker, not when a person presses Train."""
+    ForkingPickler.dumps(torch.zeros(1).share_memory_())
+
+
+def prepare_training_process() -> None:
+    """Start a training process ahead of the first Train (its start, importing PyTorch, takes seconds)."""
+    global _sharing_ready
+    if not _idle:
+        _idle.append(_new_process())
+    if not _sharing_ready:
+        _sharing_ready = True
+        run_in_thread(_warm_up_sharing, on_result=_ignore, on_error=_ignore)
+
+
+def _ignore(_result: object) -> None:
+    pass
+
+
+def stop_training_processes() -> None:
+    for process in _idle:
+        process.quit()
+    _idle.clear()
+
+
+def _acquire() -> TrainingProcess:
+    while _idle:
+        process = _idle.pop()
+        if process.alive and process.process.is_alive():
+            return process
+        process.quit()
+    return _new_process()
+
+
+def live_runs() -> int:
+    """Training runs whose end the window has not yet received."""
+    return len(_busy)
+
+
+def share_dataset(dataset: Dataset) -> Dataset:
+    """Move the dataset's tensors into shared memory, where the training process reads them without a
+    copy (a copy of full MNIST takes tens of milliseconds: done once, by the worker that loaded it)."""
+    for name in ("train_images", "train_labels", "test_images", "test_labels"):
+        tensor = getattr(dataset, name)
+        if not tensor.is_shared():
+            tensor.share_memory_()
+    return dataset
+
+
+class TrainingRun(QObject):
+    """A training run in a training process, with a Trainer's controls; records arrive as `yielded`
+    (TrainingProgress, EpochEnd, Paused) and, at the end, `returned` (the Ended record). Once ended,
+    `final_state` holds the final weights (after a divergence, the last good ones)."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+
+    def __init__(self, model: AutoEncoder, dataset: Dataset, config: TrainConfig, device: torch.device,
+                 history: History) -> None:  # fmt: skip
+        super().__init__()
+        if len(dataset.train_images) == 0:
+            raise ConfigError("The training set is empty.")
+        train_count = len(dataset.train_images.reshape(-1, PIXELS))
+        self.config = config
+        self.batch_size = min(config.batch_size, train_count)
+        self.steps_per_epoch = math.ceil(train_count / self.batch_size)
+        self.total_steps = config.epochs * self.steps_per_epoch
+        self.lr = config.lr
+        self.is_paused = False
+        self.final_state: dict[str, torch.Tensor] | None = None
+        self._latest: tuple[int, int, int, int] | None = None  # buffer index, version, step, epoch
+        self._snapshot: Snapshot | None = None
+        share_dataset(dataset)
+        self._buffers = SnapshotBuffers(model.state_dict())
+        job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers)
+        self._process = _acquire()
+        self._process.message.connect(self._on_message)
+        self._process.died.connect(self._on_died)
+        if not self._process.send(job):
+            raise ConfigError("The training process could not be reached; try again.")
+        _busy.add(self)
+        # the window's own inference (drawing, gallery, scales) runs on one thread while the process uses the
+        # cores: a thread team of its own would wait at its barriers for descheduled threads
+        self._window_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def batch_note(self) -> str:
+        """What a person should know of the batch size: that the training set was smaller than asked."""
+        return f"; batch {self.batch_size} (the whole training set)" if self.batch_size < self.config.batch_size else ""
+
+    # --- a Trainer's controls ---
+
+    def pause(self) -> None:
+        self.is_paused = True
+        self._process.send(("pause",))
+
+    def resume(self) -> None:
+        self.is_paused = False
+        self._process.send(("resume",))
+
+    def request_stop(self) -> None:
+        self.is_paused = False
+        self._process.send(("stop",))
+
+    def set_lr(self, lr: float) -> None:
+        self._process.send(("lr", check_learning_rate(lr)))
+
+    def latest_snapshot(self) -> Snapshot | None:
+        """The newest published weights, copied out of shared memory once per version."""
+        if self._latest is None:
+            return None
+        index, version, step, epoch = self._latest
+        if self._snapshot is None or self._snapshot.version != version:
+            self._snapshot = Snapshot(version, step, epoch, self._buffers.read(index))
+        return self._snapshot
+
+    def abandon(self) -> None:
+        """Nobody listens any more (the window closed before the run ended): report nothing further.
+        The process still finishes the run and goes back to the pool for the next one."""
+        for signal in (self.yielded, self.returned):
+            signal.disconnect()
+        torch.set_num_threads(self._window_threads)
+
+    def wait(self, seconds: float) -> bool:
+        """Deliver the records until the run has ended, up to `seconds`; True if it ended."""
+        deadline = Interval(seconds)
+        deadline.mark()
+        while self in _busy and not deadline.due():
+            if not self._process.receive(0.05):
+                break
+        return self not in _busy
+
+    # --- from the process ---
+
+    def _on_message(self, message) -> None:
+        if isinstance(message, tuple):
+            if message[0] == "snapshot":
+                self._latest = message[1:]
+            elif message[0] == "final":
+                self.final_state = self._buffers.read(message[1])
+            return
+        if isinstance(message, Ended):
+            self._finish(message)
+            return
+        if isinstance(message, (TrainingProgress, EpochEnd)):
+            self.lr = message.lr
+        if isinstance(message, (TrainingProgress, EpochEnd, Paused)):
+            self.yielded.emit(message)
+
+    def _on_died(self) -> None:
+        code = self._process.process.exitcode
+        self._finish(Ended("failed", f"The training process ended unexpectedly (exit code {code}); the model keeps "
+                           "the weights it had before this run.", 0, 0.0))  # fmt: skip
+
+    def _finish(self, ended: Ended) -> None:
+        self._process.message.disconnect(self._on_message)
+        self._process.died.disconnect(self._on_died)
+        if self._process.alive:
+            _idle.append(self._process)  # ready for the next run
+        _busy.discard(self)
+        torch.set_num_threads(self._window_threads)
+        self.returned.emit(ended)

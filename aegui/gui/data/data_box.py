@@ -1,0 +1,86 @@
+"""The Data box of the training panel: what to train on (the data picker), what is loaded, and the offer
+to download full MNIST. It shows and emits; `aegui.gui.data.controller` acts on its choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLayout
+
+from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
+from aegui.gui.session.phases import Action, Phase, allowed
+from aegui.gui.window.settings import read
+
+AUTO_LABEL = "Auto (MNIST if present)"
+IMAGES_LABEL = "Image folder…"
+CHOICE_KEY = "data/choice"
+
+
+class DataBox(QGroupBox):
+    datasetChosen = Signal(str)
+    downloadRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Data", parent)
+        self.dataset_combo = QComboBox(objectName="datasetCombo")
+        self.dataset_combo.setToolTip("What to train on. Datasets not yet downloaded are offered for download; "
+                                      "an image folder holds your own images (one subfolder per class).")  # fmt: skip
+        self.set_datasets([DatasetInfo(name, dataset_title(name), "", True, "") for name in DATASET_CHOICES[1:]])
+        self.dataset_label = QLabel("Loading data…", objectName="datasetLabel", wordWrap=True)
+        self.download_button = QPushButton("Download full MNIST…", objectName="downloadButton")
+        self.download_button.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.dataset_combo)
+        layout.addWidget(self.dataset_label)
+        layout.addWidget(self.download_button)
+        self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
+        self.download_button.clicked.connect(self.downloadRequested)
+
+    def dataset_choice(self) -> str:
+        return self.dataset_combo.currentData()
+
+    def set_datasets(self, infos: list[DatasetInfo], images_folder: Path | None = None) -> None:
+        """The data picker's entries: Auto, every dataset (those not downloaded say so), and the image
+        folder (named once one is chosen). The choice shown stays."""
+        choice = self.dataset_choice()
+        self.dataset_combo.blockSignals(True)
+        self.dataset_combo.clear()
+        self.dataset_combo.addItem(AUTO_LABEL, "auto")
+        for info in infos:
+            self.dataset_combo.addItem(info.title if info.present else f"{info.title} (download…)", info.name)
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.about or None,
+                                           Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        self.dataset_combo.addItem(f"Images: {images_folder.name}" if images_folder else IMAGES_LABEL, IMAGES)
+        self._select(self.dataset_combo, choice or "auto")
+        self.dataset_combo.blockSignals(False)
+
+    def set_data_choice(self, choice: str) -> None:
+        """Show the data in use (or asked for) without asking for it again."""
+        self.dataset_combo.blockSignals(True)
+        self._select(self.dataset_combo, choice)
+        self.dataset_combo.blockSignals(False)
+
+    def set_dataset(self, text: str, offer_download: bool) -> None:
+        self.dataset_label.setText(text)
+        self.download_button.setVisible(offer_download)
+
+    def apply_phase(self, phase: Phase) -> None:
+        self.dataset_combo.setEnabled(allowed(Action.CHOOSE_DATA, phase))
+        self.download_button.setEnabled(allowed(Action.DOWNLOAD, phase))
+
+    def save_settings(self, settings: QSettings) -> None:
+        settings.setValue(CHOICE_KEY, self.dataset_choice())
+
+    def restore_settings(self, settings: QSettings) -> None:
+        choice = read(settings, CHOICE_KEY, "auto", str)
+        self.set_data_choice(choice if self.dataset_combo.findData(choice) >= 0 else "auto")
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+
+    def _on_dataset_changed(self, _index: int) -> None:
+        self.datasetChosen.emit(self.dataset_choice())

@@ -1,0 +1,11 @@
+"""The Data box's second step: the data picker's entries, downloads and folders. It adds no tab of its own."""
+
+from __future__ import annotations
+
+from aegui.gui.data.controller import DataController
+from aegui.gui.window.parts import Feature, Parts
+
+
+def build(parts: Parts) -> Feature:
+    parts.data_picker = DataController(parts.window, parts.session, parts.panel, parts.settings, parts.recent)
+    return Feature()

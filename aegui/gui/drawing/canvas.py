@@ -1,0 +1,264 @@
+"""The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear; an image
+(a generated digit, or an image file opened or dropped on it) may lie under the strokes, to be drawn
+over."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTabletEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from aegui.core.image_files import ImageFileError, image_to_input
+from aegui.core.preprocessing import SIZE, brush_width, strokes_over_image, strokes_to_image
+from aegui.gui.theme.themes import DIGIT_FIELD, DIGIT_HINT, DIGIT_INK
+from aegui.gui.window.drops import dropped_file
+
+BACKGROUND, INK, HINT = (QColor(colour) for colour in (DIGIT_FIELD, DIGIT_INK, DIGIT_HINT))
+
+Point = tuple[float, float]
+
+
+def smooth_path(points: list[Point]) -> QPainterPath:
+    """A path through the points' midpoints with quadratic curves: smooth, and exact at the ends."""
+    path = QPainterPath(QPointF(*points[0]))
+    if len(points) == 1:
+        return path
+    for (x0, y0), (x1, y1) in itertools.pairwise(points[1:]):
+        path.quadTo(x0, y0, (x0 + x1) / 2, (y0 + y1) / 2)
+    path.lineTo(QPointF(*points[-1]))
+    return path
+
+
+class DrawCanvas(QWidget):
+    """A square canvas; `strokes()` are in its pixels, y down; `model_input()` is what the model sees."""
+
+    strokesChanged = Signal()
+    imageRefused = Signal(str)  # why an image file opened or dropped here could not be used
+
+    def __init__(self, side: int = 320, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drawCanvas")
+        self.setFixedSize(side, side)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setToolTip("Draw a digit, or drop an image file here. Delete clears, Ctrl+Z undoes the last stroke.")
+        self.setAcceptDrops(True)
+        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleDescription(self.toolTip())
+        self._strokes: list[list[Point]] = []
+        self._current: list[Point] | None = None
+        self._image: np.ndarray | None = None  # a 28x28 image under the strokes, filling the canvas
+        self._finished = QImage(side, side, QImage.Format.Format_RGB32)
+        self._pen = QPen(INK, brush_width((side, side)), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                         Qt.PenJoinStyle.RoundJoin)  # fmt: skip
+        self._revision = 0
+        self._cached_input: tuple[int, np.ndarray] | None = None
+        self.last_change = time.perf_counter()
+        self._redraw_finished()
+
+    # --- what tests and the window read ---
+
+    def strokes(self) -> list[list[Point]]:
+        """Every stroke, the one being drawn included, as lists of (x, y)."""
+        strokes = [list(stroke) for stroke in self._strokes]
+        if self._current:
+            strokes.append(list(self._current))
+        return strokes
+
+    def is_empty(self) -> bool:
+        return not self._strokes and not self._current and self._image is None
+
+    def image(self) -> np.ndarray | None:
+        """The 28x28 image under the strokes, if one was put there."""
+        return None if self._image is None else self._image.copy()
+
+    def canvas_size(self) -> tuple[int, int]:
+        return self.width(), self.height()
+
+    def model_input(self) -> np.ndarray:
+        """The 28×28 image the model sees: `strokes_to_image(self.strokes(), self.canvas_size())`, or, over
+        an image, `strokes_over_image(self.strokes(), self.canvas_size(), self.image())`."""
+        if self._cached_input is None or self._cached_input[0] != self._revision:
+            if self._image is None:
+                seen = strokes_to_image(self.strokes(), self.canvas_size())
+            else:
+                seen = strokes_over_image(self.strokes(), self.canvas_size(), self._image)
+            self._cached_input = (self._revision, seen)
+        return self._cached_input[1].copy()
+
+    # --- editing ---
+
+    def clear(self) -> None:
+        """Remove the strokes and the image under them."""
+        if self.is_empty():
+            return
+        self._strokes.clear()
+        self._current = None
+        self._image = None
+        self._redraw_finished()
+        self._changed()
+
+    def undo(self) -> None:
+        if self._current:
+            self._current = None
+        elif self._strokes:
+            self._strokes.pop()
+        else:
+            return
+        self._redraw_finished()
+        self._changed()
+
+    def set_strokes(self, strokes: list[list[Point]]) -> None:
+        """Replace the drawing (for example with a saved or replayed one)."""
+        self._strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in strokes if len(stroke)]
+        self._current = None
+        self._image = None
+        self._redraw_finished()
+        self._changed()
+
+    def set_image(self, image: np.ndarray) -> None:
+        """Start over from a 28x28 image in [0, 1] (white on black), filling the canvas, to draw over."""
+        image = np.asarray(image, np.float32)
+        if image.size != SIZE * SIZE or not np.isfinite(image).all():
+            raise ValueError(f"The canvas takes a finite {SIZE}x{SIZE} image, not one shaped {image.shape}.")
+        self._image = np.clip(image.reshape(SIZE, SIZE), 0.0, 1.0)
+        self._strokes, self._current = [], None
+        self._redraw_finished()
+        self._changed()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Put an image file on the canvas, fitted as `aegui.image_to_input(path)` fits it; False (and
+        `imageRefused` with the reason) if it cannot be read."""
+        try:
+            image = image_to_input(path)
+        except ImageFileError as error:
+            self.imageRefused.emit(f"{Path(path).name} {error}; the canvas is unchanged.")
+            return False
+        self.set_image(image)
+        return True
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_file(event.mimeData(), "image") is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # (a model file goes on to the window)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = dropped_file(event.mimeData(), "image")
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_image(path)
+
+    def _changed(self) -> None:
+        self._revision += 1
+        self.last_change = time.perf_counter()
+        self.update()
+        self.strokesChanged.emit()
+
+    def _begin(self, position: QPointF) -> None:
+        self._current = [(position.x(), position.y())]
+        self._changed()
+
+    def _extend(self, position: QPointF) -> None:
+        if self._current is None:
+            return
+        point = (position.x(), position.y())
+        if point == self._current[-1]:
+            return
+        self._current.append(point)
+        self._changed()
+
+    def _end(self) -> None:
+        if self._current is None:
+            return
+        self._strokes.append(self._current)
+        self._current = None
+        self._draw_into(self._finished, [self._strokes[-1]])
+        self.update()
+
+    # --- input ---
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+            self._end()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            self._begin(event.position())
+        elif kind == QTabletEvent.Type.TabletMove and event.buttons() & Qt.MouseButton.LeftButton:
+            self._extend(event.position())
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._end()
+        event.accept()  # no synthesized mouse events after a pen event
+
+    # --- painting ---
+
+    def _redraw_finished(self) -> None:
+        ratio = self.devicePixelRatioF()
+        if self._finished.devicePixelRatio() != ratio:  # a HiDPI screen: the finished ink in device pixels
+            size = QSize(round(self.width() * ratio), round(self.height() * ratio))
+            self._finished = QImage(size, QImage.Format.Format_RGB32)
+            self._finished.setDevicePixelRatio(ratio)
+        self._finished.fill(BACKGROUND)
+        if self._image is not None:
+            pixels = np.ascontiguousarray(np.rint(self._image * 255), np.uint8)
+            picture = QImage(pixels.data, SIZE, SIZE, SIZE, QImage.Format.Format_Grayscale8)
+            painter = QPainter(self._finished)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(self.rect()), picture)
+            painter.end()
+        self._draw_into(self._finished, self._strokes)
+
+    def _draw_into(self, image: QImage, strokes: list[list[Point]]) -> None:
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self._pen)
+        for stroke in strokes:
+            painter.drawPath(smooth_path(stroke))
+        painter.end()
+
+    def paintEvent(self, event) -> None:
+        if self._finished.devicePixelRatio() != self.devicePixelRatioF():  # moved to another screen
+            self._redraw_finished()
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self._finished)
+        if self._current:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(self._pen)
+            painter.drawPath(smooth_path(self._current))
+        if self.is_empty():
+            painter.setPen(HINT)
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.4)
+            painter.setFont(font)
+            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+        painter.end()

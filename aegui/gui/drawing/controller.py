@@ -1,0 +1,145 @@
+"""What the model computes, kept in step with the session: the drawing's code and reconstruction, the
+code bars' scale and the sliders' spans (from a worker), the gallery, and the code space.
+
+Views of the weights follow a model change a frame after the window has painted the new model's
+settings and history, and follow training a few times a second; strokes refresh the drawing at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from aegui.core.inference import CodeScales, code_scales
+from aegui.core.pacing import Interval
+from aegui.gui.code_space.controller import FRAME_MS, CodeSpaceController
+from aegui.gui.concurrency.pacer import FramePacer
+from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.concurrency.training_process import TrainingProgress
+from aegui.gui.drawing.canvas import DrawCanvas
+from aegui.gui.drawing.draw_panel import DrawPanel
+from aegui.gui.session.controller import SessionController
+from aegui.gui.widgets.gallery import COUNT as GALLERY_COUNT
+from aegui.gui.widgets.gallery import ReconstructionGallery
+
+GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
+DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
+CODE_RANGE_IMAGES = 1000
+
+
+class DrawingController(QObject):
+    codeScalesUpdated = Signal()  # the code bars and sliders have their scale for the current weights
+    drawingUpdated = Signal()  # the drawing's code and reconstruction are shown
+
+    def __init__(self, session: SessionController, canvas: DrawCanvas, draw_panel: DrawPanel,
+                 gallery: ReconstructionGallery, code_space: CodeSpaceController, refresh_rate: float,
+                 parent: QObject | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.session, self.canvas, self.draw_panel = session, canvas, draw_panel
+        self.gallery, self.code_space = gallery, code_space
+        # seconds from each pen change to the reconstruction that includes it, in the GUI thread
+        self.drawing_latencies: deque[float] = deque(maxlen=100_000)
+        self._unshown_changes: list[float] = []
+        self._gallery_due = Interval(GALLERY_INTERVAL)
+        self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
+        self._scales_request = 0
+        # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
+        # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
+        self._drawing_pacer = FramePacer(self.refresh_drawing, 250.0 / max(refresh_rate, 30.0), self)
+        canvas.strokesChanged.connect(self._on_strokes_changed)
+        session.datasetLoaded.connect(self._on_dataset_loaded)
+        session.weightsChanged.connect(self._on_weights_changed)
+        session.trainingProgress.connect(self._on_training_progress)
+
+    def model_changed(self, painted: bool) -> None:
+        """Another model: if the window is already painted, follow a frame later (both at once held the
+        window up to ~100 ms on two busy cores)."""
+        if painted:
+            QTimer.singleShot(FRAME_MS, self._show_model)
+        else:
+            self._show_model()
+
+    def _show_model(self) -> None:
+        if self.session.closed:
+            return
+        self.code_space.model_changed()
+        self._refresh_all()
+
+    def _refresh_all(self) -> None:
+        self._refresh_code_range()
+        self._refresh_gallery()
+        self.refresh_drawing()
+
+    def _on_dataset_loaded(self, _dataset) -> None:
+        self._refresh_code_range()
+        self._refresh_gallery()
+        self.code_space.data_changed()
+
+    def _on_weights_changed(self) -> None:
+        self.code_space.refresh()
+        self._refresh_all()
+
+    def _on_training_progress(self, _item: TrainingProgress) -> None:
+        # copy new weights only when something will show them, a few times a second: each
+        # refresh takes CPU from training (strokes still refresh the drawing at once)
+        if not self.canvas.is_empty() and self._drawing_follow_due.take():
+            self._drawing_pacer.request()  # it takes the newest snapshot itself
+        if self._gallery_due.due():
+            self.session.follow_training()
+            self._refresh_gallery()
+
+    def _refresh_gallery(self) -> None:
+        session = self.session
+        dataset = session.dataset
+        if dataset is not None:
+            self._gallery_due.mark()
+            names = [dataset.class_name(int(label)) for label in dataset.test_labels[:GALLERY_COUNT]]
+            self.gallery.show_model(dataset.test_images, session.inference, session.train_config, names)
+
+    def _refresh_code_range(self) -> None:
+        """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
+        session = self.session
+        state = session.current_weights()
+        if session.dataset is None or session.inference is None or state is None:
+            return
+        self._scales_request += 1
+        # bound methods, not partials or lambdas: Qt holds them weakly, so a closed window is freed
+        images = session.dataset.test_images[:CODE_RANGE_IMAGES]
+        run_in_thread(code_scales, session.inference.config, state, images, self._scales_request,
+                      on_result=self._on_code_scales, on_error=self._on_code_scales_failed)  # fmt: skip
+
+    def _on_code_scales_failed(self, _error: Exception) -> None:
+        pass  # the weights could not be encoded (about to diverge): the scale stays as it was
+
+    def _on_code_scales(self, scales: CodeScales) -> None:
+        inference = self.session.inference
+        if scales.request != self._scales_request or inference is None:
+            return  # a later request is on its way
+        if scales.config == inference.config:
+            self.draw_panel.code_view.set_model(scales.config.code_size, scales.bars)
+            self.code_space.set_slider_ranges(scales.slider_low, scales.slider_high)
+            self.codeScalesUpdated.emit()
+
+    def refresh_drawing(self) -> None:
+        session = self.session
+        if self.canvas.is_empty():
+            self.draw_panel.show_result(None, None)
+            self.code_space.show_drawing(None)
+        else:
+            image = self.canvas.model_input()
+            session.follow_training()
+            result = session.inference.reconstruct(image) if session.inference is not None else None
+            untrained = session.history.epochs_done == 0 and not session.is_training()
+            note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
+            self.draw_panel.show_result(image, result, note)
+            self.code_space.show_drawing(result.code if result is not None else None)
+            now = time.perf_counter()
+            self.drawing_latencies.extend(now - change for change in self._unshown_changes)
+        self._unshown_changes = []
+        self.drawingUpdated.emit()
+
+    def _on_strokes_changed(self) -> None:
+        self._unshown_changes.append(self.canvas.last_change)
+        self._drawing_pacer.request()

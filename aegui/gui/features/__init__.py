@@ -1,0 +1,1 @@
+"""The Features feature: the first layer's weights, what each code value does, activations."""

@@ -1,0 +1,1 @@
+"""The Generate feature: new digits drawn from the model's code density."""

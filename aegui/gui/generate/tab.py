@@ -1,0 +1,18 @@
+"""The Generate tab: new digits from the model's code density (and the manifold on the Code space tab)."""
+
+from __future__ import annotations
+
+from aegui.gui.generate.controller import GenerateController
+from aegui.gui.generate.generate_view import GenerateView
+from aegui.gui.window.parts import Feature, Parts
+
+
+def build(parts: Parts) -> Feature:
+    view = parts.generate_view = GenerateView()
+    generation = parts.generation = GenerateController(parts.session, view, parts.code_space_panel, parts.canvas,
+                                                       parts.window)  # fmt: skip
+    return Feature(
+        pages=(("Generate", view),),
+        tab_shown=lambda page: generation.set_visible(page is view, page is parts.code_map_page),
+        cancel=generation.cancel,
+    )

@@ -1,0 +1,153 @@
+"""Crash-recovery copies: one file per running instance, each guarded by a lock file.
+
+An instance writes only its own copy and removes it only when its work is saved or a person let it
+go. A copy whose lock is free belongs to an instance that is gone (a crash, a kill): that is what
+the next start offers to restore. A second running instance never touches another's copy, and an
+offered copy stays on disk until the person answers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile
+
+from aegui.core.checkpoints import (
+    TEMPORARY,
+    Checkpoint,
+    CheckpointError,
+    autosave_folder,
+    load_checkpoint,
+    remove_stale_temporaries,
+    save_weights,
+)
+from aegui.core.configs import SUFFIX
+from aegui.core.model import ModelConfig
+from aegui.core.training import History, TrainConfig
+from aegui.gui.concurrency.threads import run_in_thread
+
+PREFIX = "autosave"
+WRITING = ".writing"
+
+
+def _ignore(_result: object) -> None:
+    pass
+
+
+def _lock_for(path: Path) -> QLockFile:
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # a lock is stale only when its process is gone, never for its age
+    return lock
+
+
+@dataclass
+class Orphan:
+    """Another instance's copy, left behind when it ended without cleaning up; held while offered."""
+
+    path: Path
+    lock: QLockFile
+    checkpoint: Checkpoint
+
+    def describe(self) -> str:
+        return (
+            f"aegui stopped unexpectedly while a model was training. Restore it? "
+            f"({self.checkpoint.summary()}, autosaved {self.checkpoint.created.replace('T', ' ')} UTC)"
+        )
+
+    def release(self) -> None:
+        """Leave the copy for a later start (the person did not answer)."""
+        self.lock.unlock()
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.lock.unlock()
+
+
+class Autosave:
+    """This instance's recovery copy. `write` runs in worker threads; the rest in the GUI thread."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else autosave_folder()
+        self.path = self.folder / f"{PREFIX}-{os.getpid()}-{uuid.uuid4().hex[:8]}{SUFFIX}"
+        self._lock: QLockFile | None = None
+        self._guard = threading.Lock()  # orders a write's final rename against removal
+        self._generation = 0  # bumped by every removal: a write begun before it is dropped
+
+    def _hold(self) -> None:
+        if self._lock is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_for(self.path)
+            self._lock.tryLock(0)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def write_in_background(self, config: ModelConfig, state: dict, history: History,
+                            train_config: TrainConfig | None, dataset: str, preset: str, on_error) -> None:  # fmt: skip
+        """Write a copy of these weights in a worker thread; a removal meanwhile drops it."""
+        run_in_thread(self._write, self._generation, config, state, history, train_config, dataset, preset,
+                      on_result=_ignore, on_error=on_error)  # fmt: skip
+
+    def _write(self, generation: int, *contents) -> None:
+        """Write to a private file, then put it in place unless the copy was removed meanwhile."""
+        with self._guard:
+            self._hold()  # (taking a lock file writes it: not in the GUI thread)
+        writing = self.path.with_name(self.path.name + WRITING)
+        save_weights(writing, *contents)
+        with self._guard:
+            if generation == self._generation:
+                os.replace(writing, self.path)
+                return
+        writing.unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        """The work is saved or let go: drop the copy, and any write still in flight, without waiting."""
+        with self._guard:
+            self._generation += 1
+            self.path.unlink(missing_ok=True)
+
+    def adopt(self, orphan: Orphan) -> None:
+        """Restore: another instance's copy becomes this instance's, so it is removed as ours is."""
+        with self._guard:
+            self._hold()
+            self._generation += 1
+            os.replace(orphan.path, self.path)
+        orphan.lock.unlock()
+
+    def close(self, keep: bool) -> None:
+        """On quitting: keep the copy for the next start (unsaved work a person did not let go) or not."""
+        if not keep:
+            self.remove()
+        with self._guard:
+            if self._lock is not None:
+                self._lock.unlock()
+                self._lock = None
+
+    def find_orphan(self) -> Orphan | None:
+        """The newest readable copy whose instance is gone, locked by this one while it is offered; or
+        None. A copy that cannot be read is set aside (renamed), so it is not tried again at each start."""
+        for leftover in (f"{PREFIX}*{TEMPORARY}", f"{PREFIX}*{WRITING}"):  # of writes killed midway
+            remove_stale_temporaries(self.folder, leftover)
+        try:
+            candidates = sorted(self.folder.glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        except OSError:
+            return None
+        for path in candidates:
+            if path == self.path or not path.is_file():
+                continue
+            lock = _lock_for(path)
+            if not lock.tryLock(0):
+                continue  # its instance is running
+            try:
+                return Orphan(path, lock, load_checkpoint(path))
+            except CheckpointError:
+                try:
+                    path.replace(path.with_name(path.name + ".unreadable"))
+                except OSError:
+                    path.unlink(missing_ok=True)
+                lock.unlock()
+        return None

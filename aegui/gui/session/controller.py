@@ -1,0 +1,295 @@
+"""The session controller: the one owner of the window's state, with an explicit phase.
+
+It holds the model (and the inference copy the views draw with), its history, file and unsaved
+flag and the training run; the data (`loaders.DataSource`) and the crash-recovery copy
+(`recovery.Recovery`) are its parts. Every action
+goes through here; an action the phase does not allow is refused with the reason (see `phases`).
+It has no widgets: views listen to its signals and call its intent-level methods, and the one
+question it asks a person (keep unsaved work?) goes through the `ask_unsaved` callback it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from aegui.core.data import Dataset, dataset_title, default_data_dir
+from aegui.core.density import CodeDensity
+from aegui.core.device import resolve_device_or_cpu
+from aegui.core.inference import InferenceModel
+from aegui.core.model import AutoEncoder, ModelConfig, build_model
+from aegui.core.training import History, TrainConfig
+from aegui.gui.concurrency.threads import wait_for_workers
+from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process
+from aegui.gui.session.autosave import Autosave
+from aegui.gui.session.loaders import DataSource, ModelLoader
+from aegui.gui.session.model_file import ModelFileFlows
+from aegui.gui.session.phases import STATUS, Action, Phase, allowed, refusal
+from aegui.gui.session.recovery import Recovery
+from aegui.gui.session.run_progress import RunProgress
+from aegui.gui.session.training_run import TrainingFlows
+
+SHUTDOWN_WAIT_MS = 1500
+TRAINING_PROCESS_DELAY_MS = 1000
+
+
+class SessionController(ModelFileFlows, TrainingFlows, QObject):
+    phaseChanged = Signal(object)  # the new Phase
+    datasetLoaded = Signal(object)  # the Dataset now in use
+    modelChanged = Signal()  # another model: new, reset, opened or restored (its history with it)
+    weightsChanged = Signal()  # the same model, newer weights (an epoch's end, training's end)
+    densityChanged = Signal()  # the model has a code density fitted to its current weights' codes
+    trainingStarted = Signal()
+    trainingProgress = Signal(object)  # TrainingProgress, a few times a second
+    epochEnded = Signal(object)  # EpochEnd
+    trainingPaused = Signal(int)  # the loop has stopped after this step (1-based) until resumed
+    trainingFinished = Signal(object)  # the Ended record
+    message = Signal(str, bool)  # a sentence for the person, and whether it reports a problem
+    statusChanged = Signal(str)  # the status line, which belongs to the phase
+    progressChanged = Signal(float, str)  # fraction done (< 0: nothing in progress) and its label
+    titleChanged = Signal(str)
+    recoveryChecked = Signal(object)  # a description of an autosaved model to offer back, or None
+    openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
+    fileUsed = Signal(object)  # a model file just opened or saved (for the recent files)
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        device: str = "auto",
+        ask_unsaved: Callable[[str], str] | None = None,
+        autosave: Autosave | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.device, self.device_note = resolve_device_or_cpu(device)
+        self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
+        self._phase = Phase.LOADING
+        self.data = DataSource(Path(data_dir) if data_dir else default_data_dir(), self)
+        self.data.loaded.connect(self._on_data_loaded)
+        self.data.failed.connect(self._on_data_failed)
+        self.data.skipped.connect(self._report_problem)
+        self.data.downloaded.connect(self._on_downloaded)
+        self.data.downloadFailed.connect(self._on_download_failed)
+        self.data.progress.connect(self.progressChanged)
+        self.model: AutoEncoder | None = None
+        self.inference: InferenceModel | None = None
+        self.history = History()
+        self.train_config: TrainConfig | None = None
+        self.preset_name = "default"
+        self.model_path: Path | None = None
+        self.dirty = False
+        self.trainer: TrainingRun | None = None  # the run in progress, in the training process
+        self._run: RunProgress | None = None  # the run in progress: its wording and its place in the history
+        self._closed = False
+        self._idle_status = ""
+        self.recovery = Recovery(autosave, self)
+        self.recovery.checked.connect(self.recoveryChecked)
+        self.recovery.failed.connect(self._report_problem)
+        self._model_loader = ModelLoader(self)
+        self._model_loader.loaded.connect(self._on_model_file_read)
+        self._model_loader.failed.connect(self._on_model_file_failed)
+        # the training process imports PyTorch (seconds of CPU): start it early, but not while the window paints
+        # its first frame and the data loads (on two cores, that doubled the first freeze, 50 -> 100 ms)
+        QTimer.singleShot(TRAINING_PROCESS_DELAY_MS, self._prepare_training)
+
+    def _prepare_training(self) -> None:
+        if not self._closed:
+            prepare_training_process()
+
+    # --- the phase ---
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    def _set_phase(self, phase: Phase, status: str | None = None) -> None:
+        changed = phase is not self._phase
+        self._phase = phase
+        if changed:
+            self.phaseChanged.emit(phase)
+        self.statusChanged.emit(status if status is not None else self._status_for(phase))
+        if phase in (Phase.IDLE, Phase.LOADING):
+            self.progressChanged.emit(-1.0, "")
+
+    def _status_for(self, phase: Phase) -> str:
+        return self._idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data.choice)
+
+    def allows(self, action: Action) -> bool:
+        return allowed(action, self._phase)
+
+    def _may(self, action: Action) -> bool:
+        """True if the phase allows `action`; otherwise say why, and False."""
+        reason = refusal(action, self._phase)
+        if reason is not None:
+            self.message.emit(reason, True)
+        return reason is None
+
+    def _report_problem(self, text: str) -> None:
+        self.message.emit(text, True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def is_training(self) -> bool:
+        return self.trainer is not None
+
+    # --- data ---
+
+    @property
+    def dataset(self) -> Dataset | None:
+        return self.data.dataset
+
+    def load_data(self, choice: str, images_folder: str | Path | None = None) -> bool:
+        """Load a dataset (or, choice "images", a folder of images) in a worker; the latest request wins,
+        earlier results are dropped."""
+        if not self._may(Action.CHOOSE_DATA):
+            return False
+        self.data.load(choice, Path(images_folder) if images_folder else None)
+        self._set_phase(Phase.LOADING)
+        return True
+
+    def set_data_folder(self, folder: str | Path) -> bool:
+        if not self._may(Action.CHOOSE_DATA):
+            return False
+        self.data.folder = Path(folder)
+        return self.load_data(self.data.choice)
+
+    def _on_data_loaded(self, dataset: Dataset) -> None:
+        if self._closed:
+            return  # it arrived after the window closed: start nothing more
+        self._idle_status = dataset.describe()
+        self._set_phase(Phase.IDLE)
+        self.datasetLoaded.emit(dataset)
+
+    def _on_data_failed(self, message: str, loading_sample: bool) -> None:
+        if self._closed:
+            return
+        self.message.emit(message, True)
+        if loading_sample:
+            self._set_phase(Phase.LOADING)  # (its status names the sample now)
+            return
+        self._idle_status = (f"The data was not changed: {self.dataset.describe()}" if self.dataset else
+                             "No data could be loaded: see the message in the training panel.")  # fmt: skip
+        self._set_phase(Phase.IDLE)
+        if self.dataset is not None:
+            self.datasetLoaded.emit(self.dataset)  # views go back to showing the data in use
+
+    def download(self, name: str = "mnist") -> bool:
+        """Download a dataset into the data folder in a worker, then load it (once)."""
+        if not self._may(Action.DOWNLOAD):
+            return False
+        self._set_phase(Phase.DOWNLOADING, f"Downloading {dataset_title(name)}…")
+        self.progressChanged.emit(0.0, "download · 0%")
+        self.data.download(name)
+        return True
+
+    def cancel_download(self) -> bool:
+        if not self._may(Action.CANCEL_DOWNLOAD):
+            return False
+        self.data.cancel()
+        self.statusChanged.emit("Cancelling the download…")
+        return True
+
+    def _on_downloaded(self, name: str) -> None:
+        self.message.emit(f"{dataset_title(name)} downloaded to {self.data.folder}.", False)
+        self._set_phase(Phase.IDLE)
+        self.load_data(name)
+
+    def _on_download_failed(self, problem: str) -> None:
+        self._report_problem(problem)
+        self._set_phase(Phase.IDLE)
+
+    # --- the model ---
+
+    def _replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
+                       path: str | Path | None) -> None:  # fmt: skip
+        self.model = model.cpu()
+        self.history = history
+        self.train_config = train_config
+        self.preset_name = preset
+        self.model_path = Path(path) if path else None
+        self.inference = InferenceModel(model.config, model.state_dict())
+        self._set_dirty(False)
+        self.modelChanged.emit()
+
+    def new_model(self, config: ModelConfig, preset: str = "") -> None:
+        """A fresh, untrained model (no question asked: callers settle unsaved work first)."""
+        self._replace_model(build_model(config), History(), None, preset, None)
+
+    def reset(self, config: ModelConfig, preset: str = "") -> bool:
+        if not self._may(Action.RESET) or not self.settle_unsaved("resetting it"):
+            return False
+        self.new_model(config, preset)
+        self.message.emit("The model was reset to new, untrained weights.", False)
+        return True
+
+    def current_weights(self) -> dict[str, torch.Tensor] | None:
+        """A detached copy of the weights for work in another thread: the latest snapshot while training."""
+        if self.trainer is not None:
+            snapshot = self.trainer.latest_snapshot()
+            return None if snapshot is None else snapshot.state
+        if self.model is None:
+            return None
+        return {name: tensor.detach().clone() for name, tensor in self.model.state_dict().items()}
+
+    def set_density(self, model: AutoEncoder, density: CodeDensity) -> bool:
+        """Keep a code density fitted (in a worker) to `model`'s codes: refused if another model is in the
+        session now, or training began meanwhile (whoever fitted it knows whether the weights changed)."""
+        if model is not self.model or self.trainer is not None:
+            return False
+        model.density = density
+        self.densityChanged.emit()
+        return True
+
+    def follow_training(self) -> None:
+        """Bring the inference copy up to the latest published weights (while training)."""
+        if self.trainer is not None and self.inference is not None:
+            self.inference.update(self.trainer.latest_snapshot())
+
+    # --- crash recovery ---
+
+    def _autosave(self) -> None:
+        """Write the latest weights and history to this instance's recovery copy, off the GUI thread."""
+        state = self.current_weights()  # None without a model, or before training's first snapshot
+        if state is not None and self.model is not None and not self._closed:
+            self.recovery.write(self.model.config, state, self.history.copy(), self.train_config,
+                                self.dataset.name if self.dataset else "", self.preset_name)  # fmt: skip
+
+    def look_for_recovery(self) -> None:
+        """Look, in a worker, for a copy left by an instance that ended without cleaning up."""
+        self.recovery.look()
+
+    def restore_recovery(self) -> bool:
+        if self.recovery.orphan is None or not self._may(Action.OPEN):
+            return False
+        if not self.settle_unsaved("restoring the autosave"):
+            return False
+        self._install(self.recovery.take(), None)
+        self._set_dirty(True)
+        self.message.emit("Restored the autosaved model. Save it to keep it.", False)
+        return True
+
+    def discard_recovery(self) -> None:
+        self.recovery.discard()
+
+    # --- closing ---
+
+    def shutdown(self) -> bool:
+        """Stop every worker and wait for it; True if all threads ended in time. An unanswered
+        recovery offer stays for the next start; this instance's copy stays only for unsaved work."""
+        self._closed = True
+        self.data.close()
+        finished = True
+        if self.trainer is not None:
+            self.trainer.request_stop()
+            finished = self.trainer.wait(SHUTDOWN_WAIT_MS / 1000)  # its end arrives, and is handled, here
+            if not finished:  # (a process still starting): its end, when it comes, is for nobody
+                self.trainer.abandon()
+                self.trainer = None
+        finished = wait_for_workers(SHUTDOWN_WAIT_MS) and finished
+        self.recovery.close(keep=self.dirty)
+        return finished

@@ -1,0 +1,90 @@
+"""The session's model file: opening (read and checked in a worker), saving, and the unsaved-work
+question. A part of `SessionController`, which holds the state these methods change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aegui.core.checkpoints import CheckpointError, save_weights
+from aegui.gui.session.phases import Action, refusal
+
+
+class ModelFileFlows:
+    """Open, save and settle unsaved work (mixed into `SessionController`)."""
+
+    def open(self, path: str | Path) -> bool:
+        """Start opening a saved model: the file is read and checked in a worker (a large or hostile file
+        never freezes the window) and `openEnded` says how it went. A file that cannot be opened is
+        refused before the unsaved-work question; on any problem the current model and its file stay."""
+        if not self._may(Action.OPEN):
+            return False
+        self.message.emit(f"Opening {Path(path).name}…", False)
+        self._model_loader.load(path)
+        return True
+
+    def _on_model_file_read(self, path: Path, checkpoint) -> None:
+        if self._closed:
+            return
+        problem = None
+        if not self._may(Action.OPEN):  # training (say) began while the file was being read
+            problem = refusal(Action.OPEN, self._phase)
+        elif self.settle_unsaved("opening another model"):
+            self._install(checkpoint, path)
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.", False)
+            self.fileUsed.emit(Path(path))
+        else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
+            self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
+        self.openEnded.emit(path, problem)
+
+    def _on_model_file_failed(self, path: Path | None, problem: str) -> None:
+        if not self._closed:
+            problem = f"{problem} The current model is unchanged."
+            self.message.emit(problem, True)
+            self.openEnded.emit(path, problem)
+
+    def _install(self, checkpoint, path: str | Path | None) -> None:
+        self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
+                            path)  # fmt: skip
+
+    def save(self, path: str | Path | None = None) -> bool:
+        """Save the model (while training: its latest published weights). False if not saved."""
+        path = Path(path) if path else self.model_path
+        if path is None or self.model is None:
+            self.message.emit("Choose where to save the model.", True)
+            return False
+        if not self._may(Action.SAVE):
+            return False
+        # while training, never read the live model: save the latest snapshot (none published yet: as it began)
+        state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
+        density = self.model.density if self.trainer is None else None  # (a density is of the weights it was fitted to)
+        try:
+            save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
+                         self.dataset.name if self.dataset else "", self.preset_name, density)  # fmt: skip
+        except CheckpointError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.model_path = path
+        self._set_dirty(False)
+        if self.trainer is None:
+            self.recovery.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
+        self.message.emit(f"Saved the model to {path}.", False)
+        self.fileUsed.emit(path)
+        return True
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self.dirty = dirty
+        name = self.model_path.name if self.model_path else "untitled"
+        self.titleChanged.emit(f"aegui – {name}{' *' if dirty else ''}")
+
+    def settle_unsaved(self, doing: str) -> bool:
+        """True when it is fine to go on: nothing unsaved, or it was saved, or a person let it go.
+        False (Cancel, or a failed save) leaves model, history and file exactly as they were."""
+        if not self.dirty:
+            return True
+        answer = self.ask_unsaved(doing)
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self.recovery.autosave.remove()
+            return True
+        return False

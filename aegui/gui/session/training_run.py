@@ -1,0 +1,121 @@
+"""The session's training run: start, pause, resume, stop, the learning rate while training, and what the
+training process reports. A part of `SessionController`, which holds the state these methods change."""
+
+from __future__ import annotations
+
+from aegui.core.device import describe_device
+from aegui.core.errors import AeguiError
+from aegui.core.model import ModelConfig
+from aegui.core.training import Ended, EpochEnd, Paused, TrainConfig
+from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun
+from aegui.gui.session.phases import Action, Phase
+from aegui.gui.session.run_progress import RunProgress, ended_report
+
+
+class TrainingFlows:
+    """Train, pause, resume, stop (mixed into `SessionController`)."""
+
+    def train(self, config: ModelConfig, train_config: TrainConfig, preset: str = "") -> bool:
+        """Train the current model further, or, for another architecture, a new one (asking first)."""
+        if not self._may(Action.TRAIN):
+            return False
+        if self.dataset is None:
+            self.message.emit("No data is loaded: choose a dataset or a data folder first.", True)
+            return False
+        if self.model is None or self.model.config != config:
+            if not self.settle_unsaved("starting a new model"):
+                return False
+            self.new_model(config, preset)
+        try:
+            trainer = TrainingRun(self.model, self.dataset, train_config, self.device, self.history)
+        except AeguiError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.train_config = train_config
+        self.preset_name = preset
+        self.trainer = trainer
+        self._run = RunProgress.begin(self.history, train_config.epochs)
+        self.recovery.begin_run()
+        self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{trainer.batch_note()}.",
+                          False)  # fmt: skip
+        self._set_phase(Phase.TRAINING)
+        self.progressChanged.emit(0.0, self._run.label(1, 0.0))
+        trainer.yielded.connect(self._on_training_update)
+        trainer.returned.connect(self._on_training_ended)
+        self.trainingStarted.emit()
+        return True
+
+    def pause(self) -> bool:
+        if not self._may(Action.PAUSE):
+            return False
+        self.trainer.pause()  # the loop stops after the batch in hand, then says so (a Paused record)
+        self._set_phase(Phase.PAUSING)
+        return True
+
+    def resume(self) -> bool:
+        if not self._may(Action.RESUME):
+            return False
+        self.trainer.resume()
+        self._set_phase(Phase.TRAINING, self._run.text or None)
+        return True
+
+    def stop(self) -> bool:
+        if not self._may(Action.STOP):
+            return False
+        self.trainer.request_stop()
+        self._set_phase(Phase.STOPPING)
+        return True
+
+    def set_lr(self, lr: float) -> bool:
+        if self.trainer is None:
+            return True  # it applies at the next Train
+        if not self._may(Action.SET_LR):
+            return False
+        try:
+            self.trainer.set_lr(lr)
+        except AeguiError as error:
+            self.message.emit(str(error), True)
+            return False
+        return True
+
+    def _on_training_update(self, item) -> None:
+        if isinstance(item, TrainingProgress):
+            self.history.batch_losses.extend(item.losses.tolist())
+            fraction, label = self._run.update(item.last, self.trainer.batch_size)
+            if self._phase is Phase.TRAINING:
+                self.statusChanged.emit(self._run.text)
+            self.progressChanged.emit(fraction, label)
+            self.trainingProgress.emit(item)
+            if self.recovery.due(epoch_ended=False):
+                self._autosave()
+        elif isinstance(item, EpochEnd):
+            self.history.epochs.append(item.to_dict())
+            if self.recovery.due(epoch_ended=True):
+                self._autosave()
+            if self.inference is not None:
+                self.inference.update(self.trainer.latest_snapshot())
+            self._set_dirty(True)
+            self.epochEnded.emit(item)
+            self.weightsChanged.emit()
+        elif isinstance(item, Paused) and self._phase is Phase.PAUSING and self.trainer.is_paused:
+            self._set_phase(Phase.PAUSED, f"Paused after batch {item.step:,}. Resume (Space) goes on from there.")
+            self.trainingPaused.emit(item.step)
+
+    def _on_training_ended(self, ended: Ended) -> None:
+        run, self.trainer = self.trainer, None
+        progress, self._run = self._run, None
+        if run is not None and run.final_state is not None:  # the model takes the run's final weights
+            self.model.load_state_dict(run.final_state)
+            self.model.density = None  # (fitted to the codes of weights it no longer has)
+            self.inference.load_state(run.final_state)
+        elif run is not None:  # the process was lost with the weights: the history goes back with them
+            progress.take_back(self.history)
+            self.modelChanged.emit()
+        self._set_dirty(self.dirty or ended.steps > 0)
+        text, problem, self._idle_status = ended_report(ended, self.history)
+        self.message.emit(text, problem)
+        if ended.steps > 0:
+            self._autosave()
+        self._set_phase(Phase.IDLE)
+        self.weightsChanged.emit()
+        self.trainingFinished.emit(ended)

@@ -1,0 +1,153 @@
+"""Every training run of the session, kept with its settings and history so that runs can be compared:
+shown or hidden under the current one, renamed, removed, exported as CSV, and, when asked, written
+as TensorBoard logs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from aegui.core.data import default_data_dir
+from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
+from aegui.core.training import Ended, History
+from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.theme.themes import class_colours
+from aegui.gui.training.loss_plot import LossPlot
+from aegui.gui.training.runs_view import RunsView
+
+COLOURS = 12  # colours handed out in turn
+
+
+@dataclass
+class SessionRun:
+    name: str
+    preset: str
+    code_size: int
+    history: History  # the model's whole history at the run's end
+    seconds: float
+    colour: tuple[int, int, int]
+    model_generation: int  # which model of the session it trained (its later runs continue the same curve)
+    visible: bool = True
+    settings: dict = field(default_factory=dict)  # the model's and training's settings
+
+    @property
+    def final_test_loss(self) -> float | None:
+        return float(self.history.epochs[-1]["test_loss"]) if self.history.epochs else None
+
+
+def write_tensorboard(folder: Path, history: History, first_epoch: int) -> Path:
+    """A run's batch losses and epoch records as TensorBoard scalars (a worker's job)."""
+    from aegui.core.training import EpochEnd
+
+    log = TensorBoardLog(folder)
+    try:
+        log.add_batch_losses(history.batch_losses, 1)
+        for record in history.epochs[first_epoch:]:
+            values = {key: record.get(key, 0.0) for key in EpochEnd.__dataclass_fields__}
+            log.add_epoch(EpochEnd(**values))
+    finally:
+        log.close()
+    return log.folder
+
+
+class RunsController(QObject):
+    """The runs, and the controller that keeps the runs list and the loss plot's earlier runs in step."""
+
+    changed = Signal()
+    message = Signal(str, bool)
+
+    def __init__(self, session, view: RunsView, plot: LossPlot, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session, self._view, self._plot = session, view, plot
+        self.runs: list[SessionRun] = []
+        self.tensorboard_folder: Path | None = None  # where each run's logs go, when asked
+        self._generation = 0
+        self._started = 0.0
+        self._epochs_before = 0
+        self._count = 0
+        self._levels_request = 0  # only the latest runs' smoothing levels are handed to the plot
+        session.modelChanged.connect(self._on_model_changed)
+        session.trainingStarted.connect(self._on_training_started)
+        session.trainingFinished.connect(self._on_training_finished)
+        view.visibilityToggled.connect(self.set_visible)
+        view.renamed.connect(self.rename)
+        view.removeRequested.connect(self.remove)
+        view.smoothingChanged.connect(plot.set_smoothing)
+        view.tensorboardToggled.connect(self._on_tensorboard_toggled)
+        self.changed.connect(self._on_changed)
+        self._redraw_later = QTimer(self, singleShot=True, interval=0)  # after the model change's own work
+        self._redraw_later.timeout.connect(self._on_changed)
+
+    def _on_changed(self) -> None:
+        self._view.show_runs(self.runs)
+        self._plot.set_earlier_runs([(run.colour, run.history) for run in self.earlier()])
+        curves = self._plot.earlier_curves()
+        self._levels_request += 1
+        if curves:  # every smoothing level of the runs now shown, ahead of a drag of the slider
+            request = self._levels_request
+            run_in_thread(smoothed_levels, curves, on_result=lambda levels: self._on_levels(request, levels),
+                          on_error=lambda error: None)  # (without them, a level is computed when asked)  # fmt: skip
+
+    def _on_levels(self, request: int, levels) -> None:
+        if request == self._levels_request:
+            self._plot.set_smoothed_levels(levels)
+
+    def _on_tensorboard_toggled(self, on: bool) -> None:
+        self.tensorboard_folder = default_data_dir().parent / "tensorboard" if on else None
+        if on:
+            self.message.emit(f"Each finished run's losses will be written for TensorBoard under "
+                              f"{self.tensorboard_folder}.", False)  # fmt: skip
+
+    def _on_model_changed(self) -> None:
+        self._generation += 1
+        # the current model's runs are no longer its curve: drawn faintly from the next turn of the event
+        # loop, so that opening a model (whose own views redraw now) is not one long freeze
+        self._redraw_later.start()
+
+    def _on_training_started(self) -> None:
+        self._started = time.monotonic()
+        self._epochs_before = self._session.history.epochs_done
+
+    def _on_training_finished(self, ended: Ended) -> None:
+        session = self._session
+        if session.history.epochs_done == self._epochs_before:
+            return  # stopped before a whole epoch: nothing to compare
+        self._count += 1
+        config = session.model.config
+        preset = session.preset_name or "custom"
+        run = SessionRun(f"run {self._count}", preset, config.code_size, session.history.copy(),
+                         time.monotonic() - self._started, class_colours(COLOURS)[(self._count - 1) % COLOURS],
+                         self._generation, settings={"model": config.to_dict(), "train":
+                         session.train_config.to_dict() if session.train_config else {}})  # fmt: skip
+        self.runs.append(run)
+        self.changed.emit()
+        if self.tensorboard_folder is not None:
+            folder = self.tensorboard_folder / run.name.replace(":", "").replace(" ", "-")
+            run_in_thread(write_tensorboard, folder, run.history, self._epochs_before,
+                          on_result=lambda written: self.message.emit(f"TensorBoard logs: {written}", False),
+                          on_error=lambda error: self.message.emit(str(error), True))  # fmt: skip
+
+    def earlier(self) -> list[SessionRun]:
+        """The visible runs of other models than the current one (its own runs are its curve)."""
+        return [run for run in self.runs if run.visible and run.model_generation != self._generation]
+
+    def set_visible(self, index: int, visible: bool) -> None:
+        if self.runs[index].visible != visible:
+            self.runs[index].visible = visible
+            self.changed.emit()
+
+    def rename(self, index: int, name: str) -> None:
+        if name.strip() and name.strip() != self.runs[index].name:
+            self.runs[index].name = name.strip()
+            self.changed.emit()
+
+    def remove(self, index: int) -> None:
+        del self.runs[index]
+        self.changed.emit()
+
+    def export_csv(self, path: str | Path) -> None:
+        """Every run's history (raises AeguiError when the file cannot be written)."""
+        write_runs_csv(path, [(run.name, run.history) for run in self.runs])

@@ -1,0 +1,76 @@
+"""The Training tab: the loss plot with its log-scale switch, the runs beside it, and the gallery under them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
+from aegui.gui.training.loss_plot import LossPlot
+from aegui.gui.training.runs_controller import RunsController
+from aegui.gui.training.runs_view import RunsView
+from aegui.gui.widgets.gallery import ReconstructionGallery
+from aegui.gui.window.parts import Feature, Parts
+from aegui.gui.window.settings import read
+
+LOG_SCALE_KEY = "plot/log_scale"
+SMOOTHING_KEY = "plot/smoothing"
+
+
+def build(parts: Parts) -> Feature:
+    session = parts.session
+    loss_plot = parts.loss_plot = LossPlot()
+    runs_view = parts.runs_view = RunsView(None if tensorboard_available() else HOW_TO_GET_TENSORBOARD)
+    parts.gallery = ReconstructionGallery()
+    log_check = parts.log_check = QCheckBox("log scale", objectName="logScaleCheck")
+    run_list = parts.run_list = RunsController(session, runs_view, loss_plot, parts.window)
+    run_list.message.connect(parts.report)
+    log_check.toggled.connect(loss_plot.set_log_scale)
+    session.epochEnded.connect(loss_plot.add_record)
+    session.modelChanged.connect(lambda: _on_model_changed(parts))
+    session.trainingStarted.connect(lambda: loss_plot.begin_run(session.history.epochs_done,
+                                                                session.trainer.steps_per_epoch,
+                                                                session.trainer.config.epochs))  # fmt: skip
+    session.trainingProgress.connect(lambda item: loss_plot.add_batch_losses(item.losses, item.first_step))
+    parts.panel.learningRateChanged.connect(session.set_lr)
+    log_check.setChecked(read(parts.settings, LOG_SCALE_KEY, False, bool))
+    runs_view.set_smoothing(read(parts.settings, SMOOTHING_KEY, 0.0, float))
+
+    def save_settings(settings: QSettings) -> None:
+        settings.setValue(LOG_SCALE_KEY, log_check.isChecked())
+        settings.setValue(SMOOTHING_KEY, runs_view.smoothing())
+
+    return Feature(pages=(("Training", _page(loss_plot, log_check, runs_view, parts.gallery)),),
+                   save_settings=save_settings)  # fmt: skip
+
+
+def _on_model_changed(parts: Parts) -> None:
+    """Another model: the panel shows its settings (opened or restored) and marks what differs; its history."""
+    session = parts.session
+    if session.model_path is not None or session.history.epochs_done:
+        parts.panel.show_model(session.preset_name, session.model.config, session.train_config)
+    parts.panel.show_loaded_model(session.model.config)
+    parts.loss_plot.show_history(session.history)
+
+
+def _page(loss_plot: LossPlot, log_check: QCheckBox, runs_view: RunsView, gallery: ReconstructionGallery) -> QWidget:
+    """The loss plot (log scale switch above it) beside the runs, the gallery below both."""
+    plot_box = QWidget()
+    plot_layout = QVBoxLayout(plot_box)
+    plot_layout.setContentsMargins(4, 0, 4, 0)
+    header = QHBoxLayout()
+    header.addWidget(QLabel("<b>Loss</b>"))
+    header.addStretch(1)
+    header.addWidget(log_check)
+    plot_layout.addLayout(header)
+    plot_layout.addWidget(loss_plot, 1)
+    plot_and_runs = QSplitter(Qt.Orientation.Horizontal)
+    plot_and_runs.addWidget(plot_box)
+    plot_and_runs.addWidget(runs_view)
+    plot_and_runs.setSizes([800, 280])
+    plot_and_runs.setStretchFactor(0, 1)
+    page = QSplitter(Qt.Orientation.Vertical)
+    page.addWidget(plot_and_runs)
+    page.addWidget(gallery)
+    page.setSizes([300, 170])
+    return page

@@ -1,0 +1,1 @@
+"""Widgets shared by several features: digit frames, mosaics, the gallery, pyqtgraph set-up."""

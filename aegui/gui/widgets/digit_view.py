@@ -1,0 +1,76 @@
+"""A 28×28 image shown large, with a caption: the model's input, a reconstruction, a decoded code."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from aegui.gui.theme.themes import Theme, follow_theme
+from aegui.gui.widgets.plots import pg
+
+
+class DigitFrame(pg.GraphicsLayoutWidget):
+    """Pictures of digits on the theme's dark surround, so the black field of a digit reads as a picture."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground(follow_theme(self._on_theme_changed).digit_frame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a picture: Tab passes it by (clicks still reach it)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        if self.closed:  # pyqtgraph's close() has cleared the scene: nothing is left to colour
+            return
+        self.setBackground(theme.digit_frame)
+        self._colour_items(theme)
+
+    def _colour_items(self, theme: Theme) -> None:
+        """What a subclass draws on the frame in the theme's colours (captions): nothing here."""
+
+
+def image_area(min_height: int, graphics: DigitFrame | None = None,
+               ) -> tuple[DigitFrame, pg.ViewBox, pg.ImageItem]:  # fmt: skip
+    """A dark, fixed-aspect, non-interactive area showing one image (or a strip of them), in
+    `graphics` if given (a subclass of DigitFrame, say)."""
+    graphics = graphics if graphics is not None else DigitFrame()
+    graphics.setMinimumHeight(min_height)
+    graphics.ci.setContentsMargins(0, 0, 0, 0)
+    view = graphics.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+    view.setMenuEnabled(False)
+    item = pg.ImageItem(axisOrder="row-major")
+    view.addItem(item)
+    return graphics, view, item
+
+
+class DigitView(QWidget):
+    def __init__(self, title: str, object_name: str, parent=None, hint: str = " ", min_side: int = 150) -> None:
+        """`hint` is the caption while there is no image (what to do to get one)."""
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._hint = hint
+        self._title = QLabel(title)
+        self._caption = QLabel(" ")
+        self._caption.setObjectName(object_name + "Caption")
+        self._graphics, view, self._item = image_area(min_side)
+        self._graphics.setMinimumWidth(min_side)
+        self._graphics.setAccessibleName(title)
+        view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+        self._image: np.ndarray | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._title)
+        layout.addWidget(self._graphics, 1)
+        layout.addWidget(self._caption)
+        self.set_image(None)
+
+    def set_image(self, image: np.ndarray | None, caption: str = " ") -> None:
+        self._image = None if image is None else np.asarray(image, np.float32).reshape(28, 28)
+        shown = np.zeros((28, 28), np.float32) if self._image is None else self._image
+        self._item.setImage(shown, levels=(0.0, 1.0), autoLevels=False)
+        self._caption.setText(self._hint if self._image is None and caption == " " else caption)
+
+    def image(self) -> np.ndarray | None:
+        return None if self._image is None else self._image.copy()
+
+    def caption(self) -> str:
+        return self._caption.text()

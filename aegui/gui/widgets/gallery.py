@@ -1,0 +1,84 @@
+"""The lesson's figure: ten test images (named by their class), their reconstructions beneath."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from aegui.core.augment import add_noise
+from aegui.core.inference import InferenceModel
+from aegui.core.mosaic import tile
+from aegui.core.training import TrainConfig, to_float
+from aegui.gui.theme.themes import Theme, themes
+from aegui.gui.widgets.digit_view import DigitFrame
+from aegui.gui.widgets.plots import pg
+
+COUNT = 10
+
+
+class ReconstructionGallery(DigitFrame):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconstructionGallery")
+        self.setMinimumHeight(90)
+        self._label = self.addLabel("test images over their reconstructions", row=0, col=0,
+                                    color=themes().theme.digit_caption)  # fmt: skip
+        self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        self._view.setMenuEnabled(False)
+        self._item = pg.ImageItem(axisOrder="row-major")
+        self._view.addItem(self._item)
+        self._picture = tile([np.zeros((COUNT, 28, 28))] * 2, COUNT)
+        self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        self._view.autoRange(padding=0)
+        self.updates = 0
+        self.rows = 2
+
+    def show_images(
+        self,
+        originals: np.ndarray,
+        reconstructions: np.ndarray | None,
+        noisy: np.ndarray | None = None,
+        names: list[str] | None = None,
+    ) -> None:
+        """Test images over their reconstructions; with `noisy`, the denoiser's inputs in between;
+        `names`, the test images' classes, left to right, go into the caption."""
+        rebuilt = reconstructions if reconstructions is not None else np.zeros_like(originals)
+        rows = [originals, rebuilt] if noisy is None else [originals, noisy, rebuilt]
+        shown = f"test images ({', '.join(names)})" if names else "test images"
+        caption = (f"{shown} over their reconstructions" if noisy is None else
+                   f"{shown}, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
+        self._label.setText(caption)
+        self._picture = tile(rows, COUNT)
+        self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        if len(rows) != self.rows:  # a row more or less: show the whole picture again
+            self.rows = len(rows)
+            self._view.autoRange(padding=0)
+        self.updates += 1
+
+    def show_model(self, test_images: torch.Tensor, inference: InferenceModel | None,
+                   train_config: TrainConfig | None, names: list[str] | None = None) -> None:  # fmt: skip
+        """The first test images (uint8, their classes' `names`) and what `inference` makes of them; when
+        the model is a denoiser, also the noisy inputs it is given (with a fixed seed, so they do not
+        flicker)."""
+        clean = to_float(test_images[:COUNT])
+        noisy = None
+        if train_config is not None and train_config.denoising:
+            generator = torch.Generator().manual_seed(0)
+            noisy = add_noise(clean, train_config.noise, train_config.noise_level, generator)
+        reconstructions = inference.reconstruct_many(clean if noisy is None else noisy) if inference else None
+        self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
+                         None if noisy is None else noisy.reshape(-1, 28, 28).numpy(), names)  # fmt: skip
+
+    def _colour_items(self, theme: Theme) -> None:
+        self._label.setText(self._label.text, color=theme.digit_caption)
+
+    def shown_area(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The (x, y) ranges in view, in picture pixels."""
+        x_range, y_range = self._view.viewRange()
+        return tuple(x_range), tuple(y_range)
+
+    def caption(self) -> str:
+        return self._label.text
+
+    def picture(self) -> np.ndarray:
+        return self._picture.copy()

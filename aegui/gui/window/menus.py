@@ -1,0 +1,105 @@
+"""The window's menus as one table: text, handler, shortcut, objectName and the phase action that
+enables the entry (none: always enabled); a bare name is a submenu the window fills (Open recent)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from aegui.gui.session.phases import Action
+from aegui.gui.window import dialogs
+
+if TYPE_CHECKING:
+    from aegui.gui.window.main_window import MainWindow
+
+SUBMENUS = {"recentMenu": "Open &recent", "themeMenu": "T&heme"}
+TABS = (
+    ("&Training", "trainingTabAction"),
+    ("&Code space", "codeSpaceTabAction"),
+    ("&Explore", "exploreTabAction"),
+    ("&Generate", "generateTabAction"),
+    ("&Features", "featuresTabAction"),
+)  # the bottom tabs, in order
+
+
+def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAction, Action]]]:
+    """Fill the window's menu bar; return the actions by objectName, and those the phase enables."""
+    w, f = window, window.files
+    keys = QKeySequence.StandardKey
+    table = {
+        "&File": [
+            ("&Open model…", f.open_dialog, keys.Open, "openAction", Action.OPEN),
+            "recentMenu",
+            ("Open &image…", f.open_image_dialog, "Ctrl+I", "openImageAction", None),
+            ("&Save model", lambda: f.save_model(), keys.Save, "saveAction", Action.SAVE),
+            ("Save model &as…", f.save_as_dialog, "Ctrl+Shift+S", "saveAsAction", Action.SAVE),
+            None,
+            ("Export loss plot as PNG…", lambda: f.export_png_dialog(w.parts.loss_plot, "loss"), None,
+             "exportLossAction", None),
+            ("Export gallery as PNG…", lambda: f.export_png_dialog(w.parts.gallery, "gallery"), None,
+             "exportGalleryAction",
+             None),
+            ("Export test codes as CSV…", lambda: f.export_code_space_dialog("csv"), None, "exportCsvAction", None),
+            ("Export test codes as NPY…", lambda: f.export_code_space_dialog("npy"), None, "exportNpyAction", None),
+            ("Export code map as PNG…", lambda: f.export_code_space_dialog("png"), None, "exportMapAction", None),
+            ("Export runs as CSV…", f.export_runs_dialog, None, "exportRunsAction", None),
+            None,
+            ("Download full MNIST…", lambda: w.parts.data_picker.download("mnist"), None, "downloadAction",
+             Action.DOWNLOAD),
+            ("Choose data folder…", lambda: w.parts.data_picker.choose_data_folder(), None, "chooseFolderAction",
+             Action.CHOOSE_DATA),
+            ("Choose image folder…", lambda: w.parts.data_picker.choose_image_folder(), None, "chooseImagesAction",
+             Action.CHOOSE_DATA),
+            None,
+            ("&Quit", w.close, "Ctrl+Q", "quitAction", None),
+        ],
+        "&Edit": [
+            ("Undo stroke", w.canvas.undo, "Ctrl+Z", "undoStrokeAction", None),
+            ("Clear canvas", w.canvas.clear, Qt.Key.Key_Delete, "clearAction", None),
+        ],
+        "&Training": [
+            ("Start / Pause / Resume", w.toggle_training, Qt.Key.Key_Space, "startPauseAction", None),
+            ("Stop", w.stop_training, None, "stopAction", Action.STOP),
+            ("Reset model", w.reset_model, None, "resetAction", Action.RESET),
+            None,
+            ("&Generate new digits", lambda: _generate_new_digits(w), "Ctrl+G", "generateAction", None),
+        ],
+        "&View": [
+            *[(f"{title} tab", lambda _checked=False, index=index: w.tabs.setCurrentIndex(index), f"Ctrl+{index + 1}",
+               name, None) for index, (title, name) in enumerate(TABS)],
+            None,
+            "themeMenu",
+        ],
+        "&Help": [("&About aegui", lambda: QMessageBox.about(w, "About aegui", dialogs.about_text(w.session.device)),
+                   None, "aboutAction", None)],
+    }  # fmt: skip
+    actions: dict[str, QAction] = {}
+    by_phase: list[tuple[QAction, Action]] = []
+    for title, entries in table.items():
+        menu = w.menuBar().addMenu(title)
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            if isinstance(entry, str):
+                menu.addMenu(SUBMENUS[entry]).setObjectName(entry)
+                continue
+            text, slot, shortcut, name, phase_action = entry
+            action = QAction(text, w, objectName=name)
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            actions[name] = action
+            if phase_action is not None:
+                by_phase.append((action, phase_action))
+    return actions, by_phase
+
+
+def _generate_new_digits(window: MainWindow) -> None:
+    """Training › Generate new digits (Ctrl+G): the Generate tab, with a new batch."""
+    window.tabs.setCurrentWidget(window.parts.generate_view)
+    window.parts.generate_view.newBatchRequested.emit()
