@@ -83,3 +83,32 @@ def explain(missing: list[str]) -> str:
         f"  Fedora:        sudo dnf install {' '.join(fedora)}\n"
         "Then start aegui again. (The command line works without them: aegui train --help.)"
     )
+
+
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb", "vkkhrdisplay")
+
+
+def display_problem(environ: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """On Linux (and other X11/Wayland systems) without a display, what to say instead of starting Qt, which
+    would abort the process (signal 6, a core dump) naming a library that is in fact installed. None when
+    there is a display, or Qt is asked for a platform that needs none."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    asked = environ.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0]
+    if asked in HEADLESS_PLATFORMS:
+        return None
+    if asked in ("", "xcb") and environ.get("DISPLAY"):
+        return None
+    if asked in ("", "wayland", "wayland-egl") and environ.get("WAYLAND_DISPLAY"):
+        return None
+    wanted = {"xcb": "DISPLAY is not set", "wayland": "WAYLAND_DISPLAY is not set"}.get(
+        asked.split("-")[0], "neither DISPLAY nor WAYLAND_DISPLAY is set"
+    )
+    return (
+        f"aegui cannot open its window: there is no display here ({wanted}).\n"
+        "  Without a screen, the command line does the work: aegui train --help, aegui generate --help.\n"
+        "  A window on a virtual screen: xvfb-run aegui (Debian/Ubuntu: sudo apt install xvfb).\n"
+        "  Over SSH: ssh -X to forward the window to your own display."
+    )

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from aegui.core.data import load_dataset
 from aegui.core.model import build_model
 from aegui.core.presets import get_preset
-from aegui.core.training import EpochEnd, Trainer, evaluate, make_optimizer
+from aegui.core.steps import evaluate, make_optimizer
+from aegui.core.training import EpochEnd, Trainer
 from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, skipped
 
 

@@ -155,13 +155,12 @@ def test_outputs_are_checked_before_training(tmp_path, capsys, output):
 
 
 def test_the_model_is_saved_even_when_the_metrics_cannot_be_written(tmp_path, capsys, monkeypatch):
-    from aegui import cli
     from aegui.core.errors import AeguiError
 
     def full_disk(*args, **kwargs):
         raise AeguiError("Could not write the metrics: No space left on device.")
 
-    monkeypatch.setattr(cli, "_write_metrics", full_disk)
+    monkeypatch.setattr("aegui.core.runs.write_metrics", full_disk)
     saved = tmp_path / "model.aegui.pt"
     args = ["train", "--epochs", "1", "--dataset", "sample", "--save", str(saved), "--metrics-out", str(tmp_path / "m")]
     assert main(args) == 2

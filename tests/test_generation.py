@@ -14,7 +14,8 @@ from aegui.core.checks import ConfigError
 from aegui.core.density import CodeDensity, density_from_state, fit_density, quantile_grid
 from aegui.core.latent import fit_model_density
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.training import TrainConfig, Trainer, batch_loss
+from aegui.core.steps import batch_loss
+from aegui.core.training import TrainConfig, Trainer
 
 VAE = ModelConfig(hidden_sizes=(64,), code_size=2, activation="relu", code_activation="linear", variational=True)
 PLAIN = ModelConfig(hidden_sizes=(64,), code_size=4, activation="relu", code_activation="linear")

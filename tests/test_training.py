@@ -7,7 +7,8 @@ import torch
 
 from aegui.core.checks import ConfigError
 from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer, evaluate
+from aegui.core.steps import evaluate
+from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer
 
 TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")
 

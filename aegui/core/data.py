@@ -8,7 +8,6 @@ for data this size a per-sample Dataset/DataLoader only adds overhead.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from aegui.core.errors import AeguiError
+from aegui.core.folders import default_data_dir
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
     import torch
@@ -38,7 +38,8 @@ MNIST_ATTRIBUTION = (
 HOW_TO_GET_MNIST = (
     "For full MNIST (60,000 / 10,000 digits) run `aegui download mnist`, "
     "or pass --data-dir pointing to a folder that holds MNIST/raw."
-)
+)  # (the window says it in its own words: its menus)
+USE_FULL_MNIST = "use full MNIST (`aegui download mnist`; in the window, File › Download full MNIST…)."
 
 _IDX_IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 _IDX_LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
@@ -124,14 +125,20 @@ class Dataset:
         return f"{self.title} {len(self.train_images):,} / {len(self.test_images):,}"
 
     @property
+    def key(self) -> str:
+        """Tells datasets apart: by name, and folders of images by their folder too."""
+        return f"{self.name}:{self.source}" if self.name == IMAGES else self.name
+
+    @property
     def is_embedded_sample(self) -> bool:
         return self.name == "sample"
 
-    def describe(self) -> str:
-        """One or two sentences saying which data is in use and, for the sample, how to get more."""
+    def describe(self, how_to_get_more: str = HOW_TO_GET_MNIST) -> str:
+        """One or two sentences saying which data is in use and, for the sample, how to get more (in the
+        command line's words unless told others)."""
         text = f"Data: {self.summary} (train / test) from {self.source}."
-        if self.is_embedded_sample:
-            text += " " + HOW_TO_GET_MNIST
+        if self.is_embedded_sample and how_to_get_more:
+            text += " " + how_to_get_more
         return text
 
     def subset(self, train_count: int | None = None, test_count: int | None = None) -> Dataset:
@@ -149,26 +156,6 @@ class Dataset:
 
     def class_name(self, label: int) -> str:
         return self.classes[label] if 0 <= label < len(self.classes) else str(label)
-
-
-def default_data_dir() -> Path:
-    """The per-user data folder (overridable with AEGUI_DATA_DIR)."""
-    override = os.environ.get("AEGUI_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("aegui", appauthor=False)) / "datasets"
-
-
-def default_cache_dir() -> Path:
-    """The per-user cache folder (overridable with AEGUI_CACHE_DIR)."""
-    override = os.environ.get("AEGUI_CACHE_DIR")
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("aegui", appauthor=False))
 
 
 def folder_name(name: str) -> str:
@@ -315,16 +302,16 @@ def _read_sample() -> tuple[np.ndarray, np.ndarray]:
     path = resource_path(SAMPLE_FILE)
     problem = f"The embedded sample ({SAMPLE_FILE} in aegui's resources) "
     if path is None:
-        raise DataError(problem + "is missing. Reinstall aegui, or use full MNIST. " + HOW_TO_GET_MNIST)
+        raise DataError(problem + "is missing. Reinstall aegui, or " + USE_FULL_MNIST)
     try:
         with np.load(path, allow_pickle=False) as stored:
             images, labels = stored["images"], stored["labels"]
     except Exception as error:  # (a damaged zip raises several kinds of error)
-        raise DataError(problem + f"cannot be read: {error}. Reinstall aegui. " + HOW_TO_GET_MNIST) from error
+        raise DataError(problem + f"cannot be read: {error}. Reinstall aegui, or " + USE_FULL_MNIST) from error
     if images.dtype != np.uint8 or images.shape != (SAMPLE_SIZE, IMAGE_SIZE, IMAGE_SIZE) or \
             labels.dtype != np.uint8 or _content_digest(images, labels) != SAMPLE_DIGEST:  # fmt: skip
-        raise DataError(problem + "is damaged (its digits are not the shipped ones). Reinstall aegui. "
-                        + HOW_TO_GET_MNIST)  # fmt: skip
+        raise DataError(problem + "is damaged (its digits are not the shipped ones). Reinstall aegui, or "
+                        + USE_FULL_MNIST)  # fmt: skip
     return images, labels.astype(np.int64)
 
 

@@ -19,14 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from aegui.core.data import (
-    TORCHVISION_DATA,
-    DataError,
-    check_raw_files,
-    dataset_title,
-    default_data_dir,
-    folder_name,
-)
+from aegui.core.data import TORCHVISION_DATA, DataError, check_raw_files, dataset_title, folder_name
+from aegui.core.folders import default_data_dir
 
 
 class DownloadError(DataError):

@@ -39,6 +39,7 @@ class Field:
     high: float | None = None
     choices: tuple[str, ...] = ()
     label: str = ""  # what messages call it (default: the name in words)
+    window_note: str = ""  # what only the window's field can do (its tooltip says so; the command line does not)
 
     @property
     def key(self) -> str:
@@ -104,10 +105,11 @@ FIELDS: tuple[Field, ...] = (
         "lr",
         "train",
         float,
-        "Learning rate; can be changed while training",
+        "Learning rate",
         1e-6,
         MAX_LEARNING_RATE,
         label="learning rate",
+        window_note="can be changed while training",
     ),
     Field("batch_size", "train", int, "Images per optimizer step", 1, MAX_BATCH),
     Field("epochs", "train", int, "Passes over the training set", 1, MAX_EPOCHS),

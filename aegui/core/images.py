@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aegui.core.data import IMAGES, DataError, Dataset, default_cache_dir
+from aegui.core.data import IMAGES, DataError, Dataset
 from aegui.core.errors import Cancelled
+from aegui.core.folders import default_cache_dir
 from aegui.core.image_files import IMAGE_SUFFIXES, fitted_uint8
 from aegui.core.preprocessing import SIZE
 from aegui.core.spawning import main_script_hidden

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
-from aegui.core.training import Snapshot, to_float
+from aegui.core.steps import to_float
+from aegui.core.training import Snapshot
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from aegui.core.density import FIT_SAMPLES, CodeDensity, fit_density
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.projections import Embedding, embed, pca
-from aegui.core.training import to_float
+from aegui.core.steps import to_float
 
 KNN_K = 10
 ENCODE_CHUNK = 4096

@@ -33,3 +33,19 @@ def grid(images: np.ndarray, columns: int | None = None, gap: int = GAP, backgro
 
 def grid_columns(count: int) -> int:
     return max(1, math.ceil(math.sqrt(count)))
+
+
+def grid_images(model, side: int) -> np.ndarray:
+    """The manifold figure of a 2-value code: (side*side, 28, 28), rows top to bottom."""
+    from aegui.core.density import CodeDensity
+
+    density = model.density or CodeDensity.standard_normal(2)
+    return model.decode(density.quantile_grid(side)).reshape(-1, 28, 28)
+
+
+def contact_sheet(images: np.ndarray, columns: int | None = None):
+    """The images (N, 28, 28) in [0, 1] side by side on a black sheet, as a Pillow image."""
+    from PIL import Image
+
+    picture = np.pad(grid(images, columns, background=0.0), GAP)  # a black border as wide as the gaps
+    return Image.fromarray(np.clip(np.rint(picture * 255), 0, 255).astype(np.uint8))

@@ -220,3 +220,40 @@ class TensorBoardLog:
 
     def close(self) -> None:
         self._writer.close()
+
+
+EPOCH_METRICS = ("epoch", "train_loss", "test_loss", "test_mse", "samples_per_s", "seconds")
+VAE_METRICS = ("train_kl", "test_kl")  # nats per image; test_loss is then the reconstruction term alone
+
+
+def write_metrics(path: Path, preset_name: str, preset, dataset, run: dict, epochs: list[EpochEnd], ended) -> None:
+    """The metrics JSON of a training run: its configuration (`run` says where it ran: device, precision,
+    world_size), one entry per epoch and the final figures."""
+    import json
+
+    metrics = {
+        "config": {
+            "preset": preset_name,
+            "dataset": dataset.name,
+            "data": dataset.source,
+            "classes": list(dataset.classes),
+            **run,
+            "model": preset.model.to_dict(),
+            "train": preset.train.to_dict(),
+        },
+        "epochs": [
+            {key: getattr(record, key) for key in EPOCH_METRICS + (VAE_METRICS if preset.model.variational else ())}
+            for record in epochs
+        ],
+        "final": {
+            "test_mse": epochs[-1].test_mse if epochs else None,
+            "test_sse_per_image": epochs[-1].test_sse_per_image if epochs else None,
+            "seconds": ended.elapsed,
+            "reason": ended.reason,
+        },
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(metrics, indent=2) + "\n")
+    except OSError as error:
+        raise AeguiError(f"Could not write the metrics to {path}: {error.strerror or error}.") from error

@@ -38,6 +38,7 @@ LIBRARY_WAIT_MS = 120_000
 def run_app(
     data_dir: str | Path | None = None,
     model_path: str | Path | None = None,
+    image_path: str | Path | None = None,
     exit_when_shown: bool = False,
     exit_when_ready: bool = False,
 ) -> int:
@@ -49,7 +50,7 @@ def run_app(
     from aegui.gui.window.main_window import MainWindow
 
     app = make_application()
-    window = MainWindow(data_dir=data_dir, model_path=model_path, load_later=True)
+    window = MainWindow(data_dir=data_dir, model_path=model_path, load_later=True, image_path=image_path)
     window.ready.connect(settle_heap)
     window.show()
     QTimer.singleShot(0, window.load_the_rest)

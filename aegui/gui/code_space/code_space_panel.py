@@ -30,6 +30,9 @@ PROJECTION_HELP = {
             "compiles code first.",
 }  # fmt: skip
 
+DEFAULT_COUNT = 2000
+MAX_COUNT = 10_000
+
 
 class CodeSpacePanel(QWidget):
     countChanged = Signal(int)
@@ -46,10 +49,11 @@ class CodeSpacePanel(QWidget):
                                       min_side=90)  # fmt: skip
         self.decoded_view = DigitView("Decoded at the click", "mapDecodedView", hint="Click empty space to decode it.",
                                       min_side=90)  # fmt: skip
-        self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=10_000, singleStep=1000)
-        self.count_spin.setValue(2000)
+        self.count_spin = QSpinBox(objectName="mapCountSpin", minimum=200, maximum=MAX_COUNT, singleStep=1000)
+        self.count_spin.setValue(DEFAULT_COUNT)
         self.count_spin.setSuffix(" test digits")
         self.count_spin.setToolTip("How many test digits the maps show (200 to 10,000).")
+        self._wanted_count = DEFAULT_COUNT  # what a person asked for; the field shows no more than there are
         self.projection_combo = QComboBox(objectName="projectionCombo")
         for method, name in METHODS.items():
             reason = unavailable(method)
@@ -98,11 +102,24 @@ class CodeSpacePanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addLayout(left, 4)
         layout.addLayout(side, 1)
+        self.count_spin.valueChanged.connect(self._on_count_changed)
         self.count_spin.editingFinished.connect(lambda: self.countChanged.emit(self.count_spin.value()))
         self.projection_combo.currentIndexChanged.connect(
             lambda _index: self.projectionChosen.emit(self.projection_combo.currentData())
         )
         self.follow_check.toggled.connect(self.followToggled)
+
+    def set_test_count(self, available: int) -> None:
+        """The data has `available` test images: the field offers no more (and shows that many when fewer than
+        asked for), and goes back up to the number asked for on larger data."""
+        self.count_spin.blockSignals(True)
+        self.count_spin.setMaximum(max(self.count_spin.minimum(), min(available, MAX_COUNT)))
+        self.count_spin.setValue(min(self._wanted_count, available))
+        self.count_spin.setToolTip(f"How many test digits the maps show (200 to {self.count_spin.maximum():,}).")
+        self.count_spin.blockSignals(False)
+
+    def _on_count_changed(self, value: int) -> None:
+        self._wanted_count = value  # (set_test_count changes the value with signals blocked)
 
     def show_manifold(self, images: np.ndarray | None, side: int = 0, caption: str = "") -> None:
         """The side x side digits decoded over a 2-value code's plane, rows top to bottom (None: hide)."""

@@ -123,6 +123,7 @@ class CodeSpaceController(QObject):
             self._pending = True
             return
         self._stale = False
+        self.code_panel.set_test_count(len(dataset.test_images))
         count = self.code_panel.count_spin.value()
         cache_key = (dataset.name, min(count, len(dataset.test_images)))
         self.code_panel.status.setText("Placing the test digits…")

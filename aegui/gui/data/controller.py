@@ -9,7 +9,15 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from aegui.core.data import IMAGES, TORCHVISION_DATA, Dataset, available_datasets, dataset_title
+from aegui.core.data import (
+    IMAGES,
+    TORCHVISION_DATA,
+    Dataset,
+    available_datasets,
+    dataset_title,
+)
+from aegui.core.errors import AeguiError
+from aegui.core.folders import remember_data_folder
 from aegui.gui.data.download_dialog import DownloadDialog
 from aegui.gui.session.controller import SessionController
 from aegui.gui.session.phases import Phase
@@ -17,7 +25,6 @@ from aegui.gui.training.training_panel import TrainingPanel
 from aegui.gui.window.recent_files import RecentFiles
 from aegui.gui.window.settings import read
 
-FOLDER_KEY = "data/folder"
 IMAGES_KEY = "data/images"
 
 
@@ -65,7 +72,10 @@ class DataController(QObject):
         folder = QFileDialog.getExistingDirectory(self._window, "Folder holding MNIST/raw (and other datasets)",
                                                   str(self._session.data.folder))  # fmt: skip
         if folder and self._session.set_data_folder(folder):
-            self._settings.setValue(FOLDER_KEY, folder)
+            try:
+                remember_data_folder(folder)  # (the next start and `aegui train`, `aegui datasets` use it too)
+            except AeguiError as error:
+                self._session.message.emit(str(error), True)
             self.refresh()
 
     def choose_image_folder(self) -> bool:

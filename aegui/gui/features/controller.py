@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 
 from aegui.core.features import activations, code_directions, first_layer, strip
 from aegui.core.inference import InferenceModel
-from aegui.core.training import to_float
+from aegui.core.steps import to_float
 from aegui.gui.features.features_view import FeaturesView
 
 SPREAD_DIGITS = 500  # test digits whose codes set each code value's centre and spread

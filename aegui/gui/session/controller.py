@@ -16,9 +16,10 @@ from pathlib import Path
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import Dataset, dataset_title, default_data_dir
+from aegui.core.data import Dataset, dataset_title
 from aegui.core.density import CodeDensity
 from aegui.core.device import resolve_device_or_cpu
+from aegui.core.folders import default_data_dir
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.training import History, TrainConfig
@@ -32,6 +33,7 @@ from aegui.gui.session.recovery import Recovery
 from aegui.gui.session.run_progress import RunProgress
 from aegui.gui.session.training_run import TrainingFlows
 
+HOW_TO_GET_MNIST_HERE = "Full MNIST: File › Download full MNIST…, or File › Choose data folder… (with MNIST/raw)."
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 
@@ -79,6 +81,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.history = History()
         self.train_config: TrainConfig | None = None
         self.preset_name = "default"
+        self.trained_on: tuple[str, str] | None = None  # (dataset key, title) of the data the model was trained on
         self.model_path: Path | None = None
         self.dirty = False
         self.trainer: TrainingRun | None = None  # the run in progress, in the training process
@@ -161,7 +164,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
     def _on_data_loaded(self, dataset: Dataset) -> None:
         if self._closed:
             return  # it arrived after the window closed: start nothing more
-        self._idle_status = dataset.describe()
+        self._idle_status = dataset.describe(HOW_TO_GET_MNIST_HERE)
         self._set_phase(Phase.IDLE)
         self.datasetLoaded.emit(dataset)
 
@@ -172,7 +175,8 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         if loading_sample:
             self._set_phase(Phase.LOADING)  # (its status names the sample now)
             return
-        self._idle_status = (f"The data was not changed: {self.dataset.describe()}" if self.dataset else
+        in_use = self.dataset.describe(HOW_TO_GET_MNIST_HERE) if self.dataset else ""
+        self._idle_status = (f"The data was not changed: {in_use}" if self.dataset else
                              "No data could be loaded: see the message in the training panel.")  # fmt: skip
         self._set_phase(Phase.IDLE)
         if self.dataset is not None:
@@ -206,8 +210,9 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
     # --- the model ---
 
     def _replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
-                       path: str | Path | None) -> None:  # fmt: skip
+                       path: str | Path | None, trained_on: tuple[str, str] | None = None) -> None:  # fmt: skip
         self.model = model.cpu()
+        self.trained_on = trained_on
         self.history = history
         self.train_config = train_config
         self.preset_name = preset
@@ -226,6 +231,18 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.new_model(config, preset)
         self.message.emit("The model was reset to new, untrained weights.", False)
         return True
+
+    def data_note(self) -> str:
+        """What Train would do with a trained model and other data than it was trained on ('' if nothing)."""
+        dataset, trained_on = self.dataset, self.trained_on
+        if dataset is None or trained_on is None or not self.history.epochs_done:
+            return ""
+        key, title = trained_on
+        if key in (dataset.name, dataset.key):
+            return ""
+        return (
+            f"This model was trained on {title}; Train goes on training it on {dataset.title}. New model starts afresh."
+        )
 
     def current_weights(self) -> dict[str, torch.Tensor] | None:
         """A detached copy of the weights for work in another thread: the latest snapshot while training."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aegui.core.checkpoints import CheckpointError, save_weights
+from aegui.core.data import DATASET_CHOICES, IMAGES, dataset_title
 from aegui.gui.session.phases import Action, refusal
+
+TITLED = set(DATASET_CHOICES) - {"auto", IMAGES}  # the names dataset_title knows
 
 
 class ModelFileFlows:
@@ -43,8 +46,10 @@ class ModelFileFlows:
             self.openEnded.emit(path, problem)
 
     def _install(self, checkpoint, path: str | Path | None) -> None:
+        name = checkpoint.dataset
+        trained_on = (name, dataset_title(name) if name in TITLED else name) if name else None
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
-                            path)  # fmt: skip
+                            path, trained_on)  # fmt: skip
 
     def save(self, path: str | Path | None = None) -> bool:
         """Save the model (while training: its latest published weights). False if not saved."""

@@ -34,6 +34,7 @@ class TrainingFlows:
         self.train_config = train_config
         self.preset_name = preset
         self.trainer = trainer
+        self.trained_on = (self.dataset.key, self.dataset.title)
         self._run = RunProgress.begin(self.history, train_config.epochs)
         self.recovery.begin_run()
         self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{trainer.batch_note()}.",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import default_data_dir
+from aegui.core.folders import default_data_dir
 from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
 from aegui.core.training import Ended, History
 from aegui.gui.concurrency.threads import run_in_thread

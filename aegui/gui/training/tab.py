@@ -33,6 +33,8 @@ def build(parts: Parts) -> Feature:
                                                                 session.trainer.config.epochs))  # fmt: skip
     session.trainingProgress.connect(lambda item: loss_plot.add_batch_losses(item.losses, item.first_step))
     parts.panel.learningRateChanged.connect(session.set_lr)
+    for signal in (session.datasetLoaded, session.modelChanged, session.trainingStarted, session.trainingFinished):
+        signal.connect(lambda *_args: parts.panel.show_data_note(session.data_note()))
     log_check.setChecked(read(parts.settings, LOG_SCALE_KEY, False, bool))
     runs_view.set_smoothing(read(parts.settings, SMOOTHING_KEY, 0.0, float))
 

@@ -57,6 +57,7 @@ class TrainingPanel(QWidget):
     pauseToggled = Signal(bool)
     stopRequested = Signal()
     resetRequested = Signal()
+    newModelRequested = Signal()  # from the note that says Train would go on with a model trained on other data
     learningRateChanged = Signal(float)
 
     def __init__(self, parent=None) -> None:
@@ -100,7 +101,8 @@ class TrainingPanel(QWidget):
                     widget.addItem(CHOICE_LABELS.get(choice, choice), choice)
             elif not isinstance(widget, QCheckBox):
                 widget.setRange(field.low, field.high)
-            widget.setToolTip(f"{field.help} ({field.describe_range()})")
+            note = f"; {field.window_note}" if field.window_note else ""
+            widget.setToolTip(f"{field.help}{note} ({field.describe_range()})")
         self._epochs_tip = self.epochs_spin.toolTip() + "."
         here = "bf16" if cpu_has_native_bf16() else "fp32 (this CPU has no native bf16)"
         self.precision_combo.setToolTip(f"{self.precision_combo.toolTip()}. On this CPU auto means {here}.")
@@ -113,6 +115,10 @@ class TrainingPanel(QWidget):
         self.message_label = QLabel("", objectName="messageLabel", wordWrap=True)
         self.new_model_label = QLabel("", objectName="newModelLabel", wordWrap=True)
         self.new_model_label.hide()
+        self.data_note_label = QLabel("", objectName="dataNoteLabel", wordWrap=True)
+        self.new_model_button = QPushButton("New model", objectName="newModelButton")
+        self.new_model_button.setToolTip("Start from new, untrained weights (asks first about unsaved training).")
+        self.show_data_note("")
 
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
@@ -158,6 +164,8 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.settings_area, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.data_note_label)
+        layout.addWidget(self.new_model_button)
         layout.addWidget(self.reset_button)
         layout.addWidget(self.message_label)
 
@@ -167,6 +175,7 @@ class TrainingPanel(QWidget):
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.stop_button.clicked.connect(self.stopRequested)
         self.reset_button.clicked.connect(self.resetRequested)
+        self.new_model_button.clicked.connect(self.newModelRequested)
         self.lr_spin.valueChanged.connect(self.learningRateChanged)
         self._train_size = REFERENCE_TRAIN_SIZE
         self._base_model: ModelConfig | None = None
@@ -328,6 +337,7 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(allowed(Action.PAUSE, phase) or allowed(Action.RESUME, phase))
         self.stop_button.setEnabled(allowed(Action.STOP, phase))
         self.reset_button.setEnabled(allowed(Action.RESET, phase))
+        self.new_model_button.setEnabled(allowed(Action.RESET, phase))
         editable = allowed(Action.EDIT_SETTINGS, phase)
         for name, widget in self.fields.items():
             widget.setEnabled(editable or (name == "lr" and allowed(Action.SET_LR, phase)))
@@ -363,6 +373,12 @@ class TrainingPanel(QWidget):
             f"Differs from the loaded model ({', '.join(changed)}): Train starts a new model." if changed else ""
         )
         self.new_model_label.setVisible(bool(changed))
+
+    def show_data_note(self, text: str) -> None:
+        """Beside Train: the model was trained on other data than is loaded now (empty: hide the note)."""
+        self.data_note_label.setText(text)
+        self.data_note_label.setVisible(bool(text))
+        self.new_model_button.setVisible(bool(text))
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)

@@ -6,9 +6,10 @@ import numpy as np
 import torch
 
 from aegui.core.augment import add_noise
+from aegui.core.configs import TrainConfig
 from aegui.core.inference import InferenceModel
 from aegui.core.mosaic import tile
-from aegui.core.training import TrainConfig, to_float
+from aegui.core.steps import to_float
 from aegui.gui.theme.themes import Theme, themes
 from aegui.gui.widgets.digit_view import DigitFrame
 from aegui.gui.widgets.plots import pg

@@ -26,7 +26,7 @@ from aegui.gui.window.accessibility import name_controls
 from aegui.gui.window.file_actions import FileActions
 from aegui.gui.window.menus import TABS, build_menus
 from aegui.gui.window.recent_files import RecentFiles
-from aegui.gui.window.settings import make_settings, read
+from aegui.gui.window.settings import make_settings
 from aegui.gui.window.sizing import available_size, canvas_side_for, window_frame
 from aegui.gui.window.status_line import StatusLine
 
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.panel.pauseToggled.connect(self._on_pause_toggled)
         self.panel.stopRequested.connect(self.stop_training)
         self.panel.resetRequested.connect(self.reset_model)
+        self.panel.newModelRequested.connect(self.reset_model)
         self.setAcceptDrops(True)  # model files (and images: onto the canvas)
         self.files.refill_recent_menu()
         self.panel.restore_settings(self._settings)
@@ -125,9 +126,8 @@ class MainWindow(QMainWindow):
         from aegui.gui.window.recovery_banner import RecoveryOffer
 
         data_dir, model_path, device, image_path = self._arguments
-        stored_folder = read(self._settings, "data/folder", "", str)
         ask = lambda doing: self.files.ask_unsaved(doing)  # noqa: E731 (looked up late: tests and scripts replace it)
-        session = self.session = SessionController(data_dir or stored_folder or None, device, ask, parent=self)
+        session = self.session = SessionController(data_dir, device, ask, parent=self)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
         self.parts = Parts(self, session, self.panel, self.canvas, self.draw_panel, self._settings, self.recent,
                            self.files, refresh_rate, self.panel.show_message)  # fmt: skip
@@ -178,8 +178,8 @@ class MainWindow(QMainWindow):
         self.panel.apply_phase(phase)
         for action, kind in self._phase_actions:
             action.setEnabled(session.allows(kind))
-        self.actions["startPauseAction"].setEnabled(any(session.allows(kind) for kind in (Action.TRAIN, Action.PAUSE,
-                                                                                          Action.RESUME)))  # fmt: skip
+        space = (Action.TRAIN, Action.PAUSE, Action.RESUME)
+        self.actions["startPauseAction"].setEnabled(any(session.allows(kind) for kind in space))
 
     # --- intents, passed to the session ---
 
@@ -197,16 +197,6 @@ class MainWindow(QMainWindow):
 
     def stop_training(self) -> None:
         self.session.stop()
-
-    def toggle_training(self) -> None:
-        """Space: start when idle, pause while training, resume when paused."""
-        session = self.session
-        if session.allows(Action.PAUSE):
-            session.pause()
-        elif session.allows(Action.RESUME):
-            session.resume()
-        else:
-            self.start_training()
 
     def _on_pause_toggled(self, paused: bool) -> None:
         done = self.session.pause() if paused else self.session.resume()

@@ -61,7 +61,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("Clear canvas", w.canvas.clear, Qt.Key.Key_Delete, "clearAction", None),
         ],
         "&Training": [
-            ("Start / Pause / Resume", w.toggle_training, Qt.Key.Key_Space, "startPauseAction", None),
+            ("Start / Pause / Resume", lambda: _toggle_training(w), Qt.Key.Key_Space, "startPauseAction", None),
             ("Stop", w.stop_training, None, "stopAction", Action.STOP),
             ("Reset model", w.reset_model, None, "resetAction", Action.RESET),
             None,
@@ -103,3 +103,14 @@ def _generate_new_digits(window: MainWindow) -> None:
     """Training › Generate new digits (Ctrl+G): the Generate tab, with a new batch."""
     window.tabs.setCurrentWidget(window.parts.generate_view)
     window.parts.generate_view.newBatchRequested.emit()
+
+
+def _toggle_training(window: MainWindow) -> None:
+    """Space: start when idle, pause while training, resume when paused."""
+    session = window.session
+    if session.allows(Action.PAUSE):
+        session.pause()
+    elif session.allows(Action.RESUME):
+        session.resume()
+    else:
+        window.start_training()

@@ -1,0 +1,148 @@
+"""What every command shares: the parser class (the error first, usage on request), arguments checked
+against the fields table the window uses, loading the data the arguments ask for, and output checks."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from aegui.core.errors import AeguiError
+from aegui.core.fields import Field
+
+IMAGES_HELP = (
+    "train on a folder of your own images instead of --dataset: one subfolder per class (its name is the label) "
+    "or just images; PNG, JPEG, BMP, WebP, TIFF; train/ and test/ subfolders give the split"
+)
+DATA_DIR_HELP = "folder holding MNIST/raw (default: the one chosen in the window, else the per-user data folder)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, saying what is wrong (and the valid choices) first, then where the usage is, not 17 lines
+    of usage before the error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\nSee '{self.prog} --help' for the options.\n")
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated sizes such as 512,256, not {text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("give at least one hidden size")
+    return sizes
+
+
+def checked(field: Field):
+    """An argparse type that accepts what the field's table entry allows, and says what that is."""
+
+    def parse(text: str):
+        try:
+            return field.check(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = field.name  # argparse names the type in some messages
+    return parse
+
+
+def field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, note: str = "", **extra: Any) -> None:
+    """An option from the fields table: its choices or range, and its help (the command line's part of it)."""
+    if field.kind is bool:
+        kind: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    elif field.choices:
+        kind = {"choices": field.choices}
+    else:
+        kind = {"type": checked(field), "metavar": flag[2:].upper()}
+    plain = field.choices or field.kind is bool
+    lead = field.help if field.help[1:2].isupper() else field.help[0].lower() + field.help[1:]  # VAE stays VAE
+    text = lead + ("" if plain else f" ({field.describe_range()})")
+    text += f" {note}" if note else ""
+    parser.add_argument(flag, dest=field.name, help=text, **kind, **extra)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, dataset_help: str, images_help: str) -> None:
+    from aegui.core.data import DATASET_CHOICES
+
+    parser.add_argument("--dataset", choices=DATASET_CHOICES, default="auto", help=dataset_help)
+    parser.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
+    parser.add_argument("--images", type=Path, metavar="DIR", help=images_help)
+
+
+def load_data(args: argparse.Namespace):
+    """The dataset the arguments ask for (--images, or --dataset from --data-dir), its description printed."""
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
+    if args.images is None:
+        from aegui.core.data import load_dataset
+
+        dataset = load_dataset(args.dataset, args.data_dir)
+        print(dataset.describe())
+        return dataset
+    from aegui.core.images import load_image_folder
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
+              flush=True)  # fmt: skip
+
+    dataset, report = load_image_folder(args.images, progress=progress)
+    print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))
+    if report.skipped:
+        print(report.describe())
+    return dataset
+
+
+def check_outputs(*paths: Path | None) -> None:
+    """Each output can be written, and no two are the same file: checked before training starts."""
+    given = [path for path in paths if path is not None]
+    resolved = [path.expanduser().resolve() for path in given]
+    if len(set(resolved)) != len(resolved):
+        raise AeguiError(f"--save and --metrics-out name the same file ({given[0]}): one would overwrite the other.")
+    for path in given:
+        if path.is_dir():
+            raise AeguiError(f"Cannot write {path}: it is a folder. Give a file name.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+        except OSError as error:
+            raise AeguiError(
+                f"Cannot write to {path.parent}: {error.strerror or error}. Nothing was trained."
+            ) from None
+
+
+@contextlib.contextmanager
+def interrupts_held(doing: str):
+    """Ctrl-C while `doing` waits for it to finish (the save is atomic: a half-written file helps nobody)."""
+    asked = []
+
+    def hold(_signum, _frame) -> None:
+        if not asked:
+            print(f"aegui: still {doing}; it stops as soon as that is done.", file=sys.stderr)
+        asked.append(True)
+
+    previous = signal.signal(signal.SIGINT, hold) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield asked
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def fit_density(model, dataset, seed: int) -> None:
+    """Fit the density of the model's training codes (what `generate` draws from) and say so."""
+    import time
+
+    from aegui.core.latent import fit_model_density
+
+    started = time.perf_counter()
+    model.density = fit_model_density(model.config, model.state_dict(), dataset.train_images, dataset.test_images,
+                                      seed)  # fmt: skip
+    print(f"Code density for generating: {model.density.describe()} ({time.perf_counter() - started:.1f} s).")

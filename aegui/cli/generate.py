@@ -1,0 +1,72 @@
+"""`aegui generate MODEL --out FILE`: new digits from a saved model's code density, as NumPy or a sheet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aegui.cli.arguments import add_data_arguments, check_outputs, checked, field_argument, fit_density, load_data
+from aegui.core.configs import MAX_GENERATED
+from aegui.core.errors import AeguiError
+from aegui.core.fields import SEED, Field
+from aegui.core.words import count
+
+COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
+GRID = Field("grid", "generate", int, "The grid's side", 2, 100)
+TEMPERATURE = Field("temperature", "generate", float, "Spread of the drawn codes", 0.0, 10.0)
+
+
+def add_parser(commands) -> None:
+    generate = commands.add_parser(
+        "generate",
+        help="draw new digits from a saved model",
+        description="Decode codes drawn from the model's code density (fitted to its training codes when it was "
+        "trained; for a file without one, fitted now) into new images.",
+    )
+    generate.add_argument("model", type=Path, metavar="MODEL", help="a model file saved by aegui")
+    amount = generate.add_mutually_exclusive_group()
+    amount.add_argument("--count", type=checked(COUNT), default=64, metavar="N", help="how many digits (default: 64)")
+    amount.add_argument("--grid", type=checked(GRID), metavar="K",
+                        help="a 2-value code's manifold: a K x K grid over the code plane, spaced by the density's "
+                        "quantiles, rows top to bottom")  # fmt: skip
+    generate.add_argument("--out", type=Path, required=True, metavar="FILE",
+                          help="FILE.npy: float32 (N, 28, 28) in [0, 1]; FILE.png: a contact sheet")  # fmt: skip
+    field_argument(generate, "--seed", SEED, "(default: 0)", default=0)
+    generate.add_argument("--temperature", type=checked(TEMPERATURE), default=1.0, metavar="T",
+                          help="spread of the drawn codes around the density's centres (default: 1)")  # fmt: skip
+    without = "for a file without a code density:"
+    add_data_arguments(generate, f"{without} the data to fit one to (default: auto)",
+                       f"{without} a folder of images to fit one to, instead of --dataset")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.mosaic import contact_sheet, grid_images
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".npy", ".png"):
+        raise AeguiError(f"--out must end in .npy or .png, not {args.out.name!r}.")
+    check_outputs(args.out)
+    model = load_checkpoint(args.model).model
+    if args.grid and model.code_size != 2:
+        raise AeguiError(
+            f"--grid draws a 2-value code's plane; this model's code has {count(model.code_size, 'value')}."
+        )
+    if model.density is None and not (args.grid and model.config.variational):
+        print(f"aegui: {args.model.name} has no code density (it was saved without one): fitting one to its codes "
+              "of the training images.", file=sys.stderr)  # fmt: skip
+        fit_density(model, load_data(args), args.seed)
+    if args.grid:
+        images = grid_images(model, args.grid)
+    else:
+        images = model.generate(args.count, seed=args.seed, temperature=args.temperature)
+    images = np.ascontiguousarray(images, np.float32)
+    if suffix == ".npy":
+        np.save(args.out, images)
+    else:
+        contact_sheet(images, args.grid or None).save(args.out)
+    print(f"Wrote {count(len(images), 'digit')} to {args.out}.")
+    return 0

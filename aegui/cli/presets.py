@@ -1,0 +1,30 @@
+"""`aegui presets`: the presets, each with its model and training."""
+
+from __future__ import annotations
+
+import argparse
+
+from aegui.core.presets import LOSS_NAMES, PRESETS
+from aegui.core.words import count
+
+
+def table() -> str:
+    lines = ["presets (options left out take the preset's value):"]
+    for preset in PRESETS.values():
+        model, train = preset.model, preset.train
+        lines.append(
+            f"  {preset.name:8} {model.describe()}; {count(train.epochs, 'epoch')}, batch {train.batch_size}, "
+            f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss"
+            + (f", augment {train.augment:g}" if train.augment else "")
+            + (f", {train.noise} noise {train.noise_level:g}" if train.denoising else "")
+        )
+    return "\n".join(lines)
+
+
+def add_parser(commands) -> None:
+    commands.add_parser("presets", help="list the presets")
+
+
+def run(_args: argparse.Namespace) -> int:
+    print(table())
+    return 0

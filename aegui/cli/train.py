@@ -1,0 +1,222 @@
+"""`aegui train`: train a model headless, one line per epoch as the lesson printed; alone, or in several
+processes (`--nproc`, or started by torchrun)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aegui.cli.arguments import (
+    IMAGES_HELP,
+    add_data_arguments,
+    check_outputs,
+    checked,
+    field_argument,
+    fit_density,
+    hidden_sizes,
+    interrupts_held,
+    load_data,
+)
+from aegui.cli.presets import table as presets_table
+from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
+from aegui.core.fields import FIELD, SEED, Field
+from aegui.core.presets import LOSS_NAMES, PRESET_NAMES
+from aegui.core.words import count
+
+if TYPE_CHECKING:
+    from aegui.core.distributed import ProcessGroup
+
+PROCESSES = Field("nproc", "train", int, "Training processes on this machine", 1, 1024)
+
+
+def add_parser(commands) -> None:
+    train = commands.add_parser(
+        "train",
+        help="train a model headless",
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=32),
+        description="Train an autoencoder and print one line per epoch, as the lesson did.",
+        epilog=presets_table(),
+    )
+    train.add_argument(
+        "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
+    )
+    # the training fields' ranges, choices and help come from the table the window uses too
+    field_argument(train, "--epochs", FIELD["epochs"], "(default: the preset's; more on small data)")
+    field_argument(train, "--batch-size", FIELD["batch_size"])
+    field_argument(train, "--lr", FIELD["lr"])
+    field_argument(train, "--loss", FIELD["loss"])
+    field_argument(train, "--optimizer", FIELD["optimizer"])
+    field_argument(train, "--precision", FIELD["precision"], "(default: the preset's, auto)")
+    train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
+    field_argument(train, "--code-size", FIELD["code_size"])
+    train.add_argument("--hidden", type=hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
+    field_argument(train, "--activation", FIELD["activation"])
+    train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
+    field_argument(train, "--model", FIELD["kind"])
+    field_argument(train, "--variational", FIELD["variational"])
+    field_argument(train, "--beta", FIELD["beta"])
+    field_argument(train, "--kl-warmup", FIELD["kl_warmup"])
+    train.add_argument("--channels", type=hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
+    field_argument(train, "--augment", FIELD["augment"])
+    field_argument(train, "--noise", FIELD["noise"])
+    field_argument(train, "--noise-level", FIELD["noise_level"])
+    add_data_arguments(train, "auto: MNIST if found in the data folder, else the embedded sample (default: auto)",
+                       IMAGES_HELP)  # fmt: skip
+    train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
+    train.add_argument("--nproc", type=checked(PROCESSES), metavar="N",
+                       help="train in N processes on this machine (starts torchrun; gloo on CPUs, nccl on GPUs); "
+                       "the same global batch as one process")  # fmt: skip
+    field_argument(train, "--seed", SEED, "(default: 0)", default=0)
+    train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
+    train.add_argument("--metrics-out", type=Path, metavar="PATH",
+                       help="write per-epoch metrics here: JSON, or, for a PATH ending in .csv, every batch and "
+                       "epoch as CSV rows (as the window exports runs)")  # fmt: skip
+    train.add_argument("--tensorboard", type=Path, metavar="DIR",
+                       help="also write the losses as TensorBoard scalars into DIR (aegui[tensorboard])")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from aegui.core import distributed
+
+    group = distributed.from_environment()
+    if group is None and args.nproc and args.nproc > 1:
+        check_outputs(args.save, args.metrics_out)
+        return distributed.launch(args.nproc, args.argv)
+    if group is None:
+        return train_here(args, None)
+    with contextlib.ExitStack() as stack:
+        stack.callback(distributed.leave)
+        if not group.leads:  # rank 0 alone prints; the others' errors still reach stderr
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(open(os.devnull, "w"))))
+        return train_here(args, group)
+
+
+def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
+    """Train in this process: alone, or as one of a torchrun `group` (only its leader saves and writes)."""
+    import torch
+
+    from aegui.core.checkpoints import save_checkpoint
+    from aegui.core.device import describe_device, resolve_device_or_cpu
+    from aegui.core.distributed import join
+    from aegui.core.model import build_model
+    from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
+    from aegui.core.training import Trainer
+
+    base = get_preset(args.preset)
+    check_outputs(args.save, args.metrics_out)  # before minutes of training, not after
+    device, note = resolve_device_or_cpu(args.device)
+    if note:
+        print(f"aegui: {note}", file=sys.stderr)
+    if group is not None:
+        device = join(group, device)
+    leads = group is None or group.leads
+    torch.manual_seed(args.seed)
+    dataset = load_data(args)
+    epochs = args.epochs or epochs_for(base, len(dataset.train_images))
+    model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
+                     "init": args.init, "kind": args.kind, "channels": args.channels, "variational": args.variational,
+                     "code_activation": "linear" if args.variational else None}  # fmt: skip
+    train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
+                     "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
+                     "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
+                     "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision}  # fmt: skip
+    preset = customise(base, model=model_changes, train=train_changes)
+    if not args.epochs and epochs_note(base, len(dataset.train_images)):
+        print(epochs_note(base, len(dataset.train_images)))
+    model = build_model(preset.model)
+    trainer = Trainer(model, dataset, preset.train, device, group=group)
+    train = preset.train
+    board = None
+    if args.tensorboard is not None and leads:
+        from aegui.core.runs import TensorBoardLog
+
+        board = TensorBoardLog(args.tensorboard)  # before training: a missing package is said at once
+    print(
+        f"Model: {args.preset}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
+        f"on {describe_device(device)}" + (f", {count(group.world_size, 'process', 'processes')}." if group else ".")
+    )
+    batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
+    print(
+        f"Training: {count(train.epochs, 'epoch')}, batch {train.batch_size}{batch_note}, {train.optimizer} "
+        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss, seed {train.seed}, "
+        f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
+    )
+    epochs, ended = _iterate(trainer, board, leads, preset.model.variational)
+    if ended.reason == "finished":
+        print(ended.message)
+    elif leads:  # (every process of a group ends alike: one says why)
+        print(f"aegui: {ended.message}", file=sys.stderr)
+    if epochs:
+        last = epochs[-1]
+        print(
+            f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
+            f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
+        )
+    if not leads:
+        return 0 if ended.reason == "finished" else 1
+    if epochs and args.save:  # (the density is kept in the model file, for `aegui generate`)
+        fit_density(model, dataset, train.seed)
+    if args.save:  # the model first: it is what took the time
+        with interrupts_held("saving the model") as interrupted:
+            path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
+        print(f"Saved the model to {path}.")
+        if interrupted:
+            print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
+            return 130
+    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device)
+    if board is not None:
+        print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
+    return 0 if ended.reason == "finished" else 1
+
+
+def _iterate(trainer, board, leads: bool, variational: bool):
+    """Run the training loop: a progress bar on a terminal, one line per epoch; (epochs, the Ended record)."""
+    from tqdm import tqdm
+
+    from aegui.core.training import BatchEnd, Ended, EpochEnd
+
+    bar = tqdm(total=trainer.total_steps, unit="batch", leave=False, file=sys.stderr,
+               disable=not (sys.stderr.isatty() and leads), dynamic_ncols=True)  # fmt: skip
+    epochs: list[EpochEnd] = []
+    ended: Ended | None = None
+    try:
+        for event in trainer.iterate():
+            if isinstance(event, BatchEnd):
+                bar.update(1)
+                if board is not None:
+                    board.add_batch_losses([event.loss], event.step)
+            elif isinstance(event, EpochEnd):
+                epochs.append(event)
+                if board is not None:
+                    board.add_epoch(event)
+                bar.clear()
+                kl = f" test_kl= {event.test_kl:.4f}" if variational else ""
+                print(f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}{kl}",
+                      flush=True)  # fmt: skip
+                bar.refresh()
+            elif isinstance(event, Ended):
+                ended = event
+    except KeyboardInterrupt:
+        trainer.request_stop()
+        ended = Ended("stopped", "Interrupted.", 0, epochs[-1].elapsed if epochs else 0.0)
+    finally:
+        bar.close()
+        if board is not None:
+            board.close()
+    assert ended is not None
+    return epochs, ended
+
+
+def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device) -> None:
+    """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
+    from aegui.core import runs
+
+    if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
+        runs.write_runs_csv(args.metrics_out, [(args.preset, trainer.history)])
+    elif args.metrics_out:
+        where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1}
+        runs.write_metrics(args.metrics_out, args.preset, preset, dataset, where, epochs, ended)

@@ -1,0 +1,39 @@
+"""What a newcomer meets first in the window: advice in the window's own words, Train on other data than
+the model was trained on, and a map count that matches the data."""
+
+from __future__ import annotations
+
+from benchmarks.images import write_digit_folder
+from tests.gui.test_faults import train_briefly
+
+
+def test_the_status_bar_gives_the_windows_way_to_more_data_not_the_command_line(window):
+    status = window.status_line.label.toolTip() or window.status_line.label.text()
+    assert "File › Download full MNIST…" in status and "File › Choose data folder…" in status
+    assert "aegui download" not in status and "--data-dir" not in status
+
+
+def test_train_on_other_data_says_so_beside_train_and_offers_a_new_model(window, qtbot, tmp_path, sample):
+    panel = window.panel
+    assert not panel.data_note_label.isVisible()
+    train_briefly(window, qtbot)
+    assert not panel.data_note_label.isVisible()  # trained on the data that is loaded
+    folder = write_digit_folder(tmp_path / "digits", sample.test_images[:60].numpy(), sample.test_labels[:60].numpy())
+    with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
+        window.parts.data_picker.load_images(folder)
+    note = panel.data_note_label.text()
+    assert panel.data_note_label.isVisible() and panel.new_model_button.isVisible()
+    assert "Embedded sample" in note and "digits" in note and "Train goes on training it" in note
+    with qtbot.waitSignal(window.session.modelChanged):
+        panel.new_model_button.click()  # (unsaved work: the tests answer Discard)
+    assert window.session.history.epochs_done == 0 and not panel.data_note_label.isVisible()
+    assert "reset to new, untrained weights" in panel.message_label.text()
+
+
+def test_the_maps_count_never_says_more_digits_than_the_test_set_has(window, qtbot):
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: window.parts.code_space.latent is not None, timeout=30_000)
+    spin = window.parts.code_space_panel.count_spin
+    shown = len(window.parts.code_space.latent.labels)
+    assert spin.value() == shown == len(window.session.dataset.test_images) == 1000
+    assert spin.maximum() == 1000

@@ -1,0 +1,69 @@
+"""The layout a newcomer finds their way in: feature packages, a thin window, small files, a CLI package."""
+
+import ast
+import importlib
+import pkgutil
+
+import pytest
+
+from tests.conftest import REPO
+
+AEGUI = REPO / "aegui"
+MAX_LINES = 400
+MAX_WINDOW_LINES = 250
+FEATURES = ("training", "code_space", "drawing", "generate", "features", "data")
+
+
+def test_no_file_in_aegui_is_over_400_lines():
+    long = {str(path.relative_to(REPO)): n for path in AEGUI.rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > MAX_LINES}  # fmt: skip
+    assert not long
+
+
+def test_the_main_window_is_thin():
+    assert len((AEGUI / "gui" / "window" / "main_window.py").read_text().splitlines()) <= MAX_WINDOW_LINES
+
+
+def test_gui_has_no_loose_modules_but_the_entry_points():
+    """Every module of aegui/gui/ lives in a package that says what it is for."""
+    loose = sorted(path.name for path in (AEGUI / "gui").glob("*.py"))
+    assert loose == ["__init__.py", "app.py"]
+    for package in (AEGUI / "gui").iterdir():
+        if package.is_dir() and package.name != "__pycache__":
+            assert ast.get_docstring(ast.parse((package / "__init__.py").read_text())), package.name
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_each_feature_builds_its_own_part_of_the_window(feature):
+    source = (AEGUI / "gui" / feature / "tab.py").read_text()
+    builds = [node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef) and node.name == "build"]
+    assert builds and [arg.arg for arg in builds[0].args.args] == ["parts"]
+
+
+def test_the_window_builds_the_features_in_a_loop():
+    from aegui.gui.window import main_window
+
+    assert main_window.FEATURES == FEATURES
+
+
+def test_controllers_are_named_controller():
+    """Every feature with behaviour keeps it in a …Controller, in a module named for it, beside its views."""
+    found = {}
+    for feature in (*FEATURES, "session"):
+        for path in (AEGUI / "gui" / feature).glob("*controller.py"):
+            module = importlib.import_module(f"aegui.gui.{feature}.{path.stem}")
+            found[module.__name__] = [name for name, value in vars(module).items()
+                                      if isinstance(value, type) and value.__module__ == module.__name__]  # fmt: skip
+    assert {name.split(".")[2] for name in found} == {*FEATURES, "session"}
+    assert all(any(name.endswith("Controller") for name in classes) for classes in found.values()), found
+
+
+def test_the_cli_is_one_module_per_command():
+    import aegui.cli
+
+    modules = {info.name for info in pkgutil.iter_modules(aegui.cli.__path__)}
+    commands = {"gui", "train", "generate", "download", "presets", "datasets", "install_desktop"}
+    assert commands <= modules
+    for name in commands:
+        module = importlib.import_module(f"aegui.cli.{name}")
+        assert callable(module.add_parser) and callable(module.run), name
