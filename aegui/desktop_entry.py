@@ -43,7 +43,7 @@ def entry_text() -> str:
         "Name=aegui",
         "GenericName=Autoencoder studio",
         "Comment=Train an autoencoder on handwritten digits, then draw and see what it makes of them",
-        f"Exec={exec_line()}",
+        f"Exec={exec_line()} %f",  # (a file it is given opens in the window: aegui FILE)
         f"Icon={APP_ID}",
         "Terminal=false",
         "Categories=Education;Science;ArtificialIntelligence;",

@@ -29,11 +29,15 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["AEGUI_CONFIG_DIR"] = tempfile.mkdtemp()  # the person's own settings and autosave stay untouched
     os.environ["AEGUI_AUTOSAVE_DIR"] = tempfile.mkdtemp()
+    home = Path(tempfile.mkdtemp())  # the status bar shows the data as a person's would be: ~/datasets/MNIST/raw
+    (home / "datasets").symlink_to(Path(args.data_dir).resolve(), target_is_directory=True)
+    os.environ["HOME"] = str(home)
+    args.data_dir = str(home / "datasets")
 
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
-    from aegui.gui import main_window
+    from aegui.gui.window import main_window
     from aegui.gui.theme.themes import themes
     from tests.gui.conftest import drag, fit_to_canvas
 

@@ -34,7 +34,9 @@ def test_install_writes_an_entry_that_runs_this_aegui_and_uninstall_removes_it(t
     for size in desktop_entry.ICON_SIZES:
         icon = tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "aegui.png"
         assert Image.open(icon).size == (size, size)
-    ran = subprocess.run([*shlex.split(entry["Exec"]), "--version"], capture_output=True, text=True, timeout=120)
+    command = shlex.split(entry["Exec"])
+    assert command[-1] == "%f"  # a launcher puts the file it opens there (aegui FILE), or nothing
+    ran = subprocess.run([*command[:-1], "--version"], capture_output=True, text=True, timeout=120)
     assert ran.stdout.strip() == f"aegui {__version__}"
     if shutil.which("desktop-file-validate"):
         checked = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)

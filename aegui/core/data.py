@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from aegui.core.errors import AeguiError
-from aegui.core.folders import default_data_dir
+from aegui.core.folders import default_data_dir, shown
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
     import torch
@@ -136,7 +136,7 @@ class Dataset:
     def describe(self, how_to_get_more: str = HOW_TO_GET_MNIST) -> str:
         """One or two sentences saying which data is in use and, for the sample, how to get more (in the
         command line's words unless told others)."""
-        text = f"Data: {self.summary} (train / test) from {self.source}."
+        text = f"Data: {self.summary} (train / test) from {shown(self.source)}."
         if self.is_embedded_sample and how_to_get_more:
             text += " " + how_to_get_more
         return text

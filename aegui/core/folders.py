@@ -63,3 +63,11 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("aegui", appauthor=False))
+
+
+def shown(place: str | Path) -> str:
+    """A path as a person reads it: under the home folder as ~/…; anything else as it is."""
+    text, home = str(place), str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
