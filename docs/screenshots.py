@@ -37,8 +37,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
-    from aegui.gui.window import main_window
     from aegui.gui.theme.themes import themes
+    from aegui.gui.window import main_window
     from tests.gui.conftest import drag, fit_to_canvas
 
     width, height = (int(side) for side in args.size.split("x"))
