@@ -37,3 +37,18 @@ def test_the_maps_count_never_says_more_digits_than_the_test_set_has(window, qtb
     shown = len(window.parts.code_space.latent.labels)
     assert spin.value() == shown == len(window.session.dataset.test_images) == 1000
     assert spin.maximum() == 1000
+
+
+def test_a_data_folder_chosen_in_the_window_is_the_one_the_commands_use(window, qtbot, tmp_path, monkeypatch, capsys):
+    from aegui.cli import main
+    from aegui.core.folders import chosen_data_folder
+
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    monkeypatch.setattr("aegui.gui.data.controller.QFileDialog.getExistingDirectory", lambda *args: str(folder))
+    with qtbot.waitSignal(window.session.datasetLoaded, timeout=30_000):
+        window.actions["chooseFolderAction"].trigger()
+    assert window.session.data.folder == folder and chosen_data_folder() == folder.resolve()
+    monkeypatch.delenv("AEGUI_DATA_DIR")
+    assert main(["datasets"]) == 0
+    assert f"Data folder: {folder.resolve()} (chosen in the window)" in capsys.readouterr().out

@@ -82,3 +82,10 @@ def test_the_training_buttons_and_messages_stay_in_view_while_the_settings_scrol
     assert not panel.settings_area.horizontalScrollBar().isVisible()  # nothing cut at the side
     panel.settings_area.ensureWidgetVisible(panel.warmup_spin)  # the last setting: reachable by scrolling
     assert wholly_visible(panel.warmup_spin)
+
+
+def test_the_status_bar_says_what_to_do_in_full_on_a_laptop(laptop_window, qtbot):
+    """With the embedded sample loaded, the status bar's advice (File › Download full MNIST…) is not cut."""
+    label = laptop_window.status_line.label
+    qtbot.waitUntil(lambda: "Choose data folder" in label.text(), timeout=20_000)
+    assert label.shown_text() == label.text()

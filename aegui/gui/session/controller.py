@@ -33,7 +33,14 @@ from aegui.gui.session.recovery import Recovery
 from aegui.gui.session.run_progress import RunProgress
 from aegui.gui.session.training_run import TrainingFlows
 
-HOW_TO_GET_MNIST_HERE = "Full MNIST: File › Download full MNIST…, or File › Choose data folder… (with MNIST/raw)."
+HOW_TO_GET_MNIST_HERE = "Full MNIST: File › Download full MNIST… or File › Choose data folder…"
+def describe(dataset: Dataset) -> str:
+    """The status line's words for the data in use (short enough for a 1366-pixel window)."""
+    if dataset.is_embedded_sample:
+        return f"Data: {dataset.summary} (train / test), shipped with aegui. {HOW_TO_GET_MNIST_HERE}"
+    return dataset.describe()
+
+
 SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 
@@ -164,7 +171,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
     def _on_data_loaded(self, dataset: Dataset) -> None:
         if self._closed:
             return  # it arrived after the window closed: start nothing more
-        self._idle_status = dataset.describe(HOW_TO_GET_MNIST_HERE)
+        self._idle_status = describe(dataset)
         self._set_phase(Phase.IDLE)
         self.datasetLoaded.emit(dataset)
 
@@ -175,7 +182,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         if loading_sample:
             self._set_phase(Phase.LOADING)  # (its status names the sample now)
             return
-        in_use = self.dataset.describe(HOW_TO_GET_MNIST_HERE) if self.dataset else ""
+        in_use = describe(self.dataset) if self.dataset else ""
         self._idle_status = (f"The data was not changed: {in_use}" if self.dataset else
                              "No data could be loaded: see the message in the training panel.")  # fmt: skip
         self._set_phase(Phase.IDLE)
