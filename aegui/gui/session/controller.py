@@ -34,6 +34,8 @@ from aegui.gui.session.run_progress import RunProgress
 from aegui.gui.session.training_run import TrainingFlows
 
 HOW_TO_GET_MNIST_HERE = "Full MNIST: File › Download full MNIST… or File › Choose data folder…"
+
+
 def describe(dataset: Dataset) -> str:
     """The status line's words for the data in use (short enough for a 1366-pixel window)."""
     if dataset.is_embedded_sample:
