@@ -16,6 +16,7 @@ __all__ = [
     "AutoEncoder",
     "ModelConfig",
     "__version__",
+    "export_model",
     "fit_model_density",
     "image_to_input",
     "load_dataset",
@@ -28,6 +29,7 @@ __all__ = [
 if TYPE_CHECKING:
     from aegui.core.checkpoints import load_model, save_checkpoint
     from aegui.core.data import load_dataset
+    from aegui.core.export import export_model
     from aegui.core.image_files import image_to_input
     from aegui.core.images import load_image_folder
     from aegui.core.latent import fit_model_density
@@ -38,6 +40,7 @@ _LAZY = {
     "load_model": "aegui.core.checkpoints",
     "save_checkpoint": "aegui.core.checkpoints",
     "load_dataset": "aegui.core.data",
+    "export_model": "aegui.core.export",
     "image_to_input": "aegui.core.image_files",
     "load_image_folder": "aegui.core.images",
     "fit_model_density": "aegui.core.latent",

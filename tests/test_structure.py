@@ -62,7 +62,7 @@ def test_the_cli_is_one_module_per_command():
     import aegui.cli
 
     modules = {info.name for info in pkgutil.iter_modules(aegui.cli.__path__)}
-    commands = {"gui", "train", "generate", "download", "presets", "datasets", "install_desktop"}
+    commands = {"gui", "train", "generate", "export", "download", "presets", "datasets", "install_desktop"}
     assert commands <= modules
     for name in commands:
         module = importlib.import_module(f"aegui.cli.{name}")

@@ -1,5 +1,5 @@
 """The command line: `aegui` opens the window (`aegui FILE` with a model or an image); `aegui train`,
-`aegui generate`, `aegui download`, `aegui datasets`, `aegui presets` work headless. One module per
+`aegui generate`, `aegui export`, `aegui download`, `aegui datasets`, `aegui presets` work headless. One module per
 command, each with `add_parser(commands)` and `run(args)`; what they share is in `arguments`.
 
 `python main.py`, `python -m aegui` and the `aegui` console script all call `main()`.
@@ -21,6 +21,7 @@ COMMANDS = {  # the command, and the module that adds its parser and runs it
     "gui": "gui",
     "train": "train",
     "generate": "generate",
+    "export": "export",
     "download": "download",
     "datasets": "datasets",
     "presets": "presets",

@@ -100,21 +100,23 @@ def load_data(args: argparse.Namespace):
 
 
 def check_outputs(*paths: Path | None) -> None:
-    """Each output can be written, and no two are the same file: checked before training starts."""
+    """Each output can be written (a file or nothing yet; a link is followed to its file; never a device, a
+    named pipe or a folder), and no two are the same file: checked before any work starts."""
+    from aegui.core.writes import writable_target
+
     given = [path for path in paths if path is not None]
-    resolved = [path.expanduser().resolve() for path in given]
+    targets = [writable_target(path) for path in given]  # raises WriteError, an AeguiError, saying why
+    resolved = [target.resolve() for target in targets]
     if len(set(resolved)) != len(resolved):
         raise AeguiError(f"--save and --metrics-out name the same file ({given[0]}): one would overwrite the other.")
-    for path in given:
-        if path.is_dir():
-            raise AeguiError(f"Cannot write {path}: it is a folder. Give a file name.")
+    for target in targets:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=path.parent):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=target.parent):
                 pass
         except OSError as error:
             raise AeguiError(
-                f"Cannot write to {path.parent}: {error.strerror or error}. Nothing was trained."
+                f"Cannot write to {target.parent}: {error.strerror or error}. Nothing was trained."
             ) from None
 
 

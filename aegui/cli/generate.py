@@ -45,19 +45,22 @@ def run(args: argparse.Namespace) -> int:
 
     from aegui.core.checkpoints import load_checkpoint
     from aegui.core.mosaic import contact_sheet, grid_images
+    from aegui.core.writes import write_with
 
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
         raise AeguiError(f"--out must end in .npy or .png, not {args.out.name!r}.")
     check_outputs(args.out)
-    model = load_checkpoint(args.model).model
+    checkpoint = load_checkpoint(args.model)
+    model = checkpoint.model
     if args.grid and model.code_size != 2:
         raise AeguiError(
             f"--grid draws a 2-value code's plane; this model's code has {count(model.code_size, 'value')}."
         )
     if model.density is None and not (args.grid and model.config.variational):
-        print(f"aegui: {args.model.name} has no code density (it was saved without one): fitting one to its codes "
-              "of the training images.", file=sys.stderr)  # fmt: skip
+        why = checkpoint.density_problem or "it was saved without one"
+        print(f"aegui: {args.model.name} has no usable code density ({why}): fitting one to its codes of the "
+              "training images.", file=sys.stderr)  # fmt: skip
         fit_density(model, load_data(args), args.seed)
     if args.grid:
         images = grid_images(model, args.grid)
@@ -65,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
         images = model.generate(args.count, seed=args.seed, temperature=args.temperature)
     images = np.ascontiguousarray(images, np.float32)
     if suffix == ".npy":
-        np.save(args.out, images)
+        write_with(args.out, lambda out: np.save(out, images), "the digits")
     else:
-        contact_sheet(images, args.grid or None).save(args.out)
+        sheet = contact_sheet(images, args.grid or None)
+        write_with(args.out, lambda out: sheet.save(out, format="PNG"), "the contact sheet")
     print(f"Wrote {count(len(images), 'digit')} to {args.out}.")
     return 0

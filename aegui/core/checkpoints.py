@@ -11,7 +11,6 @@ import glob
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 import zipfile
@@ -27,6 +26,7 @@ from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.training import History, TrainConfig
+from aegui.core.writes import TEMPORARY, WriteError, atomic_file, writable_target
 
 FORMAT = "aegui-checkpoint"
 FORMAT_VERSION = 1
@@ -44,6 +44,7 @@ class Checkpoint:
     dataset: str = ""
     preset: str = ""
     created: str = ""
+    density_problem: str = ""  # why the file's code density was dropped ("": it had none, or it was usable)
 
     @property
     def config(self) -> ModelConfig:
@@ -56,18 +57,7 @@ class Checkpoint:
         return f"{self.config.describe()}, {epochs} epoch{'s' if epochs != 1 else ''}, {trained}"
 
 
-TEMPORARY = ".tmp"
 STALE_SECONDS = 300  # a save's temporary file older than this was left by a save that was killed midway
-
-
-def _file_mode() -> int:
-    """What a newly created file gets under this process's umask (read once, at import)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-FILE_MODE = _file_mode()
 
 
 def remove_stale_temporaries(folder: Path, pattern: str) -> int:
@@ -135,20 +125,15 @@ def save_weights(
     if density is not None:
         payload["density"] = {key: tensor.detach().cpu().contiguous() for key, tensor in density.to_state().items()}
         payload["density_source"] = density.source
-    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(path.parent, f"{glob.escape(path.name)}.*{TEMPORARY}")
-        handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=TEMPORARY, dir=path.parent)
-        os.fchmod(handle, FILE_MODE)  # mkstemp's 0600 would make every saved model private to its owner
-        with os.fdopen(handle, "wb") as out:
+        target = writable_target(path)  # a link stays a link; a device, pipe or folder is refused
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(target.parent, f"{glob.escape(target.name)}.*{TEMPORARY}")
+        with atomic_file(target) as out:
             torch.save(payload, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
+    except WriteError as error:
+        raise CheckpointError(f"Could not save the model: {error} Nothing was overwritten.") from error
     except (OSError, RuntimeError) as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         reason = getattr(error, "strerror", None) or str(error)
         raise CheckpointError(f"Could not save the model to {path}: {reason}. Nothing was overwritten.") from error
     return path
@@ -286,20 +271,24 @@ def _history(payload: dict[str, Any]) -> History:
     return History(epochs=epochs, batch_losses=losses.tolist())
 
 
-def _density(payload: dict[str, Any], code_size: int) -> CodeDensity | None:
-    """The code density fitted to the training codes, if the file has one, checked like the weights."""
+def _density(payload: dict[str, Any], code_size: int) -> tuple[CodeDensity | None, str]:
+    """The code density fitted to the training codes, if the file has one, checked like the weights; an
+    unusable one is dropped, with the reason (the weights still open: a density can be fitted again)."""
     if "density" not in payload:
-        return None
-    state = _entry(payload, "density", dict)
-    keys = ("weights", "means", "scale_tril")
-    if set(state) != set(keys):
-        _fail("its code density is not a mixture's weights, means and covariances")
-    limit = MAX_COMPONENTS * code_size * code_size
-    tensors = {key: _plain_tensor(state[key], f"its code density's {key}", None, limit) for key in keys}
+        return None, ""
     try:
-        return density_from_state(tensors, _entry(payload, "density_source", str, MAX_TEXT), code_size)
-    except ValueError as error:
-        _fail(str(error))
+        state = _entry(payload, "density", dict)
+        keys = ("weights", "means", "scale_tril")
+        if set(state) != set(keys):
+            _fail("its code density is not a mixture's weights, means and covariances")
+        limit = MAX_COMPONENTS * code_size * code_size
+        tensors = {key: _plain_tensor(state[key], f"its code density's {key}", None, limit) for key in keys}
+        try:
+            return density_from_state(tensors, _entry(payload, "density_source", str, MAX_TEXT), code_size), ""
+        except ValueError as error:
+            _fail(str(error))
+    except CheckpointError as error:
+        return None, f"{error}; it was dropped, and one is fitted again when digits are generated"
 
 
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
@@ -336,7 +325,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         for name, shape in expected.items():
             _plain_tensor(state[name], f"its weight {name}", shape, math.prod(shape))
         history = _history(payload)
-        density = _density(payload, model_config.code_size)
+        density, density_problem = _density(payload, model_config.code_size)
         texts = {key: _entry(payload, key, str, MAX_TEXT) if key in payload else "" for key in TEXT_KEYS}
         model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
         model.load_state_dict(state, strict=True)
@@ -348,7 +337,8 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
     except OSError as error:
         raise CheckpointError(f"Cannot open {path}: it cannot be read ({error.strerror or error}).") from None
     model.to(device).eval()
-    return Checkpoint(model=model, history=history, train_config=train_config, **texts)
+    return Checkpoint(model=model, history=history, train_config=train_config, density_problem=density_problem,
+                      **texts)  # fmt: skip
 
 
 TEXT_KEYS = ("dataset", "preset", "created")

@@ -20,6 +20,8 @@ import torch
 from aegui.core.errors import Cancelled
 
 MAX_COMPONENTS = 100
+MAX_CODE_MAGNITUDE = 1e4  # codes a model makes are far smaller: a density reaching past this is refused
+MIN_SPREAD = 1e-6
 FIT_SAMPLES = 10_000  # codes the mixture is fitted to
 # samples x components x code size², which EM's time per iteration grows with: 10,000 codes of 32 values and 75
 # components take ~13 s on one core. Judge share of the digits drawn (issue 15): the vae preset's 16-value codes,
@@ -174,4 +176,9 @@ def density_from_state(state: dict[str, torch.Tensor], source: str, code_size: i
     diagonal = scale_tril.diagonal(dim1=1, dim2=2)
     if not bool((diagonal > 0).all()) or bool(scale_tril.triu(1).any()):
         raise ValueError("its code density's covariances are not valid (not lower Cholesky factors)")
+    if float(means.abs().max()) > MAX_CODE_MAGNITUDE or float(scale_tril.abs().max()) > MAX_CODE_MAGNITUDE:
+        raise ValueError(f"its code density's means or spreads reach beyond {MAX_CODE_MAGNITUDE:g}, far past any "
+                         "code a model makes (the digits drawn from it would be nonsense)")  # fmt: skip
+    if float(diagonal.min()) < MIN_SPREAD:
+        raise ValueError(f"its code density's spreads fall below {MIN_SPREAD:g}: it cannot be drawn from")
     return CodeDensity(weights / weights.sum(), means, scale_tril, source)

@@ -15,6 +15,7 @@ import numpy as np
 
 from aegui.core.errors import AeguiError
 from aegui.core.training import EpochEnd, History
+from aegui.core.writes import atomic_file, write_text
 
 EPOCH_COLUMNS = ("train_loss", "test_loss", "test_mse", "train_kl", "test_kl", "samples_per_s", "seconds")
 CSV_COLUMNS = ("run", "kind", "step", "epoch", "batch_loss", *EPOCH_COLUMNS)
@@ -143,7 +144,7 @@ def write_runs_csv(path: str | Path, runs: Iterable[tuple[str, History]]) -> Non
     readable with any spreadsheet or `pandas.read_csv`, and by `read_runs_csv`."""
     path = Path(path)
     try:
-        with path.open("w", newline="") as handle:
+        with atomic_file(path, "w") as handle:  # (a device, a pipe or a folder is refused: WriteError)
             writer = csv.writer(handle)
             writer.writerow(CSV_COLUMNS)
             for name, history in runs:
@@ -252,8 +253,4 @@ def write_metrics(path: Path, preset_name: str, preset, dataset, run: dict, epoc
             "reason": ended.reason,
         },
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(metrics, indent=2) + "\n")
-    except OSError as error:
-        raise AeguiError(f"Could not write the metrics to {path}: {error.strerror or error}.") from error
+    write_text(path, json.dumps(metrics, indent=2) + "\n", "the metrics")

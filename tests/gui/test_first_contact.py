@@ -3,6 +3,8 @@ the model was trained on, and a map count that matches the data."""
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.images import write_digit_folder
 from tests.gui.test_faults import train_briefly
 
@@ -52,3 +54,13 @@ def test_a_data_folder_chosen_in_the_window_is_the_one_the_commands_use(window, 
     monkeypatch.delenv("AEGUI_DATA_DIR")
     assert main(["datasets"]) == 0
     assert f"Data folder: {folder.resolve()} (chosen in the window)" in capsys.readouterr().out
+
+
+def test_file_export_model_writes_a_checked_onnx_decoder(window, qtbot, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime", reason="ONNX checks need the export extra: pip install 'aegui[export]'")
+    target = tmp_path / "decoder.onnx"
+    monkeypatch.setattr("aegui.gui.window.dialogs.QFileDialog.getSaveFileName",
+                        lambda *args: (str(target), "ONNX, decoder: codes to images (*.onnx)"))  # fmt: skip
+    window.actions["exportModelAction"].trigger()
+    qtbot.waitUntil(lambda: "Checked in onnxruntime" in window.panel.message_label.text(), timeout=60_000)
+    assert target.is_file() and "decoder as ONNX" in window.panel.message_label.text()

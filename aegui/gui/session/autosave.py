@@ -17,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile
 
 from aegui.core.checkpoints import (
-    TEMPORARY,
     Checkpoint,
     CheckpointError,
     autosave_folder,
@@ -28,6 +27,7 @@ from aegui.core.checkpoints import (
 from aegui.core.configs import SUFFIX
 from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
+from aegui.core.writes import TEMPORARY
 from aegui.gui.concurrency.threads import run_in_thread
 
 PREFIX = "autosave"

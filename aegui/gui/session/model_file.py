@@ -7,9 +7,20 @@ from pathlib import Path
 
 from aegui.core.checkpoints import CheckpointError, save_weights
 from aegui.core.data import DATASET_CHOICES, IMAGES, dataset_title
+from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.session.phases import Action, refusal
 
 TITLED = set(DATASET_CHOICES) - {"auto", IMAGES}  # the names dataset_title knows
+
+
+def export_weights(config, state, path: Path, to: str, part: str):
+    """In a worker: a model with these weights, exported (and checked) as `aegui.core.export` does."""
+    from aegui.core.export import export_model
+    from aegui.core.model import model_for_weights
+
+    model = model_for_weights(config)
+    model.load_state_dict(state)
+    return export_model(model, path, to, part)
 
 
 class ModelFileFlows:
@@ -33,7 +44,10 @@ class ModelFileFlows:
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
-            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.", False)
+            dropped = (
+                f" Its code density was unusable ({checkpoint.density_problem})." if checkpoint.density_problem else ""
+            )
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{dropped}", False)
             self.fileUsed.emit(Path(path))
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
             self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
@@ -50,6 +64,19 @@ class ModelFileFlows:
         trained_on = (name, dataset_title(name) if name in TITLED else name) if name else None
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
                             path, trained_on)  # fmt: skip
+
+    def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
+        """Export the model (while training: its latest published weights) in a worker; the message line says
+        how it went (written, and checked against the model, or why not)."""
+        if self.model is None or not self._may(Action.SAVE):
+            return False
+        state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
+        self.message.emit(f"Exporting {Path(path).name}…", False)
+        run_in_thread(export_weights, self.model.config, state, Path(path), to, part,
+                      on_result=lambda report: self.message.emit(report.describe(), False),
+                      on_error=lambda error: self.message.emit(f"Could not export the model: {error}", True),
+                      )  # fmt: skip
+        return True
 
     def save(self, path: str | Path | None = None) -> bool:
         """Save the model (while training: its latest published weights). False if not saved."""

@@ -42,6 +42,26 @@ def export_path(parent: QWidget, kind: str, name: str, folder: Path) -> Path | N
     return Path(path) if path else None
 
 
+MODEL_EXPORTS = {  # the file type chosen in the dialog: (format, part)
+    "ONNX, whole model (*.onnx)": ("onnx", "full"),
+    "ONNX, encoder: images to codes (*.onnx)": ("onnx", "encoder"),
+    "ONNX, decoder: codes to images (*.onnx)": ("onnx", "decoder"),
+    "TorchScript, whole model (*.pt)": ("torchscript", "full"),
+    "TorchScript, encoder (*.pt)": ("torchscript", "encoder"),
+    "TorchScript, decoder (*.pt)": ("torchscript", "decoder"),
+}
+
+
+def model_export_path(parent: QWidget, suggestion: Path) -> tuple[Path, str, str] | None:
+    """Ask where to export the model and as what: (path, format, part), or None if cancelled."""
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export model", str(suggestion), ";;".join(MODEL_EXPORTS))
+    if not path:
+        return None
+    to, part = MODEL_EXPORTS.get(chosen, ("onnx", "full"))
+    suffix = ".onnx" if to == "onnx" else ".pt"
+    return Path(path if path.endswith(suffix) else path + suffix), to, part
+
+
 def image_open_path(parent: QWidget, folder: Path) -> Path | None:
     patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
     path, _ = QFileDialog.getOpenFileName(parent, "Open image", str(folder), f"Images ({patterns});;All files (*)")

@@ -91,6 +91,14 @@ class FileActions(QObject):
             self._window.session.model_path = path
         return answer
 
+    def export_model_dialog(self) -> None:
+        """File › Export model…: ONNX or TorchScript, the whole model, its encoder or its decoder."""
+        session = self._window.session
+        chosen = dialogs.model_export_path(self._window, self._model_dir() / f"{session.preset_name or 'model'}.onnx")
+        if chosen is not None:
+            self.recent.remember_folder(chosen[0].parent)
+            session.export(*chosen)
+
     # --- images ---
 
     def open_image(self, path: str | Path) -> bool:

@@ -36,6 +36,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("Open &image…", f.open_image_dialog, "Ctrl+I", "openImageAction", None),
             ("&Save model", lambda: f.save_model(), keys.Save, "saveAction", Action.SAVE),
             ("Save model &as…", f.save_as_dialog, "Ctrl+Shift+S", "saveAsAction", Action.SAVE),
+            ("&Export model…", f.export_model_dialog, "Ctrl+E", "exportModelAction", Action.SAVE),
             None,
             ("Export loss plot as PNG…", lambda: f.export_png_dialog(w.parts.loss_plot, "loss"), None,
              "exportLossAction", None),

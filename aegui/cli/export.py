@@ -1,0 +1,42 @@
+"""`aegui export MODEL --out FILE`: the model, its encoder or its decoder as ONNX or TorchScript, run once
+and compared with the model before it counts as done."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from aegui.core.errors import AeguiError
+
+FORMATS = ("onnx", "torchscript")
+PARTS = ("full", "encoder", "decoder")
+
+
+def add_parser(commands) -> None:
+    export = commands.add_parser(
+        "export",
+        help="export a saved model as ONNX or TorchScript",
+        description="Write the whole model, its encoder or its decoder as ONNX (opset 18; for onnxruntime) or "
+        "TorchScript, with named inputs and outputs and a free batch axis, then run it once on a few images and "
+        "compare with the model (within 1e-4). A VAE's encoder gives mean and log_variance.",
+    )
+    export.add_argument("model", type=Path, metavar="MODEL", help="a model file saved by aegui")
+    export.add_argument("--to", choices=FORMATS, help="the format (default: from --out's suffix: .onnx or .pt)")
+    export.add_argument("--part", choices=PARTS, default="full",
+                        help="full: images to reconstructions; encoder: images to codes; decoder: codes to images "
+                        "(default: full)")  # fmt: skip
+    export.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write it")
+
+
+def run(args: argparse.Namespace) -> int:
+    from aegui.cli.arguments import check_outputs
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.export import SUFFIXES, export_model
+
+    to = args.to or next((kind for kind, suffix in SUFFIXES.items() if args.out.suffix.lower() == suffix), None)
+    if to is None:
+        raise AeguiError(f"Say --to onnx or --to torchscript (the name {args.out.name!r} does not tell).")
+    check_outputs(args.out)
+    report = export_model(load_checkpoint(args.model).model, args.out, to, args.part)
+    print(report.describe())
+    return 0
