@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +24,9 @@ from aegui.cli.arguments import (
     load_data,
 )
 from aegui.cli.presets import table as presets_table
+from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, train_command
 from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
+from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
 from aegui.core.presets import LOSS_NAMES, PRESET_NAMES
 from aegui.core.words import count
@@ -71,6 +75,15 @@ def add_parser(commands) -> None:
                        help="train in N processes on this machine (starts torchrun; gloo on CPUs, nccl on GPUs); "
                        "the same global batch as one process")  # fmt: skip
     field_argument(train, "--seed", SEED, "(default: 0)", default=0)
+    train.add_argument("--resume", type=Path, metavar="MODEL",
+                       help="continue training a saved model exactly where it stood (its settings, optimizer, "
+                       "schedule and random state): an interrupted run goes on to its planned end, a finished one "
+                       "trains --epochs more; saves back to MODEL unless --save says otherwise")  # fmt: skip
+    train.add_argument(
+        "--print-command",
+        action="store_true",
+        help="print the `aegui train` line that reproduces these settings exactly, and stop",
+    )
     train.add_argument("--save", type=Path, metavar="PATH", help="write the trained model here")
     train.add_argument("--metrics-out", type=Path, metavar="PATH",
                        help="write per-epoch metrics here: JSON, or, for a PATH ending in .csv, every batch and "
@@ -106,7 +119,11 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
     from aegui.core.training import Trainer
 
-    base = get_preset(args.preset)
+    quiet = contextlib.redirect_stdout(io.StringIO()) if args.print_command else contextlib.nullcontext()
+    with quiet:  # (--print-command prints the command alone)
+        resumed = _resumed(args)  # (its file is read and checked before anything else)
+    if args.resume is not None and args.save is None:
+        args.save = args.resume
     check_outputs(args.save, args.metrics_out)  # before minutes of training, not after
     device, note = resolve_device_or_cpu(args.device)
     if note:
@@ -115,20 +132,30 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         device = join(group, device)
     leads = group is None or group.leads
     torch.manual_seed(args.seed)
-    dataset = load_data(args)
-    epochs = args.epochs or epochs_for(base, len(dataset.train_images))
-    model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
-                     "init": args.init, "kind": args.kind, "channels": args.channels, "variational": args.variational,
-                     "code_activation": "linear" if args.variational else None}  # fmt: skip
-    train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
-                     "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
-                     "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
-                     "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision}  # fmt: skip
-    preset = customise(base, model=model_changes, train=train_changes)
-    if not args.epochs and epochs_note(base, len(dataset.train_images)):
-        print(epochs_note(base, len(dataset.train_images)))
-    model = build_model(preset.model)
-    trainer = Trainer(model, dataset, preset.train, device, group=group)
+    with quiet:
+        dataset = load_data(args)
+    if resumed is None:
+        base = get_preset(args.preset)
+        epochs = args.epochs or epochs_for(base, len(dataset.train_images))
+        model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
+                         "init": args.init, "kind": args.kind, "channels": args.channels,
+                         "variational": args.variational,
+                         "code_activation": "linear" if args.variational else None}  # fmt: skip
+        train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
+                         "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
+                         "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
+                         "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision}  # fmt: skip
+        preset = customise(base, model=model_changes, train=train_changes)
+        if not args.epochs and epochs_note(base, len(dataset.train_images)) and not args.print_command:
+            print(epochs_note(base, len(dataset.train_images)))
+        model, history, state = build_model(preset.model), None, None
+    else:
+        preset, model, history, state = resumed
+    command = _command(args, preset, dataset, history, state)
+    if args.print_command:
+        print(command)
+        return 0
+    trainer = Trainer(model, dataset, preset.train, device, history=history, group=group, resume=state)
     train = preset.train
     board = None
     if args.tensorboard is not None and leads:
@@ -162,12 +189,13 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         fit_density(model, dataset, train.seed)
     if args.save:  # the model first: it is what took the time
         with interrupts_held("saving the model") as interrupted:
-            path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=args.preset)
+            path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=preset.name,
+                                   training_state=trainer.training_state())  # fmt: skip
         print(f"Saved the model to {path}.")
         if interrupted:
             print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
             return 130
-    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device)
+    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command)
     if board is not None:
         print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
     return 0 if ended.reason == "finished" else 1
@@ -211,12 +239,77 @@ def _iterate(trainer, board, leads: bool, variational: bool):
     return epochs, ended
 
 
-def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device) -> None:
+def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str) -> None:
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
     from aegui.core import runs
 
     if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
-        runs.write_runs_csv(args.metrics_out, [(args.preset, trainer.history)])
+        runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])
     elif args.metrics_out:
-        where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1}
-        runs.write_metrics(args.metrics_out, args.preset, preset, dataset, where, epochs, ended)
+        where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
+                 "command": command, "resumed_from": str(args.resume) if args.resume else None}  # fmt: skip
+        runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)
+
+
+def _command(args: argparse.Namespace, preset, dataset, history, state) -> str:
+    """The line that reproduces this run's result: the settings in full; for a resumed run, the same from
+    scratch where that gives the same weights (its optimizer's state went on, on a constant schedule or its
+    own planned one), else `--resume` of its file."""
+    from dataclasses import replace
+
+    train = preset.train
+    if args.resume is not None:
+        planned = state is not None and state.interrupted and state.run_epochs == state.run_epochs_done + train.epochs
+        if state is None or not (train.schedule == "constant" or planned):
+            return shlex.join(["aegui", "train", "--resume", str(args.resume), "--epochs", str(train.epochs)])
+        train = replace(train, epochs=history.epochs_done + train.epochs)
+    return train_command(preset.name, preset.model, train, dataset.name if args.images is None else "", args.images,
+                         args.data_dir)  # fmt: skip
+
+
+def _resumed(args: argparse.Namespace):
+    """With --resume: (the file's settings as a preset, its model, its history, its training state), said in
+    a line; the file's dataset is used unless the arguments name data. Otherwise None."""
+    if args.resume is None:
+        return None
+    from dataclasses import replace
+
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.data import DATASET_CHOICES
+    from aegui.core.presets import PRESETS, Preset
+    from aegui.core.resume import plan
+
+    checkpoint = load_checkpoint(args.resume)
+    if checkpoint.train_config is None:
+        raise AeguiError(f"{args.resume} holds no training settings to go on with (an untrained model); train it "
+                         "without --resume.")  # fmt: skip
+    given = [flag for flag, name in CHANGES if getattr(args, name) is not None]
+    if given:
+        raise AeguiError(f"--resume goes on with the file's own settings; {', '.join(given)} cannot change them "
+                         "(--epochs, the data, the device and the outputs can).")  # fmt: skip
+    if args.dataset == "auto" and args.images is None and checkpoint.dataset in DATASET_CHOICES:
+        args.dataset = checkpoint.dataset
+    state, done = checkpoint.training_state, checkpoint.history.epochs_done
+    epochs, planned, goes_on = plan(state, args.epochs, checkpoint.train_config.epochs)
+    name = checkpoint.preset if checkpoint.preset in PRESETS else args.preset
+    preset = Preset(name, "", checkpoint.config, replace(checkpoint.train_config, epochs=epochs))
+    if state is None:
+        why = checkpoint.training_state_problem or "it was saved without one"
+        print(f"Resuming {args.resume.name} after {count(done, 'epoch')}: it holds no optimizer state ({why}); "
+              f"{count(epochs, 'more epoch')} with a fresh optimizer.")  # fmt: skip
+    elif goes_on:
+        print(
+            f"Resuming {args.resume.name} after {count(done, 'epoch')}, exactly where its run stopped: "
+            f"{count(epochs, 'more epoch')}, to epoch {state.run_epochs_done + epochs} of {planned} on its schedule."
+        )
+    else:
+        print(
+            f"Resuming {args.resume.name} after {count(done, 'epoch')} (its run had finished): "
+            f"{count(epochs, 'more epoch')} with its optimizer's state, on a schedule of their own."
+        )
+    return preset, checkpoint.model, checkpoint.history, state
+
+
+# the options that would change a resumed run's settings, and the names argparse gives them
+CHANGES = tuple((flag, "hidden" if name == "hidden_sizes" else name)
+                for name, flag in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items())  # fmt: skip

@@ -25,6 +25,8 @@ from aegui.core.checks import ConfigError
 from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
+from aegui.core.resume import TrainingState
+from aegui.core.resume import check as check_training_state
 from aegui.core.training import History, TrainConfig
 from aegui.core.writes import TEMPORARY, WriteError, atomic_file, writable_target
 
@@ -45,6 +47,8 @@ class Checkpoint:
     preset: str = ""
     created: str = ""
     density_problem: str = ""  # why the file's code density was dropped ("": it had none, or it was usable)
+    training_state: TrainingState | None = None  # where its last run stood: training goes on exactly from it
+    training_state_problem: str = ""  # why the file's training state was dropped
 
     @property
     def config(self) -> ModelConfig:
@@ -90,10 +94,12 @@ def save_checkpoint(
     train_config: TrainConfig | None = None,
     dataset: str = "",
     preset: str = "",
+    training_state: TrainingState | None = None,
 ) -> Path:
-    """Write the model (with its code density) to `path` atomically: a failed save leaves any earlier
-    file intact."""
-    return save_weights(path, model.config, model.state_dict(), history, train_config, dataset, preset, model.density)
+    """Write the model (with its code density, and where its training stands if given) to `path`
+    atomically: a failed save leaves any earlier file intact."""
+    return save_weights(path, model.config, model.state_dict(), history, train_config, dataset, preset, model.density,
+                        training_state)  # fmt: skip
 
 
 def save_weights(
@@ -105,6 +111,7 @@ def save_weights(
     dataset: str = "",
     preset: str = "",
     density: CodeDensity | None = None,
+    training_state: TrainingState | None = None,
 ) -> Path:
     """save_checkpoint for weights without a model object, such as a training snapshot."""
     path = Path(path)
@@ -125,6 +132,8 @@ def save_weights(
     if density is not None:
         payload["density"] = {key: tensor.detach().cpu().contiguous() for key, tensor in density.to_state().items()}
         payload["density_source"] = density.source
+    if training_state is not None and train_config is not None:
+        payload["training_state"] = training_state.to_payload()
     try:
         target = writable_target(path)  # a link stays a link; a device, pipe or folder is refused
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -291,6 +300,19 @@ def _density(payload: dict[str, Any], code_size: int) -> tuple[CodeDensity | Non
         return None, f"{error}; it was dropped, and one is fitted again when digits are generated"
 
 
+def _training_state(payload: dict[str, Any], model: AutoEncoder, config: TrainConfig | None):
+    """Where the file's last run stood, checked against a fresh optimizer for the model; an unusable one is
+    dropped with the reason (training then goes on with a fresh optimizer)."""
+    if "training_state" not in payload:
+        return None, ""
+    try:
+        if config is None:
+            raise ValueError("it has no training settings to take it up with")
+        return check_training_state(payload["training_state"], model, config), ""
+    except ValueError as error:
+        return None, f"its training state was dropped: {error}"
+
+
 def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
     """Read and validate a model file; raise CheckpointError with a clear reason if it is unusable.
 
@@ -330,6 +352,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
         model.load_state_dict(state, strict=True)
         model.density = density
+        training_state, training_problem = _training_state(payload, model, train_config)
     except CheckpointError as error:
         raise CheckpointError(f"Cannot open {path}: {error}.") from None
     except MemoryError:
@@ -338,7 +361,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         raise CheckpointError(f"Cannot open {path}: it cannot be read ({error.strerror or error}).") from None
     model.to(device).eval()
     return Checkpoint(model=model, history=history, train_config=train_config, density_problem=density_problem,
-                      **texts)  # fmt: skip
+                      training_state=training_state, training_state_problem=training_problem, **texts)  # fmt: skip
 
 
 TEXT_KEYS = ("dataset", "preset", "created")

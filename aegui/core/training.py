@@ -8,6 +8,7 @@ detached CPU copies of the weights, which readers such as the window use instead
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -23,6 +24,7 @@ from aegui.core.data import PIXELS, Dataset
 from aegui.core.device import precision_name, resolve_precision
 from aegui.core.distributed import ProcessGroup, wrap
 from aegui.core.model import AutoEncoder
+from aegui.core.resume import TrainingState
 from aegui.core.steps import batch_loss, evaluate, make_optimizer, make_scheduler, to_float
 
 # --- records -------------------------------------------------------------------------------------
@@ -136,6 +138,7 @@ class Trainer:
         snapshot_interval: float = 0.1,
         on_snapshot: Callable[[Snapshot], None] | None = None,
         group: ProcessGroup | None = None,
+        resume: TrainingState | None = None,
     ) -> None:
         self.model = model
         self.group = group
@@ -156,10 +159,21 @@ class Trainer:
             self.steps_per_epoch -= 1  # a last batch too small to give every process an image is left out
         self._forward = model.logits_and_kl if group is None else wrap(ForwardPass(model), self.device)
         self.total_steps = config.epochs * self.steps_per_epoch
+        self._batch_in_epoch = 0
+        # a run interrupted in a file goes on along its schedule; otherwise a schedule spans this run alone
+        goes_on = resume is not None and resume.interrupted
+        self._done_before = resume.run_epochs_done if goes_on else 0
+        self._skip = min(resume.batches_done, self.steps_per_epoch - 1) if goes_on else 0  # trained before a stop
+        self._plan_epochs = max(resume.run_epochs, self._done_before + config.epochs) if goes_on else config.epochs
+        self._epochs_finished = 0
         self.optimizer = make_optimizer(self.model, config)
-        self.scheduler = make_scheduler(self.optimizer, config, self.total_steps)
+        self.scheduler = make_scheduler(self.optimizer, config, self._plan_epochs * self.steps_per_epoch)
         self._generator = torch.Generator().manual_seed(config.seed)
         self._augment_generator = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        if resume is not None:
+            self._resume(resume, goes_on)
+        self.total_steps -= self._skip
+        self._order_state = self._generator.get_state()  # as the epoch under way began: its order comes from it
         self.autocast = resolve_precision(config.precision, self.device)
         self.precision = precision_name(self.autocast)  # what "auto" became here
         self._stop = threading.Event()
@@ -168,6 +182,33 @@ class Trainer:
         self._pending_lr: float | None = None
         self._snapshot: Snapshot | None = None
         self._snapshot_version = 0
+
+    def _resume(self, state: TrainingState, goes_on: bool) -> None:
+        """Take up a saved run: the optimizer's state (and, going on, its schedule's settings and position) and
+        the random generators, so that the images come in the order and with the distortions they would have."""
+        if goes_on:
+            self.optimizer.load_state_dict(state.optimizer)
+            if state.scheduler is None:
+                self.scheduler = None  # the rate was set by hand during the run: it stays as it was
+            elif self.scheduler is not None:
+                self.scheduler.load_state_dict(state.scheduler)
+        else:  # a new schedule: this run's settings, the moments the optimizer had gathered
+            self.optimizer.load_state_dict({"state": state.optimizer["state"],
+                                            "param_groups": self.optimizer.state_dict()["param_groups"]})  # fmt: skip
+        self._generator.set_state(state.order_generator)
+        with contextlib.suppress(RuntimeError):  # (a state from another kind of device: a fresh seed stays)
+            self._augment_generator.set_state(state.augment_generator)
+
+    def training_state(self) -> TrainingState:
+        """Where this run stands now, detached from it, to be saved and taken up again exactly."""
+        optimizer = self.optimizer.state_dict()
+        state = {index: {name: tensor.detach().to("cpu", copy=True) for name, tensor in values.items()}
+                 for index, values in optimizer["state"].items()}  # fmt: skip
+        groups = [dict(group) for group in optimizer["param_groups"]]
+        return TrainingState({"state": state, "param_groups": groups},
+                             self.scheduler.state_dict() if self.scheduler is not None else None,
+                             self._plan_epochs, self._done_before + self._epochs_finished, self._batch_in_epoch,
+                             self._order_state, self._augment_generator.get_state().cpu())  # fmt: skip
 
     # --- control, from any thread ---
 
@@ -233,8 +274,11 @@ class Trainer:
         for epoch in range(first_epoch, last_epoch + 1):
             epoch_started, epoch_train_seconds = elapsed(), 0.0
             loss_sum, kl_sum, seen = 0.0, 0.0, 0
+            self._order_state = self._generator.get_state()
             order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
-            for batch in range(self.steps_per_epoch):
+            first, self._skip = self._skip, 0  # (a resumed run takes up its epoch after the batches it had)
+            self._batch_in_epoch = first
+            for batch in range(first, self.steps_per_epoch):
                 if self._stop.is_set():
                     yield Ended("stopped", "Training stopped.", step, elapsed())
                     return
@@ -278,6 +322,7 @@ class Trainer:
                     yield Ended("diverged", message, step, elapsed())
                     return
                 step += 1
+                self._batch_in_epoch = batch + 1
                 epoch_train_seconds += finished - started
                 loss_sum += value * batch_images
                 kl_sum += kl * batch_images
@@ -308,6 +353,9 @@ class Trainer:
                 test_kl=scores["kl"],
             )
             self.history.epochs.append(record.to_dict())
+            self._epochs_finished += 1
+            self._batch_in_epoch = 0
+            self._order_state = self._generator.get_state()
             yield record
         yield Ended("finished", "Optimization Finished!", step, elapsed())
 

@@ -33,6 +33,7 @@ from aegui.core.data import Dataset
 from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.pacing import MAX_UPDATES_PER_SECOND, Interval
+from aegui.core.resume import TrainingState
 from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
 
 
@@ -202,6 +203,7 @@ class Job:
     dataset: Dataset
     device: str
     buffers: SnapshotBuffers
+    training_state: TrainingState | None = None  # where the model's last run stood, to go on exactly
 
 
 def _run(job: Job, conn, current: dict) -> None:
@@ -215,7 +217,8 @@ def _run(job: Job, conn, current: dict) -> None:
         conn.send(("snapshot", index, snapshot.version, snapshot.step, snapshot.epoch))
 
     try:
-        trainer = Trainer(model, job.dataset, job.train_config, job.device, history=history, on_snapshot=publish)
+        trainer = Trainer(model, job.dataset, job.train_config, job.device, history=history, on_snapshot=publish,
+                          resume=job.training_state)  # fmt: skip
     except Exception as error:  # the parent checked the settings; anything left is reported, not raised
         conn.send(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
         return
@@ -238,8 +241,10 @@ def _run(job: Job, conn, current: dict) -> None:
     except Exception as error:  # report every failure; the process lives on for the next job
         ended = Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
     current["trainer"] = None
-    # the final weights (after a divergence, the last good ones), then the end
+    # the final weights (after a divergence, the last good ones), where the run stands, then the end
     conn.send(("final", buffers.write(model.state_dict())))
+    if ended.reason in ("finished", "stopped"):
+        conn.send(("state", trainer.training_state()))
     conn.send(ended)
 
 

@@ -64,3 +64,39 @@ def test_file_export_model_writes_a_checked_onnx_decoder(window, qtbot, tmp_path
     window.actions["exportModelAction"].trigger()
     qtbot.waitUntil(lambda: "Checked in onnxruntime" in window.panel.message_label.text(), timeout=60_000)
     assert target.is_file() and "decoder as ONNX" in window.panel.message_label.text()
+
+
+def test_train_on_an_opened_model_goes_on_exactly_as_the_command_line_would(window, qtbot, tmp_path):
+    """Two epochs from the command line, opened in the window and trained two more, give the weights of four
+    straight: the window takes up the file's optimizer, schedule and random state."""
+    import aegui
+    from aegui.cli import main
+    from tests.conftest import open_and_wait
+
+    common = ["train", "--dataset", "sample", "--preset", "seed", "--precision", "fp32", "--batch-size", "500"]
+    assert main([*common, "--epochs", "2", "--save", str(tmp_path / "two.aegui.pt")]) == 0
+    assert main([*common, "--epochs", "4", "--save", str(tmp_path / "four.aegui.pt")]) == 0
+    assert open_and_wait(qtbot, window.session, tmp_path / "two.aegui.pt") is None
+    assert window.session.training_state is not None
+    window.panel.epochs_spin.setValue(2)
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
+        assert window.start_training()
+    straight = aegui.load_model(tmp_path / "four.aegui.pt").state_dict()
+    trained = window.session.model.state_dict()
+    assert max(float((trained[key] - straight[key]).abs().max()) for key in straight) <= 1e-6
+    assert window.session.history.epochs_done == 4 and window.session.training_state.run_epochs_done == 2
+
+
+def test_copy_as_command_puts_the_panels_settings_on_the_clipboard(window, qtbot):
+    import shlex
+
+    from PySide6.QtGui import QGuiApplication
+
+    window.panel.code_spin.setValue(12)
+    window.panel.epochs_spin.setValue(3)
+    window.actions["copyCommandAction"].trigger()
+    command = QGuiApplication.clipboard().text()
+    words = shlex.split(command)
+    assert words[:4] == ["aegui", "train", "--preset", "default"]
+    assert words[words.index("--code-size") + 1] == "12" and words[words.index("--epochs") + 1] == "3"
+    assert words[words.index("--dataset") + 1] == "sample" and command in window.panel.message_label.text()

@@ -20,6 +20,7 @@ from aegui.core.checks import ConfigError
 from aegui.core.data import PIXELS, Dataset
 from aegui.core.model import AutoEncoder
 from aegui.core.pacing import Interval
+from aegui.core.resume import TrainingState
 from aegui.core.spawning import main_script_hidden
 from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
 from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve
@@ -157,7 +158,7 @@ class TrainingRun(QObject):
     returned = Signal(object)
 
     def __init__(self, model: AutoEncoder, dataset: Dataset, config: TrainConfig, device: torch.device,
-                 history: History) -> None:  # fmt: skip
+                 history: History, resume: TrainingState | None = None) -> None:  # fmt: skip
         super().__init__()
         if len(dataset.train_images) == 0:
             raise ConfigError("The training set is empty.")
@@ -166,14 +167,17 @@ class TrainingRun(QObject):
         self.batch_size = min(config.batch_size, train_count)
         self.steps_per_epoch = math.ceil(train_count / self.batch_size)
         self.total_steps = config.epochs * self.steps_per_epoch
+        if resume is not None and resume.interrupted:  # (the batches its epoch had before it stopped)
+            self.total_steps -= min(resume.batches_done, self.steps_per_epoch - 1)
         self.lr = config.lr
         self.is_paused = False
         self.final_state: dict[str, torch.Tensor] | None = None
+        self.final_training_state: TrainingState | None = None  # where the run stood at its end, to go on from
         self._latest: tuple[int, int, int, int] | None = None  # buffer index, version, step, epoch
         self._snapshot: Snapshot | None = None
         share_dataset(dataset)
         self._buffers = SnapshotBuffers(model.state_dict())
-        job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers)
+        job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers, resume)
         self._process = _acquire()
         self._process.message.connect(self._on_message)
         self._process.died.connect(self._on_died)
@@ -239,6 +243,8 @@ class TrainingRun(QObject):
                 self._latest = message[1:]
             elif message[0] == "final":
                 self.final_state = self._buffers.read(message[1])
+            elif message[0] == "state":
+                self.final_training_state = message[1]
             return
         if isinstance(message, Ended):
             self._finish(message)

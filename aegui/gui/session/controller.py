@@ -22,6 +22,7 @@ from aegui.core.device import resolve_device_or_cpu
 from aegui.core.folders import default_data_dir
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
+from aegui.core.resume import TrainingState
 from aegui.core.training import History, TrainConfig
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process
@@ -91,6 +92,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.train_config: TrainConfig | None = None
         self.preset_name = "default"
         self.trained_on: tuple[str, str] | None = None  # (dataset key, title) of the data the model was trained on
+        self.training_state: TrainingState | None = None  # where its last run stood: Train goes on exactly from it
         self.model_path: Path | None = None
         self.dirty = False
         self.trainer: TrainingRun | None = None  # the run in progress, in the training process
@@ -219,9 +221,11 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
     # --- the model ---
 
     def _replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
-                       path: str | Path | None, trained_on: tuple[str, str] | None = None) -> None:  # fmt: skip
+                       path: str | Path | None, trained_on: tuple[str, str] | None = None,
+                       training_state: TrainingState | None = None) -> None:  # fmt: skip
         self.model = model.cpu()
         self.trained_on = trained_on
+        self.training_state = training_state
         self.history = history
         self.train_config = train_config
         self.preset_name = preset

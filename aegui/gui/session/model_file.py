@@ -23,6 +23,17 @@ def export_weights(config, state, path: Path, to: str, part: str):
     return export_model(model, path, to, part)
 
 
+def _notes(checkpoint) -> str:
+    """What a person should know of an opened file beyond its summary: a dropped density, a run to go on with."""
+    notes = f" Its code density was unusable ({checkpoint.density_problem})." if checkpoint.density_problem else ""
+    state = checkpoint.training_state
+    if state is not None and state.interrupted:
+        notes += (
+            f" Its run stopped in epoch {state.run_epochs_done + 1} of {state.run_epochs}: Train goes on from there."
+        )
+    return notes
+
+
 class ModelFileFlows:
     """Open, save and settle unsaved work (mixed into `SessionController`)."""
 
@@ -44,10 +55,7 @@ class ModelFileFlows:
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
-            dropped = (
-                f" Its code density was unusable ({checkpoint.density_problem})." if checkpoint.density_problem else ""
-            )
-            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{dropped}", False)
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{_notes(checkpoint)}", False)
             self.fileUsed.emit(Path(path))
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
             self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
@@ -63,7 +71,7 @@ class ModelFileFlows:
         name = checkpoint.dataset
         trained_on = (name, dataset_title(name) if name in TITLED else name) if name else None
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
-                            path, trained_on)  # fmt: skip
+                            path, trained_on, checkpoint.training_state)  # fmt: skip
 
     def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
         """Export the model (while training: its latest published weights) in a worker; the message line says
@@ -91,7 +99,8 @@ class ModelFileFlows:
         density = self.model.density if self.trainer is None else None  # (a density is of the weights it was fitted to)
         try:
             save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
-                         self.dataset.name if self.dataset else "", self.preset_name, density)  # fmt: skip
+                         self.dataset.name if self.dataset else "", self.preset_name, density,
+                         self.training_state if self.trainer is None else None)  # fmt: skip
         except CheckpointError as error:
             self.message.emit(str(error), True)
             return False

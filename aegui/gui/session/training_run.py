@@ -3,6 +3,8 @@ training process reports. A part of `SessionController`, which holds the state t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aegui.core.device import describe_device
 from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig
@@ -10,6 +12,12 @@ from aegui.core.training import Ended, EpochEnd, Paused, TrainConfig
 from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun
 from aegui.gui.session.phases import Action, Phase
 from aegui.gui.session.run_progress import RunProgress, ended_report
+
+
+def goes_on_with(wanted: TrainConfig, before: TrainConfig) -> bool:
+    """Whether a run with `wanted` settings takes up the last run's optimizer and schedule: the same
+    settings, but for how many epochs."""
+    return replace(wanted, epochs=before.epochs) == before
 
 
 class TrainingFlows:
@@ -26,8 +34,13 @@ class TrainingFlows:
             if not self.settle_unsaved("starting a new model"):
                 return False
             self.new_model(config, preset)
+        resume = (
+            self.training_state
+            if self.train_config is not None and goes_on_with(train_config, self.train_config)
+            else None
+        )
         try:
-            trainer = TrainingRun(self.model, self.dataset, train_config, self.device, self.history)
+            trainer = TrainingRun(self.model, self.dataset, train_config, self.device, self.history, resume)
         except AeguiError as error:
             self.message.emit(str(error), True)
             return False
@@ -107,6 +120,7 @@ class TrainingFlows:
         progress, self._run = self._run, None
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
+            self.training_state = run.final_training_state
             self.model.density = None  # (fitted to the codes of weights it no longer has)
             self.inference.load_state(run.final_state)
         elif run is not None:  # the process was lost with the weights: the history goes back with them

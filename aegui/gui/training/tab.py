@@ -51,6 +51,9 @@ def _on_model_changed(parts: Parts) -> None:
     session = parts.session
     if session.model_path is not None or session.history.epochs_done:
         parts.panel.show_model(session.preset_name, session.model.config, session.train_config)
+        state = session.training_state
+        if state is not None and state.interrupted:  # the epochs its run had left: Train goes on exactly
+            parts.panel.epochs_spin.setValue(state.run_epochs - state.run_epochs_done)
     parts.panel.show_loaded_model(session.model.config)
     parts.loss_plot.show_history(session.history)
 

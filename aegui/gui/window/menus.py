@@ -67,6 +67,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("Reset model", w.reset_model, None, "resetAction", Action.RESET),
             None,
             ("&Generate new digits", lambda: _generate_new_digits(w), "Ctrl+G", "generateAction", None),
+            ("&Copy as command", lambda: copy_as_command(w), "Ctrl+Shift+C", "copyCommandAction", None),
         ],
         "&View": [
             *[(f"{title} tab", lambda _checked=False, index=index: w.tabs.setCurrentIndex(index), f"Ctrl+{index + 1}",
@@ -115,3 +116,28 @@ def _toggle_training(window: MainWindow) -> None:
         session.resume()
     else:
         window.start_training()
+
+
+def copy_as_command(window: MainWindow) -> str | None:
+    """Training › Copy as command: the `aegui train` line with the panel's settings and the data in use, on the
+    clipboard (it trains the same model from the command line)."""
+    from PySide6.QtGui import QGuiApplication
+
+    from aegui.core.commands import train_command
+    from aegui.core.data import IMAGES
+    from aegui.core.errors import AeguiError
+    from aegui.core.folders import default_data_dir
+
+    panel, session = window.panel, window.session
+    try:
+        model, train = panel.settings()
+    except AeguiError as error:
+        panel.show_message(str(error), error=True)
+        return None
+    dataset = session.dataset
+    images = dataset.source if dataset is not None and dataset.name == IMAGES else None
+    folder = session.data.folder if session.data.folder != default_data_dir() else None
+    command = train_command(panel.preset_name(), model, train, dataset.name if dataset else "auto", images, folder)
+    QGuiApplication.clipboard().setText(command)
+    panel.show_message(f"Copied: {command}")
+    return command

@@ -1,0 +1,51 @@
+"""The `aegui train` line that reproduces a run: its preset and every setting that differs from it, the
+epochs and seed always, and the data it trained on. The window's "Copy as command", `--print-command` and
+the metrics file all take it from here."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from aegui.core.configs import ModelConfig, TrainConfig
+from aegui.core.presets import PRESETS
+
+# setting -> option, for every setting the command line takes
+MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activation": "--activation",
+                 "init": "--init", "kind": "--model", "channels": "--channels",
+                 "variational": "--variational"}  # fmt: skip
+TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
+                 "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "noise": "--noise",
+                 "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup"}  # fmt: skip
+
+
+def _word(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: str = "auto",
+                  images: str | Path | None = None, data_dir: str | Path | None = None) -> str:  # fmt: skip
+    """`aegui train …` with exactly these settings, as one shell-quoted line."""
+    base = PRESETS.get(preset) or PRESETS["default"]
+    words = ["aegui", "train", "--preset", base.name]
+    for options, wanted, default in ((MODEL_OPTIONS, model, base.model), (TRAIN_OPTIONS, train, base.train)):
+        for name, option in options.items():
+            value = getattr(wanted, name)
+            if value == getattr(default, name):
+                continue
+            if isinstance(value, bool):
+                words.append(option if value else f"--no-{option[2:]}")
+            else:
+                words += [option, _word(value)]
+    words += ["--epochs", str(train.epochs), "--seed", str(train.seed)]
+    if images is not None:
+        words += ["--images", str(images)]
+    elif dataset not in ("", "auto"):
+        words += ["--dataset", dataset]
+    if data_dir is not None and images is None:
+        words += ["--data-dir", str(data_dir)]
+    return shlex.join(words)
