@@ -22,6 +22,7 @@ __all__ = [
     "load_dataset",
     "load_image_folder",
     "load_model",
+    "outlier_scores",
     "save_checkpoint",
     "strokes_to_image",
 ]
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from aegui.core.images import load_image_folder
     from aegui.core.latent import fit_model_density
     from aegui.core.model import AutoEncoder, ModelConfig
+    from aegui.core.outliers import outlier_scores
     from aegui.core.preprocessing import strokes_to_image
 
 _LAZY = {
@@ -46,6 +48,7 @@ _LAZY = {
     "fit_model_density": "aegui.core.latent",
     "AutoEncoder": "aegui.core.model",
     "ModelConfig": "aegui.core.model",
+    "outlier_scores": "aegui.core.outliers",
     "strokes_to_image": "aegui.core.preprocessing",
 }
 

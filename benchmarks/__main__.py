@@ -13,7 +13,19 @@ import time
 
 from benchmarks.common import REPO, Row
 
-GROUPS = ("core", "gui", "drawing", "code_space", "models", "files", "generate", "images", "precision", "gpu")
+GROUPS = (
+    "core",
+    "gui",
+    "drawing",
+    "code_space",
+    "models",
+    "files",
+    "generate",
+    "images",
+    "outliers",
+    "precision",
+    "gpu",
+)
 
 
 def main() -> int:

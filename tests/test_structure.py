@@ -11,7 +11,7 @@ from tests.conftest import REPO
 AEGUI = REPO / "aegui"
 MAX_LINES = 400
 MAX_WINDOW_LINES = 250
-FEATURES = ("training", "code_space", "drawing", "generate", "features", "data")
+FEATURES = ("training", "code_space", "drawing", "generate", "features", "outliers", "data")
 
 
 def test_no_file_in_aegui_is_over_400_lines():
@@ -62,7 +62,7 @@ def test_the_cli_is_one_module_per_command():
     import aegui.cli
 
     modules = {info.name for info in pkgutil.iter_modules(aegui.cli.__path__)}
-    commands = {"gui", "train", "generate", "export", "download", "presets", "datasets", "install_desktop"}
+    commands = {"gui", "train", "generate", "export", "outliers", "download", "presets", "datasets", "install_desktop"}
     assert commands <= modules
     for name in commands:
         module = importlib.import_module(f"aegui.cli.{name}")

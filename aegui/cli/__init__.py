@@ -22,6 +22,7 @@ COMMANDS = {  # the command, and the module that adds its parser and runs it
     "train": "train",
     "generate": "generate",
     "export": "export",
+    "outliers": "outliers",
     "download": "download",
     "datasets": "datasets",
     "presets": "presets",

@@ -68,6 +68,9 @@ def add_parser(commands) -> None:
     field_argument(train, "--augment", FIELD["augment"])
     field_argument(train, "--noise", FIELD["noise"])
     field_argument(train, "--noise-level", FIELD["noise_level"])
+    train.add_argument("--exclude-class", type=int, metavar="K",
+                       help="novelty experiments: train without class K (kept in the test set; aegui outliers then "
+                       "says how well the reconstruction error finds it)")  # fmt: skip
     add_data_arguments(train, "auto: MNIST if found in the data folder, else the embedded sample (default: auto)",
                        IMAGES_HELP)  # fmt: skip
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="(default: auto)")
@@ -144,7 +147,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                          "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
                          "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
-                         "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision}  # fmt: skip
+                         "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision,
+                         "exclude_class": args.exclude_class}  # fmt: skip
         preset = customise(base, model=model_changes, train=train_changes)
         if not args.epochs and epochs_note(base, len(dataset.train_images)) and not args.print_command:
             print(epochs_note(base, len(dataset.train_images)))

@@ -142,6 +142,7 @@ class TrainConfig:
     beta: float = 1.0  # VAE only: the KL term's weight (1: the evidence lower bound)
     kl_warmup: int = 0  # VAE only: epochs over which the KL weight rises from 0 to beta
     precision: str = "auto"  # "auto": bf16 where the hardware does it natively, else fp32; or "fp32", "bf16"
+    exclude_class: int = -1  # novelty experiments: train without this class (-1: none); it stays in the test set
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__
@@ -160,6 +161,7 @@ class TrainConfig:
         set_field(self, "beta", number(self.beta, "The KL weight (beta)", 0.0, MAX_BETA))
         set_field(self, "kl_warmup", whole(self.kl_warmup, "The KL warm-up", 0, 100_000))
         set_field(self, "precision", choice(self.precision, "precision", PRECISIONS))
+        set_field(self, "exclude_class", whole(self.exclude_class, "The class left out", -1, 100_000))
 
     def kl_weight(self, epochs_done: float) -> float:
         """The KL term's weight after `epochs_done` (fractional) epochs of the model's training."""

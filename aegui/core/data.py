@@ -8,7 +8,7 @@ for data this size a per-sample Dataset/DataLoader only adds overhead.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +118,8 @@ class Dataset:
     test_labels: torch.Tensor
     source: str  # a folder, or a note on where the embedded data comes from
     classes: tuple[str, ...] = DIGITS  # what each label means, for the person: names, index by label
+    train_files: tuple[str, ...] = ()  # a folder of images: each image's file, relative to the folder
+    test_files: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -152,7 +154,21 @@ class Dataset:
             test_labels=self.test_labels[:test_count],
             source=self.source,
             classes=self.classes,
+            train_files=self.train_files[:train_count],
+            test_files=self.test_files[:test_count],
         )
+
+    def leaving_out(self, label: int) -> Dataset:
+        """The dataset without the images of one class (for training a model that never sees it)."""
+        if not 0 <= label < len(self.classes):
+            raise DataError(f"There is no class {label} to leave out: {self.title} has classes 0 to "
+                            f"{len(self.classes) - 1}.")  # fmt: skip
+        train, test = self.train_labels != label, self.test_labels != label
+        files = (tuple(name for name, kept in zip(files, mask.tolist(), strict=True) if kept) if files else ()
+                 for files, mask in ((self.train_files, train), (self.test_files, test)))  # fmt: skip
+        return replace(self, train_images=self.train_images[train], train_labels=self.train_labels[train],
+                       test_images=self.test_images[test], test_labels=self.test_labels[test],
+                       train_files=next(files), test_files=next(files))  # fmt: skip
 
     def class_name(self, label: int) -> str:
         return self.classes[label] if 0 <= label < len(self.classes) else str(label)

@@ -140,13 +140,13 @@ def _read_cache(path: Path, key: str) -> dict | None:
         with np.load(path, allow_pickle=False) as cached:
             if str(cached["key"]) != key:
                 return None
-            found = {name: cached[name] for name in ("images", "labels", "is_test", "classes", "skipped")}
+            found = {name: cached[name] for name in ("images", "labels", "is_test", "classes", "skipped", "files")}
     except Exception:  # absent, stale or damaged: read the folder again
         return None
     images, labels, is_test = found["images"], found["labels"], found["is_test"]
     count = len(images)
     if images.dtype != np.uint8 or images.shape[1:] != (SIZE, SIZE) or labels.shape != (count,) or \
-            is_test.shape != (count,):  # fmt: skip
+            is_test.shape != (count,) or found["files"].shape != (count,):  # fmt: skip
         return None
     return found
 
@@ -233,6 +233,7 @@ def load_image_folder(
     report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None)
     if cached is not None:
         images, labels, is_test = cached["images"], cached["labels"], cached["is_test"]
+        files = [str(name) for name in cached["files"]]
         classes = tuple(str(name) for name in cached["classes"])
         report.skipped = [(str(name), str(why)) for name, why in cached["skipped"].reshape(-1, 2)]
     else:
@@ -242,12 +243,13 @@ def load_image_folder(
                            for i, result in enumerate(results) if isinstance(result, str)]  # fmt: skip
         images = np.stack([results[i] for i in kept]) if kept else np.zeros((0, SIZE, SIZE), np.uint8)
         labels = np.array([listing.files[i][1] for i in kept], dtype=np.int64)
+        files = [os.path.relpath(listing.files[i][0], folder) for i in kept]
         classes = listing.classes
         is_test = _split(labels, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
         if len(images) >= MIN_IMAGES:
             skipped = np.array(report.skipped, dtype=str).reshape(-1, 2)
             _write_cache(cache_path, key, images=images, labels=labels, is_test=is_test, classes=np.array(classes),
-                         skipped=skipped)  # fmt: skip
+                         skipped=skipped, files=np.array(files, dtype=str))  # fmt: skip
     report.skipped.sort()
     if len(images) < MIN_IMAGES:
         found = f"only {len(images)} readable image{'s' if len(images) != 1 else ''}"
@@ -266,5 +268,7 @@ def load_image_folder(
         test_labels=torch.from_numpy(labels[test]),
         source=str(folder),
         classes=classes,
+        train_files=tuple(files[i] for i in train),
+        test_files=tuple(files[i] for i in test),
     )
     return dataset, report

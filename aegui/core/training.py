@@ -147,6 +147,8 @@ class Trainer:
         self.history = history if history is not None else History()
         self.snapshot_interval = snapshot_interval
         self.on_snapshot = on_snapshot  # called in the training thread with each published snapshot
+        if config.exclude_class >= 0:  # a novelty experiment: the model never sees this class
+            dataset = dataset.leaving_out(config.exclude_class)
         if len(dataset.train_images) == 0:
             raise ConfigError("The training set is empty.")
         self.model.to(self.device)

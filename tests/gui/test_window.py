@@ -389,7 +389,7 @@ def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
         window.load_the_rest()
     qtbot.waitUntil(lambda: window.session.dataset is not None and panel.train_button.isEnabled(), timeout=20_000)
     assert [window.tabs.tabText(index) for index in range(window.tabs.count())] == [
-        "Training", "Code space", "Explore", "Generate", "Features"]  # fmt: skip
+        "Training", "Code space", "Explore", "Generate", "Features", "Outliers"]  # fmt: skip
     qtbot.waitUntil(lambda: window.draw_panel.input_view.image() is not None, timeout=10_000)  # the drawing, seen
     assert LOADING not in panel.message_label.text()
     window.close()

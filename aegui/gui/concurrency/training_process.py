@@ -160,9 +160,11 @@ class TrainingRun(QObject):
     def __init__(self, model: AutoEncoder, dataset: Dataset, config: TrainConfig, device: torch.device,
                  history: History, resume: TrainingState | None = None) -> None:  # fmt: skip
         super().__init__()
-        if len(dataset.train_images) == 0:
+        # (the process leaves a class out as the Trainer does: the counts here must match its own)
+        used = dataset.leaving_out(config.exclude_class) if config.exclude_class >= 0 else dataset
+        if len(used.train_images) == 0:
             raise ConfigError("The training set is empty.")
-        train_count = len(dataset.train_images.reshape(-1, PIXELS))
+        train_count = len(used.train_images.reshape(-1, PIXELS))
         self.config = config
         self.batch_size = min(config.batch_size, train_count)
         self.steps_per_epoch = math.ceil(train_count / self.batch_size)

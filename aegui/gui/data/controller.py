@@ -124,6 +124,7 @@ class DataController(QObject):
         self.refresh()
         self._box.set_dataset(text, offer_download=dataset.is_embedded_sample)
         self._box.set_data_choice(self._session.data.choice)
+        self._box.set_classes(dataset.classes)
         self._panel.set_train_size(len(dataset.train_images))
 
     def _on_phase_changed(self, phase: Phase) -> None:

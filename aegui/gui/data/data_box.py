@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
 from aegui.gui.session.phases import Action, Phase, allowed
@@ -30,10 +30,18 @@ class DataBox(QGroupBox):
         self.dataset_label = QLabel("Loading data…", objectName="datasetLabel", wordWrap=True)
         self.download_button = QPushButton("Download full MNIST…", objectName="downloadButton")
         self.download_button.hide()
+        self.exclude_combo = QComboBox(objectName="excludeClassCombo")
+        self.exclude_combo.setToolTip("A novelty experiment: train without one class (it stays in the test set); the "
+                                      "Outliers tab then shows how well the model's error finds it.")  # fmt: skip
+        self.set_classes(())
+        leave_out = QHBoxLayout()
+        leave_out.addWidget(QLabel("Leave out"))
+        leave_out.addWidget(self.exclude_combo, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.dataset_combo)
         layout.addWidget(self.dataset_label)
         layout.addWidget(self.download_button)
+        layout.addLayout(leave_out)
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
         self.download_button.clicked.connect(self.downloadRequested)
 
@@ -65,7 +73,27 @@ class DataBox(QGroupBox):
         self.dataset_label.setText(text)
         self.download_button.setVisible(offer_download)
 
+    def set_classes(self, classes: tuple[str, ...]) -> None:
+        """The classes one may leave out of training: none, or one of the data's (the choice stays if it can)."""
+        chosen = self.excluded_class()
+        self.exclude_combo.blockSignals(True)
+        self.exclude_combo.clear()
+        self.exclude_combo.addItem("no class", -1)
+        for label, name in enumerate(classes):
+            self.exclude_combo.addItem(f"class {name}", label)
+        self.set_excluded(chosen)
+        self.exclude_combo.blockSignals(False)
+
+    def excluded_class(self) -> int:
+        value = self.exclude_combo.currentData()
+        return -1 if value is None else int(value)
+
+    def set_excluded(self, label: int) -> None:
+        index = self.exclude_combo.findData(label)
+        self.exclude_combo.setCurrentIndex(max(index, 0))
+
     def apply_phase(self, phase: Phase) -> None:
+        self.exclude_combo.setEnabled(allowed(Action.EDIT_SETTINGS, phase))
         self.dataset_combo.setEnabled(allowed(Action.CHOOSE_DATA, phase))
         self.download_button.setEnabled(allowed(Action.DOWNLOAD, phase))
 

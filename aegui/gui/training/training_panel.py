@@ -245,7 +245,8 @@ class TrainingPanel(QWidget):
                    "epochs": self.epochs_spin.value(), "precision": self.precision_combo.currentData(),
                    "augment": self.augment_spin.value(),
                    "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value(),
-                   "beta": self.beta_spin.value(), "kl_warmup": self.warmup_spin.value()},
+                   "beta": self.beta_spin.value(), "kl_warmup": self.warmup_spin.value(),
+                   "exclude_class": self.data_box.excluded_class()},
         )  # fmt: skip
         return preset.model, preset.train
 
@@ -278,6 +279,7 @@ class TrainingPanel(QWidget):
         self.beta_spin.setValue(train.beta)
         self.warmup_spin.setValue(train.kl_warmup)
         self._select(self.precision_combo, train.precision)
+        self.data_box.set_excluded(train.exclude_class)
 
     def value(self, name: str):
         widget = self.fields[name]

@@ -141,6 +141,11 @@ class FileActions(QObject):
         if path and self._window.parts.code_space.export(kind, path):
             self._report(f"Exported {path}.")
 
+    def export_outliers_dialog(self, kind: str) -> None:
+        path = self._export_path(kind, "outliers")
+        if path:
+            self._window.parts.outliers.export(kind, path)
+
     def export_runs_dialog(self) -> None:
         path = self._export_path("csv", "runs")
         if path:

@@ -22,6 +22,7 @@ TABS = (
     ("&Explore", "exploreTabAction"),
     ("&Generate", "generateTabAction"),
     ("&Features", "featuresTabAction"),
+    ("&Outliers", "outliersTabAction"),
 )  # the bottom tabs, in order
 
 

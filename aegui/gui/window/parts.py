@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from aegui.gui.features.features_view import FeaturesView
     from aegui.gui.generate.controller import GenerateController
     from aegui.gui.generate.generate_view import GenerateView
+    from aegui.gui.outliers.controller import OutliersController
+    from aegui.gui.outliers.outliers_view import OutliersView
     from aegui.gui.session.controller import SessionController
     from aegui.gui.training.loss_plot import LossPlot
     from aegui.gui.training.runs_controller import RunsController
@@ -80,5 +82,8 @@ class Parts:
     # features
     features_view: FeaturesView | None = None
     feature_maps: FeaturesController | None = None
+    # outliers
+    outliers_view: OutliersView | None = None
+    outliers: OutliersController | None = None
     # data
     data_picker: DataController | None = None

@@ -1,0 +1,66 @@
+"""`aegui outliers MODEL`: the images of a dataset or a folder that the model finds strangest, first."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from aegui.cli.arguments import add_data_arguments, check_outputs, checked, load_data
+from aegui.core.errors import AeguiError
+from aegui.core.fields import Field
+
+TOP = Field("top", "outliers", int, "How many to list", 1, 1_000_000)
+
+
+def add_parser(commands) -> None:
+    outliers = commands.add_parser(
+        "outliers",
+        help="list the images a model finds strangest (mislabelled, broken, unusual)",
+        description="Score every image of a dataset or a folder by how badly the model reconstructs it, and list "
+        "the most unusual first. With a model trained without one class (train --exclude-class K), also say how "
+        "well the score tells that class apart (ROC AUC on the test set).",
+    )
+    outliers.add_argument("model", type=Path, metavar="MODEL", help="a model file saved by aegui")
+    add_data_arguments(outliers, "the data to score (default: auto)", "a folder of images to score instead")
+    outliers.add_argument("--top", type=checked(TOP), default=20, metavar="N",
+                          help="how many to list, and to write to a PNG sheet (default: 20)")  # fmt: skip
+    outliers.add_argument("--score", choices=("relative", "error", "standardised"), default="relative",
+                          help="relative: squared error over the image's own squared intensity (what share of it "
+                          "the model could not rebuild); error: mean squared error per pixel; standardised: the "
+                          "relative error as a robust z-score within each class (default: relative)")  # fmt: skip
+    outliers.add_argument("--out", type=Path, metavar="FILE",
+                          help="FILE.csv: every image, most unusual first (rank, file or index, label, score, "
+                          "error); FILE.png: a contact sheet of the top N")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.mosaic import contact_sheet
+    from aegui.core.outliers import image_at, novelty, score_dataset, write_csv
+    from aegui.core.writes import write_with
+
+    suffix = args.out.suffix.lower() if args.out else ""
+    if args.out and suffix not in (".csv", ".png"):
+        raise AeguiError(f"--out must end in .csv or .png, not {args.out.name!r}.")
+    check_outputs(args.out)
+    checkpoint = load_checkpoint(args.model)
+    dataset = load_data(args)
+    report = score_dataset(checkpoint.model, dataset, args.score)
+    rows = report.rows(args.top)
+    print(f"The {len(rows)} most unusual of {len(report.scores):,} images ({args.score}):")
+    for _position, name, label, score, rank in rows:
+        print(f"{rank:5d}  {score:10.5f}  {label:>8}  {name}")
+    left_out = checkpoint.train_config.exclude_class if checkpoint.train_config else -1
+    if 0 <= left_out < len(dataset.classes):
+        print(novelty(checkpoint.model, dataset, left_out).describe(dataset.class_name(left_out)))
+    if suffix == ".csv":
+        write_csv(args.out, report, report.rows())
+        print(f"Wrote every image's score to {args.out}.")
+    elif suffix == ".png":
+        import numpy as np
+
+        images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
+        sheet = contact_sheet(images.astype(np.float32))
+        write_with(args.out, lambda out: sheet.save(out, format="PNG"), "the contact sheet")
+        print(f"Wrote the top {len(rows)} as a sheet to {args.out}.")
+    return 0

@@ -1,0 +1,200 @@
+"""Keeps the Outliers tab in step with the model and the data: every image scored in a worker (from a copy of
+the current weights, cancellable, with progress), kept per weights, data and score; a click puts the image
+on the canvas (and so in the drawing row and on the code map); exports, Show in folder and Move aside."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+
+from aegui.core.data import IMAGES
+from aegui.core.errors import AeguiError
+from aegui.core.outliers import Cancelled, OutlierReport, image_at, novelty, score_dataset, write_csv
+from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
+
+
+def _score(config, state, dataset, method: str, precision: str, cancel: threading.Event):
+    """In a worker: every image of `dataset` scored by a model with these weights, and the novelty of the
+    class it was trained without (if any)."""
+    from aegui.core.model import model_for_weights
+
+    model = model_for_weights(config)
+    model.load_state_dict(state)
+    report = score_dataset(model, dataset, method, precision, cancel)
+    return report, model
+
+
+class OutliersController(QObject):
+    scored = Signal()  # the tab shows the scores of the current weights and data
+
+    def __init__(self, session, view: OutliersView, canvas, report, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.view, self.canvas, self._report = session, view, canvas, report
+        self.report: OutlierReport | None = None
+        self.label: int | None = None  # the class shown (None: all)
+        self.method = "relative"
+        self.rows: list[tuple[int, str, str, float, int]] = []
+        self._visible = False
+        self._stale = True
+        self._generation = 0
+        self._cancel = threading.Event()
+        self._worker = None
+        view.imageChosen.connect(self._on_image_chosen)
+        view.classChosen.connect(self._on_class_chosen)
+        view.scoreChosen.connect(self._on_score_chosen)
+        view.showInFolderRequested.connect(self.show_in_folder)
+        view.moveAsideRequested.connect(self._on_move_aside_requested)
+        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded):
+            signal.connect(self._on_changed)
+
+    # --- keeping up ---
+
+    def set_visible(self, visible: bool) -> None:
+        self._visible = visible
+        if visible and self._stale:
+            self.refresh()
+
+    def _on_changed(self, *_args) -> None:
+        self._generation += 1
+        self._cancel.set()  # scores of weights or data that are gone
+        self._stale = True
+        if self._visible and not self.session.is_training():
+            self.refresh()
+        elif self._visible:
+            self.view.show_status("The scores follow when training ends (each costs a pass over the data).")
+
+    def refresh(self) -> None:
+        session = self.session
+        state, dataset = session.current_weights(), session.dataset
+        if state is None or dataset is None or session.model is None:
+            return
+        self._stale = False
+        self._cancel = threading.Event()
+        generation = self._generation
+        self.view.set_classes(dataset.classes)
+        self.view.show_files(dataset.name == IMAGES and bool(dataset.train_files))
+        self.view.show_status(f"Scoring {len(dataset.train_images) + len(dataset.test_images):,} images…")
+        precision = session.train_config.precision if session.train_config else "auto"
+        self._worker = run_in_thread(_score, session.model.config, state, dataset, self.method, precision,
+                                     self._cancel, on_result=lambda result: self._on_scored(result, generation),
+                                     on_error=self._on_failed)  # fmt: skip
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _on_scored(self, result, generation: int) -> None:
+        if generation != self._generation or self.session.closed:
+            return
+        self.report, model = result
+        self._show()
+        dataset, config = self.session.dataset, self.session.train_config
+        left_out = config.exclude_class if config is not None else -1
+        if dataset is not None and 0 <= left_out < len(dataset.classes):
+            found = novelty(model, dataset, left_out)
+            self.view.show_novelty(found.describe(dataset.class_name(left_out)), found.false_positive_rate,
+                                   found.true_positive_rate)  # fmt: skip
+        else:
+            self.view.show_novelty("Train with a class left out (Data › Leave out) to see how well the score finds "
+                                   "images of a kind the model never saw.")  # fmt: skip
+        self.scored.emit()
+
+    def _on_failed(self, error: Exception) -> None:
+        if not isinstance(error, Cancelled):
+            self.view.show_status(f"Could not score the images: {error}")
+
+    def _show(self) -> None:
+        report, dataset = self.report, self.session.dataset
+        if report is None or dataset is None:
+            return
+        self.rows = report.rows(SHOWN, self.label)
+        images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in self.rows]) \
+            if self.rows else np.zeros((0, 28, 28), np.uint8)  # fmt: skip
+        self.view.show_outliers(images, self.rows, report.scores)
+        which = "all classes" if self.label is None else dataset.class_name(self.label)
+        self.view.show_status(f"The {len(self.rows)} most unusual of {len(report.scores):,} images ({which}), by "
+                              f"{report.method} error; click one to draw over it.")  # fmt: skip
+
+    # --- a person's choices ---
+
+    def _on_class_chosen(self, label) -> None:
+        self.label = label
+        self._show()
+
+    def _on_score_chosen(self, method: str) -> None:
+        self.method = method
+        self._on_changed()
+
+    def _on_image_chosen(self, row: int) -> None:
+        if self.report is None or not 0 <= row < len(self.rows):
+            return
+        position = self.rows[row][0]
+        self.canvas.set_image(image_at(self.session.dataset, self.report, position).numpy() / 255.0)
+        self.view.mark(row, float(self.report.scores[position]))
+
+    def selected_file(self) -> Path | None:
+        row = self.view.list.currentRow()
+        dataset = self.session.dataset
+        if self.report is None or not self.report.files or not 0 <= row < len(self.rows) or dataset is None:
+            return None
+        return Path(dataset.source) / self.rows[row][1]
+
+    def show_in_folder(self) -> bool:
+        path = self.selected_file()
+        if path is None:
+            self._report("Pick an image of a folder first.", True)
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+    def _on_move_aside_requested(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path = self.selected_file()
+        if path is None:
+            self._report("Pick an image of a folder first.", True)
+            return
+        folder = QFileDialog.getExistingDirectory(self.view, "Move the image into which folder?", str(path.parent))
+        if folder:
+            self.move_aside(Path(folder))
+
+    def move_aside(self, folder: Path) -> Path | None:
+        """Move the selected image's file into `folder` (never over another file, never deleting)."""
+        path = self.selected_file()
+        if path is None:
+            return None
+        target = folder / path.name
+        try:
+            if target.exists():
+                raise AeguiError(f"{target} exists already; nothing was moved.")
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), str(target))
+        except (OSError, AeguiError) as error:
+            self._report(f"Could not move {path.name}: {getattr(error, 'strerror', None) or error}", True)
+            return None
+        self._report(f"Moved {path.name} to {folder}. Open the image folder again to train without it.", False)
+        return target
+
+    def export(self, kind: str, path: str | Path) -> bool:
+        """The list as CSV (every image, most unusual first, of the class shown) or the grid as a PNG sheet."""
+        from aegui.core.mosaic import contact_sheet
+        from aegui.core.writes import write_with
+
+        if self.report is None:
+            self._report("The scores are not ready yet.", True)
+            return False
+        try:
+            if kind == "csv":
+                write_csv(path, self.report, self.report.rows(None, self.label))
+            else:
+                sheet = contact_sheet(self.view.mosaic.images())
+                write_with(path, lambda out: sheet.save(out, format="PNG"), "the sheet")
+        except AeguiError as error:
+            self._report(str(error), True)
+            return False
+        self._report(f"Exported {path}.", False)
+        return True

@@ -1,0 +1,63 @@
+"""The Outliers tab: the most unusual images first, a click puts one on the canvas, a class filter, exports,
+moving a file aside, and the novelty of a class left out of training."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from benchmarks.images import write_digit_folder
+from tests.gui.test_faults import train_briefly
+
+
+def open_outliers(window, qtbot):
+    view = window.parts.outliers_view
+    with qtbot.waitSignal(window.parts.outliers.scored, timeout=60_000):
+        window.tabs.setCurrentWidget(view)
+    return view
+
+
+def test_the_tab_lists_the_most_unusual_first_and_a_click_draws_it(window, qtbot, tmp_path):
+    train_briefly(window, qtbot)
+    view = open_outliers(window, qtbot)
+    controller = window.parts.outliers
+    assert view.objectName() == "outliersView" and len(controller.rows) == 48
+    scores = [row[3] for row in controller.rows]
+    assert scores == sorted(scores, reverse=True) and len(controller.report.scores) == 5000
+    assert view.list.count() == 48 and view.list.item(0).text().startswith("1. ")
+    with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
+        x, y = view.mosaic.centre_of(0)
+        QTest.mouseClick(view.mosaic.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(round(x), round(y)))  # fmt: skip
+    assert not window.canvas.is_empty() and view.marker_position() == scores[0]
+    view.class_combo.setCurrentIndex(view.class_combo.findData(7))
+    assert {row[2] for row in controller.rows} == {"7"}
+    assert controller.export("csv", tmp_path / "sevens.csv") and controller.export("png", tmp_path / "top.png")
+    lines = (tmp_path / "sevens.csv").read_text().splitlines()
+    assert len(lines) == 1 + int((np.concatenate([window.session.dataset.train_labels.numpy(),
+                                                  window.session.dataset.test_labels.numpy()]) == 7).sum())  # fmt: skip
+
+
+def test_a_file_of_an_image_folder_is_moved_aside_never_deleted(window, qtbot, tmp_path, sample):
+    folder = write_digit_folder(tmp_path / "digits", sample.test_images[:80].numpy(), sample.test_labels[:80].numpy(),
+                                broken=0, text_files=0)  # fmt: skip
+    with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
+        window.parts.data_picker.load_images(folder)
+    view = open_outliers(window, qtbot)
+    assert view.move_button.isEnabled() and view.show_button.isEnabled()
+    view.list.setCurrentRow(0)
+    chosen = window.parts.outliers.selected_file()
+    assert chosen is not None and chosen.is_file()
+    moved = window.parts.outliers.move_aside(tmp_path / "aside")
+    assert moved == tmp_path / "aside" / chosen.name and moved.is_file() and not chosen.exists()
+    assert "Moved" in window.panel.message_label.text()
+
+
+def test_a_class_left_out_shows_its_roc_curve_and_auc(window, qtbot):
+    window.panel.data_box.set_excluded(0)
+    train_briefly(window, qtbot, epochs=2)
+    assert window.session.train_config.exclude_class == 0
+    view = open_outliers(window, qtbot)
+    assert "Left out in training: 0" in view.novelty_label.text() and "ROC AUC" in view.novelty_label.text()
+    assert view.roc.isVisibleTo(window)
