@@ -55,6 +55,9 @@ def _train(folder: Path, name: str, *extra: str) -> Path:
     return path
 
 
+NOVELTY_CODE = "8"  # a tight code rebuilds what it never saw less well (Tonnaer's 2-value code beat 32 too)
+
+
 def run() -> list[Row]:
     if not has_mnist():
         return [skipped("outliers", "planted 18 of 20; mean AUC >= 0.8", "needs full MNIST in ../shared")]
@@ -66,15 +69,17 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         model = aegui.load_model(_train(work, "digits"))
+        tight = aegui.load_model(_train(work, "tight", "--code-size", NOVELTY_CODE))
         dataset, _report = load_image_folder(planted_folder(work / "folder"), cache_dir=work / "cache")
-        found = {}
-        for method in ("relative", "error", "standardised"):
-            report = score_dataset(model, dataset, method)
-            found[method] = sum("planted" in name for _position, name, *_rest in report.rows(PLANTED))
-        rows.append(Row("outliers: planted photographs in the top 20 (relative error, the default)",
-                        found["relative"], "of 20", ">= 18",
-                        f"squared error {found['error']}, standardised {found['standardised']}",
-                        found["relative"] >= 18, f"{PLANTED} photo crops among {DIGITS} digits"))  # fmt: skip
+        for name, scorer in (("default preset", model), (f"{NOVELTY_CODE}-value code", tight)):
+            found = {}
+            for method in ("relative", "error", "standardised"):
+                report = score_dataset(scorer, dataset, method)
+                found[method] = sum("planted" in name for _position, name, *_rest in report.rows(PLANTED))
+            rows.append(Row(f"outliers: planted photographs in the top 20 ({name}, relative error)",
+                            found["relative"], "of 20", ">= 18",
+                            f"squared error {found['error']}, standardised {found['standardised']}",
+                            found["relative"] >= 18, f"{PLANTED} photo crops among {DIGITS} digits"))  # fmt: skip
         images = dataset.test_images.repeat(10_000 // len(dataset.test_images) + 1, 1, 1)[:10_000]
         started = time.perf_counter()
         reconstruction_errors(model, images, relative=True)
@@ -85,15 +90,18 @@ def run() -> list[Row]:
         mnist = load_dataset("mnist", MNIST_ROOT)
         relative, plain = [], []
         for digit in range(10):
-            left_out = aegui.load_model(_train(work, f"without{digit}", "--exclude-class", str(digit)))
+            left_out = aegui.load_model(_train(work, f"without{digit}", "--exclude-class", str(digit), "--code-size",
+                                               NOVELTY_CODE))  # fmt: skip
             relative.append(novelty(left_out, mnist, digit).auc)
             errors = reconstruction_errors(left_out, mnist.test_images)
             plain.append(novelty(left_out, mnist, digit, errors).auc)
-            rows.append(Row(f"outliers: AUC with digit {digit} left out (relative error)", relative[-1], "", "",
+            rows.append(Row(f"outliers: AUC with digit {digit} left out ({NOVELTY_CODE}-value code, relative error)",
+                            relative[-1], "", "",
                             f"squared error {plain[-1]:.3f}; published {PUBLISHED_2D[digit]:.2f} (2-d code), "
                             f"{PUBLISHED_32D[digit]:.2f} (32-d)", None))  # fmt: skip
         mean = float(np.mean(relative))
-        rows.append(Row("outliers: mean AUC over the ten digits left out (relative error)", mean, "", ">= 0.8",
+        rows.append(Row(f"outliers: mean AUC over the ten digits left out ({NOVELTY_CODE}-value code, relative error)",
+                        mean, "", ">= 0.8",
                         f"squared error {np.mean(plain):.3f}; published {np.mean(PUBLISHED_2D):.3f} (2-d), "
                         f"{np.mean(PUBLISHED_32D):.3f} (32-d)", mean >= 0.8))  # fmt: skip
     return rows

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aegui.core.checkpoints import load_checkpoint
-    from aegui.core.mosaic import contact_sheet, grid_images
+    from aegui.core.mosaic import grid_images, save_contact_sheet
     from aegui.core.writes import write_with
 
     suffix = args.out.suffix.lower()
@@ -70,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
     if suffix == ".npy":
         write_with(args.out, lambda out: np.save(out, images), "the digits")
     else:
-        sheet = contact_sheet(images, args.grid or None)
-        write_with(args.out, lambda out: sheet.save(out, format="PNG"), "the contact sheet")
+        save_contact_sheet(args.out, images, args.grid or None)
     print(f"Wrote {count(len(images), 'digit')} to {args.out}.")
     return 0

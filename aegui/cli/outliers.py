@@ -35,9 +35,8 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aegui.core.checkpoints import load_checkpoint
-    from aegui.core.mosaic import contact_sheet
+    from aegui.core.mosaic import save_contact_sheet
     from aegui.core.outliers import image_at, novelty, score_dataset, write_csv
-    from aegui.core.writes import write_with
 
     suffix = args.out.suffix.lower() if args.out else ""
     if args.out and suffix not in (".csv", ".png"):
@@ -60,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
         import numpy as np
 
         images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
-        sheet = contact_sheet(images.astype(np.float32))
-        write_with(args.out, lambda out: sheet.save(out, format="PNG"), "the contact sheet")
+        save_contact_sheet(args.out, images.astype(np.float32))
         print(f"Wrote the top {len(rows)} as a sheet to {args.out}.")
     return 0

@@ -49,3 +49,11 @@ def contact_sheet(images: np.ndarray, columns: int | None = None):
 
     picture = np.pad(grid(images, columns, background=0.0), GAP)  # a black border as wide as the gaps
     return Image.fromarray(np.clip(np.rint(picture * 255), 0, 255).astype(np.uint8))
+
+
+def save_contact_sheet(path, images: np.ndarray, columns: int | None = None) -> None:
+    """`contact_sheet` written as a PNG over `path`, atomically (a WriteError says why not)."""
+    from aegui.core.writes import write_with
+
+    sheet = contact_sheet(images, columns)
+    write_with(path, lambda out: sheet.save(out, format="PNG"), "the contact sheet")

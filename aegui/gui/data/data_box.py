@@ -32,7 +32,8 @@ class DataBox(QGroupBox):
         self.download_button.hide()
         self.exclude_combo = QComboBox(objectName="excludeClassCombo")
         self.exclude_combo.setToolTip("A novelty experiment: train without one class (it stays in the test set); the "
-                                      "Outliers tab then shows how well the model's error finds it.")  # fmt: skip
+                                      "Outliers tab then shows how well the model's error finds it. A small code "
+                                      "(say 8) finds it better: it rebuilds less of what it never saw.")  # fmt: skip
         self.set_classes(())
         leave_out = QHBoxLayout()
         leave_out.addWidget(QLabel("Leave out"))

@@ -100,8 +100,8 @@ class OutliersController(QObject):
             self.view.show_novelty(found.describe(dataset.class_name(left_out)), found.false_positive_rate,
                                    found.true_positive_rate)  # fmt: skip
         else:
-            self.view.show_novelty("Train with a class left out (Data › Leave out) to see how well the score finds "
-                                   "images of a kind the model never saw.")  # fmt: skip
+            self.view.show_novelty("Train with a class left out (Leave out, in the Data box) to see how well the score "
+                                   "finds images of a kind the model never saw.")  # fmt: skip
         self.scored.emit()
 
     def _on_failed(self, error: Exception) -> None:
@@ -181,8 +181,7 @@ class OutliersController(QObject):
 
     def export(self, kind: str, path: str | Path) -> bool:
         """The list as CSV (every image, most unusual first, of the class shown) or the grid as a PNG sheet."""
-        from aegui.core.mosaic import contact_sheet
-        from aegui.core.writes import write_with
+        from aegui.core.mosaic import save_contact_sheet
 
         if self.report is None:
             self._report("The scores are not ready yet.", True)
@@ -191,8 +190,7 @@ class OutliersController(QObject):
             if kind == "csv":
                 write_csv(path, self.report, self.report.rows(None, self.label))
             else:
-                sheet = contact_sheet(self.view.mosaic.images())
-                write_with(path, lambda out: sheet.save(out, format="PNG"), "the sheet")
+                save_contact_sheet(path, self.view.mosaic.images())
         except AeguiError as error:
             self._report(str(error), True)
             return False
