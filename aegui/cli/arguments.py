@@ -94,8 +94,12 @@ def load_data(args: argparse.Namespace):
 
     dataset, report = load_image_folder(args.images, progress=progress)
     print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))
+    if report.layout:
+        print(report.layout)
     if report.skipped:
-        print(report.describe())
+        print(report.describe(shown=20) + (" Every one is listed in --metrics-out." if len(report.skipped) > 20 and
+                                           getattr(args, "metrics_out", None) else ""))  # fmt: skip
+    args.skipped_files = report.skipped  # (the metrics file lists them all)
     return dataset
 
 

@@ -251,7 +251,8 @@ def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device,
         runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])
     elif args.metrics_out:
         where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
-                 "command": command, "resumed_from": str(args.resume) if args.resume else None}  # fmt: skip
+                 "command": command, "resumed_from": str(args.resume) if args.resume else None,
+                 "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])]}  # fmt: skip
         runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)
 
 

@@ -4,6 +4,7 @@ processes that convert a folder of images start in a fraction of a second."""
 
 from __future__ import annotations
 
+import stat
 import warnings
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def read_image(path: str | Path) -> np.ndarray:
     is the ink. Raises ImageFileError with the reason when the file cannot be read as an image."""
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would block the reader forever; a device, worse
+            raise ImageFileError("is not a regular file")
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
@@ -35,7 +38,9 @@ def read_image(path: str | Path) -> np.ndarray:
                 return _grayscale(ImageOps.exif_transpose(image))
     except ImageFileError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageFileError(f"is too large to read safely ({_short(error)})") from error
+    except UnidentifiedImageError as error:
         raise ImageFileError("cannot be read as an image") from error
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
         raise ImageFileError(f"cannot be read ({_short(error)})") from error
@@ -46,8 +51,14 @@ def _short(error: BaseException) -> str:
     return text if len(text) < 120 else text[:117] + "…"
 
 
+WORKING_SIDE = 512  # larger images are reduced to this before fitting (a 28x28 result needs no more)
+
+
 def _grayscale(image: Image.Image) -> np.ndarray:
     image.load()
+    if max(image.size) > WORKING_SIDE and image.mode not in ("I", "I;16", "I;16B", "I;16L", "F"):
+        image = image.convert("RGBA" if "A" in image.getbands() or image.mode == "P" else "L")
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # before any float copy of it
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float: stretch to [0, 1]
         values = np.asarray(image, np.float64)
         low, high = float(values.min()), float(values.max())

@@ -33,8 +33,9 @@ from aegui.core.spawning import main_script_hidden
 MIN_IMAGES = 10
 TEST_FRACTION = 1 / 7  # as MNIST: 10,000 of 70,000
 SPLIT_SEED = 0
-CACHE_VERSION = 1  # bump when the fitting changes: old caches are then rebuilt
-SPLIT_FOLDERS = ("train", "test")
+CACHE_VERSION = 2  # bump when the fitting or the listing changes: old caches are then rebuilt
+SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test", "val": "validation",
+               "valid": "validation", "validation": "validation"}  # a folder's name (any case): its part  # fmt: skip
 UNLABELLED = "images"  # the one class of a folder without class subfolders
 PROGRESS_EVERY = 500  # files between progress reports (and looks at `cancelled`)
 PROCESSES_FROM = 2000  # files: from this many on, one process per core converts them (a second core
@@ -50,6 +51,7 @@ class ImageFolderReport:
     folder: Path
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to the folder, why)
     from_cache: bool = False
+    layout: str = ""  # which folders gave the training and test images, and what was left unused
 
     def describe(self, shown: int = 5) -> str:
         """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
@@ -69,65 +71,109 @@ class _Listing:
     files: list[tuple[str, int, str]]  # (path, class index, "train" | "test" | "")
     skipped: list[tuple[str, str]]
     key: str  # changes when any file's name, size or time does (or the way images are fitted)
+    layout: str = ""
 
 
-def _walk(folder: str) -> list[tuple[str, int, int]]:
-    """(path, size, modification time in ns) of every regular file under folder, sorted by name,
-    hidden ones left out; folder links are not followed (no loops). os.scandir, not pathlib: for
+def shown_name(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 (kept by os as surrogates) shown as �."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _walk(folder: str, top: str, skipped: list[tuple[str, str]]) -> list[tuple[str, int, int]]:
+    """(path, size, modification time in ns) of every regular file under folder, sorted by name, hidden ones
+    left out; links to folders are not followed (no loops, no image counted twice), and a folder that cannot
+    be read is named in `skipped`. Iterative: however deep the folders go. os.scandir, not pathlib: for
     50,000 files pathlib's objects alone took a second."""
     found: list[tuple[str, int, int]] = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return found
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
+    pending = [folder]
+    while pending:
+        current = pending.pop()
         try:
-            if entry.is_dir(follow_symlinks=False):
-                found += _walk(entry.path)
-            elif entry.is_file():
-                stat = entry.stat()
-                found.append((entry.path, stat.st_size, stat.st_mtime_ns))
-        except OSError:  # vanished or unreadable while listed: not a file to read
+            entries = sorted(os.scandir(current), key=lambda entry: entry.name)
+        except OSError as error:
+            skipped.append((shown_name(os.path.relpath(current, top)), f"cannot be read ({error.strerror or error})"))
             continue
+        folders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink() and entry.is_dir():
+                    skipped.append((shown_name(os.path.relpath(entry.path, top)), "a link to a folder (not followed)"))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file():
+                    stat = entry.stat()
+                    found.append((entry.path, stat.st_size, stat.st_mtime_ns))
+            except OSError:  # vanished or unreadable while listed: not a file to read
+                continue
+        pending += reversed(folders)  # (depth first, in name order)
     return found
 
 
 def _subfolders(folder: Path) -> list[Path]:
+    """The folders in `folder` (not links to folders: a link to "." would make a class of everything)."""
     try:
-        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
     except OSError as error:
-        raise DataError(f"Cannot read the folder {folder}: {error.strerror or error}.") from error
+        raise DataError(f"Cannot read the folder {shown_name(str(folder))}: {error.strerror or error}.") from error
+
+
+def class_order(names) -> tuple[str, ...]:
+    """Class names in order: as numbers when they all are (0, 1, 2, …, 10), else alphabetically."""
+    names = set(names)
+    if names and all(name.isdigit() for name in names):
+        return tuple(sorted(names, key=lambda name: (int(name), name)))
+    return tuple(sorted(names))
+
+
+def _layout(folder: Path) -> tuple[list[tuple[Path, str]], str]:
+    """The folders that hold the training and test images, as (folder, "train" | "test" | ""), and a
+    sentence saying which were used and which were not. train/ with test/, testing/, val/ or validation/;
+    with both, the validation folder gives the test line and test/ is left for a final check."""
+    parts: dict[str, Path] = {}
+    for sub in _subfolders(folder):
+        part = SPLIT_NAMES.get(sub.name.lower())
+        if part is not None and part not in parts:
+            parts[part] = sub
+    name = lambda part: f"{shown_name(parts[part].name)}/"  # noqa: E731
+    if "train" not in parts or len(parts) == 1:
+        return [(folder, "")], ""
+    if "validation" in parts and "test" in parts:
+        return ([(parts["train"], "train"), (parts["validation"], "test")],
+                f"Training images from {name('train')}, the test line from {name('validation')}; {name('test')} "
+                "was not used (kept for your final check).")  # fmt: skip
+    held_out = "validation" if "validation" in parts else "test"
+    return ([(parts["train"], "train"), (parts[held_out], "test")],
+            f"Training images from {name('train')}, test images from {name(held_out)}.")  # fmt: skip
 
 
 def _list_folder(folder: Path) -> _Listing:
-    splits = {p.name.lower(): p for p in _subfolders(folder) if p.name.lower() in SPLIT_FOLDERS}
-    split_roots = [(splits[name], name) for name in SPLIT_FOLDERS if name in splits] if len(splits) == 2 else \
-        [(folder, "")]  # fmt: skip
+    split_roots, layout = _layout(folder)
     class_folders = {root: _subfolders(root) for root, _split in split_roots}
     labelled = any(class_folders.values())
-    classes = tuple(sorted({p.name for folders in class_folders.values() for p in folders})) if labelled else \
+    classes = class_order(p.name for folders in class_folders.values() for p in folders) if labelled else \
         (UNLABELLED,)  # fmt: skip
     files: list[tuple[str, int, str]] = []
     skipped: list[tuple[str, str]] = []
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}".encode())
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}".encode("utf-8", "replace"))
     for root, split in split_roots:
         if labelled:
             groups = [(p, classes.index(p.name)) for p in class_folders[root]]
             loose = [p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
-            skipped += [(str(p.relative_to(folder)), "not in a class folder") for p in sorted(loose)]
+            skipped += [(shown_name(str(p.relative_to(folder))), "not in a class folder") for p in sorted(loose)]
         else:
             groups = [(root, 0)]
         for group, label in groups:
-            for path, size, time_ns in _walk(str(group)):
-                digest.update(f"{path}|{label}|{split}|{size}|{time_ns}\n".encode())
+            for path, size, time_ns in _walk(str(group), str(folder), skipped):
+                digest.update(f"{path}|{label}|{split}|{size}|{time_ns}\n".encode("utf-8", "surrogateescape"))
                 suffix = os.path.splitext(path)[1].lower()
                 if suffix in IMAGE_SUFFIXES:
                     files.append((path, label, split))
                 else:
-                    skipped.append((os.path.relpath(path, folder), f"not an image file ({suffix or 'no suffix'})"))
-    return _Listing(classes, files, skipped, digest.hexdigest())
+                    skipped.append((shown_name(os.path.relpath(path, folder)),
+                                    f"not an image file ({shown_name(suffix) or 'no suffix'})"))  # fmt: skip
+    return _Listing(classes, files, skipped, digest.hexdigest(), layout)
 
 
 def _cache_path(folder: Path, cache_dir: str | Path | None) -> Path:
@@ -230,7 +276,7 @@ def load_image_folder(
     key = listing.key
     cache_path = _cache_path(folder, cache_dir)
     cached = _read_cache(cache_path, key)
-    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None)
+    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None, layout=listing.layout)
     if cached is not None:
         images, labels, is_test = cached["images"], cached["labels"], cached["is_test"]
         files = [str(name) for name in cached["files"]]
@@ -239,11 +285,11 @@ def load_image_folder(
     else:
         results = _convert([path for path, _label, _split in listing.files], progress, cancelled)
         kept = [i for i, result in enumerate(results) if not isinstance(result, str)]
-        report.skipped += [(os.path.relpath(listing.files[i][0], folder), results[i])
+        report.skipped += [(shown_name(os.path.relpath(listing.files[i][0], folder)), results[i])
                            for i, result in enumerate(results) if isinstance(result, str)]  # fmt: skip
         images = np.stack([results[i] for i in kept]) if kept else np.zeros((0, SIZE, SIZE), np.uint8)
         labels = np.array([listing.files[i][1] for i in kept], dtype=np.int64)
-        files = [os.path.relpath(listing.files[i][0], folder) for i in kept]
+        files = [shown_name(os.path.relpath(listing.files[i][0], folder)) for i in kept]
         classes = listing.classes
         is_test = _split(labels, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
         if len(images) >= MIN_IMAGES:

@@ -31,7 +31,7 @@ def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
         from aegui.core.images import load_image_folder
 
         dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled)
-        return request, (share_dataset(dataset), report.describe())
+        return request, (share_dataset(dataset), " ".join(part for part in (report.layout, report.describe()) if part))
     except Exception as error:  # reported as the request's result, so that it carries the number
         return request, error
 
@@ -43,7 +43,7 @@ class DataSource(QObject):
     sample; a failed change keeps the data in use (and its choice)."""
 
     loaded = Signal(object)  # the Dataset now in use
-    skipped = Signal(str)  # the files of an image folder that could not be used, and why
+    skipped = Signal(str)  # an image folder's layout, and the files that could not be used and why
     failed = Signal(str, bool)  # why the data asked for was not loaded, and whether the sample is loading instead
     downloaded = Signal(str)  # the dataset's name
     downloadFailed = Signal(str)  # why
