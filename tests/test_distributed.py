@@ -75,3 +75,38 @@ def test_the_device_line_counts_threads_in_english():
         assert describe_device(torch.device("cpu")) == "cpu (2 threads)"
     finally:
         torch.set_num_threads(before)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_nodes_on_this_machine_train_as_one_process(tmp_path):
+    """Two torchrun launchers as two nodes (c10d rendezvous on 127.0.0.1), one process each: one set of lines,
+    one model file, the same test error as one process within rounding."""
+    import shutil
+
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable))
+    if torchrun is None:
+        pytest.skip("torchrun is not installed beside this Python")
+    port, metrics, saved = _free_port(), tmp_path / "nodes.json", tmp_path / "nodes.aegui.pt"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    launchers = [subprocess.Popen([torchrun, "--nnodes", "2", "--node-rank", str(rank), "--nproc-per-node", "1",
+                                   "--rdzv-backend", "c10d", "--rdzv-endpoint", f"127.0.0.1:{port}", "--rdzv-id",
+                                   "aegui-test", "-m", "aegui", *SMALL, "--metrics-out", str(metrics), "--save",
+                                   str(saved)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for rank in (0, 1)]  # fmt: skip
+    outputs = [launcher.communicate(timeout=300) for launcher in launchers]
+    assert [launcher.returncode for launcher in launchers] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
+    everything = outputs[0][0] + outputs[1][0]
+    assert everything.count("Optimization Finished!") == 1 and "2 processes" in everything
+    nodes = json.loads(metrics.read_text())
+    assert nodes["config"]["world_size"] == 2 and aegui.load_model(saved).code_size == 8
+    alone = tmp_path / "one.json"
+    assert main([*SMALL, "--metrics-out", str(alone)]) == 0
+    one = json.loads(alone.read_text())
+    assert nodes["final"]["test_mse"] == pytest.approx(one["final"]["test_mse"], rel=0.05)

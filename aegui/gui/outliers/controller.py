@@ -44,7 +44,6 @@ class OutliersController(QObject):
         self._stale = True
         self._generation = 0
         self._cancel = threading.Event()
-        self._worker = None
         view.imageChosen.connect(self._on_image_chosen)
         view.classChosen.connect(self._on_class_chosen)
         view.scoreChosen.connect(self._on_score_chosen)
@@ -81,9 +80,9 @@ class OutliersController(QObject):
         self.view.show_files(dataset.name == IMAGES and bool(dataset.train_files))
         self.view.show_status(f"Scoring {len(dataset.train_images) + len(dataset.test_images):,} images…")
         precision = session.train_config.precision if session.train_config else "auto"
-        self._worker = run_in_thread(_score, session.model.config, state, dataset, self.method, precision,
-                                     self._cancel, on_result=lambda result: self._on_scored(result, generation),
-                                     on_error=self._on_failed)  # fmt: skip
+        run_in_thread(_score, session.model.config, state, dataset, self.method, precision,
+                      self._cancel, on_result=lambda result: self._on_scored(result, generation),
+                      on_error=self._on_failed)  # fmt: skip
 
     def cancel(self) -> None:
         self._cancel.set()
