@@ -158,12 +158,16 @@ class Dataset:
             test_files=self.test_files[:test_count],
         )
 
-    def leaving_out(self, label: int) -> Dataset:
-        """The dataset without the images of one class (for training a model that never sees it)."""
+    def kept(self, label: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Which train and test images are not of class `label` (boolean masks); DataError if there is none."""
         if not 0 <= label < len(self.classes):
             raise DataError(f"There is no class {label} to leave out: {self.title} has classes 0 to "
                             f"{len(self.classes) - 1}.")  # fmt: skip
-        train, test = self.train_labels != label, self.test_labels != label
+        return self.train_labels != label, self.test_labels != label
+
+    def leaving_out(self, label: int) -> Dataset:
+        """The dataset without the images of one class (for training a model that never sees it)."""
+        train, test = self.kept(label)
         files = (tuple(name for name, kept in zip(files, mask.tolist(), strict=True) if kept) if files else ()
                  for files, mask in ((self.train_files, train), (self.test_files, test)))  # fmt: skip
         return replace(self, train_images=self.train_images[train], train_labels=self.train_labels[train],

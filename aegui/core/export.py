@@ -25,6 +25,7 @@ from torch import nn
 
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
+from aegui.core.steps import to_float
 from aegui.core.writes import write_with
 
 FORMATS = ("onnx", "torchscript")
@@ -86,14 +87,14 @@ def names(model: AutoEncoder, part: str) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def check_images(model: AutoEncoder, part: str, images: np.ndarray | None = None) -> torch.Tensor:
-    """The inputs an export is checked on: images (N, 784) in [0, 1], or their codes for a decoder."""
+    """The inputs an export is checked on: images (N, 784) in [0, 1] (default: the embedded sample's first
+    test digits), or their codes for a decoder."""
     if images is None:
         from aegui.core.data import load_sample
 
-        images = load_sample().test_images[:CHECK_IMAGES].numpy()
-    batch = torch.as_tensor(np.asarray(images, np.float32).reshape(-1, 784))
-    if batch.dtype != torch.float32 or bool(batch.max() > 1.0):
-        batch = batch / 255.0
+        batch = to_float(load_sample().test_images[:CHECK_IMAGES])
+    else:
+        batch = torch.as_tensor(np.asarray(images, np.float32).reshape(-1, 784))
     with torch.no_grad():
         return model.encoder(batch) if part == "decoder" else batch
 

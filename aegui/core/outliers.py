@@ -56,13 +56,18 @@ def reconstruction_errors(model: AutoEncoder, images: torch.Tensor | np.ndarray,
                 output = torch.sigmoid(model.forward_logits(batch).float())
             error = ((output - batch) ** 2).mean(dim=1)
             if relative:
-                error = error / (batch**2).mean(dim=1).clamp_min(ENERGY_FLOOR)
+                error = error / energy(batch)
             errors[start : start + len(batch)] = error.cpu().numpy()
             if progress is not None:
                 progress(min(start + CHUNK, len(images)), len(images))
     finally:
         model.train(was_training)
     return errors
+
+
+def energy(batch: torch.Tensor) -> torch.Tensor:
+    """Each float image's mean squared intensity (N, 784) -> (N,): what a relative error is relative to."""
+    return (batch**2).mean(dim=1).clamp_min(ENERGY_FLOOR)
 
 
 def standardised(errors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -130,8 +135,7 @@ def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "relative"
     images = torch.cat([dataset.train_images, dataset.test_images])
     labels = torch.cat([dataset.train_labels, dataset.test_labels]).numpy()
     errors = reconstruction_errors(model, images, precision, cancel, progress)
-    energy = np.maximum((images.reshape(len(images), -1).float() / 255.0).square().mean(dim=1).numpy(), ENERGY_FLOOR)
-    relative = errors / energy
+    relative = errors / energy(to_float(images)).numpy()
     scores = {"error": errors, "relative": relative}.get(method)
     scores = standardised(relative, labels) if scores is None else scores
     sizes = (len(dataset.train_images), len(dataset.test_images))

@@ -276,7 +276,6 @@ class Trainer:
         for epoch in range(first_epoch, last_epoch + 1):
             epoch_started, epoch_train_seconds = elapsed(), 0.0
             loss_sum, kl_sum, seen = 0.0, 0.0, 0
-            self._order_state = self._generator.get_state()
             order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
             first, self._skip = self._skip, 0  # (a resumed run takes up its epoch after the batches it had)
             self._batch_in_epoch = first

@@ -161,10 +161,10 @@ class TrainingRun(QObject):
                  history: History, resume: TrainingState | None = None) -> None:  # fmt: skip
         super().__init__()
         # (the process leaves a class out as the Trainer does: the counts here must match its own)
-        used = dataset.leaving_out(config.exclude_class) if config.exclude_class >= 0 else dataset
-        if len(used.train_images) == 0:
+        train_count = int(dataset.kept(config.exclude_class)[0].sum()) if config.exclude_class >= 0 else \
+            len(dataset.train_images.reshape(-1, PIXELS))  # fmt: skip
+        if train_count == 0:
             raise ConfigError("The training set is empty.")
-        train_count = len(used.train_images.reshape(-1, PIXELS))
         self.config = config
         self.batch_size = min(config.batch_size, train_count)
         self.steps_per_epoch = math.ceil(train_count / self.batch_size)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushBu
 
 from aegui.core.data import DATASET_CHOICES, IMAGES, DatasetInfo, dataset_title
 from aegui.gui.session.phases import Action, Phase, allowed
+from aegui.gui.widgets.combos import select
 from aegui.gui.window.settings import read
 
 AUTO_LABEL = "Auto (MNIST if present)"
@@ -61,13 +62,13 @@ class DataBox(QGroupBox):
             self.dataset_combo.setItemData(self.dataset_combo.count() - 1, info.about or None,
                                            Qt.ItemDataRole.ToolTipRole)  # fmt: skip
         self.dataset_combo.addItem(f"Images: {images_folder.name}" if images_folder else IMAGES_LABEL, IMAGES)
-        self._select(self.dataset_combo, choice or "auto")
+        select(self.dataset_combo, choice or "auto")
         self.dataset_combo.blockSignals(False)
 
     def set_data_choice(self, choice: str) -> None:
         """Show the data in use (or asked for) without asking for it again."""
         self.dataset_combo.blockSignals(True)
-        self._select(self.dataset_combo, choice)
+        select(self.dataset_combo, choice)
         self.dataset_combo.blockSignals(False)
 
     def set_dataset(self, text: str, offer_download: bool) -> None:
@@ -104,12 +105,6 @@ class DataBox(QGroupBox):
     def restore_settings(self, settings: QSettings) -> None:
         choice = read(settings, CHOICE_KEY, "auto", str)
         self.set_data_choice(choice if self.dataset_combo.findData(choice) >= 0 else "auto")
-
-    @staticmethod
-    def _select(combo: QComboBox, value: str) -> None:
-        index = combo.findData(value)
-        if index >= 0:
-            combo.setCurrentIndex(index)
 
     def _on_dataset_changed(self, _index: int) -> None:
         self.datasetChosen.emit(self.dataset_choice())

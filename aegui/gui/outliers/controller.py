@@ -112,8 +112,8 @@ class OutliersController(QObject):
         if report is None or dataset is None:
             return
         self.rows = report.rows(SHOWN, self.label)
-        images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in self.rows]) \
-            if self.rows else np.zeros((0, 28, 28), np.uint8)  # fmt: skip
+        images = np.stack([image_at(dataset, report, position).numpy() / 255.0 for position, *_rest in self.rows]) \
+            if self.rows else np.zeros((0, 28, 28), np.float32)  # fmt: skip
         self.view.show_outliers(images, self.rows, report.scores)
         which = "all classes" if self.label is None else dataset.class_name(self.label)
         self.view.show_status(f"The {len(self.rows)} most unusual of {len(report.scores):,} images ({which}), by "

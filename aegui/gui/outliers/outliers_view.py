@@ -134,9 +134,8 @@ class OutliersView(QWidget):
 
     def show_outliers(self, images: np.ndarray, rows: list[tuple[int, str, str, float, int]],
                       scores: np.ndarray) -> None:  # fmt: skip
-        """The most unusual images (uint8 or float (n, 28, 28)) with their rows, and every image's score."""
-        pictures = np.asarray(images, np.float32)
-        self.mosaic.show_images(pictures / 255.0 if pictures.max(initial=0) > 1 else pictures)
+        """The most unusual images ((n, 28, 28) in [0, 1]) with their rows, and every image's score."""
+        self.mosaic.show_images(images)
         self.list.blockSignals(True)
         self.list.clear()
         self.list.addItems([f"{rank}. {score:.4g}  {label}  {name}" for _position, name, label, score, rank in rows])

@@ -82,7 +82,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.data = DataSource(Path(data_dir) if data_dir else default_data_dir(), self)
         self.data.loaded.connect(self._on_data_loaded)
         self.data.failed.connect(self._on_data_failed)
-        self.data.skipped.connect(lambda text: self.message.emit(text, " skipped: " in text))  # (or the layout alone)
+        self.data.folderRead.connect(self.message)  # (a problem when files were skipped)
         self.data.downloaded.connect(self._on_downloaded)
         self.data.downloadFailed.connect(self._on_download_failed)
         self.data.progress.connect(self.progressChanged)

@@ -23,15 +23,16 @@ from aegui.gui.concurrency.training_process import share_dataset
 
 def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
                  progress: Callable[[str, int, int], None], cancelled: Callable[[], bool]):  # fmt: skip
-    """(request, the dataset in shared memory and what was skipped, or the exception that stopped it): a
-    worker's job."""
+    """(request, (the dataset in shared memory, what reading its folder found, whether files were skipped), or
+    the exception that stopped it): a worker's job."""
     try:
         if choice != IMAGES:
-            return request, (share_dataset(load_dataset(choice, folder)), "")
+            return request, (share_dataset(load_dataset(choice, folder)), "", False)
         from aegui.core.images import load_image_folder
 
         dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled)
-        return request, (share_dataset(dataset), " ".join(part for part in (report.layout, report.describe()) if part))
+        found = " ".join(part for part in (report.layout, report.describe()) if part)
+        return request, (share_dataset(dataset), found, bool(report.skipped))
     except Exception as error:  # reported as the request's result, so that it carries the number
         return request, error
 
@@ -43,7 +44,7 @@ class DataSource(QObject):
     sample; a failed change keeps the data in use (and its choice)."""
 
     loaded = Signal(object)  # the Dataset now in use
-    skipped = Signal(str)  # an image folder's layout, and the files that could not be used and why
+    folderRead = Signal(str, bool)  # an image folder's layout and skipped files; whether files were skipped
     failed = Signal(str, bool)  # why the data asked for was not loaded, and whether the sample is loading instead
     downloaded = Signal(str)  # the dataset's name
     downloadFailed = Signal(str)  # why
@@ -87,11 +88,11 @@ class DataSource(QObject):
         if isinstance(outcome, Exception):
             self._on_failed(outcome)
             return
-        dataset, skipped = outcome
+        dataset, found, skipped = outcome
         self.dataset, self._loaded_choice = dataset, self.choice
         self.loaded.emit(dataset)
-        if skipped:
-            self.skipped.emit(skipped)
+        if found:
+            self.folderRead.emit(found, skipped)
 
     def _on_failed(self, error: Exception) -> None:
         message = str(error) if isinstance(error, AeguiError) else f"{type(error).__name__}: {error}"

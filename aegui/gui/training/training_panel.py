@@ -40,6 +40,7 @@ from aegui.core.presets import (
 from aegui.gui.data.data_box import DataBox
 from aegui.gui.session.phases import Action, Phase, allowed
 from aegui.gui.theme.themes import Theme, follow_theme, themes
+from aegui.gui.widgets.combos import select
 from aegui.gui.window.settings import read
 
 log = logging.getLogger(__name__)
@@ -217,12 +218,6 @@ class TrainingPanel(QWidget):
         self.epochs_note.setText(note)
         self.epochs_note.setVisible(bool(note))
 
-    @staticmethod
-    def _select(combo: QComboBox, value: str) -> None:
-        index = combo.findData(value)
-        if index >= 0:
-            combo.setCurrentIndex(index)
-
     def preset_name(self) -> str:
         return self.preset_combo.currentData()
 
@@ -254,31 +249,31 @@ class TrainingPanel(QWidget):
         """Reflect an opened model's settings in the fields."""
         if preset_name in PRESETS:
             self.preset_combo.blockSignals(True)
-            self._select(self.preset_combo, preset_name)
+            select(self.preset_combo, preset_name)
             self.preset_combo.blockSignals(False)
         self._base_model = model
         self._show_configs(model, train)
 
     def _show_configs(self, model: ModelConfig, train: TrainConfig | None) -> None:
         """Put a model's settings, and a training configuration's if given, in the fields (not epochs)."""
-        self._select(self.kind_combo, model.kind)
+        select(self.kind_combo, model.kind)
         self.variational_check.setChecked(model.variational)
         self.code_spin.setValue(model.code_size)
-        self._select(self.activation_combo, model.activation)
+        select(self.activation_combo, model.activation)
         if train is None:
             return
-        self._select(self.loss_combo, train.loss)
-        self._select(self.optimizer_combo, train.optimizer)
+        select(self.loss_combo, train.loss)
+        select(self.optimizer_combo, train.optimizer)
         self.lr_spin.blockSignals(True)  # filling the fields changes no running trainer's rate
         self.lr_spin.setValue(train.lr)
         self.lr_spin.blockSignals(False)
         self.batch_spin.setValue(train.batch_size)
         self.augment_spin.setValue(train.augment)
-        self._select(self.noise_combo, train.noise)
+        select(self.noise_combo, train.noise)
         self.noise_spin.setValue(train.noise_level)
         self.beta_spin.setValue(train.beta)
         self.warmup_spin.setValue(train.kl_warmup)
-        self._select(self.precision_combo, train.precision)
+        select(self.precision_combo, train.precision)
         self.data_box.set_excluded(train.exclude_class)
 
     def value(self, name: str):
@@ -290,7 +285,7 @@ class TrainingPanel(QWidget):
     def set_value(self, name: str, value) -> None:
         widget = self.fields[name]
         if isinstance(widget, QComboBox):
-            self._select(widget, value)
+            select(widget, value)
         elif isinstance(widget, QCheckBox):
             widget.setChecked(value)
         else:
@@ -311,7 +306,7 @@ class TrainingPanel(QWidget):
             if settings.contains("training/preset"):
                 log.warning("Stored preset %r is unknown; using the default settings.", preset)
             return
-        self._select(self.preset_combo, preset)
+        select(self.preset_combo, preset)
         self._fill_from_preset(get_preset(preset))
         for field in FIELDS:
             if not settings.contains(field.key):
