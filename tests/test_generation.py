@@ -213,7 +213,7 @@ def test_cli_trains_a_vae_and_generates_digits_a_grid_and_a_contact_sheet(tmp_pa
     assert main(["generate", model, "--grid", "5", "--out", str(tmp_path / "g.npy")]) == 0
     assert np.load(tmp_path / "g.npy").shape == (25, 28, 28)
     assert main(["generate", model, "--grid", "5", "--out", str(tmp_path / "g.png")]) == 0
-    assert Image.open(tmp_path / "g.png").size == (5 * 30 + 2, 5 * 30 + 2)
+    assert Image.open(tmp_path / "g.png").size == (5 * 58 + 2, 5 * 58 + 2)  # digits enlarged 2x, to be read
 
 
 def test_cli_generate_fits_a_density_for_a_file_without_one_and_refuses_what_it_cannot_do(tmp_path, capsys,

@@ -132,7 +132,7 @@ def test_convolutional_model_works_like_any_other():
     assert ModelConfig.from_dict(config.to_dict()) == config
 
 
-@pytest.mark.parametrize("channels", [(0, 8), (4,), (4, 8, 16)])
+@pytest.mark.parametrize("channels", [(0, 8), (4,), (4, 8, 16, 32, 64)])
 def test_bad_channels(channels):
     with pytest.raises(ConfigError, match="channels"):
         ModelConfig(kind="conv", channels=channels)

@@ -87,7 +87,7 @@ def test_the_command_lists_writes_csv_and_png_and_reports_novelty(tmp_path, caps
     assert rows[0] == ["rank", "file_or_index", "label", "score", "error"] and len(rows) == 5001
     assert [int(row[0]) for row in rows[1:4]] == [1, 2, 3] and float(rows[1][3]) >= float(rows[2][3])
     assert main(["outliers", model, "--dataset", "sample", "--top", "9", "--out", str(tmp_path / "o.png")]) == 0
-    assert Image.open(tmp_path / "o.png").size == (3 * 30 + 2, 3 * 30 + 2)
+    assert Image.open(tmp_path / "o.png").size == (3 * 58 + 2, 3 * 58 + 2)  # digits enlarged 2x, to be read
     assert main(["outliers", model, "--out", str(tmp_path / "o.txt")]) == 2
     assert np.allclose(aegui.outlier_scores(aegui.load_model(model), sample.test_images[:4]),
                        outlier_scores(aegui.load_model(model), sample.test_images[:4]))  # fmt: skip

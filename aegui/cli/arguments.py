@@ -74,10 +74,32 @@ def add_data_arguments(parser: argparse.ArgumentParser, dataset_help: str, image
     parser.add_argument("--dataset", choices=DATASET_CHOICES, default="auto", help=dataset_help)
     parser.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
     parser.add_argument("--images", type=Path, metavar="DIR", help=images_help)
+    folder = parser.add_argument_group("reading a folder of images (--images)")
+    folder.add_argument("--size", type=int, metavar="N",
+                        help="the side the images are made (8 to 256; default: 28 for digit-like folders, 32 for "
+                             "photos, a model's own for a model)")  # fmt: skip
+    folder.add_argument(
+        "--color",
+        choices=("auto", "rgb", "gray"),
+        default="auto",
+        help="colour or grey (default %(default)s: rgb when the images have colour, or a model's own)",
+    )
+    fit_help = (
+        "crop to the content and centre it, as for ink on paper, or fit the whole image, as for photos "
+        "(default %(default)s: content for digit-like images, whole for photos)"
+    )
+    folder.add_argument("--fit", choices=("auto", "content", "whole"), default="auto", help=fit_help)
+    folder.add_argument(
+        "--labels",
+        type=Path,
+        metavar="CSV",
+        help="labels from a CSV file of `file,label` rows instead of class folders",
+    )
 
 
-def load_data(args: argparse.Namespace):
-    """The dataset the arguments ask for (--images, or --dataset from --data-dir), its description printed."""
+def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = None):
+    """The dataset the arguments ask for (--images, or --dataset from --data-dir), its description printed;
+    a folder is read at `shape` (a model's) where --size and --color leave it open."""
     if args.data_dir is not None and not args.data_dir.is_dir():
         raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
     if args.images is None:
@@ -92,10 +114,14 @@ def load_data(args: argparse.Namespace):
         print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
               flush=True)  # fmt: skip
 
-    dataset, report = load_image_folder(args.images, progress=progress)
+    size, color = args.size, args.color
+    if shape is not None:
+        size = size if size is not None else shape[1]
+        color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
+    dataset, report = load_image_folder(args.images, progress=progress, size=size, color=color, fit=args.fit,
+                                        labels=args.labels)  # fmt: skip
     print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))
-    if report.layout:
-        print(report.layout)
+    print(report.describe_reading())
     if report.skipped:
         print(report.describe(shown=20) + (" Every one is listed in --metrics-out." if len(report.skipped) > 20 and
                                            getattr(args, "metrics_out", None) else ""))  # fmt: skip

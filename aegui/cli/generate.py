@@ -45,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
     from aegui.core.checkpoints import load_checkpoint
     from aegui.core.mosaic import grid_images, save_contact_sheet
+    from aegui.core.shapes import pictures
+    from aegui.core.words import item_noun
     from aegui.core.writes import write_with
 
     suffix = args.out.suffix.lower()
@@ -61,15 +63,16 @@ def run(args: argparse.Namespace) -> int:
         why = checkpoint.density_problem or "it was saved without one"
         print(f"aegui: {args.model.name} has no usable code density ({why}): fitting one to its codes of the "
               "training images.", file=sys.stderr)  # fmt: skip
-        fit_density(model, load_data(args), args.seed)
+        fit_density(model, load_data(args, model.image_shape), args.seed)
     if args.grid:
         images = grid_images(model, args.grid)
     else:
         images = model.generate(args.count, seed=args.seed, temperature=args.temperature)
     images = np.ascontiguousarray(images, np.float32)
+    noun = item_noun(checkpoint.dataset, shape=model.image_shape)
     if suffix == ".npy":
-        write_with(args.out, lambda out: np.save(out, images), "the digits")
+        write_with(args.out, lambda out: np.save(out, images), f"the {noun}s")
     else:
-        save_contact_sheet(args.out, images, args.grid or None)
-    print(f"Wrote {count(len(images), 'digit')} to {args.out}.")
+        save_contact_sheet(args.out, pictures(images, model.image_shape), args.grid or None)
+    print(f"Wrote {count(len(images), noun)} to {args.out}.")
     return 0

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise AeguiError(f"--out must end in .csv or .png, not {args.out.name!r}.")
     check_outputs(args.out)
     checkpoint = load_checkpoint(args.model)
-    dataset = load_data(args)
+    dataset = load_data(args, checkpoint.model.image_shape)
     report = score_dataset(checkpoint.model, dataset, args.score)
     rows = report.rows(args.top)
     print(f"The {len(rows)} most unusual of {len(report.scores):,} images ({args.score}):")
@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     elif suffix == ".png":
         import numpy as np
 
+        from aegui.core.shapes import pictures
+
         images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
-        save_contact_sheet(args.out, images.astype(np.float32))
+        save_contact_sheet(args.out, pictures(images, dataset.image_shape))
         print(f"Wrote the top {len(rows)} as a sheet to {args.out}.")
     return 0

@@ -136,14 +136,15 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     leads = group is None or group.leads
     torch.manual_seed(args.seed)
     with quiet:
-        dataset = load_data(args)
+        dataset = load_data(args, resumed[1].image_shape if resumed is not None else None)
     if resumed is None:
         base = get_preset(args.preset)
         epochs = args.epochs or epochs_for(base, len(dataset.train_images))
         model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
                          "init": args.init, "kind": args.kind, "channels": args.channels,
                          "variational": args.variational,
-                         "code_activation": "linear" if args.variational else None}  # fmt: skip
+                         "code_activation": "linear" if args.variational else None,
+                         "image_shape": dataset.image_shape}  # fmt: skip
         train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                          "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
                          "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
@@ -269,7 +270,7 @@ def _command(args: argparse.Namespace, preset, dataset, history, state) -> str:
             return shlex.join(["aegui", "train", "--resume", str(args.resume), "--epochs", str(train.epochs)])
         train = replace(train, epochs=history.epochs_done + train.epochs)
     return train_command(preset.name, preset.model, train, dataset.name if args.images is None else "", args.images,
-                         args.data_dir)  # fmt: skip
+                         args.data_dir, dataset.reading)  # fmt: skip
 
 
 def _resumed(args: argparse.Namespace):

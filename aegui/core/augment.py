@@ -23,15 +23,18 @@ def _uniform(n: int, generator: torch.Generator, device: torch.device) -> torch.
     return torch.rand(n, generator=generator, device=device) * 2 - 1
 
 
-def distort(images: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
+def distort(
+    images: torch.Tensor, strength: float, generator: torch.Generator, shape: tuple[int, int, int] = (1, 28, 28)
+) -> torch.Tensor:
     """Randomly rotate (up to 15°), scale (±15%), shift (±2 px) and thicken or thin each image.
 
-    `images` are float (N, 784) in [0, 1]; `strength` in [0, 1] scales every change.
+    `images` are flat floats (N, pixels) in [0, 1] of `shape` (channels, height, width); `strength` in
+    [0, 1] scales every change. Shifts are in 28ths of the image's side.
     """
     if strength <= 0:
         return images
     n, device = images.shape[0], images.device
-    x = images.reshape(n, 1, 28, 28)
+    x = images.reshape(n, *shape)
     angle = _uniform(n, generator, device) * MAX_ROTATION * strength
     scale = 1 + _uniform(n, generator, device) * MAX_SCALE * strength
     shift = torch.stack([_uniform(n, generator, device), _uniform(n, generator, device)], 1)

@@ -29,8 +29,10 @@ def _word(value) -> str:
 
 
 def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: str = "auto",
-                  images: str | Path | None = None, data_dir: str | Path | None = None) -> str:  # fmt: skip
-    """`aegui train …` with exactly these settings, as one shell-quoted line."""
+                  images: str | Path | None = None, data_dir: str | Path | None = None,
+                  reading: tuple[str, ...] = ()) -> str:  # fmt: skip
+    """`aegui train …` with exactly these settings, as one shell-quoted line; `reading`: the options that
+    read the image folder as it was read (a Dataset's `reading`)."""
     base = PRESETS.get(preset) or PRESETS["default"]
     words = ["aegui", "train", "--preset", base.name]
     for options, wanted, default in ((MODEL_OPTIONS, model, base.model), (TRAIN_OPTIONS, train, base.train)):
@@ -44,7 +46,7 @@ def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: 
                 words += [option, _word(value)]
     words += ["--epochs", str(train.epochs), "--seed", str(train.seed)]
     if images is not None:
-        words += ["--images", str(images)]
+        words += ["--images", str(images), *reading]
     elif dataset not in ("", "auto"):
         words += ["--dataset", dataset]
     if data_dir is not None and images is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aegui.core.checks import ConfigError, choice, number, sizes, whole
-from aegui.core.data import PIXELS
+from aegui.core.shapes import DIGIT_SHAPE, ImageShape, check_shape, describe_shape, pixel_count
 
 ACTIVATION_NAMES = ("sigmoid", "relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "linear")
 NOISES = ("none", "gaussian", "masking")
@@ -23,7 +23,7 @@ SUFFIX = ".aegui.pt"  # a model file's
 NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo: instructions that compute in bf16
 INITS = ("default", "normal")
 MODEL_KINDS = ("mlp", "conv")
-CONV_FEATURE_SIDE = 7  # two stride-2 convolutions take 28x28 to 7x7
+MAX_CONV_STAGES = 4
 MAX_LAYER_SIZE = 16_384
 MAX_HIDDEN_LAYERS = 8
 MAX_CHANNELS = 1024
@@ -35,10 +35,11 @@ MAX_GENERATED = 1_000_000
 class ModelConfig:
     """The architecture; the decoder mirrors the encoder.
 
-    kind "mlp": 784 inputs, then `hidden_sizes`, then the code. kind "conv": two stride-2
-    convolutions with `channels` (28x28 to 14x14 to 7x7), then `hidden_sizes`, then the code; the
-    decoder mirrors it with transposed convolutions. variational: the code is the mean of a Gaussian
-    whose log-variance a second head gives (the code activation must be linear).
+    `image_shape` (channels, height, width): what it takes in, (1, 28, 28) for digits. kind "mlp": the
+    image's values (784 for digits), then `hidden_sizes`, then the code. kind "conv": one stride-2
+    convolution per entry of `channels` (2 to 4; two take 28x28 to 7x7), then `hidden_sizes`, then the
+    code; the decoder mirrors it with transposed convolutions. variational: the code is the mean of a
+    Gaussian whose log-variance a second head gives (the code activation must be linear).
     """
 
     hidden_sizes: tuple[int, ...] = (256,)
@@ -49,15 +50,18 @@ class ModelConfig:
     kind: str = "mlp"
     channels: tuple[int, ...] = (32, 64)  # "conv" only
     variational: bool = False  # a VAE: the encoder gives a mean and a log-variance per code value
+    image_shape: ImageShape = DIGIT_SHAPE
 
     def __post_init__(self) -> None:
         # everything is checked before any layer exists: a file or a script may hold anything here
         set_field = object.__setattr__
         set_field(self, "kind", choice(self.kind, "model kind", MODEL_KINDS))
-        set_field(self, "channels", sizes(self.channels, "Convolutional channels", (2, 2), 1, MAX_CHANNELS))
+        set_field(self, "image_shape", check_shape(self.image_shape))
+        set_field(self, "channels", sizes(self.channels, "Convolutional channels", (2, MAX_CONV_STAGES), 1,
+                                          MAX_CHANNELS))  # fmt: skip
         set_field(self, "hidden_sizes", sizes(self.hidden_sizes, "Hidden sizes", (0, MAX_HIDDEN_LAYERS), 1,
                                               MAX_LAYER_SIZE))  # fmt: skip
-        set_field(self, "code_size", whole(self.code_size, "Code size", 1, PIXELS))
+        set_field(self, "code_size", whole(self.code_size, "Code size", 1, self.pixels))
         set_field(self, "activation", choice(self.activation, "activation", ACTIVATION_NAMES))
         set_field(self, "code_activation", choice(self.code_activation, "code activation", ACTIVATION_NAMES))
         set_field(self, "init", choice(self.init, "initialisation", INITS))
@@ -78,17 +82,34 @@ class ModelConfig:
             dense += (self.layer_sizes[-2] + 1) * self.code_size
         if self.kind != "conv":
             return dense
-        first, second = self.channels
-        encoder = (9 * first + first) + (9 * first * second + second)  # 3x3 convolutions
-        decoder = (16 * second * first + first) + (16 * first + 1)  # 4x4 transposed convolutions
+        stages = tuple(itertools.pairwise((self.image_shape[0], *self.channels)))
+        encoder = sum(9 * size_in * size_out + size_out for size_in, size_out in stages)  # 3x3 convolutions
+        decoder = sum(16 * size_out * size_in + size_in for size_in, size_out in stages)  # 4x4 transposed
         return dense + encoder + decoder
+
+    @property
+    def pixels(self) -> int:
+        """Values per input image: channels x height x width (784 for digits)."""
+        return pixel_count(self.image_shape)
+
+    @property
+    def conv_features(self) -> tuple[int, int, int]:
+        """A convolutional model's (channels, height, width) after its convolutions: each stride-2 one
+        halves the sides, rounding up (28 to 14 to 7)."""
+        height, width = self.image_shape[1:]
+        for _ in self.channels:
+            height, width = (height + 1) // 2, (width + 1) // 2
+        return self.channels[-1], height, width
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
         data["channels"] = list(self.channels)
+        data["image_shape"] = list(self.image_shape)
         if not self.variational:
             del data["variational"]  # (so that a plain model's file still opens in earlier versions)
+        if self.image_shape == DIGIT_SHAPE:
+            del data["image_shape"]  # (likewise for digit models)
         return data
 
     @classmethod
@@ -102,18 +123,19 @@ class ModelConfig:
     @property
     def layer_sizes(self) -> tuple[int, ...]:
         """Sizes of the dense part from its input to the code, e.g. (784, 256, 128)."""
-        first = self.channels[1] * CONV_FEATURE_SIDE**2 if self.kind == "conv" else PIXELS
+        first = math.prod(self.conv_features) if self.kind == "conv" else self.pixels
         return (first, *self.hidden_sizes, self.code_size)
 
     def describe(self) -> str:
         code = "" if self.code_activation == self.activation else f", {self.code_activation} code"
         if self.kind == "conv":
             dense = "-".join(str(size) for size in (*self.hidden_sizes, self.code_size))
-            layers = f"conv {self.channels[0]}-{self.channels[1]} then {dense}"
+            layers = f"conv {'-'.join(str(size) for size in self.channels)} then {dense}"
         else:
             layers = "-".join(str(size) for size in self.layer_sizes)
         kind = "VAE " if self.variational else ""
-        return f"{kind}{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
+        shape = "" if self.image_shape == DIGIT_SHAPE else f"{describe_shape(self.image_shape)} images, "
+        return f"{shape}{kind}{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
 
 
 LOSSES = ("mse", "bce")

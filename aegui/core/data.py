@@ -16,6 +16,7 @@ import numpy as np
 
 from aegui.core.errors import AeguiError
 from aegui.core.folders import default_data_dir, shown
+from aegui.core.shapes import ImageShape, describe_shape, shape_of
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
     import torch
@@ -108,7 +109,8 @@ class DataError(AeguiError):
 
 @dataclass(frozen=True)
 class Dataset:
-    """A train/test pair of uint8 image tensors (N, 28, 28) with int64 labels."""
+    """A train/test pair of uint8 image tensors with int64 labels: (N, height, width) grey, as torchvision's
+    MNIST, or (N, 3, height, width) colour."""
 
     name: str  # a key of TORCHVISION_DATA, "sample", or "images" (a folder of images)
     title: str  # what a person reads, e.g. "MNIST"
@@ -120,6 +122,12 @@ class Dataset:
     classes: tuple[str, ...] = DIGITS  # what each label means, for the person: names, index by label
     train_files: tuple[str, ...] = ()  # a folder of images: each image's file, relative to the folder
     test_files: tuple[str, ...] = ()
+    reading: tuple[str, ...] = ()  # a folder of images: the command-line options that read it so (size, colour…)
+
+    @property
+    def image_shape(self) -> ImageShape:
+        """(channels, height, width) of each image: (1, 28, 28) for digits."""
+        return shape_of(tuple(self.train_images.shape))
 
     @property
     def summary(self) -> str:
@@ -145,18 +153,9 @@ class Dataset:
 
     def subset(self, train_count: int | None = None, test_count: int | None = None) -> Dataset:
         """The first images of each split; for quick checks and tests."""
-        return Dataset(
-            name=self.name,
-            title=self.title,
-            train_images=self.train_images[:train_count],
-            train_labels=self.train_labels[:train_count],
-            test_images=self.test_images[:test_count],
-            test_labels=self.test_labels[:test_count],
-            source=self.source,
-            classes=self.classes,
-            train_files=self.train_files[:train_count],
-            test_files=self.test_files[:test_count],
-        )
+        return replace(self, train_images=self.train_images[:train_count], train_labels=self.train_labels[:train_count],
+                       test_images=self.test_images[:test_count], test_labels=self.test_labels[:test_count],
+                       train_files=self.train_files[:train_count], test_files=self.test_files[:test_count])  # fmt: skip
 
     def kept(self, label: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Which train and test images are not of class `label` (boolean masks); DataError if there is none."""
@@ -176,6 +175,14 @@ class Dataset:
 
     def class_name(self, label: int) -> str:
         return self.classes[label] if 0 <= label < len(self.classes) else str(label)
+
+
+def check_fits(shape: ImageShape, dataset: Dataset) -> None:
+    """A DataError unless a model taking images of `shape` can train on (or score) these images."""
+    if tuple(shape) != dataset.image_shape:
+        raise DataError(f"This model takes {describe_shape(shape)} images, but {dataset.title}'s are "
+                        f"{describe_shape(dataset.image_shape)}. Make a new model for this data, or read the "
+                        "folder at the model's size and colour.")  # fmt: skip
 
 
 def folder_name(name: str) -> str:

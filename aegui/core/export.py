@@ -5,8 +5,9 @@ Every export is run once after it is written, on a few images, and counts as don
 match the model's within `TOLERANCE`: ONNX in onnxruntime (the `aegui[export]` extra; without it the file
 is written and said to be unchecked), TorchScript by loading it back.
 
-Inputs and outputs are named, with a free batch axis: images are float32 (N, 784) in [0, 1] (row-major
-28×28), codes float32 (N, code size). A VAE's encoder gives `mean` and `log_variance`; the whole model
+Inputs and outputs are named, with a free batch axis: images are float32 (N, pixels) in [0, 1]
+(784 for a 28×28 digit, row-major; a colour image's red, green and blue planes one after another), codes
+float32 (N, code size). A VAE's encoder gives `mean` and `log_variance`; the whole model
 of a VAE decodes the mean, as aegui does.
 """
 
@@ -25,6 +26,7 @@ from torch import nn
 
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
+from aegui.core.shapes import is_digit_pad
 from aegui.core.steps import to_float
 from aegui.core.writes import write_with
 
@@ -87,14 +89,16 @@ def names(model: AutoEncoder, part: str) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def check_images(model: AutoEncoder, part: str, images: np.ndarray | None = None) -> torch.Tensor:
-    """The inputs an export is checked on: images (N, 784) in [0, 1] (default: the embedded sample's first
-    test digits), or their codes for a decoder."""
-    if images is None:
+    """The inputs an export is checked on: flat images (N, pixels) in [0, 1] (default: the embedded sample's
+    first test digits for a digit model, seeded random images for others), or their codes for a decoder."""
+    if images is not None:
+        batch = torch.as_tensor(np.asarray(images, np.float32).reshape(-1, model.config.pixels))
+    elif is_digit_pad(model.image_shape):
         from aegui.core.data import load_sample
 
         batch = to_float(load_sample().test_images[:CHECK_IMAGES])
     else:
-        batch = torch.as_tensor(np.asarray(images, np.float32).reshape(-1, 784))
+        batch = torch.rand(CHECK_IMAGES, model.config.pixels, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         return model.encoder(batch) if part == "decoder" else batch
 

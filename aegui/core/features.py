@@ -1,6 +1,7 @@
-"""What the network learned, as pictures: the first layer's weights (fully connected: one 28x28 image
-per unit; convolutional: one filter per channel), what each code value decodes to, and every layer's
+"""What the network learned, as pictures: the first layer's weights (fully connected: one image per
+unit; convolutional: one filter per channel, enlarged), what each code value decodes to, and every layer's
 activations for one image. Signed values are shown around mid-grey: 0.5 + 0.5 * value / max |value|.
+Pictures are (N, height, width) for grey models and (N, height, width, 3) for colour ones.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from aegui.core.data import IMAGE_SIZE
 from aegui.core.model import ACTIVATIONS, AutoEncoder
+from aegui.core.shapes import ImageShape, pictures
 
 FILTERS_SHOWN = 64
 
@@ -24,21 +25,20 @@ def _signed(images: np.ndarray) -> np.ndarray:
     return (0.5 + 0.5 * flat / np.where(largest > 0, largest, 1.0)).reshape(images.shape).astype(np.float32)
 
 
-def _to_digit_size(images: np.ndarray) -> np.ndarray:
-    """(N, k, k) small filters blown up (nearest neighbour) and centred in 28x28, as the mosaics show."""
-    side = images.shape[-1]
-    if side == IMAGE_SIZE:
-        return images
-    scale = IMAGE_SIZE // side
-    big = np.kron(images, np.ones((1, scale, scale), np.float32))
-    out = np.full((len(images), IMAGE_SIZE, IMAGE_SIZE), 0.5, np.float32)
-    offset = (IMAGE_SIZE - big.shape[-1]) // 2
-    out[:, offset : offset + big.shape[-1], offset : offset + big.shape[-1]] = big
+def _enlarged(filters: np.ndarray, shape: ImageShape) -> np.ndarray:
+    """Small filter pictures (N, k, k[, 3]) blown up (nearest neighbour) and centred in the model's image
+    size, as the mosaics show them."""
+    side, height, width = filters.shape[1], shape[1], shape[2]
+    scale = max(1, min(height, width) // side)
+    big = filters.repeat(scale, axis=1).repeat(scale, axis=2)
+    out = np.full((len(filters), height, width, *filters.shape[3:]), 0.5, np.float32)
+    top, left = (height - big.shape[1]) // 2, (width - big.shape[2]) // 2
+    out[:, top : top + big.shape[1], left : left + big.shape[2]] = big
     return out
 
 
 def first_layer(model: AutoEncoder, limit: int = FILTERS_SHOWN) -> tuple[np.ndarray, np.ndarray, int]:
-    """The first layer's weights as (n, 28, 28) pictures in [0, 1], which units they are and how many
+    """The first layer's weights as n pictures in [0, 1] (see the module's note), which units they are and how many
     units the layer has; the most important first: a unit's importance is the size of its input
     weights times the size of the weights that carry its output on (a unit nothing listens to shows
     nothing learned)."""
@@ -56,15 +56,17 @@ def first_layer(model: AutoEncoder, limit: int = FILTERS_SHOWN) -> tuple[np.ndar
         else:
             outgoing = np.linalg.norm(following.weight.detach().float().numpy()[:, :units], axis=0)
     order = np.argsort(-(incoming * outgoing), kind="stable")[:limit]
-    pictures = weights[order].reshape(len(order), *weights.shape[-2:]) if isinstance(first, nn.Conv2d) else \
-        weights[order].reshape(len(order), IMAGE_SIZE, IMAGE_SIZE)  # fmt: skip
-    return _to_digit_size(_signed(pictures)), order, units
+    shape = model.image_shape
+    if isinstance(first, nn.Conv2d):
+        filters = pictures(_signed(weights[order]), (shape[0], *weights.shape[-2:]))
+        return _enlarged(filters, shape), order, units
+    return pictures(_signed(weights[order]), shape), order, units
 
 
 def code_directions(model: AutoEncoder, centre: np.ndarray | None = None,
                     spread: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """What each code value does: the decoded image with that value raised by `spread` minus the one
-    with it lowered, around `centre` (defaults: zero and one), as (code_size, 28, 28) in [0, 1]:
+    with it lowered, around `centre` (defaults: zero and one), as code_size pictures in [0, 1]:
     light where raising it adds ink, dark where it removes ink."""
     size = model.code_size
     centre = np.zeros(size, np.float32) if centre is None else np.asarray(centre, np.float32)
@@ -73,7 +75,7 @@ def code_directions(model: AutoEncoder, centre: np.ndarray | None = None,
     with torch.inference_mode():
         up = model.decoder(torch.from_numpy(centre + steps))
         down = model.decoder(torch.from_numpy(centre - steps))
-    return _signed((up - down).reshape(size, IMAGE_SIZE, IMAGE_SIZE).numpy())
+    return pictures(_signed((up - down).numpy()), model.image_shape)
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,8 @@ class Activation:
 
 
 def activations(model: AutoEncoder, image: np.ndarray) -> list[Activation]:
-    """Every layer's output for one image (28x28 or 784 values in [0, 1]), encoder to decoder: after
-    each activation function, and the code."""
+    """Every layer's output for one image (its values in [0, 1], flat or shaped), encoder to decoder:
+    after each activation function, and the code."""
     found: list[Activation] = []
     hooks = []
     activation_types = tuple({kind for kind in ACTIVATIONS.values() if kind is not nn.Identity})

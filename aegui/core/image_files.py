@@ -1,18 +1,20 @@
-"""One image file as the model's input: read with Pillow (PNG, JPEG, BMP, WebP, TIFF, GIF) as grayscale
-and fitted into 28x28 as a drawing is (`preprocessing.fit_image`). Numpy and Pillow only, so that the
-processes that convert a folder of images start in a fraction of a second."""
+"""One image file as the model's input: read with Pillow (PNG, JPEG, BMP, WebP, TIFF, GIF), in grey or
+colour, and fitted to a square size: by its content, as a drawing is (`preprocessing.fit_image`: digits
+and other ink on paper), or whole (`preprocessing.fit_whole`: photos). Numpy and Pillow only, so that
+the processes that convert a folder of images start in a fraction of a second."""
 
 from __future__ import annotations
 
 import stat
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aegui.core.errors import AeguiError
-from aegui.core.preprocessing import SIZE, fit_image
+from aegui.core.preprocessing import SIZE, fit_content_colour, fit_image, fit_whole
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 MAX_PIXELS = 64_000_000  # a larger image is refused: decoding it could take gigabytes
@@ -22,9 +24,32 @@ class ImageFileError(AeguiError):
     """A file that cannot be read as an image; the message says why, without the path."""
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """An image file as grayscale float32 in [0, 1] (height, width); transparency, where there is some,
-    is the ink. Raises ImageFileError with the reason when the file cannot be read as an image."""
+@dataclass(frozen=True)
+class Fitting:
+    """How image files become a model's inputs: `size` x `size`, in colour (`color`) or grey, fitted by
+    their content or whole (`fit`). The default is the digit pad's: 28x28 grey by content."""
+
+    size: int = SIZE
+    color: bool = False
+    fit: str = "content"  # "content" or "whole"
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (3 if self.color else 1, self.size, self.size)
+
+    def describe(self) -> str:
+        """'28×28 grey, fitted by content'."""
+        how = "by content" if self.fit == "content" else "whole"
+        return f"{self.size}×{self.size} {'colour' if self.color else 'grey'}, fitted {how}"
+
+
+DIGITS = Fitting()
+
+
+def read_image(path: str | Path, color: bool = False) -> np.ndarray:
+    """An image file as float32 in [0, 1]: grey (height, width), or with `color` (height, width, 3); in
+    grey, transparency, where there is some, is the ink (in colour, transparent parts are black). Raises
+    ImageFileError with the reason when the file cannot be read as an image."""
     path = Path(path)
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # a pipe would block the reader forever; a device, worse
@@ -34,8 +59,9 @@ def read_image(path: str | Path) -> np.ndarray:
             with Image.open(path) as image:
                 if image.width * image.height > MAX_PIXELS:
                     raise ImageFileError(f"{image.width}x{image.height} pixels is too large")
-                image.draft("L", (4 * SIZE, 4 * SIZE))  # JPEG: decode at a reduced size, far faster
-                return _grayscale(ImageOps.exif_transpose(image))
+                image.draft("RGB" if color else "L", (4 * SIZE, 4 * SIZE))  # JPEG: decode reduced, far faster
+                image = ImageOps.exif_transpose(image)
+                return _colour(image) if color else _grayscale(image)
     except ImageFileError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -51,7 +77,21 @@ def _short(error: BaseException) -> str:
     return text if len(text) < 120 else text[:117] + "…"
 
 
-WORKING_SIDE = 512  # larger images are reduced to this before fitting (a 28x28 result needs no more)
+WORKING_SIDE = 512  # larger images are reduced to this before fitting (a 256x256 result needs no more)
+
+
+def _colour(image: Image.Image) -> np.ndarray:
+    image.load()
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float: as grey, repeated
+        return np.repeat(_grayscale(image)[..., None], 3, axis=2)
+    if image.mode in ("P", "LA", "PA") or "A" in image.getbands():
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size)
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    image = image.convert("RGB")
+    if max(image.size) > WORKING_SIDE:
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # before any float copy of it
+    return np.asarray(image, np.float32) / 255.0
 
 
 def _grayscale(image: Image.Image) -> np.ndarray:
@@ -72,15 +112,24 @@ def _grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), np.float32) / 255.0
 
 
-def image_to_input(path: str | Path) -> np.ndarray:
-    """The 28x28 float32 model input in [0, 1] made from an image file, as the window's canvas makes it
-    from an opened or dropped image: see `preprocessing.fit_image`."""
-    return fit_image(read_image(path))
+def image_to_input(path: str | Path, fitting: Fitting = DIGITS) -> np.ndarray:
+    """The float32 model input in [0, 1] made from an image file, as the window's canvas makes it from an
+    opened or dropped image: (size, size) grey or (3, size, size) colour; by default 28x28 grey fitted
+    as a digit is (see `preprocessing.fit_image`)."""
+    return fit(read_image(path, fitting.color), fitting)
 
 
-def fitted_uint8(path: str | Path) -> np.ndarray | str:
+def fit(pixels: np.ndarray, fitting: Fitting) -> np.ndarray:
+    """An image as `read_image` gives it, fitted: (size, size) grey or (3, size, size) colour."""
+    if not fitting.color:
+        return fit_image(pixels, fitting.size) if fitting.fit == "content" else fit_whole(pixels, fitting.size)
+    fitted = fit_content_colour(pixels, fitting.size) if fitting.fit == "content" else fit_whole(pixels, fitting.size)
+    return np.ascontiguousarray(fitted.transpose(2, 0, 1))
+
+
+def fitted_uint8(path: str | Path, fitting: Fitting = DIGITS) -> np.ndarray | str:
     """One file's fitted image as uint8, or why it cannot be used (a worker's job)."""
     try:
-        return np.round(image_to_input(path) * 255).astype(np.uint8)
+        return np.round(image_to_input(path, fitting) * 255).astype(np.uint8)
     except ImageFileError as error:
         return str(error)

@@ -1,20 +1,24 @@
 """A person's own images: one file as the model's input, or a folder of them as a dataset.
 
-A folder is read as torchvision's ImageFolder reads it (one subfolder per class, its name the label)
-or, without class subfolders, as unlabelled images; `train/` and `test/` subfolders, when present,
-give the split, otherwise a seeded one is drawn per class. Every image is fitted into 28x28 as a
-drawing is (`preprocessing.fit_image`). Files that cannot be read are skipped and listed. The fitted
-images are cached per folder, keyed by every file's name, size and time, so a second open only
-looks at the files' dates.
+A folder is read as torchvision's ImageFolder reads it (one subfolder per class, its name the label),
+with labels from a CSV file (`file,label`) when one is given, or, without either, as unlabelled images;
+`train/` and `test/` subfolders (or their other usual names), when present, give the split, otherwise a
+seeded one is drawn per class. Every image is fitted to one size (`image_files.Fitting`): by default
+digit-like folders (grey ink on a plain ground) as 28x28 grey drawings, photos whole, in colour when
+they have colour (`choose_fitting`). Files that cannot be read are skipped and listed. The fitted images
+are cached per folder and fitting, keyed by every file's name, size and time, so a second open only looks
+at the files' dates.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
 import io
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -26,14 +30,15 @@ import torch
 from aegui.core.data import IMAGES, DataError, Dataset
 from aegui.core.errors import Cancelled
 from aegui.core.folders import default_cache_dir
-from aegui.core.image_files import IMAGE_SUFFIXES, fitted_uint8
+from aegui.core.image_files import DIGITS, IMAGE_SUFFIXES, Fitting, ImageFileError, fitted_uint8, read_image
 from aegui.core.preprocessing import SIZE
+from aegui.core.shapes import COLORS, FITS, MAX_SIDE, MIN_SIDE
 from aegui.core.spawning import main_script_hidden
 
 MIN_IMAGES = 10
 TEST_FRACTION = 1 / 7  # as MNIST: 10,000 of 70,000
 SPLIT_SEED = 0
-CACHE_VERSION = 2  # bump when the fitting or the listing changes: old caches are then rebuilt
+CACHE_VERSION = 3  # bump when the fitting or the listing changes: old caches are then rebuilt
 SPLIT_NAMES = {"train": "train", "training": "train", "test": "test", "testing": "test", "val": "validation",
                "valid": "validation", "validation": "validation"}  # a folder's name (any case): its part  # fmt: skip
 UNLABELLED = "images"  # the one class of a folder without class subfolders
@@ -42,6 +47,11 @@ PROCESSES_FROM = 2000  # files: from this many on, one process per core converts
 # is worth its start-up; threads are not: the interpreter, not Pillow, holds most of the time)
 
 Progress = Callable[[int, int], None]  # (images done, images in all)
+PHOTO_SIZE = 32  # the side photos are read at unless told (digit-like folders: 28)
+SAMPLED_FOR_CHOICE = 24  # images looked at to tell colour from grey and photos from ink
+COLOURFUL = 0.04  # median of the images' mean (max - min channel): above it, the folder has colour
+INK_MIDTONES = 0.3  # median share of mid-grey pixels: below it, the images are ink on a plain ground
+WORKER_MEMORY = 512 * 2**20  # what one converting process may need at most (a large image, reduced)
 
 
 @dataclass
@@ -52,6 +62,13 @@ class ImageFolderReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to the folder, why)
     from_cache: bool = False
     layout: str = ""  # which folders gave the training and test images, and what was left unused
+    fitting: Fitting = DIGITS
+    fitting_reason: str = ""  # why this size, colour and fit, when they were chosen for the person
+
+    def describe_reading(self) -> str:
+        """'Read as 32×32 colour, fitted whole (the images are colour photos).' and the layout, one line."""
+        reason = f" ({self.fitting_reason})" if self.fitting_reason else ""
+        return " ".join(part for part in (self.layout, f"Read as {self.fitting.describe()}{reason}.") if part)
 
     def describe(self, shown: int = 5) -> str:
         """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
@@ -148,15 +165,51 @@ def _layout(folder: Path) -> tuple[list[tuple[Path, str]], str]:
             f"Training images from {name('train')}, test images from {name(held_out)}.")  # fmt: skip
 
 
-def _list_folder(folder: Path) -> _Listing:
+def read_labels(path: str | Path) -> dict[str, str]:
+    """A labels file: one `file,label` row per image (a header row is allowed), the file relative to the
+    image folder or just its name. DataError when it cannot be read or holds no labels."""
+    path = Path(path).expanduser()
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
+    except (OSError, csv.Error) as error:
+        raise DataError(f"Cannot read the labels file {path}: {getattr(error, 'strerror', None) or error}.") from error
+    if rows and rows[0][0].strip().lower() in ("file", "filename", "file_name", "path", "image", "name", "id"):
+        rows = rows[1:]
+    bad = next((number for number, row in enumerate(rows, 1) if len(row) < 2 or not row[1].strip()), None)
+    if bad is not None:
+        raise DataError(f"The labels file {path} has a row without a label (data row {bad}); each row must be "
+                        "`file,label`.")  # fmt: skip
+    labels = {row[0].strip().replace("\\", "/").lstrip("./"): row[1].strip() for row in rows}
+    if not labels:
+        raise DataError(f"The labels file {path} holds no `file,label` rows.")
+    return labels
+
+
+def _label_of(relative: str, labels: dict[str, str]) -> str | None:
+    """A file's label from a labels file: by its path in the folder, else by its name (with or without its
+    suffix, as Kaggle's files often list ids)."""
+    relative = relative.replace(os.sep, "/")
+    name = relative.rsplit("/", 1)[-1]
+    for key in (relative, name, os.path.splitext(name)[0]):
+        if key in labels:
+            return labels[key]
+    return None
+
+
+def _list_folder(folder: Path, labels: dict[str, str] | None = None, extra_key: str = "") -> _Listing:
     split_roots, layout = _layout(folder)
-    class_folders = {root: _subfolders(root) for root, _split in split_roots}
+    class_folders = {root: [] if labels is not None else _subfolders(root) for root, _split in split_roots}
     labelled = any(class_folders.values())
-    classes = class_order(p.name for folders in class_folders.values() for p in folders) if labelled else \
-        (UNLABELLED,)  # fmt: skip
+    if labels is not None:
+        classes = class_order(labels.values())
+    else:
+        classes = class_order(p.name for folders in class_folders.values() for p in folders) if labelled else \
+            (UNLABELLED,)  # fmt: skip
     files: list[tuple[str, int, str]] = []
     skipped: list[tuple[str, str]] = []
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}".encode("utf-8", "replace"))
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}|{extra_key}|{labels}"
+                            .encode("utf-8", "replace"))  # fmt: skip
     for root, split in split_roots:
         if labelled:
             groups = [(p, classes.index(p.name)) for p in class_folders[root]]
@@ -168,7 +221,13 @@ def _list_folder(folder: Path) -> _Listing:
             for path, size, time_ns in _walk(str(group), str(folder), skipped):
                 digest.update(f"{path}|{label}|{split}|{size}|{time_ns}\n".encode("utf-8", "surrogateescape"))
                 suffix = os.path.splitext(path)[1].lower()
-                if suffix in IMAGE_SUFFIXES:
+                if suffix in IMAGE_SUFFIXES and labels is not None:
+                    name = _label_of(os.path.relpath(path, folder), labels)
+                    if name is None:
+                        skipped.append((shown_name(os.path.relpath(path, folder)), "not in the labels file"))
+                    else:
+                        files.append((path, classes.index(name), split))
+                elif suffix in IMAGE_SUFFIXES:
                     files.append((path, label, split))
                 else:
                     skipped.append((shown_name(os.path.relpath(path, folder)),
@@ -176,12 +235,12 @@ def _list_folder(folder: Path) -> _Listing:
     return _Listing(classes, files, skipped, digest.hexdigest(), layout)
 
 
-def _cache_path(folder: Path, cache_dir: str | Path | None) -> Path:
-    name = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+def _cache_path(folder: Path, cache_dir: str | Path | None, fitting: Fitting) -> Path:
+    name = hashlib.sha256(f"{folder}|{fitting}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
     return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "image-folders" / f"{name}.npz"
 
 
-def _read_cache(path: Path, key: str) -> dict | None:
+def _read_cache(path: Path, key: str, shape: tuple[int, ...]) -> dict | None:
     try:
         with np.load(path, allow_pickle=False) as cached:
             if str(cached["key"]) != key:
@@ -191,7 +250,7 @@ def _read_cache(path: Path, key: str) -> dict | None:
         return None
     images, labels, is_test = found["images"], found["labels"], found["is_test"]
     count = len(images)
-    if images.dtype != np.uint8 or images.shape[1:] != (SIZE, SIZE) or labels.shape != (count,) or \
+    if images.dtype != np.uint8 or images.shape[1:] != shape or labels.shape != (count,) or \
             is_test.shape != (count,) or found["files"].shape != (count,):  # fmt: skip
         return None
     return found
@@ -237,11 +296,34 @@ def _start_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
 
 
-def _convert(files: list[str], progress: Progress | None, cancelled: Callable[[], bool] | None) -> list:
+def available_memory() -> int | None:
+    """Bytes of memory free for new work (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def converting_workers(cores: int | None = None, memory: int | None = None) -> int:
+    """How many processes convert images: one per core (at most 8), and no more than the free memory
+    holds at WORKER_MEMORY each (a large image costs its reader hundreds of MB before it is reduced)."""
+    cores = cores if cores is not None else os.cpu_count() or 1
+    memory = memory if memory is not None else available_memory()
+    by_memory = memory // WORKER_MEMORY if memory is not None else cores
+    return max(1, min(cores, 8, by_memory))
+
+
+def _convert(files: list[str], fitting: Fitting, progress: Progress | None,
+             cancelled: Callable[[], bool] | None) -> list:  # fmt: skip
     """Every file fitted, in order (an image or why it was skipped), with progress; raises Cancelled
     when asked to stop. Helper processes that cannot start or that die leave the rest to this one."""
     results: list = []
-    workers = min(os.cpu_count() or 1, 8)
+    convert = functools.partial(fitted_uint8, fitting=fitting)
+    workers = converting_workers()
     pool = _start_pool(workers) if workers > 1 and len(files) >= PROCESSES_FROM else None
     try:
         for start in range(0, len(files), PROGRESS_EVERY):
@@ -249,11 +331,11 @@ def _convert(files: list[str], progress: Progress | None, cancelled: Callable[[]
                 raise Cancelled("reading the image folder was cancelled")
             block = files[start : start + PROGRESS_EVERY]
             try:
-                results += list(pool.map(fitted_uint8, block, chunksize=50)) if pool else map(fitted_uint8, block)
+                results += list(pool.map(convert, block, chunksize=50)) if pool else map(convert, block)
             except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None
-                results += map(fitted_uint8, block)
+                results += map(convert, block)
             if progress is not None:
                 progress(len(results), len(files))
     finally:
@@ -262,40 +344,83 @@ def _convert(files: list[str], progress: Progress | None, cancelled: Callable[[]
     return results
 
 
+def choose_fitting(paths: Sequence[str], size: int | None = None, color: str = "auto",
+                   fit: str = "auto") -> tuple[Fitting, str]:  # fmt: skip
+    """The size, colour and fit for these image files, with what was chosen for the person and why: those
+    given are kept; for "auto" (and size None) a few images are looked at. Colour when they have colour;
+    digit-like images (grey ink on a plain ground, few mid-greys) are read as MNIST's digits were, 28x28
+    by content; photos whole, at PHOTO_SIZE."""
+    if color not in COLORS or fit not in FITS:
+        raise DataError(f"Colour must be one of {', '.join(COLORS)} and fit one of {', '.join(FITS)}.")
+    if size is not None and not (isinstance(size, int) and MIN_SIDE <= size <= MAX_SIDE):
+        raise DataError(f"The image size must be a whole number from {MIN_SIDE} to {MAX_SIDE}, not {size!r}.")
+    if color != "auto" and fit != "auto" and size is not None:
+        return Fitting(size, color == "rgb", fit), ""
+    chroma, midtones = [], []
+    step = max(1, len(paths) // SAMPLED_FOR_CHOICE)
+    for path in list(paths)[::step][:SAMPLED_FOR_CHOICE]:
+        try:
+            pixels = read_image(path, color=True)
+        except ImageFileError:
+            continue
+        chroma.append(float((pixels.max(axis=2) - pixels.min(axis=2)).mean()))
+        grey = pixels.mean(axis=2)
+        midtones.append(float(((grey > 0.15) & (grey < 0.85)).mean()))
+    # ink first: a digit in blue ink on cream paper has a tint, not colour that matters
+    ink = bool(midtones) and float(np.median(midtones)) < INK_MIDTONES
+    colourful = not ink and bool(chroma) and float(np.median(chroma)) > COLOURFUL
+    kind = "the images have colour" if colourful else "the images are ink on a plain ground" if ink else \
+        "the images are grey photos"  # fmt: skip
+    chosen = Fitting(size if size is not None else SIZE if ink else PHOTO_SIZE,
+                     colourful if color == "auto" else color == "rgb",
+                     ("content" if ink else "whole") if fit == "auto" else fit)  # fmt: skip
+    return chosen, kind
+
+
 def load_image_folder(
     folder: str | Path,
     cache_dir: str | Path | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    size: int | None = None,
+    color: str = "auto",
+    fit: str = "auto",
+    labels: str | Path | None = None,
 ) -> tuple[Dataset, ImageFolderReport]:
-    """A folder of images as a Dataset (see the module's note), with the report of skipped files."""
+    """A folder of images as a Dataset (see the module's note), with the report of what was read and
+    skipped. `size`, `color` ("rgb", "gray") and `fit` ("content", "whole"): how images are made model
+    inputs, chosen from the images where not given ("auto"); `labels`: a CSV file of `file,label` rows."""
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
         raise DataError(f"The image folder {folder} does not exist (or is not a folder).")
-    listing = _list_folder(folder)
-    key = listing.key
-    cache_path = _cache_path(folder, cache_dir)
-    cached = _read_cache(cache_path, key)
-    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None, layout=listing.layout)
+    label_map = read_labels(labels) if labels is not None else None
+    listing = _list_folder(folder, label_map)
+    fitting, reason = choose_fitting([path for path, _label, _split in listing.files], size, color, fit)
+    shape = fitting.shape[1:] if not fitting.color else fitting.shape
+    key = hashlib.sha256(f"{listing.key}|{fitting}".encode()).hexdigest()
+    cache_path = _cache_path(folder, cache_dir, fitting)
+    cached = _read_cache(cache_path, key, shape)
+    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None, layout=listing.layout,
+                               fitting=fitting, fitting_reason=reason)  # fmt: skip
     if cached is not None:
-        images, labels, is_test = cached["images"], cached["labels"], cached["is_test"]
+        images, labels_array, is_test = cached["images"], cached["labels"], cached["is_test"]
         files = [str(name) for name in cached["files"]]
         classes = tuple(str(name) for name in cached["classes"])
         report.skipped = [(str(name), str(why)) for name, why in cached["skipped"].reshape(-1, 2)]
     else:
-        results = _convert([path for path, _label, _split in listing.files], progress, cancelled)
+        results = _convert([path for path, _label, _split in listing.files], fitting, progress, cancelled)
         kept = [i for i, result in enumerate(results) if not isinstance(result, str)]
         report.skipped += [(shown_name(os.path.relpath(listing.files[i][0], folder)), results[i])
                            for i, result in enumerate(results) if isinstance(result, str)]  # fmt: skip
-        images = np.stack([results[i] for i in kept]) if kept else np.zeros((0, SIZE, SIZE), np.uint8)
-        labels = np.array([listing.files[i][1] for i in kept], dtype=np.int64)
+        images = np.stack([results[i] for i in kept]) if kept else np.zeros((0, *shape), np.uint8)
+        labels_array = np.array([listing.files[i][1] for i in kept], dtype=np.int64)
         files = [shown_name(os.path.relpath(listing.files[i][0], folder)) for i in kept]
         classes = listing.classes
-        is_test = _split(labels, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
+        is_test = _split(labels_array, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
         if len(images) >= MIN_IMAGES:
             skipped = np.array(report.skipped, dtype=str).reshape(-1, 2)
-            _write_cache(cache_path, key, images=images, labels=labels, is_test=is_test, classes=np.array(classes),
-                         skipped=skipped, files=np.array(files, dtype=str))  # fmt: skip
+            _write_cache(cache_path, key, images=images, labels=labels_array, is_test=is_test,
+                         classes=np.array(classes), skipped=skipped, files=np.array(files, dtype=str))  # fmt: skip
     report.skipped.sort()
     if len(images) < MIN_IMAGES:
         found = f"only {len(images)} readable image{'s' if len(images) != 1 else ''}"
@@ -309,12 +434,19 @@ def load_image_folder(
         name=IMAGES,
         title=folder.name or str(folder),
         train_images=torch.from_numpy(images[train]),
-        train_labels=torch.from_numpy(labels[train]),
+        train_labels=torch.from_numpy(labels_array[train]),
         test_images=torch.from_numpy(images[test]),
-        test_labels=torch.from_numpy(labels[test]),
+        test_labels=torch.from_numpy(labels_array[test]),
         source=str(folder),
         classes=classes,
         train_files=tuple(files[i] for i in train),
         test_files=tuple(files[i] for i in test),
+        reading=_reading(fitting, labels),
     )
     return dataset, report
+
+
+def _reading(fitting: Fitting, labels: str | Path | None) -> tuple[str, ...]:
+    """The command-line options that read a folder this way."""
+    words = ("--size", str(fitting.size), "--color", "rgb" if fitting.color else "gray", "--fit", fitting.fit)
+    return words + (("--labels", str(Path(labels).expanduser().resolve())) if labels is not None else ())

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
+from aegui.core.shapes import picture, pictures
 from aegui.core.steps import to_float
 from aegui.core.training import Snapshot
 
@@ -19,12 +20,13 @@ from aegui.core.training import Snapshot
 @dataclass(frozen=True)
 class Reconstruction:
     code: np.ndarray  # (code_size,)
-    image: np.ndarray  # (28, 28) in [0, 1]
+    image: np.ndarray  # a picture in [0, 1]: (height, width), or (height, width, 3) in colour
     error: float  # mean squared error against the input
 
 
 class InferenceModel:
-    """Encode and decode single drawings quickly, on the CPU, without touching autograd."""
+    """Encode and decode single drawings quickly, on the CPU, without touching autograd. Images come back
+    as pictures to show: (height, width) grey, (height, width, 3) colour (`shapes.pictures`)."""
 
     def __init__(self, config: ModelConfig, state: dict[str, torch.Tensor] | None = None) -> None:
         self.config = config
@@ -55,19 +57,20 @@ class InferenceModel:
             code = self.model.encoder(pixels)
             output = self.model.decoder(code)
             error = float(torch.mean((output - pixels) ** 2))
-        return Reconstruction(code[0].numpy().copy(), output.reshape(28, 28).numpy().copy(), error)
+        return Reconstruction(code[0].numpy().copy(), picture(output.numpy(), self.config.image_shape), error)
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
-        """The image (28, 28) of one code (code_size,), or the images (N, 28, 28) of codes (N, code_size)."""
+        """The picture of one code (code_size,), or the pictures of codes (N, code_size)."""
         codes = np.asarray(codes, np.float32)
         with torch.inference_mode():
             output = self.model.decoder(torch.as_tensor(codes).reshape(-1, self.config.code_size))
-        return output.reshape((28, 28) if codes.ndim == 1 else (-1, 28, 28)).numpy().copy()
+        shown = pictures(output.numpy(), self.config.image_shape)
+        return shown[0] if codes.ndim == 1 else shown
 
     def reconstruct_many(self, images: torch.Tensor) -> np.ndarray:
-        """Reconstructions (N, 28, 28) of float images (N, 784) in [0, 1]."""
+        """Reconstructions (pictures) of flat float images (N, pixels) in [0, 1]."""
         with torch.inference_mode():
-            return self.model(images).reshape(-1, 28, 28).numpy().copy()
+            return pictures(self.model(images).numpy(), self.config.image_shape)
 
     def encode_many(self, images_uint8: torch.Tensor) -> np.ndarray:
         """Codes (N, code_size) of uint8 images."""

@@ -11,9 +11,9 @@ import torch
 from torch import nn
 
 from aegui.core.checks import whole
-from aegui.core.configs import ACTIVATION_NAMES, CONV_FEATURE_SIDE, MAX_GENERATED, ModelConfig
-from aegui.core.data import IMAGE_SIZE, PIXELS
+from aegui.core.configs import ACTIVATION_NAMES, MAX_GENERATED, ModelConfig
 from aegui.core.density import CodeDensity
+from aegui.core.shapes import stored
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -38,31 +38,46 @@ def _stack(sizes: tuple[int, ...], activation: str, last_activation: str) -> nn.
     return nn.Sequential(*layers)
 
 
-def _convolutions(channels: tuple[int, ...], activation: str) -> tuple[list[nn.Module], list[nn.Module]]:
-    """Encoder layers (1x28x28 to flat c2x7x7) and their mirror for the decoder."""
-    first, second = channels
-    act = ACTIVATIONS[activation]
-    encoder = [
-        nn.Unflatten(1, (1, 28, 28)),
-        nn.Conv2d(1, first, 3, stride=2, padding=1), act(),
-        nn.Conv2d(first, second, 3, stride=2, padding=1), act(),
-        nn.Flatten(),
-    ]  # fmt: skip
-    decoder = [
-        act(),
-        nn.Unflatten(1, (second, CONV_FEATURE_SIDE, CONV_FEATURE_SIDE)),
-        nn.ConvTranspose2d(second, first, 4, stride=2, padding=1), act(),
-        nn.ConvTranspose2d(first, 1, 4, stride=2, padding=1),
-        nn.Flatten(),
-    ]  # fmt: skip
+class Crop(nn.Module):
+    """The top-left (height, width) of a batch of images: transposed convolutions double a side, so an
+    image whose side is not a multiple of 2**stages comes back a few pixels larger."""
+
+    def __init__(self, height: int, width: int) -> None:
+        super().__init__()
+        self.height, self.width = height, width
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return images[..., : self.height, : self.width]
+
+
+def _convolutions(config: ModelConfig) -> tuple[list[nn.Module], list[nn.Module]]:
+    """Encoder layers (the image to its flat features, each stage halving the sides) and their mirror
+    for the decoder; for digits with two stages, 1x28x28 to 64x7x7 and back."""
+    act = ACTIVATIONS[config.activation]
+    image_channels, height, width = config.image_shape
+    stages = list(itertools.pairwise((image_channels, *config.channels)))
+    encoder: list[nn.Module] = [nn.Unflatten(1, config.image_shape)]
+    for size_in, size_out in stages:
+        encoder += [nn.Conv2d(size_in, size_out, 3, stride=2, padding=1), act()]
+    encoder.append(nn.Flatten())
+    decoder: list[nn.Module] = [act(), nn.Unflatten(1, config.conv_features)]
+    for index, (size_out, size_in) in enumerate(reversed(stages)):
+        decoder.append(nn.ConvTranspose2d(size_in, size_out, 4, stride=2, padding=1))
+        if index < len(stages) - 1:
+            decoder.append(act())
+    _, feature_height, feature_width = config.conv_features
+    if (feature_height << len(stages), feature_width << len(stages)) != (height, width):
+        decoder.append(Crop(height, width))
+    decoder.append(nn.Flatten())
     return encoder, decoder
 
 
 class AutoEncoder(nn.Module):
-    """encode: image -> code; decode: code -> image; forward: both, on (N, 784) tensors.
+    """encode: image -> code; decode: code -> image; forward: both, on flat (N, pixels) tensors (784 per
+    digit; a colour image's values channel after channel).
 
-    `encode`, `decode` and `reconstruct` also take numpy arrays (returning numpy) and images
-    shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), or a single (784,) / (28, 28) image. A VAE's
+    `encode`, `decode` and `reconstruct` also take numpy arrays (returning numpy) and images shaped
+    flat, (N, channels, height, width), a grey model's (N, height, width), or one such image. A VAE's
     `encoder` gives the Gaussian's mean (its code); `code_log_variance` the second head. `generate`
     decodes codes drawn from `density` (a VAE without one: from its prior).
     """
@@ -86,10 +101,10 @@ class AutoEncoder(nn.Module):
     def _add_convolutions(self) -> None:
         """Put the convolutions before the dense encoder and after the dense decoder.
 
-        Both stay Sequentials on flat (N, 784) images, so the rest of aegui treats a convolutional
+        Both stay Sequentials on flat (N, pixels) images, so the rest of aegui treats a convolutional
         model like any other; the decoder still ends with its sigmoid.
         """
-        encoder_convs, decoder_convs = _convolutions(self.config.channels, self.config.activation)
+        encoder_convs, decoder_convs = _convolutions(self.config)
         self.encoder = nn.Sequential(*encoder_convs, *self.encoder)
         dense = list(self.decoder)[:-1]  # without the sigmoid
         self.decoder = nn.Sequential(*dense, *decoder_convs, nn.Sigmoid())
@@ -97,6 +112,11 @@ class AutoEncoder(nn.Module):
     @property
     def code_size(self) -> int:
         return self.config.code_size
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(channels, height, width) of the images it takes in: (1, 28, 28) for digits."""
+        return self.config.image_shape
 
     def parameter_count(self) -> int:
         return sum(parameter.numel() for parameter in self.parameters())
@@ -132,11 +152,10 @@ class AutoEncoder(nn.Module):
         batch, as_numpy, shape = self._to_batch(images)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not as_numpy):
             codes = self.encoder(batch)
-        single = len(shape) == 1 or shape == (IMAGE_SIZE, IMAGE_SIZE)
-        return _convert_back(codes[0] if single else codes, as_numpy)
+        return _convert_back(codes[0] if self._is_single(shape) else codes, as_numpy)
 
     def decode(self, codes: Any) -> Any:
-        """Images (N, 784) in [0, 1] decoded from codes (N, code_size) or one code (code_size,)."""
+        """Flat images (N, pixels) in [0, 1] decoded from codes (N, code_size) or one code (code_size,)."""
         as_numpy = not isinstance(codes, torch.Tensor)
         tensor = torch.as_tensor(np.asarray(codes, dtype=np.float32) if as_numpy else codes)
         single = tensor.dim() == 1
@@ -146,7 +165,8 @@ class AutoEncoder(nn.Module):
         return _convert_back(images[0] if single else images, as_numpy)
 
     def generate(self, count: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
-        """`count` new images (count, 28, 28) in [0, 1], decoded from codes drawn from the model's code
+        """`count` new images in [0, 1], (count, height, width) for grey and (count, 3, height, width) for
+        colour, decoded from codes drawn from the model's code
         density; `temperature` below 1 draws nearer each component's centre (clearer, less varied)."""
         density = self.density
         if density is None and self.config.variational:
@@ -159,7 +179,7 @@ class AutoEncoder(nn.Module):
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         codes = density.sample(whole(count, "The number of images", 0, MAX_GENERATED), generator, temperature)
         with torch.no_grad():
-            return self.decode(codes.numpy()).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+            return self.decode(codes.numpy()).reshape(-1, *stored(self.image_shape))
 
     def reconstruct(self, images: Any) -> Any:
         """decode(encode(images)), shaped like the input."""
@@ -175,18 +195,31 @@ class AutoEncoder(nn.Module):
         as_numpy = not isinstance(images, torch.Tensor)
         tensor = torch.as_tensor(np.asarray(images)) if as_numpy else images
         shape = tuple(tensor.shape)
-        flat = len(shape) in (1, 2) and shape[-1:] == (PIXELS,)
-        square = shape[-2:] == (IMAGE_SIZE, IMAGE_SIZE) and (len(shape) in (2, 3) or shape[-3:-2] == (1,))
-        if not (flat or square) or len(shape) > 4:
+        if not self._accepts(shape):
+            channels, height, width = self.image_shape
+            grey = f", (N, {height}, {width}), ({height}, {width})" if channels == 1 else ""
             raise ValueError(
-                f"Expected images shaped (N, 784), (N, 28, 28), (N, 1, 28, 28), (784,) or (28, 28); got {shape}."
+                f"Expected images shaped (N, {self.config.pixels}), (N, {channels}, {height}, {width})"
+                f"{grey}, ({self.config.pixels},) or ({channels}, {height}, {width}); got {shape}."
             )
         if tensor.dtype == torch.uint8:
             tensor = tensor.float() / 255.0
-        tensor = tensor.to(self._device(), torch.float32).reshape(-1, PIXELS)
+        tensor = tensor.to(self._device(), torch.float32).reshape(-1, self.config.pixels)
         if tensor.numel() and not (torch.isfinite(tensor).all() and tensor.min() >= -1e-3 and tensor.max() <= 1.001):
             raise ValueError("Image values must be finite and in [0, 1] (divide 0-255 pixels by 255).")
         return tensor, as_numpy, shape
+
+    def _accepts(self, shape: tuple[int, ...]) -> bool:
+        """Whether images of this shape are ones this model takes: flat, stored or (N, channels, h, w)."""
+        full = self.image_shape
+        return (len(shape) in (1, 2) and shape[-1:] == (self.config.pixels,)) or \
+            (shape[-3:] == full and len(shape) in (3, 4)) or \
+            (full[0] == 1 and shape[-2:] == full[1:] and len(shape) in (2, 3))  # fmt: skip
+
+    def _is_single(self, shape: tuple[int, ...]) -> bool:
+        """Whether an accepted shape is one image (no batch axis)."""
+        full = self.image_shape
+        return len(shape) == 1 or shape == full or (full[0] == 1 and shape == full[1:])
 
 
 def _convert_back(tensor: torch.Tensor, as_numpy: bool) -> Any:

@@ -1,4 +1,4 @@
-"""Digits side by side in one picture: the gallery's rows, strips, generated batches, contact sheets."""
+"""Images side by side in one picture: the gallery's rows, strips, generated batches, contact sheets."""
 
 from __future__ import annotations
 
@@ -6,29 +6,45 @@ import math
 
 import numpy as np
 
+from aegui.core.shapes import DIGIT_SHAPE, ImageShape, pictures, pixel_count, stored
+
 GAP = 2
+READABLE_SIDE = 56  # a contact sheet's images are enlarged to at least this many pixels
 BACKGROUND = 0.25  # the window's tiles sit on grey; a contact sheet on black
 
 
-def tile(rows: list[np.ndarray], count: int | None = None, gap: int = GAP,
-         background: float = BACKGROUND) -> np.ndarray:  # fmt: skip
-    """Rows of (n, 28, 28) images as one float picture, `count` images wide, with thin gaps."""
+def tile(rows: list[np.ndarray], count: int | None = None, gap: int = GAP, background: float = BACKGROUND,
+         shape: ImageShape = DIGIT_SHAPE) -> np.ndarray:  # fmt: skip
+    """Rows of pictures ((n, height, width) grey or (n, height, width, 3) colour; flat images are read as
+    `shape`) as one float picture, `count` images wide, with thin gaps."""
+    rows = [_as_pictures(images, shape) for images in rows]
+    sample = next((images for images in rows if len(images)), None)
+    item = sample.shape[1:] if sample is not None else pictures(np.zeros(pixel_count(shape)), shape).shape[1:]
+    side_y, side_x = item[:2]
     count = count if count is not None else max((len(images) for images in rows), default=0)
-    height = len(rows) * 28 + (len(rows) - 1) * gap
-    width = count * 28 + (count - 1) * gap
-    picture = np.full((max(height, 0), max(width, 0)), background, np.float32)
+    height = len(rows) * side_y + (len(rows) - 1) * gap
+    width = count * side_x + (count - 1) * gap
+    picture = np.full((max(height, 0), max(width, 0), *item[2:]), background, np.float32)
     for r, images in enumerate(rows):
         for c, image in enumerate(images[:count]):
-            top, left = r * (28 + gap), c * (28 + gap)
-            picture[top : top + 28, left : left + 28] = np.asarray(image, np.float32).reshape(28, 28)
+            top, left = r * (side_y + gap), c * (side_x + gap)
+            picture[top : top + side_y, left : left + side_x] = image
     return picture
 
 
-def grid(images: np.ndarray, columns: int | None = None, gap: int = GAP, background: float = BACKGROUND) -> np.ndarray:
-    """(N, 28, 28) images in rows of `columns` (default: as square as it gets), as one picture."""
+def _as_pictures(images: np.ndarray, shape: ImageShape) -> np.ndarray:
+    """Pictures as they are, or flat images (N, pixels) made pictures of `shape`."""
+    images = np.asarray(images, np.float32)
+    return pictures(images, shape) if images.ndim <= 2 else images
+
+
+def grid(images: np.ndarray, columns: int | None = None, gap: int = GAP, background: float = BACKGROUND,
+         shape: ImageShape = DIGIT_SHAPE) -> np.ndarray:  # fmt: skip
+    """Pictures (see `tile`) in rows of `columns` (default: as square as it gets), as one picture."""
+    images = _as_pictures(images, shape)
     columns = columns or grid_columns(len(images))
     rows = [images[start : start + columns] for start in range(0, len(images), columns)]
-    return tile(rows, columns, gap, background)
+    return tile(rows, columns, gap, background, shape)
 
 
 def grid_columns(count: int) -> int:
@@ -36,24 +52,30 @@ def grid_columns(count: int) -> int:
 
 
 def grid_images(model, side: int) -> np.ndarray:
-    """The manifold figure of a 2-value code: (side*side, 28, 28), rows top to bottom."""
+    """The manifold figure of a 2-value code: side*side images, rows top to bottom, shaped as `generate`'s."""
     from aegui.core.density import CodeDensity
 
     density = model.density or CodeDensity.standard_normal(2)
-    return model.decode(density.quantile_grid(side)).reshape(-1, 28, 28)
+    return model.decode(density.quantile_grid(side)).reshape(-1, *stored(model.image_shape))
 
 
-def contact_sheet(images: np.ndarray, columns: int | None = None):
-    """The images (N, 28, 28) in [0, 1] side by side on a black sheet, as a Pillow image."""
+def contact_sheet(images: np.ndarray, columns: int | None = None, shape: ImageShape = DIGIT_SHAPE):
+    """Pictures in [0, 1] (see `tile`) side by side on a black sheet, as a Pillow image (RGB for colour);
+    small images are enlarged (nearest neighbour) to at least READABLE_SIDE pixels, so they can be seen."""
     from PIL import Image
 
-    picture = np.pad(grid(images, columns, background=0.0), GAP)  # a black border as wide as the gaps
-    return Image.fromarray(np.clip(np.rint(picture * 255), 0, 255).astype(np.uint8))
+    images = _as_pictures(images, shape)
+    scale = max(1, -(-READABLE_SIDE // max(images.shape[1:3], default=READABLE_SIDE)))
+    if scale > 1:
+        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    picture = grid(images, columns, background=0.0)
+    border = ((GAP, GAP), (GAP, GAP), *(((0, 0),) if picture.ndim == 3 else ()))  # black, as wide as the gaps
+    return Image.fromarray(np.clip(np.rint(np.pad(picture, border) * 255), 0, 255).astype(np.uint8))
 
 
-def save_contact_sheet(path, images: np.ndarray, columns: int | None = None) -> None:
+def save_contact_sheet(path, images: np.ndarray, columns: int | None = None, shape: ImageShape = DIGIT_SHAPE) -> None:
     """`contact_sheet` written as a PNG over `path`, atomically (a WriteError says why not)."""
     from aegui.core.writes import write_with
 
-    sheet = contact_sheet(images, columns)
+    sheet = contact_sheet(images, columns, shape)
     write_with(path, lambda out: sheet.save(out, format="PNG"), "the contact sheet")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from aegui.core.data import PIXELS, Dataset
+from aegui.core.data import Dataset
 from aegui.core.device import resolve_precision
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
@@ -38,7 +38,7 @@ def reconstruction_errors(model: AutoEncoder, images: torch.Tensor | np.ndarray,
                           cancel: threading.Event | None = None, progress: Callable[[int, int], None] | None = None,
                           relative: bool = False) -> np.ndarray:  # fmt: skip
     """Mean squared error per pixel of each image's reconstruction (N,), float32, or (`relative`) that over
-    the image's mean squared intensity: uint8 images (N, 28, 28) or floats in [0, 1]; in batches, in bf16
+    the image's mean squared intensity: uint8 images (N, ...) or floats in [0, 1]; in batches, in bf16
     where it is native (`precision` "auto"), cancellable."""
     images = torch.as_tensor(images)
     device = next(model.parameters()).device
@@ -51,7 +51,7 @@ def reconstruction_errors(model: AutoEncoder, images: torch.Tensor | np.ndarray,
             if cancel is not None and cancel.is_set():
                 raise Cancelled("Scoring was cancelled.")
             chunk = images[start : start + CHUNK].to(device)
-            batch = to_float(chunk) if chunk.dtype == torch.uint8 else chunk.reshape(-1, PIXELS).float()
+            batch = to_float(chunk) if chunk.dtype == torch.uint8 else chunk.reshape(len(chunk), -1).float()
             with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast is not None):
                 output = torch.sigmoid(model.forward_logits(batch).float())
             error = ((output - batch) ** 2).mean(dim=1)
@@ -146,7 +146,7 @@ def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "relative"
 
 
 def image_at(dataset: Dataset, report: OutlierReport, position: int) -> torch.Tensor:
-    """The uint8 (28, 28) image a report's position stands for."""
+    """The uint8 image a report's position stands for."""
     images = dataset.train_images if int(report.split[position]) == 0 else dataset.test_images
     return images[int(report.index[position])]
 

@@ -95,52 +95,104 @@ def strokes_to_image(
     return centre_by_mass(big)
 
 
-def centre_by_mass(big: Image.Image) -> np.ndarray:
-    """The 28x28 float32 image cut from a supersampled field of ink (8x, the digit in its middle) so that
-    the centre of mass lands on the centre, as MNIST's digits were placed; no ink gives zeros."""
+def centre_by_mass(big: Image.Image, size: int = SIZE) -> np.ndarray:
+    """The size x size float32 image cut from a supersampled field of ink (8x, the digit in its middle) so
+    that the centre of mass lands on the centre, as MNIST's digits were placed; no ink gives zeros."""
     small = np.asarray(big.reduce(SUPERSAMPLE), dtype=np.float64)
     mass = small.sum()
     if mass <= 0:
-        return np.zeros((SIZE, SIZE), dtype=np.float32)
+        return np.zeros((size, size), dtype=np.float32)
     rows, cols = np.indices(small.shape)
     centre_of_mass = np.array([(small * cols).sum(), (small * rows).sum()]) / mass
-    left, top = np.round((centre_of_mass - CENTRE) * SUPERSAMPLE).astype(int)
-    side = SIZE * SUPERSAMPLE
+    left, top = np.round((centre_of_mass - CENTRE * size / SIZE) * SUPERSAMPLE).astype(int)
+    side = size * SUPERSAMPLE
     cropped = big.crop((left, top, left + side, top + side))  # outside the image counts as black
     return np.asarray(cropped.reduce(SUPERSAMPLE), dtype=np.float32) / 255.0
 
 
 CONTENT_LEVEL = 0.2  # ink above this share of the image's contrast counts as content when cropping
+MIN_CONTENT_SIDE = 6  # source pixels: content smaller than this is a speck, not something to enlarge
+MAX_ENLARGEMENT = 8.0  # content is enlarged at most this much beyond the whole image's fitting
 
 
-def fit_image(pixels: np.ndarray) -> np.ndarray:
+def fit_image(pixels: np.ndarray, size: int = SIZE) -> np.ndarray:
     """A grayscale image of any size (values in [0, 1]) fitted as MNIST's digits were: a light
     background inverted so that the object is bright on dark, the contrast stretched from the
     background to the brightest pixel, cropped to its content, scaled (keeping the aspect ratio) so its
-    longer side is 20 pixels, and placed by its centre of mass in 28x28, as `strokes_to_image` does.
-    A blank image (no contrast) gives zeros."""
+    longer side is 20/28 of `size` (20 pixels in 28), and placed by its centre of mass in size x size, as
+    `strokes_to_image` does. Specks are not blown up: content under MIN_CONTENT_SIDE pixels keeps the
+    whole image's scale, and no content is enlarged more than MAX_ENLARGEMENT times beyond it. A blank
+    image (no contrast) gives zeros."""
     gray = np.nan_to_num(np.asarray(pixels, np.float32), nan=0.0, posinf=1.0, neginf=0.0)
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError(f"expected one grayscale image (height, width), got shape {gray.shape}")
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
+    background = float(np.median(_border(gray)))
     if background > 0.5:  # dark on light, as on paper: invert
         gray, background = 1.0 - gray, 1.0 - background
     contrast = float(gray.max()) - background
     if contrast < 1.0 / 64:
-        return np.zeros((SIZE, SIZE), dtype=np.float32)
+        return np.zeros((size, size), dtype=np.float32)
     ink = np.clip((gray - background) / contrast, 0.0, 1.0)
     rows = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=1))
     cols = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=0))
-    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height, width = ink.shape
-    scale = BOX * SUPERSAMPLE / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    content = Image.fromarray(np.round(ink * 255).astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
-    field = (SIZE + 2 * MARGIN) * SUPERSAMPLE
+    content = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = BOX * size / SIZE * SUPERSAMPLE
+    whole_scale = box / max(ink.shape)
+    longest = max(content.shape)
+    scale = whole_scale if longest < MIN_CONTENT_SIDE else min(box / longest, MAX_ENLARGEMENT * whole_scale)
+    height, width = content.shape
+    fitted = (max(1, round(width * scale)), max(1, round(height * scale)))
+    picture = Image.fromarray(np.round(content * 255).astype(np.uint8)).resize(fitted, Image.Resampling.BILINEAR)
+    field = round((size + 2 * MARGIN * size / SIZE) * SUPERSAMPLE)
     big = Image.new("L", (field, field), 0)
-    big.paste(content, ((field - size[0]) // 2, (field - size[1]) // 2))
-    return centre_by_mass(big)
+    big.paste(picture, ((field - fitted[0]) // 2, (field - fitted[1]) // 2))
+    return centre_by_mass(big, size)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    """The values along an image's four edges ((n,) grey or (n, 3) colour)."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+def fit_whole(pixels: np.ndarray, size: int) -> np.ndarray:
+    """An image ((height, width) grey or (height, width, 3) colour, in [0, 1]) fitted whole, as photos are:
+    nothing cropped or inverted, the longer side made `size` (area-averaged) and the shorter one padded with
+    the colour of the image's edges, centred."""
+    image = np.nan_to_num(np.asarray(pixels, np.float32), nan=0.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)
+    if image.ndim not in (2, 3) or image.size == 0 or (image.ndim == 3 and image.shape[2] != 3):
+        raise ValueError(f"expected one image (height, width) or (height, width, 3), got shape {image.shape}")
+    edge = np.median(_border(image), axis=0)
+    height, width = image.shape[:2]
+    scale = size / max(height, width)
+    fitted = (max(1, round(width * scale)), max(1, round(height * scale)))
+    picture = Image.fromarray(np.round(image * 255).astype(np.uint8)).resize(fitted, Image.Resampling.BOX)
+    fill = tuple(round(float(v) * 255) for v in np.atleast_1d(edge))
+    out = Image.new(picture.mode, (size, size), fill if len(fill) > 1 else fill[0])
+    out.paste(picture, ((size - fitted[0]) // 2, (size - fitted[1]) // 2))
+    return np.asarray(out, np.float32) / 255.0
+
+
+def fit_content_colour(pixels: np.ndarray, size: int) -> np.ndarray:
+    """A colour image (height, width, 3) cropped to its content (what differs from the edges' colour, with
+    a margin as MNIST leaves one) and then fitted whole: objects on a plain background. Nothing is
+    inverted; specks are not blown up (see `fit_image`)."""
+    image = np.nan_to_num(np.asarray(pixels, np.float32), nan=0.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)
+    difference = np.abs(image - np.median(_border(image), axis=0)).max(axis=2)
+    contrast = float(difference.max())
+    if contrast < 1.0 / 64:
+        return fit_whole(image, size)
+    content = difference > CONTENT_LEVEL * contrast
+    rows, cols = np.flatnonzero(content.any(axis=1)), np.flatnonzero(content.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    side = max(height, width) * SIZE / BOX  # (the margin: 20 pixels of content in 28)
+    side = max(side, max(image.shape[:2]) / MAX_ENLARGEMENT, MIN_CONTENT_SIDE * SIZE / BOX)
+    centre_y, centre_x = (rows[0] + rows[-1] + 1) / 2, (cols[0] + cols[-1] + 1) / 2
+    top, left = round(centre_y - side / 2), round(centre_x - side / 2)
+    bottom, right = top + round(side), left + round(side)
+    padded = np.pad(image, ((max(0, -top), max(0, bottom - image.shape[0])),
+                            (max(0, -left), max(0, right - image.shape[1])), (0, 0)), mode="edge")  # fmt: skip
+    top, left = max(0, top), max(0, left)
+    return fit_whole(padded[top : top + round(side), left : left + round(side)], size)
 
 
 def strokes_over_image(strokes: Iterable[Stroke], canvas_size: int | tuple[int, int], image: np.ndarray) -> np.ndarray:

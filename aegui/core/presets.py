@@ -15,6 +15,7 @@ class Preset:
     summary: str
     model: ModelConfig
     train: TrainConfig
+    reference_size: int = 60_000  # the training images its epochs are for (full MNIST's, for digits)
 
 
 VAE_MODEL = ModelConfig(hidden_sizes=(512, 256), activation="relu", code_activation="linear", variational=True)
@@ -71,6 +72,20 @@ PRESETS: dict[str, Preset] = {
             VAE_TRAINING,
         ),
         Preset(
+            "photos",
+            "For photos and other colour images (32x32 to 64x64): three convolutions each way, a 256-value code.",
+            ModelConfig(
+                kind="conv",
+                channels=(32, 64, 128),
+                hidden_sizes=(),
+                code_size=256,
+                activation="silu",
+                code_activation="linear",
+            ),
+            TrainConfig(epochs=30, batch_size=64, lr=2e-3, loss="mse", optimizer="adam", schedule="onecycle"),
+            reference_size=5_000,
+        ),
+        Preset(
             "map2d",
             "A 2-value code for the latent map.",
             ModelConfig(hidden_sizes=(512, 256, 64), code_size=2, activation="relu", code_activation="linear"),
@@ -84,8 +99,9 @@ REFERENCE_TRAIN_SIZE = 60_000  # presets' epochs are for full MNIST
 
 def epochs_for(preset: Preset, train_size: int) -> int:
     """The preset's epochs, raised on smaller data so that training still takes at least half the
-    optimizer steps it takes on full MNIST (4,000 sample digits: 7.5 times the epochs)."""
-    factor = max(1.0, 0.5 * REFERENCE_TRAIN_SIZE / max(train_size, 1))
+    optimizer steps it takes on the data its epochs are for (digit presets: full MNIST; on 4,000 sample
+    digits, 7.5 times the epochs)."""
+    factor = max(1.0, 0.5 * preset.reference_size / max(train_size, 1))
     return max(preset.train.epochs, round(preset.train.epochs * factor))
 
 
@@ -95,7 +111,8 @@ def epochs_note(preset: Preset, train_size: int) -> str:
     epochs = epochs_for(preset, train_size)
     if epochs == preset.train.epochs:
         return ""
-    return (f"The '{preset.name}' preset's {preset.train.epochs} epochs are for full MNIST; on these {train_size:,} "
+    data = "full MNIST" if preset.reference_size == REFERENCE_TRAIN_SIZE else f"{preset.reference_size:,} images"
+    return (f"The '{preset.name}' preset's {preset.train.epochs} epochs are for {data}; on these {train_size:,} "
             f"training images it trains {epochs}, for about half as many optimizer steps.")  # fmt: skip
 
 

@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 
 from aegui.core.configs import TrainConfig
-from aegui.core.data import PIXELS
 from aegui.core.model import AutoEncoder
 
 
@@ -46,15 +45,15 @@ def batch_loss(
     kl_weight: float = 1.0,
     autocast: torch.dtype | None = None,
 ) -> tuple[torch.Tensor, float]:
-    """The training loss of a float batch (N, 784) in [0, 1], per pixel, and a VAE's mean KL per image;
+    """The training loss of a float batch (N, pixels) in [0, 1], per pixel value, and a VAE's mean KL per image;
     `model` is an AutoEncoder, or a function like its `logits_and_kl` (the same under
     DistributedDataParallel).
 
     The reconstruction of `inputs` is compared with `targets` (the inputs themselves unless a
     denoising autoencoder is given clean targets for noisy inputs). A VAE adds its KL divergence
     times `kl_weight`, per pixel too: with cross-entropy and weight 1, the negative evidence lower
-    bound divided by 784. With `autocast` (bf16) the layers compute in that type; the loss is taken
-    in fp32.
+    bound divided by the number of pixel values (784 for digits). With `autocast` (bf16) the layers
+    compute in that type; the loss is taken in fp32.
     """
     forward = model.logits_and_kl if isinstance(model, AutoEncoder) else model
     targets = inputs if targets is None else targets
@@ -68,12 +67,12 @@ def batch_loss(
     if kl is None:
         return objective, 0.0
     mean_kl = kl.mean()
-    return objective + kl_weight * mean_kl / PIXELS, float(mean_kl.detach())
+    return objective + kl_weight * mean_kl / inputs.shape[1], float(mean_kl.detach())
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 images (any shape) to float (N, 784) in [0, 1]."""
-    return images.reshape(-1, PIXELS).to(torch.float32).div_(255.0)
+    """uint8 images (N, ...) to flat float (N, pixels) in [0, 1]."""
+    return images.reshape(len(images), -1).to(torch.float32).div_(255.0)
 
 
 @torch.no_grad()
@@ -96,9 +95,10 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, loss: str = "mse", chunk:
             loss_sum += float(((output - batch) ** 2).sum())
     model.train(was_training)
     count = max(len(images), 1)
+    values = count * max(images[:1].numel(), 1)
     return {
-        "loss": loss_sum / (count * PIXELS),
-        "mse": sse / (count * PIXELS),
+        "loss": loss_sum / values,
+        "mse": sse / values,
         "sse_per_image": sse / count,
         "kl": kl_sum / count,
     }

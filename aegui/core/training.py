@@ -20,7 +20,7 @@ import torch
 from aegui.core.augment import add_noise, distort
 from aegui.core.checks import ConfigError
 from aegui.core.configs import TrainConfig, check_learning_rate
-from aegui.core.data import PIXELS, Dataset
+from aegui.core.data import Dataset, check_fits
 from aegui.core.device import precision_name, resolve_precision
 from aegui.core.distributed import ProcessGroup, wrap
 from aegui.core.model import AutoEncoder
@@ -151,8 +151,9 @@ class Trainer:
             dataset = dataset.leaving_out(config.exclude_class)
         if len(dataset.train_images) == 0:
             raise ConfigError("The training set is empty.")
+        check_fits(model.image_shape, dataset)
         self.model.to(self.device)
-        self._train = dataset.train_images.reshape(-1, PIXELS).to(self.device)
+        self._train = dataset.train_images.reshape(len(dataset.train_images), -1).to(self.device)
         self._test = dataset.test_images.to(self.device)
         # A batch larger than the data is the whole data set: say so rather than fail.
         self.batch_size = min(config.batch_size, len(self._train))
@@ -298,7 +299,7 @@ class Trainer:
                 batch_images = len(chosen)  # the global batch: across all processes
                 images = to_float(self._train[chosen if self.group is None else self.group.share(chosen)])
                 if config.augment > 0:
-                    images = distort(images, config.augment, self._augment_generator)
+                    images = distort(images, config.augment, self._augment_generator, model.image_shape)
                 inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
                 kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
                 loss, kl = batch_loss(self._forward, inputs, config.loss, images, kl_weight, self.autocast)

@@ -6,3 +6,16 @@ from __future__ import annotations
 def count(number: int, noun: str, plural: str = "") -> str:
     """`number` with `noun`, plural unless it is one (thousands separated)."""
     return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+DIGIT_SETS = ("mnist", "qmnist", "emnist-digits", "sample")
+
+
+def item_noun(dataset_name: str, classes: tuple[str, ...] = (), shape: tuple[int, int, int] = (1, 28, 28)) -> str:
+    """What one item of a dataset is called: "digit" for digit sets (and a folder of grey 28x28 images in
+    classes 0 to 9), else "image". Words follow the data."""
+    name = dataset_name.split(":", 1)[0]
+    if name in DIGIT_SETS:
+        return "digit"
+    numbered = bool(classes) and set(classes) <= {str(digit) for digit in range(10)}
+    return "digit" if name == "images" and numbered and tuple(shape) == (1, 28, 28) else "image"

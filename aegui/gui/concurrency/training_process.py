@@ -17,7 +17,7 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
 
 from aegui.core.checks import ConfigError
-from aegui.core.data import PIXELS, Dataset
+from aegui.core.data import Dataset
 from aegui.core.model import AutoEncoder
 from aegui.core.pacing import Interval
 from aegui.core.resume import TrainingState
@@ -162,7 +162,7 @@ class TrainingRun(QObject):
         super().__init__()
         # (the process leaves a class out as the Trainer does: the counts here must match its own)
         train_count = int(dataset.kept(config.exclude_class)[0].sum()) if config.exclude_class >= 0 else \
-            len(dataset.train_images.reshape(-1, PIXELS))  # fmt: skip
+            len(dataset.train_images)  # fmt: skip
         if train_count == 0:
             raise ConfigError("The training set is empty.")
         self.config = config

@@ -10,7 +10,6 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt
 
-from aegui.core.data import PIXELS
 from aegui.core.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
 from aegui.core.training import History
 from aegui.gui.concurrency.pacer import FramePacer
@@ -90,6 +89,7 @@ class LossPlot(pg.PlotWidget):
         self._train = GrowingBuffer(64)
         self._test = GrowingBuffer(64)
         self._kl = GrowingBuffer(64)
+        self._pixels = 784
         self._batch_curve = plot.plot(name="batch loss", antialias=False)
         self._batch_curve.setClipToView(True)
         self._batch_curve.setDownsampling(auto=True, method="peak")
@@ -128,6 +128,10 @@ class LossPlot(pg.PlotWidget):
             test_curve.setPen(pg.mkPen(faint(colour, EARLIER_ALPHA + 60, background), width=2))
 
     # --- feeding ---
+
+    def set_pixels(self, pixels: int) -> None:
+        """Pixel values per image of the model shown (784 for digits): a VAE's KL is shown per value."""
+        self._pixels = pixels
 
     def begin_run(self, epochs_done: int, steps_per_epoch: int, epochs: int) -> None:
         """Batches of the coming run are placed after the epochs already done.
@@ -246,9 +250,10 @@ class LossPlot(pg.PlotWidget):
         if test_kl > 0:
             if self._kl_curve is None:
                 colour = self._theme.kl_loss
+                name = f"test KL ÷ {self._pixels} (epoch)"
                 self._kl_curve = self.getPlotItem().plot(pen=pg.mkPen(colour, width=3), symbol="t", symbolSize=7,
-                                                         symbolBrush=colour, name="test KL ÷ 784 (epoch)")  # fmt: skip
-            self._kl.extend(np.array([epoch]), np.array([test_kl / PIXELS]))
+                                                         symbolBrush=colour, name=name)  # fmt: skip
+            self._kl.extend(np.array([epoch]), np.array([test_kl / self._pixels]))
             self._kl_curve.setData(*self._kl.view())
         self._fit_y()
 

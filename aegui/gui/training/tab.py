@@ -55,6 +55,7 @@ def _on_model_changed(parts: Parts) -> None:
         if state is not None and state.interrupted:  # the epochs its run had left: Train goes on exactly
             parts.panel.epochs_spin.setValue(state.run_epochs - state.run_epochs_done)
     parts.panel.show_loaded_model(session.model.config)
+    parts.loss_plot.set_pixels(session.model.config.pixels)
     parts.loss_plot.show_history(session.history)
 
 

@@ -138,7 +138,8 @@ def copy_as_command(window: MainWindow) -> str | None:
     dataset = session.dataset
     images = dataset.source if dataset is not None and dataset.name == IMAGES else None
     folder = session.data.folder if session.data.folder != default_data_dir() else None
-    command = train_command(panel.preset_name(), model, train, dataset.name if dataset else "auto", images, folder)
+    command = train_command(panel.preset_name(), model, train, dataset.name if dataset else "auto", images, folder,
+                            dataset.reading if dataset else ())  # fmt: skip
     QGuiApplication.clipboard().setText(command)
     panel.show_message(f"Copied: {command}")
     return command
