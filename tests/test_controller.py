@@ -294,11 +294,11 @@ def test_an_image_folder_loads_with_progress_and_a_newer_choice_stops_its_conver
     blocked, gave_up = threading.Event(), []
     real_convert = images._convert
 
-    def slow_convert(files, progress, cancelled):
+    def slow_convert(files, fitting, progress, cancelled):
         if "slow" in str(files[0]):
             blocked.wait(5)
             gave_up.append(cancelled())
-        return real_convert(files, progress, cancelled)
+        return real_convert(files, fitting, progress, cancelled)
 
     monkeypatch.setattr(images, "_convert", slow_convert)
     slow = write_digit_folder(tmp_path / "slow", sample.test_images[:20].numpy(), sample.test_labels[:20].numpy())

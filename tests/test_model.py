@@ -76,7 +76,7 @@ def test_presets_meet_their_descriptions():
     assert get_preset("deep30").model.layer_sizes == (784, 1000, 500, 250, 30)
     assert get_preset("map2d").model.code_size == 2
     assert get_preset("default").model.code_size <= 32
-    assert set(PRESETS) == {"default", "seed", "deep30", "record30", "map2d", "vae", "vae2d"}
+    assert set(PRESETS) == {"default", "seed", "deep30", "record30", "map2d", "vae", "vae2d", "photos"}
     assert get_preset("vae").model.variational and get_preset("vae").model.code_size <= 32
     assert get_preset("vae2d").model.variational and get_preset("vae2d").model.code_size == 2
     record = get_preset("record30")

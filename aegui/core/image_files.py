@@ -46,6 +46,15 @@ class Fitting:
 DIGITS = Fitting()
 
 
+def fitting_for(shape: tuple[int, int, int], reading: tuple[str, ...] = ()) -> Fitting:
+    """How to fit an image for a model taking `shape`: as its data's folder was read (`reading`: a Dataset's
+    options, e.g. ("--size", "64", "--color", "rgb", "--fit", "whole")), else whole, as a photo; a digit model's
+    by content, as MNIST's digits."""
+    fit = reading[reading.index("--fit") + 1] if "--fit" in reading[:-1] else None
+    digits = tuple(shape) == DIGITS.shape
+    return Fitting(shape[1], shape[0] == 3, fit or ("content" if digits else "whole"))
+
+
 def read_image(path: str | Path, color: bool = False) -> np.ndarray:
     """An image file as float32 in [0, 1]: grey (height, width), or with `color` (height, width, 3); in
     grey, transparency, where there is some, is the ink (in colour, transparent parts are black). Raises

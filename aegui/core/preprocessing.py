@@ -195,17 +195,30 @@ def fit_content_colour(pixels: np.ndarray, size: int) -> np.ndarray:
     return fit_whole(padded[top : top + round(side), left : left + round(side)], size)
 
 
-def strokes_over_image(strokes: Iterable[Stroke], canvas_size: int | tuple[int, int], image: np.ndarray) -> np.ndarray:
-    """Strokes drawn over a 28x28 image that fills the canvas: the brighter of the image and the ink.
+def strokes_over_image(strokes: Iterable[Stroke], canvas_size: int | tuple[int, int], image: np.ndarray,
+                       ink: tuple[float, float, float] | None = None) -> np.ndarray:  # fmt: skip
+    """Strokes drawn over an image that fills the canvas: (height, width) grey, where the ink is the
+    brighter of the image and the ink (white), or (height, width, 3) colour, painted in `ink` (RGB in
+    [0, 1]; default white).
 
     The canvas maps straight onto the image (no fitting, unlike `strokes_to_image`), so the image
     stays exactly as it was and the ink lands where it was drawn on it.
     """
-    base = np.asarray(image, np.float32).reshape(SIZE, SIZE)
+    base = np.asarray(image, np.float32)
+    if base.ndim == 1:
+        base = base.reshape(SIZE, SIZE)
     cleaned = clean_strokes(strokes)
     if not cleaned:
         return base.copy()
-    width, height = _canvas_dims(canvas_size)
-    scale = SIZE / min(width, height)
-    ink = _render([stroke * scale for stroke in cleaned], brush_width(canvas_size) / 2.0 * scale, np.zeros(2), SIZE)
-    return np.maximum(base, np.asarray(ink.reduce(SUPERSAMPLE), np.float32) / 255.0)
+    height, width = base.shape[:2]
+    canvas_width, canvas_height = _canvas_dims(canvas_size)
+    scale_x, scale_y = width / canvas_width, height / canvas_height
+    side = max(height, width)
+    scaled = [stroke * np.array([scale_x, scale_y]) for stroke in cleaned]
+    radius = brush_width(canvas_size) / 2.0 * min(scale_x, scale_y)
+    coverage = np.asarray(_render(scaled, radius, np.zeros(2), side).reduce(SUPERSAMPLE), np.float32)[:height, :width]
+    coverage = coverage / 255.0
+    if base.ndim == 2:
+        return np.maximum(base, coverage)
+    colour = np.asarray(ink if ink is not None else (1.0, 1.0, 1.0), np.float32)
+    return base * (1.0 - coverage[..., None]) + colour * coverage[..., None]

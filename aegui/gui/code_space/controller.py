@@ -27,6 +27,7 @@ from aegui.core.latent import (
     interpolate,
     nearest_neighbours,
 )
+from aegui.core.shapes import pictures
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.code_space.explore_panel import ExplorePanel
 from aegui.gui.code_space.interpolation_strip import STEPS
@@ -160,7 +161,8 @@ class CodeSpaceController(QObject):
         panel.legend.set_classes(classes)
         panel.code_map.set_points(latent.points, latent.labels, latent.score, len(classes), latent.embedding.title)
         if dataset is not None:
-            panel.code_map.set_thumbnails(dataset.test_images[torch.as_tensor(latent.indices)].numpy())
+            thumbnails = dataset.test_images[torch.as_tensor(latent.indices)].numpy()
+            panel.code_map.set_thumbnails(thumbnails.transpose(0, 2, 3, 1) if thumbnails.ndim == 4 else thumbnails)
         self._show_status()
         self.show_drawing(self._drawing_code)
         if self._pixels_shown is not latent.pixel_points:  # new data or count: the pixels' map changes too, drawn
@@ -254,7 +256,9 @@ class CodeSpaceController(QObject):
             view.show_neighbours(None, None, None, waiting=code is not None and self._worker is not None)
             return
         found: Neighbours = nearest_neighbours(code, self.training_codes, dataset.train_labels.numpy(), NEIGHBOURS)
-        images = dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255
+        images = pictures(
+            dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255, dataset.image_shape
+        )
         view.show_neighbours(images, found.labels, found.majority, names=dataset.classes)
         self.neighboursUpdated.emit()
 
@@ -354,9 +358,7 @@ class CodeSpaceController(QObject):
         if inference is None or a is None or b is None:
             return
         codes = interpolate(a[0], b[0], STEPS)
-        with torch.inference_mode():
-            images = inference.model.decoder(torch.from_numpy(codes)).reshape(-1, 28, 28).numpy()
-        self.explore.interpolation.show_images(images)
+        self.explore.interpolation.show_images(inference.decode(codes))
 
     # --- export ---
 

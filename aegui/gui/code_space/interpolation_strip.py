@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aegui.core.mosaic import tile
-from aegui.gui.widgets.digit_view import image_area
+from aegui.gui.widgets.digit_view import as_pictures, image_area
 
 STEPS = 10
 START_TEXT = "Set A and B from a drawing or from a digit picked on the map."
@@ -27,10 +27,10 @@ class InterpolationStrip(QWidget):
                 button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
                 button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
                 buttons.addWidget(button, 0, 2 * row + column)
-        self._graphics, view, self._item = image_area(56)
+        self._graphics, self._view, self._item = image_area(56)
+        self._shown_shape: tuple[int, ...] = ()
         self._images: np.ndarray | None = None
         self.clear()
-        view.autoRange(padding=0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
@@ -38,13 +38,20 @@ class InterpolationStrip(QWidget):
         layout.addWidget(self.status)
 
     def show_images(self, images: np.ndarray) -> None:
-        self._images = np.asarray(images, np.float32).reshape(-1, 28, 28)
-        self._item.setImage(tile([self._images]), levels=(0.0, 1.0), autoLevels=False)
+        self._images = as_pictures(images)
+        self._show(tile([self._images]))
+
+    def _show(self, picture: np.ndarray) -> None:
+        self._item.setImage(picture, levels=(0.0, 1.0), autoLevels=False)
+        if picture.shape != self._shown_shape:  # another size of image: frame the strip whole
+            self._shown_shape = picture.shape
+            self._view.autoRange(padding=0)
 
     def clear(self) -> None:
-        """No ends, no digits (a new model: codes of the old one mean nothing to it)."""
+        """No ends, no images (a new model: codes of the old one mean nothing to it)."""
+        self._images_shape = self._images.shape[1:] if self._images is not None else None
         self._images = None
-        self._item.setImage(tile([np.zeros((STEPS, 28, 28))]), levels=(0.0, 1.0), autoLevels=False)
+        self._show(tile([np.zeros((STEPS, *(self._images_shape or (28, 28))))]))
         self.status.setText(START_TEXT)
 
     def images(self) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from aegui.core.data import (
 )
 from aegui.core.errors import AeguiError
 from aegui.core.folders import remember_data_folder
+from aegui.core.shapes import describe_shape
 from aegui.gui.data.download_dialog import DownloadDialog
 from aegui.gui.session.controller import SessionController
 from aegui.gui.session.phases import Phase
@@ -38,6 +39,8 @@ class DataController(QObject):
         stored = read(settings, IMAGES_KEY, "", str)
         self.images_folder: Path | None = Path(stored) if stored else None
         self._box.datasetChosen.connect(self._on_dataset_chosen)
+        self._box.readingChanged.connect(self._on_reading_changed)
+        session.set_image_reading(self._box.reading())  # (as the settings left it)
         self._box.downloadRequested.connect(self.download_mnist)
         session.datasetLoaded.connect(self._on_dataset_loaded)
         session.phaseChanged.connect(self._on_phase_changed)
@@ -100,6 +103,10 @@ class DataController(QObject):
         if not chosen:
             self._box.set_data_choice(self._session.data.choice)  # refused or cancelled: show the data in use
 
+    def _on_reading_changed(self) -> None:
+        if not self._session.set_image_reading(self._box.reading()):
+            self._box.set_reading(*self._session.data.reading)  # refused: show the reading in use
+
     def _is_present(self, name: str) -> bool:
         return any(info.present for info in available_datasets(self._session.data.folder) if info.name == name)
 
@@ -118,13 +125,15 @@ class DataController(QObject):
             text = f"Embedded sample {len(dataset.train_images) + len(dataset.test_images):,} digits " \
                    f"({len(dataset.train_images):,} train / {len(dataset.test_images):,} test)"  # fmt: skip
         elif dataset.name == IMAGES:
-            text += f" images in {len(dataset.classes)} classes from {dataset.source}"
+            text += f" images ({describe_shape(dataset.image_shape)}) in {len(dataset.classes)} classes from " \
+                    f"{dataset.source}"  # fmt: skip
             self.images_folder = Path(dataset.source)
             self._settings.setValue(IMAGES_KEY, dataset.source)
         self.refresh()
         self._box.set_dataset(text, offer_download=dataset.is_embedded_sample)
         self._box.set_data_choice(self._session.data.choice)
         self._box.set_classes(dataset.classes)
+        self._box.show_reading(dataset.name == IMAGES)
         self._panel.set_train_size(len(dataset.train_images))
 
     def _on_phase_changed(self, phase: Phase) -> None:

@@ -18,9 +18,16 @@ IMAGES_LABEL = "Image folder…"
 CHOICE_KEY = "data/choice"
 
 
+IMAGE_SIZES = (28, 32, 48, 64, 96, 128)
+COLOR_CHOICES = (("auto", "colour as found"), ("rgb", "colour"), ("gray", "grey"))
+FIT_CHOICES = (("auto", "fit as suits"), ("content", "crop to content"), ("whole", "whole image"))
+READING_KEY = "data/reading"
+
+
 class DataBox(QGroupBox):
     datasetChosen = Signal(str)
     downloadRequested = Signal()
+    readingChanged = Signal()  # how an image folder is read: size, colour or fit
 
     def __init__(self, parent=None) -> None:
         super().__init__("Data", parent)
@@ -36,12 +43,32 @@ class DataBox(QGroupBox):
                                       "Outliers tab then shows how well the model's error finds it. A small code "
                                       "(say 8) finds it better: it rebuilds less of what it never saw.")  # fmt: skip
         self.set_classes(())
+        self.size_combo = QComboBox(objectName="imageSizeCombo")
+        self.size_combo.addItem("size as suits", 0)
+        for side in IMAGE_SIZES:
+            self.size_combo.addItem(f"{side}×{side}", side)
+        self.size_combo.setToolTip("The side an image folder's images are made: as suits them (28 for digit-like "
+                                   "images, 32 for photos) or one you choose.")  # fmt: skip
+        self.color_combo = QComboBox(objectName="imageColorCombo")
+        self.fit_combo = QComboBox(objectName="imageFitCombo")
+        for combo, choices in ((self.color_combo, COLOR_CHOICES), (self.fit_combo, FIT_CHOICES)):
+            for value, text in choices:
+                combo.addItem(text, value)
+        self.color_combo.setToolTip("Colour or grey: as found keeps colour when the images have it.")
+        self.fit_combo.setToolTip("Crop to the content and centre it (ink on paper, as MNIST), or fit the whole "
+                                  "image (photos). As suits: chosen from the images.")  # fmt: skip
+        self.reading_row = QHBoxLayout()
+        for combo in (self.size_combo, self.color_combo, self.fit_combo):
+            self.reading_row.addWidget(combo, 1)
+            combo.currentIndexChanged.connect(self._on_reading_changed)
+        self.show_reading(False)
         leave_out = QHBoxLayout()
         leave_out.addWidget(QLabel("Leave out"))
         leave_out.addWidget(self.exclude_combo, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.dataset_combo)
         layout.addWidget(self.dataset_label)
+        layout.addLayout(self.reading_row)
         layout.addWidget(self.download_button)
         layout.addLayout(leave_out)
         self.dataset_combo.currentIndexChanged.connect(self._on_dataset_changed)
@@ -49,6 +76,25 @@ class DataBox(QGroupBox):
 
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
+
+    def reading(self) -> tuple[int | None, str, str]:
+        """How an image folder is read: (size or None for as suits, colour, fit)."""
+        return self.size_combo.currentData() or None, self.color_combo.currentData(), self.fit_combo.currentData()
+
+    def set_reading(self, size: int | None, color: str, fit: str) -> None:
+        """Show a reading without asking for it again."""
+        for combo, value in ((self.size_combo, size or 0), (self.color_combo, color), (self.fit_combo, fit)):
+            combo.blockSignals(True)
+            select(combo, value)
+            combo.blockSignals(False)
+
+    def show_reading(self, shown: bool) -> None:
+        """The size, colour and fit choices: for an image folder only."""
+        for combo in (self.size_combo, self.color_combo, self.fit_combo):
+            combo.setVisible(shown)
+
+    def _on_reading_changed(self, _index: int) -> None:
+        self.readingChanged.emit()
 
     def set_datasets(self, infos: list[DatasetInfo], images_folder: Path | None = None) -> None:
         """The data picker's entries: Auto, every dataset (those not downloaded say so), and the image
@@ -97,14 +143,23 @@ class DataBox(QGroupBox):
     def apply_phase(self, phase: Phase) -> None:
         self.exclude_combo.setEnabled(allowed(Action.EDIT_SETTINGS, phase))
         self.dataset_combo.setEnabled(allowed(Action.CHOOSE_DATA, phase))
+        for combo in (self.size_combo, self.color_combo, self.fit_combo):
+            combo.setEnabled(allowed(Action.CHOOSE_DATA, phase))
         self.download_button.setEnabled(allowed(Action.DOWNLOAD, phase))
 
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue(CHOICE_KEY, self.dataset_choice())
+        size, color, fit = self.reading()
+        settings.setValue(READING_KEY, f"{size or 'auto'},{color},{fit}")
 
     def restore_settings(self, settings: QSettings) -> None:
         choice = read(settings, CHOICE_KEY, "auto", str)
         self.set_data_choice(choice if self.dataset_combo.findData(choice) >= 0 else "auto")
+        size, _, rest = read(settings, READING_KEY, "auto,auto,auto", str).partition(",")
+        color, _, fit = rest.partition(",")
+        self.set_reading(int(size) if size.isdigit() and int(size) in IMAGE_SIZES else None,
+                         color if color in dict(COLOR_CHOICES) else "auto",
+                         fit if fit in dict(FIT_CHOICES) else "auto")  # fmt: skip
 
     def _on_dataset_changed(self, _index: int) -> None:
         self.datasetChosen.emit(self.dataset_choice())

@@ -1,6 +1,11 @@
 """The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear; an image
 (a generated digit, or an image file opened or dropped on it) may lie under the strokes, to be drawn
-over."""
+over.
+
+For a digit model (28x28 grey) it is MNIST's pen pad: strokes alone are fitted as MNIST's digits were.
+For any other model the canvas is the model's image, whatever its size and colour: an image opened or
+dropped on it is fitted as the model's data was, and strokes are painted over it in the chosen ink colour.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from aegui.core.image_files import ImageFileError, image_to_input
-from aegui.core.preprocessing import SIZE, brush_width, strokes_over_image, strokes_to_image
+from aegui.core.image_files import DIGITS, Fitting, ImageFileError, image_to_input
+from aegui.core.preprocessing import brush_width, strokes_over_image, strokes_to_image
+from aegui.core.shapes import is_digit_pad
 from aegui.gui.theme.themes import DIGIT_FIELD, DIGIT_HINT, DIGIT_INK
 from aegui.gui.window.drops import dropped_file
 
@@ -64,7 +70,9 @@ class DrawCanvas(QWidget):
         self.setAccessibleDescription(self.toolTip())
         self._strokes: list[list[Point]] = []
         self._current: list[Point] | None = None
-        self._image: np.ndarray | None = None  # a 28x28 image under the strokes, filling the canvas
+        self._image: np.ndarray | None = None  # a picture under the strokes, filling the canvas
+        self._fitting = DIGITS  # the model's image size and colour, and how opened images are fitted
+        self._ink = (1.0, 1.0, 1.0)  # the ink's colour (RGB in [0, 1]) over a colour model's image
         self._finished = QImage(side, side, QImage.Format.Format_RGB32)
         self._pen = QPen(INK, brush_width((side, side)), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                          Qt.PenJoinStyle.RoundJoin)  # fmt: skip
@@ -86,20 +94,54 @@ class DrawCanvas(QWidget):
         return not self._strokes and not self._current and self._image is None
 
     def image(self) -> np.ndarray | None:
-        """The 28x28 image under the strokes, if one was put there."""
+        """The picture under the strokes ((height, width) or (height, width, 3)), if one was put there."""
         return None if self._image is None else self._image.copy()
+
+    @property
+    def fitting(self) -> Fitting:
+        return self._fitting
+
+    def is_digit_pad(self) -> bool:
+        """Whether strokes alone are fitted as digits (a 28x28 grey model), not painted on the image."""
+        return is_digit_pad(self._fitting.shape)
+
+    def set_fitting(self, fitting: Fitting) -> None:
+        """The model's image size and colour and how opened images are fitted; another size or colour
+        clears the canvas (its image was made for another model)."""
+        if fitting.shape != self._fitting.shape:
+            self._strokes, self._current, self._image = [], None, None
+            self._fitting = fitting
+            self._pen.setColor(INK if self.is_digit_pad() or not fitting.color else QColor.fromRgbF(*self._ink))
+            self._redraw_finished()
+            self._changed()
+        self._fitting = fitting
+
+    def set_ink(self, colour: tuple[float, float, float]) -> None:
+        """The colour new strokes paint with over a colour model's image (RGB in [0, 1])."""
+        self._ink = tuple(float(np.clip(value, 0.0, 1.0)) for value in colour)
+        if self._fitting.color:
+            self._pen.setColor(QColor.fromRgbF(*self._ink))
+            self._redraw_finished()
+            self._changed()
+
+    def ink(self) -> tuple[float, float, float]:
+        return self._ink
 
     def canvas_size(self) -> tuple[int, int]:
         return self.width(), self.height()
 
     def model_input(self) -> np.ndarray:
-        """The 28×28 image the model sees: `strokes_to_image(self.strokes(), self.canvas_size())`, or, over
-        an image, `strokes_over_image(self.strokes(), self.canvas_size(), self.image())`."""
+        """The image the model sees, in its layout ((height, width) grey, (3, height, width) colour): on the
+        digit pad, `strokes_to_image(self.strokes(), self.canvas_size())`; over an image, or for another
+        model, `strokes_over_image(self.strokes(), self.canvas_size(), image, ink)`."""
         if self._cached_input is None or self._cached_input[0] != self._revision:
-            if self._image is None:
+            if self._image is None and self.is_digit_pad():
                 seen = strokes_to_image(self.strokes(), self.canvas_size())
             else:
-                seen = strokes_over_image(self.strokes(), self.canvas_size(), self._image)
+                base = self._image if self._image is not None else np.zeros(self._picture_shape(), np.float32)
+                ink = self._ink if self._fitting.color else None
+                seen = strokes_over_image(self.strokes(), self.canvas_size(), base, ink)
+                seen = np.ascontiguousarray(seen.transpose(2, 0, 1)) if seen.ndim == 3 else seen
             self._cached_input = (self._revision, seen)
         return self._cached_input[1].copy()
 
@@ -133,21 +175,33 @@ class DrawCanvas(QWidget):
         self._redraw_finished()
         self._changed()
 
+    def _picture_shape(self) -> tuple[int, ...]:
+        channels, height, width = self._fitting.shape
+        return (height, width) if channels == 1 else (height, width, 3)
+
     def set_image(self, image: np.ndarray) -> None:
-        """Start over from a 28x28 image in [0, 1] (white on black), filling the canvas, to draw over."""
-        image = np.asarray(image, np.float32)
-        if image.size != SIZE * SIZE or not np.isfinite(image).all():
-            raise ValueError(f"The canvas takes a finite {SIZE}x{SIZE} image, not one shaped {image.shape}.")
-        self._image = np.clip(image.reshape(SIZE, SIZE), 0.0, 1.0)
+        """Start over from an image in [0, 1] of the model's size (a picture, or the model's layout, or flat),
+        filling the canvas, to draw over."""
+        picture = np.asarray(image, np.float32)
+        channels, height, width = self._fitting.shape
+        if picture.shape == (channels, height, width) and channels == 3:
+            picture = picture.transpose(1, 2, 0)
+        if picture.size != channels * height * width or not np.isfinite(picture).all():
+            raise ValueError(f"The canvas takes a finite {width}x{height} image with {channels} channel(s), not "
+                             f"one shaped {picture.shape}.")  # fmt: skip
+        if picture.ndim <= 2 and channels == 3:
+            picture = picture.reshape(channels, height, width).transpose(1, 2, 0)
+        self._image = np.clip(picture.reshape(self._picture_shape()), 0.0, 1.0)
         self._strokes, self._current = [], None
         self._redraw_finished()
         self._changed()
 
     def open_image(self, path: str | Path) -> bool:
-        """Put an image file on the canvas, fitted as `aegui.image_to_input(path)` fits it; False (and
-        `imageRefused` with the reason) if it cannot be read."""
+        """Put an image file on the canvas, fitted as `aegui.image_to_input(path, fitting)` fits it for the
+        model (a digit model: as MNIST's digits); False (and `imageRefused` with the reason) if it cannot be
+        read."""
         try:
-            image = image_to_input(path)
+            image = image_to_input(path, self._fitting)
         except ImageFileError as error:
             self.imageRefused.emit(f"{Path(path).name} {error}; the canvas is unchanged.")
             return False
@@ -231,7 +285,10 @@ class DrawCanvas(QWidget):
         self._finished.fill(BACKGROUND)
         if self._image is not None:
             pixels = np.ascontiguousarray(np.rint(self._image * 255), np.uint8)
-            picture = QImage(pixels.data, SIZE, SIZE, SIZE, QImage.Format.Format_Grayscale8)
+            height, width = pixels.shape[:2]
+            colour = pixels.ndim == 3
+            picture = QImage(pixels.data, width, height, width * (3 if colour else 1),
+                             QImage.Format.Format_RGB888 if colour else QImage.Format.Format_Grayscale8)  # fmt: skip
             painter = QPainter(self._finished)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(QRectF(self.rect()), picture)
@@ -260,5 +317,6 @@ class DrawCanvas(QWidget):
             font = painter.font()
             font.setPointSizeF(font.pointSizeF() * 1.4)
             painter.setFont(font)
-            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+            hint = "Draw a digit here" if self.is_digit_pad() else "Drop an image here,\nor draw"
+            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, hint)
         painter.end()

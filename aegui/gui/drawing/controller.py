@@ -12,6 +12,7 @@ from collections import deque
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from aegui.core.image_files import fitting_for
 from aegui.core.inference import CodeScales, code_scales
 from aegui.core.pacing import Interval
 from aegui.gui.code_space.controller import FRAME_MS, CodeSpaceController
@@ -55,7 +56,8 @@ class DrawingController(QObject):
 
     def model_changed(self, painted: bool) -> None:
         """Another model: if the window is already painted, follow a frame later (both at once held the
-        window up to ~100 ms on two busy cores)."""
+        window up to ~100 ms on two busy cores). The canvas takes the model's image size and colour at once."""
+        self._fit_canvas()
         if painted:
             QTimer.singleShot(FRAME_MS, self._show_model)
         else:
@@ -72,7 +74,18 @@ class DrawingController(QObject):
         self._refresh_gallery()
         self.refresh_drawing()
 
+    def _fit_canvas(self) -> None:
+        """The canvas is the model's image: its size and colour, images fitted as its data's were."""
+        model, dataset = self.session.model, self.session.dataset
+        if model is None:
+            return
+        same = dataset is not None and dataset.image_shape == model.image_shape
+        fitting = fitting_for(model.image_shape, dataset.reading if same else ())
+        self.canvas.set_fitting(fitting)
+        self.draw_panel.show_fitting(fitting)
+
     def _on_dataset_loaded(self, _dataset) -> None:
+        self._fit_canvas()
         self._refresh_code_range()
         self._refresh_gallery()
         self.code_space.data_changed()

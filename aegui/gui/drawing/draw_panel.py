@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aegui.core.inference import Reconstruction
 
 DRAW_HINT = "Draw a digit on the canvas to see its code and reconstruction."
+IMAGE_HINT = "Drop or open an image (File › Open image…), or draw, to see its code and reconstruction."
 
 
 class DrawPanel(QWidget):
@@ -28,6 +29,8 @@ class DrawPanel(QWidget):
         self.undo_button = QPushButton("Undo stroke")
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
+        self.ink_button = QPushButton("Ink colour…", objectName="inkColorButton", visible=False)
+        self.ink_button.setToolTip("The colour strokes paint with over the image")
         self.hint = QLabel(DRAW_HINT)
         self.hint.setObjectName("drawHint")
         self.hint.setWordWrap(True)
@@ -35,6 +38,7 @@ class DrawPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.ink_button)
         left = QVBoxLayout()
         left.addWidget(canvas)
         left.addLayout(buttons)
@@ -48,6 +52,26 @@ class DrawPanel(QWidget):
 
         self.clear_button.clicked.connect(canvas.clear)
         self.undo_button.clicked.connect(canvas.undo)
+        self.ink_button.clicked.connect(self._on_ink_clicked)
+        self._empty_hint = DRAW_HINT
+
+    def _on_ink_clicked(self) -> None:
+        from PySide6.QtGui import QColor
+        from PySide6.QtWidgets import QColorDialog
+
+        chosen = QColorDialog.getColor(QColor.fromRgbF(*self.canvas.ink()), self, "Ink colour")
+        if chosen.isValid():
+            self.canvas.set_ink((chosen.redF(), chosen.greenF(), chosen.blueF()))
+
+    def show_fitting(self, fitting) -> None:
+        """The model's image size and colour: the input's caption, the hint, and the ink colour for colour."""
+        self._empty_hint = DRAW_HINT if self.canvas.is_digit_pad() else IMAGE_HINT
+        self.ink_button.setVisible(fitting.color)
+        if hasattr(self, "input_view"):
+            colour = " colour" if fitting.color else ""
+            self.input_view.set_title(f"What the model sees ({fitting.size}×{fitting.size}{colour})")
+        if self.hint.text() in (DRAW_HINT, IMAGE_HINT):
+            self.hint.setText(self._empty_hint)
 
     def add_views(self) -> None:
         """What the model sees, the reconstruction and the code (pyqtgraph: loaded with the model library)."""
@@ -65,12 +89,12 @@ class DrawPanel(QWidget):
     def show_result(self, model_input: np.ndarray | None, result: Reconstruction | None, note: str = "") -> None:
         """Show the drawing's input and its reconstruction, or the empty state with a hint."""
         if model_input is None:
-            if self.input_view.image() is None and self.hint.text() == (note or DRAW_HINT):
+            if self.input_view.image() is None and self.hint.text() == (note or self._empty_hint):
                 return  # already showing the empty state: no repaint
             self.input_view.set_image(None)
             self.reconstruction_view.set_image(None)
             self.code_view.set_code(None)
-            self.hint.setText(note or DRAW_HINT)
+            self.hint.setText(note or self._empty_hint)
             return
         self.input_view.set_image(model_input)
         if result is None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from aegui.core.data import IMAGES
 from aegui.core.errors import AeguiError
 from aegui.core.outliers import Cancelled, OutlierReport, image_at, novelty, score_dataset, write_csv
+from aegui.core.shapes import pictures, stored
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 
@@ -112,8 +113,9 @@ class OutliersController(QObject):
         if report is None or dataset is None:
             return
         self.rows = report.rows(SHOWN, self.label)
-        images = np.stack([image_at(dataset, report, position).numpy() / 255.0 for position, *_rest in self.rows]) \
-            if self.rows else np.zeros((0, 28, 28), np.float32)  # fmt: skip
+        images = pictures(np.stack([image_at(dataset, report, position).numpy() / 255.0
+                                    for position, *_rest in self.rows]), dataset.image_shape) \
+            if self.rows else np.zeros((0, *stored(dataset.image_shape)), np.float32)  # fmt: skip
         self.view.show_outliers(images, self.rows, report.scores)
         which = "all classes" if self.label is None else dataset.class_name(self.label)
         self.view.show_status(f"The {len(self.rows)} most unusual of {len(report.scores):,} images ({which}), by "

@@ -134,7 +134,7 @@ class OutliersView(QWidget):
 
     def show_outliers(self, images: np.ndarray, rows: list[tuple[int, str, str, float, int]],
                       scores: np.ndarray) -> None:  # fmt: skip
-        """The most unusual images ((n, 28, 28) in [0, 1]) with their rows, and every image's score."""
+        """The most unusual images (pictures in [0, 1]) with their rows, and every image's score."""
         self.mosaic.show_images(images)
         self.list.blockSignals(True)
         self.list.clear()

@@ -11,18 +11,20 @@ question it asks a person (keep unsaved work?) goes through the `ask_unsaved` ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import Dataset, dataset_title
+from aegui.core.data import IMAGES, Dataset, dataset_title
 from aegui.core.density import CodeDensity
 from aegui.core.device import resolve_device_or_cpu
 from aegui.core.folders import default_data_dir
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.resume import TrainingState
+from aegui.core.shapes import describe_shape
 from aegui.core.training import History, TrainConfig
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process
@@ -166,6 +168,17 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self._set_phase(Phase.LOADING)
         return True
 
+    def set_image_reading(self, reading: tuple[int | None, str, str]) -> bool:
+        """How image folders are read: (size or None, colour, fit); a folder in use is read again so."""
+        if reading == self.data.reading:
+            return True
+        if not self._may(Action.CHOOSE_DATA):
+            return False
+        self.data.reading = reading
+        if self.data.choice == IMAGES and self.data.images_folder is not None:
+            return self.load_data(IMAGES)
+        return True
+
     def set_data_folder(self, folder: str | Path) -> bool:
         if not self._may(Action.CHOOSE_DATA):
             return False
@@ -177,7 +190,14 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
             return  # it arrived after the window closed: start nothing more
         self._idle_status = describe(dataset)
         self._set_phase(Phase.IDLE)
+        model = self.model
+        if model is not None and model.image_shape != dataset.image_shape and self.is_untouched():
+            self.new_model(model.config, self.preset_name)  # an untrained model takes the data's size and colour
         self.datasetLoaded.emit(dataset)
+
+    def is_untouched(self) -> bool:
+        """Whether the model in the session is new: never trained, opened or restored (nothing to lose)."""
+        return not self.history.epochs_done and self.model_path is None and self.trainer is None
 
     def _on_data_failed(self, message: str, loading_sample: bool) -> None:
         if self._closed:
@@ -235,8 +255,14 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.modelChanged.emit()
 
     def new_model(self, config: ModelConfig, preset: str = "") -> None:
-        """A fresh, untrained model (no question asked: callers settle unsaved work first)."""
-        self._replace_model(build_model(config), History(), None, preset, None)
+        """A fresh, untrained model for the data's image size and colour (no question asked: callers settle
+        unsaved work first)."""
+        self._replace_model(build_model(self.for_data(config)), History(), None, preset, None)
+
+    def for_data(self, config: ModelConfig) -> ModelConfig:
+        """The architecture made for the loaded data's images (their size and colour); as it is without data."""
+        dataset = self.dataset
+        return config if dataset is None else replace(config, image_shape=dataset.image_shape)
 
     def reset(self, config: ModelConfig, preset: str = "") -> bool:
         if not self._may(Action.RESET) or not self.settle_unsaved("resetting it"):
@@ -251,6 +277,9 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         if dataset is None or trained_on is None or not self.history.epochs_done:
             return ""
         key, title = trained_on
+        if self.model is not None and self.model.image_shape != dataset.image_shape:
+            return (f"This model takes {describe_shape(self.model.image_shape)} images; {dataset.title}'s are "
+                    f"{describe_shape(dataset.image_shape)}. Train starts a new model for them.")  # fmt: skip
         if key in (dataset.name, dataset.key):
             return ""
         return (

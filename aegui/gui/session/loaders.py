@@ -22,7 +22,8 @@ from aegui.gui.concurrency.training_process import share_dataset
 
 
 def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
-                 progress: Callable[[str, int, int], None], cancelled: Callable[[], bool]):  # fmt: skip
+                 progress: Callable[[str, int, int], None], cancelled: Callable[[], bool],
+                 reading: tuple[int | None, str, str] = (None, "auto", "auto")):  # fmt: skip
     """(request, (the dataset in shared memory, what reading its folder found, whether files were skipped), or
     the exception that stopped it): a worker's job."""
     try:
@@ -30,8 +31,10 @@ def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
             return request, (share_dataset(load_dataset(choice, folder)), "", False)
         from aegui.core.images import load_image_folder
 
-        dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled)
-        found = " ".join(part for part in (report.layout, report.describe()) if part)
+        size, color, fit = reading
+        dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled,
+                                            size=size, color=color, fit=fit)  # fmt: skip
+        found = " ".join(part for part in (report.describe_reading(), report.describe()) if part)
         return request, (share_dataset(dataset), found, bool(report.skipped))
     except Exception as error:  # reported as the request's result, so that it carries the number
         return request, error
@@ -56,6 +59,7 @@ class DataSource(QObject):
         self.folder = folder
         self.choice = "auto"  # what was asked for ("auto" stays "auto")
         self.images_folder: Path | None = None  # the folder of images, for the choice IMAGES
+        self.reading: tuple[int | None, str, str] = (None, "auto", "auto")  # its images' size, colour and fit
         self.dataset: Dataset | None = None
         self.mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._loaded_choice = "auto"  # the choice that gave the dataset in use
@@ -75,7 +79,7 @@ class DataSource(QObject):
         self._request += 1
         # bound methods, not lambdas: Qt holds them weakly, so a closed window is freed while a load runs
         run_in_thread(_load_shared, choice, self.folder, self.images_folder, self._request, self._relay.report,
-                      functools.partial(self._superseded, self._request), on_result=self._on_result,
+                      functools.partial(self._superseded, self._request), self.reading, on_result=self._on_result,
                       on_error=self._on_failed)  # fmt: skip
 
     def _superseded(self, request: int) -> bool:

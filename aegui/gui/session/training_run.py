@@ -30,6 +30,7 @@ class TrainingFlows:
         if self.dataset is None:
             self.message.emit("No data is loaded: choose a dataset or a data folder first.", True)
             return False
+        config = self.for_data(config)
         if self.model is None or self.model.config != config:
             if not self.settle_unsaved("starting a new model"):
                 return False

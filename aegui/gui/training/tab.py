@@ -28,6 +28,7 @@ def build(parts: Parts) -> Feature:
     log_check.toggled.connect(loss_plot.set_log_scale)
     session.epochEnded.connect(loss_plot.add_record)
     session.modelChanged.connect(lambda: _on_model_changed(parts))
+    session.datasetLoaded.connect(lambda dataset: _suggest_preset(parts, dataset))
     session.trainingStarted.connect(lambda: loss_plot.begin_run(session.history.epochs_done,
                                                                 session.trainer.steps_per_epoch,
                                                                 session.trainer.config.epochs))  # fmt: skip
@@ -44,6 +45,20 @@ def build(parts: Parts) -> Feature:
 
     return Feature(pages=(("Training", _page(loss_plot, log_check, runs_view, parts.gallery)),),
                    save_settings=save_settings)  # fmt: skip
+
+
+PRESET_FOR_IMAGES = {"default": "photos"}  # for images other than 28x28 grey, while the model is new
+PRESET_FOR_DIGITS = {"photos": "default"}
+
+
+def _suggest_preset(parts: Parts, dataset) -> None:
+    """A new model's preset follows the data: photos for colour or larger images, the default for digits."""
+    from aegui.core.shapes import is_digit_pad
+
+    wanted = PRESET_FOR_DIGITS if is_digit_pad(dataset.image_shape) else PRESET_FOR_IMAGES
+    name = parts.panel.preset_name()
+    if name in wanted and parts.session.is_untouched():
+        parts.panel.choose_preset(wanted[name])
 
 
 def _on_model_changed(parts: Parts) -> None:

@@ -221,6 +221,10 @@ class TrainingPanel(QWidget):
     def preset_name(self) -> str:
         return self.preset_combo.currentData()
 
+    def choose_preset(self, name: str) -> None:
+        """Select a preset, its settings filling the fields, as a person picking it would."""
+        select(self.preset_combo, name)
+
     def settings(self) -> tuple[ModelConfig, TrainConfig]:
         """The preset (or the opened model's architecture) customised by the fields.
 

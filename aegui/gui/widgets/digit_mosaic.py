@@ -1,4 +1,4 @@
-"""Digits in a grid, each clickable: generated batches and the manifold of a 2-value code."""
+"""Images in a grid, each clickable: generated batches and the manifold of a 2-value code."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 
 from aegui.core.mosaic import GAP, grid, grid_columns
-from aegui.gui.widgets.digit_view import DigitFrame, image_area
+from aegui.gui.widgets.digit_view import DigitFrame, as_pictures, image_area
 from aegui.gui.widgets.plots import pg
-
-STEP = 28 + GAP
 
 
 class DigitMosaic(DigitFrame):
@@ -26,7 +24,7 @@ class DigitMosaic(DigitFrame):
         self._shape: tuple[int, ...] | None = None
 
     def show_images(self, images: np.ndarray, columns: int | None = None) -> None:
-        self._images = np.asarray(images, np.float32).reshape(-1, 28, 28)
+        self._images = as_pictures(images)
         self._columns = columns or grid_columns(len(self._images))
         picture = grid(self._images, self._columns)
         self._item.setImage(picture, levels=(0.0, 1.0), autoLevels=False)
@@ -38,17 +36,20 @@ class DigitMosaic(DigitFrame):
         return self._images.copy()
 
     def index_at(self, x: float, y: float) -> int | None:
-        """The digit under picture coordinates (x, y), or None (a gap, or outside)."""
-        column, row = int(x // STEP), int(y // STEP)
-        if x < 0 or y < 0 or x % STEP >= 28 or y % STEP >= 28 or column >= self._columns:
+        """The image under picture coordinates (x, y), or None (a gap, or outside)."""
+        height, width = self._images.shape[1:3]
+        column, row = int(x // (width + GAP)), int(y // (height + GAP))
+        if x < 0 or y < 0 or x % (width + GAP) >= width or y % (height + GAP) >= height or column >= self._columns:
             return None
         index = row * self._columns + column
         return index if index < len(self._images) else None
 
     def centre_of(self, index: int) -> tuple[float, float]:
-        """Where digit `index` is, in widget pixels (for tests and scripts that click it)."""
+        """Where image `index` is, in widget pixels (for tests and scripts that click it)."""
         row, column = divmod(index, self._columns)
-        point = self._view.mapViewToScene(pg.Point(column * STEP + 14, row * STEP + 14))
+        height, width = self._images.shape[1:3]
+        x, y = column * (width + GAP) + width / 2, row * (height + GAP) + height / 2
+        point = self._view.mapViewToScene(pg.Point(x, y))
         widget_point = self.mapFromScene(point)
         return float(widget_point.x()), float(widget_point.y())
 

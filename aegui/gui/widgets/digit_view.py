@@ -1,4 +1,6 @@
-"""A 28×28 image shown large, with a caption: the model's input, a reconstruction, a decoded code."""
+"""An image shown large, with a caption: the model's input, a reconstruction, a decoded code. Images are
+pictures: (height, width) grey or (height, width, 3) colour, values in [0, 1]; 784 flat values are a
+28×28 digit."""
 
 from __future__ import annotations
 
@@ -42,6 +44,25 @@ def image_area(min_height: int, graphics: DigitFrame | None = None,
     return graphics, view, item
 
 
+def as_picture(image) -> np.ndarray:
+    """An image as a picture to show: (height, width) or (height, width, 3); a flat 784 is a 28x28 digit,
+    and a model's colour layout (3, height, width) is turned channels-last."""
+    picture = np.asarray(image, np.float32)
+    if picture.ndim == 1 or picture.shape == (1, 784):
+        picture = picture.reshape(28, 28)
+    if picture.ndim == 3 and picture.shape[0] == 3 and picture.shape[2] != 3:
+        picture = np.ascontiguousarray(picture.transpose(1, 2, 0))
+    if not (picture.ndim == 2 or (picture.ndim == 3 and picture.shape[2] == 3)):
+        raise ValueError(f"A picture is (height, width) or (height, width, 3), not {picture.shape}.")
+    return picture
+
+
+def as_pictures(images) -> np.ndarray:
+    """Pictures (N, height, width[, 3]); flat (N, 784) are 28x28 digits."""
+    array = np.asarray(images, np.float32)
+    return array.reshape(-1, 28, 28) if array.ndim <= 2 else array
+
+
 class DigitView(QWidget):
     def __init__(self, title: str, object_name: str, parent=None, hint: str = " ", min_side: int = 150) -> None:
         """`hint` is the caption while there is no image (what to do to get one)."""
@@ -54,7 +75,8 @@ class DigitView(QWidget):
         self._graphics, view, self._item = image_area(min_side)
         self._graphics.setMinimumWidth(min_side)
         self._graphics.setAccessibleName(title)
-        view.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+        self._view = view
+        self._side: tuple[int, ...] = ()
         self._image: np.ndarray | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -64,13 +86,20 @@ class DigitView(QWidget):
         self.set_image(None)
 
     def set_image(self, image: np.ndarray | None, caption: str = " ") -> None:
-        self._image = None if image is None else np.asarray(image, np.float32).reshape(28, 28)
-        shown = np.zeros((28, 28), np.float32) if self._image is None else self._image
+        self._image = None if image is None else as_picture(image)
+        shown = self._image if self._image is not None else np.zeros(self._side[:2] or (28, 28), np.float32)
         self._item.setImage(shown, levels=(0.0, 1.0), autoLevels=False)
+        if shown.shape[:2] != self._side[:2]:  # another size of image: frame it whole
+            self._side = shown.shape[:2]
+            self._view.setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]), padding=0)
         self._caption.setText(self._hint if self._image is None and caption == " " else caption)
 
     def image(self) -> np.ndarray | None:
         return None if self._image is None else self._image.copy()
+
+    def set_title(self, title: str) -> None:
+        self._title.setText(title)
+        self._graphics.setAccessibleName(title)
 
     def caption(self) -> str:
         return self._caption.text()

@@ -9,6 +9,7 @@ from aegui.core.augment import add_noise
 from aegui.core.configs import TrainConfig
 from aegui.core.inference import InferenceModel
 from aegui.core.mosaic import tile
+from aegui.core.shapes import pictures, shape_of
 from aegui.core.steps import to_float
 from aegui.gui.theme.themes import Theme, themes
 from aegui.gui.widgets.digit_view import DigitFrame
@@ -61,14 +62,15 @@ class ReconstructionGallery(DigitFrame):
         """The first test images (uint8, their classes' `names`) and what `inference` makes of them; when
         the model is a denoiser, also the noisy inputs it is given (with a fixed seed, so they do not
         flicker)."""
+        shape = shape_of(tuple(test_images.shape))
         clean = to_float(test_images[:COUNT])
         noisy = None
         if train_config is not None and train_config.denoising:
             generator = torch.Generator().manual_seed(0)
             noisy = add_noise(clean, train_config.noise, train_config.noise_level, generator)
         reconstructions = inference.reconstruct_many(clean if noisy is None else noisy) if inference else None
-        self.show_images(clean.reshape(-1, 28, 28).numpy(), reconstructions,
-                         None if noisy is None else noisy.reshape(-1, 28, 28).numpy(), names)  # fmt: skip
+        self.show_images(pictures(clean.numpy(), shape), reconstructions,
+                         None if noisy is None else pictures(noisy.numpy(), shape), names)  # fmt: skip
 
     def _colour_items(self, theme: Theme) -> None:
         self._label.setText(self._label.text, color=theme.digit_caption)
