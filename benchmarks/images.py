@@ -130,3 +130,25 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         return canvas_rows(folder) + conversion_rows(folder) + training_rows(folder)
+
+
+def write_photo_folder(folder: Path, per_class: int = 16, side: int = 100, seed: int = 0,
+                       layout: tuple[str, ...] = ("train", "validation")) -> Path:  # fmt: skip
+    """Real colour photographs as a folder of side x side JPEGs: crops of the two photographs scikit-learn
+    ships (a temple in China, a flower), one class each, `per_class` per class, split over `layout`'s
+    folders (1 in 4 to each after the first)."""
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    rng = np.random.default_rng(seed)
+    for label, (name, photo) in enumerate(zip(("china", "flower"), load_sample_images().images, strict=True)):
+        height, width = photo.shape[:2]
+        for index in range(per_class):
+            crop_side = int(rng.integers(side, 3 * side))
+            top, left = int(rng.integers(0, height - crop_side)), int(rng.integers(0, width - crop_side))
+            crop = Image.fromarray(photo[top : top + crop_side, left : left + crop_side]).resize((side, side))
+            part = layout[0] if index % 4 or len(layout) == 1 else layout[1 + (index // 4) % (len(layout) - 1)]
+            target = folder / part / name if part else folder / name
+            target.mkdir(parents=True, exist_ok=True)
+            crop.save(target / f"{name}{index:03d}_{label}.jpg", quality=92)
+    return folder

@@ -286,6 +286,7 @@ def test_an_image_folder_loads_with_progress_and_a_newer_choice_stops_its_conver
     assert loaded.args[0].name == "images" and session.data.choice == "images"
     assert "converting images · 42 of 42" in progress  # 40 digits and 2 corrupt files
     assert view.messages[-1] == (
+        "Read as 28×28 grey, fitted by content (the images are ink on a plain ground). "
         "3 files skipped: one/broken1.png (cannot be read as an image), zero/broken0.png "
         "(cannot be read as an image), zero/notes0.txt (not an image file (.txt)).",
         True,

@@ -16,7 +16,7 @@ import numpy as np
 
 from aegui.core.errors import AeguiError
 from aegui.core.folders import default_data_dir, shown
-from aegui.core.shapes import ImageShape, describe_shape, shape_of
+from aegui.core.shapes import ImageShape, shape_of
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
     import torch
@@ -175,14 +175,6 @@ class Dataset:
 
     def class_name(self, label: int) -> str:
         return self.classes[label] if 0 <= label < len(self.classes) else str(label)
-
-
-def check_fits(shape: ImageShape, dataset: Dataset) -> None:
-    """A DataError unless a model taking images of `shape` can train on (or score) these images."""
-    if tuple(shape) != dataset.image_shape:
-        raise DataError(f"This model takes {describe_shape(shape)} images, but {dataset.title}'s are "
-                        f"{describe_shape(dataset.image_shape)}. Make a new model for this data, or read the "
-                        "folder at the model's size and colour.")  # fmt: skip
 
 
 def folder_name(name: str) -> str:

@@ -22,6 +22,7 @@ from aegui.core.data import Dataset
 from aegui.core.device import resolve_precision
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
+from aegui.core.shapes import check_fits
 from aegui.core.steps import to_float
 
 METHODS = ("relative", "error", "standardised")
@@ -132,6 +133,7 @@ def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "relative"
                   cancel: threading.Event | None = None,
                   progress: Callable[[int, int], None] | None = None) -> OutlierReport:  # fmt: skip
     """Every image of `dataset` (train, then test) scored by `model`."""
+    check_fits(model.image_shape, dataset)
     images = torch.cat([dataset.train_images, dataset.test_images])
     labels = torch.cat([dataset.train_labels, dataset.test_labels]).numpy()
     errors = reconstruction_errors(model, images, precision, cancel, progress)

@@ -66,3 +66,13 @@ def describe_shape(shape: ImageShape) -> str:
 def is_digit_pad(shape: ImageShape) -> bool:
     """Whether the canvas is a pen's digit pad for this model (grey 28x28, as MNIST's digits)."""
     return tuple(shape) == DIGIT_SHAPE
+
+
+def check_fits(shape: ImageShape, dataset) -> None:
+    """A DataError unless a model taking images of `shape` can train on (or score) `dataset`'s images."""
+    from aegui.core.data import DataError
+
+    if tuple(shape) != dataset.image_shape:
+        raise DataError(f"This model takes {describe_shape(shape)} images, but {dataset.title}'s are "
+                        f"{describe_shape(dataset.image_shape)}. Make a new model for this data, or read the "
+                        "folder at the model's size and colour.")  # fmt: skip

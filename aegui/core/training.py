@@ -20,11 +20,12 @@ import torch
 from aegui.core.augment import add_noise, distort
 from aegui.core.checks import ConfigError
 from aegui.core.configs import TrainConfig, check_learning_rate
-from aegui.core.data import Dataset, check_fits
+from aegui.core.data import Dataset
 from aegui.core.device import precision_name, resolve_precision
 from aegui.core.distributed import ProcessGroup, wrap
 from aegui.core.model import AutoEncoder
 from aegui.core.resume import TrainingState
+from aegui.core.shapes import check_fits
 from aegui.core.steps import batch_loss, evaluate, make_optimizer, make_scheduler, to_float
 
 # --- records -------------------------------------------------------------------------------------

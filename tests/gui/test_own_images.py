@@ -125,7 +125,7 @@ def test_an_image_folder_trains_with_its_folder_names_as_classes(window, qtbot, 
     assert dataset.classes == tuple(sorted(DIGIT_NAMES))
     assert "3 files skipped" in window.panel.message_label.text()
     assert window.panel.data_box.dataset_combo.currentText() == "Images: digits"
-    assert "images in 10 classes" in window.panel.data_box.dataset_label.text()
+    assert "images (28×28 grey) in 10 classes" in window.panel.data_box.dataset_label.text()
     first = [dataset.class_name(int(label)) for label in dataset.test_labels[:10]]
     qtbot.waitUntil(
         lambda: ", ".join(first) in window.parts.gallery.caption(), timeout=10_000

@@ -14,7 +14,7 @@ def build(parts: Parts) -> Feature:
     code_panel = parts.code_space_panel = CodeSpacePanel()
     explore_panel = parts.explore_panel = ExplorePanel()
     code_space = parts.code_space = CodeSpaceController(
-        code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.dataset,
+        code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.model_data,
         parts.report, session.is_training, parts.window)  # fmt: skip
     code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
     map_page, explore_page = scrolling(code_panel), scrolling(explore_panel)

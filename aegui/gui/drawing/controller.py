@@ -105,7 +105,7 @@ class DrawingController(QObject):
 
     def _refresh_gallery(self) -> None:
         session = self.session
-        dataset = session.dataset
+        dataset = session.model_data
         if dataset is not None:
             self._gallery_due.mark()
             names = [dataset.class_name(int(label)) for label in dataset.test_labels[:GALLERY_COUNT]]
@@ -115,11 +115,11 @@ class DrawingController(QObject):
         """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
         session = self.session
         state = session.current_weights()
-        if session.dataset is None or session.inference is None or state is None:
+        if session.model_data is None or session.inference is None or state is None:
             return
         self._scales_request += 1
         # bound methods, not partials or lambdas: Qt holds them weakly, so a closed window is freed
-        images = session.dataset.test_images[:CODE_RANGE_IMAGES]
+        images = session.model_data.test_images[:CODE_RANGE_IMAGES]
         run_in_thread(code_scales, session.inference.config, state, images, self._scales_request,
                       on_result=self._on_code_scales, on_error=self._on_code_scales_failed)  # fmt: skip
 

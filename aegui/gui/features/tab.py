@@ -11,7 +11,7 @@ def build(parts: Parts) -> Feature:
     session, canvas = parts.session, parts.canvas
     view = parts.features_view = FeaturesView()
     maps = parts.feature_maps = FeaturesController(
-        view, lambda: session.inference, lambda: session.dataset.test_images if session.dataset else None,
+        view, lambda: session.inference, lambda: session.model_data.test_images if session.model_data else None,
         lambda: None if canvas.is_empty() else canvas.model_input(), parts.window)  # fmt: skip
     session.modelChanged.connect(maps.weights_changed)
     session.weightsChanged.connect(maps.weights_changed)

@@ -79,11 +79,11 @@ class GenerateController(QObject):
             return None, "Train the model first: an untrained decoder draws noise."
         if model.config.variational:
             return CodeDensity.standard_normal(model.code_size), self._waiting("the VAE's prior N(0, I)")
-        if session.dataset is None or session.inference is None:
+        if session.model_data is None or session.inference is None:
             return None, "Load data first: a plain autoencoder's codes are drawn from where its test codes lie."
         if self._fallback is None or self._fallback[0] != self._version:
             session.follow_training()
-            codes = session.inference.encode_many(session.dataset.test_images[:CODE_IMAGES])
+            codes = session.inference.encode_many(session.model_data.test_images[:CODE_IMAGES])
             self._fallback = (self._version, CodeDensity.gaussian(codes))
         return self._fallback[1], self._waiting("one Gaussian with the test codes' mean and covariance")
 
@@ -97,12 +97,12 @@ class GenerateController(QObject):
         """Fit the model's code density in a worker (if it has none for its current weights)."""
         session = self.session
         state = session.current_weights()
-        if (self.fitting or session.is_training() or session.dataset is None or state is None
+        if (self.fitting or session.is_training() or session.model_data is None or state is None
                 or session.model.density is not None or session.history.epochs_done == 0):  # fmt: skip
             return False
         self.fitting = True
         self._cancel = threading.Event()
-        run_in_thread(_fit, session.model, self._version, state, session.dataset, self._cancel.is_set,
+        run_in_thread(_fit, session.model, self._version, state, session.model_data, self._cancel.is_set,
                       on_result=self._on_fitted, on_error=self._on_fit_failed)  # fmt: skip
         return True
 

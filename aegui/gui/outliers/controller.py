@@ -71,7 +71,7 @@ class OutliersController(QObject):
 
     def refresh(self) -> None:
         session = self.session
-        state, dataset = session.current_weights(), session.dataset
+        state, dataset = session.current_weights(), session.model_data
         if state is None or dataset is None or session.model is None:
             return
         self._stale = False
@@ -93,7 +93,7 @@ class OutliersController(QObject):
             return
         self.report, model = result
         self._show()
-        dataset, config = self.session.dataset, self.session.train_config
+        dataset, config = self.session.model_data, self.session.train_config
         left_out = config.exclude_class if config is not None else -1
         if dataset is not None and 0 <= left_out < len(dataset.classes):
             found = novelty(model, dataset, left_out)
@@ -109,7 +109,7 @@ class OutliersController(QObject):
             self.view.show_status(f"Could not score the images: {error}")
 
     def _show(self) -> None:
-        report, dataset = self.report, self.session.dataset
+        report, dataset = self.report, self.session.model_data
         if report is None or dataset is None:
             return
         self.rows = report.rows(SHOWN, self.label)
@@ -135,12 +135,12 @@ class OutliersController(QObject):
         if self.report is None or not 0 <= row < len(self.rows):
             return
         position = self.rows[row][0]
-        self.canvas.set_image(image_at(self.session.dataset, self.report, position).numpy() / 255.0)
+        self.canvas.set_image(image_at(self.session.model_data, self.report, position).numpy() / 255.0)
         self.view.mark(row, float(self.report.scores[position]))
 
     def selected_file(self) -> Path | None:
         row = self.view.list.currentRow()
-        dataset = self.session.dataset
+        dataset = self.session.model_data
         if self.report is None or not self.report.files or not 0 <= row < len(self.rows) or dataset is None:
             return None
         return Path(dataset.source) / self.rows[row][1]

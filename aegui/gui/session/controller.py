@@ -159,6 +159,14 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
     def dataset(self) -> Dataset | None:
         return self.data.dataset
 
+    @property
+    def model_data(self) -> Dataset | None:
+        """The loaded data if the model in the session takes its images (their size and colour), else None:
+        the data views run the model on."""
+        dataset, model = self.data.dataset, self.model
+        return dataset if dataset is not None and model is not None and model.image_shape == dataset.image_shape \
+            else None  # fmt: skip
+
     def load_data(self, choice: str, images_folder: str | Path | None = None) -> bool:
         """Load a dataset (or, choice "images", a folder of images) in a worker; the latest request wins,
         earlier results are dropped."""
