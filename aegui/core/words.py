@@ -19,3 +19,13 @@ def item_noun(dataset_name: str, classes: tuple[str, ...] = (), shape: tuple[int
         return "digit"
     numbered = bool(classes) and set(classes) <= {str(digit) for digit in range(10)}
     return "digit" if name == "images" and numbered and tuple(shape) == (1, 28, 28) else "image"
+
+
+def with_article(name: str) -> str:
+    """'a 7', 'an 8', 'an Ankle boot', 'a T-shirt/top', 'an image'."""
+    return f"{'an' if name[:1].lower() in 'aeio8' else 'a'} {name}"
+
+
+def noun_of(dataset) -> str:
+    """What one item of a Dataset is called ("digit" or "image")."""
+    return item_noun(dataset.key, dataset.classes, dataset.image_shape)

@@ -5,7 +5,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from aegui.gui.code_space.neighbours_view import with_article
+from aegui.core.words import with_article
 from tests.gui.conftest import drag, wait_for_drawing
 
 ONE = [[(160, 50), (165, 270)]]

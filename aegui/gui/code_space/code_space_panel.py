@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from aegui.core.projections import METHODS, unavailable
+from aegui.core.words import with_article
 from aegui.gui.code_space.digit_legend import DigitLegend
 from aegui.gui.code_space.latent_map import LatentMapView
 from aegui.gui.widgets.digit_mosaic import DigitMosaic
@@ -53,6 +54,7 @@ class CodeSpacePanel(QWidget):
         self.count_spin.setValue(DEFAULT_COUNT)
         self.count_spin.setSuffix(" test digits")
         self.count_spin.setToolTip("How many test digits the maps show (200 to 10,000).")
+        self._noun = "digit"
         self._wanted_count = DEFAULT_COUNT  # what a person asked for; the field shows no more than there are
         self.projection_combo = QComboBox(objectName="projectionCombo")
         for method, name in METHODS.items():
@@ -115,8 +117,17 @@ class CodeSpacePanel(QWidget):
         self.count_spin.blockSignals(True)
         self.count_spin.setMaximum(max(self.count_spin.minimum(), min(available, MAX_COUNT)))
         self.count_spin.setValue(min(self._wanted_count, available))
-        self.count_spin.setToolTip(f"How many test digits the maps show (200 to {self.count_spin.maximum():,}).")
+        self.count_spin.setToolTip(f"How many test {self._noun}s the maps show (200 to {self.count_spin.maximum():,}).")
         self.count_spin.blockSignals(False)
+
+    def set_noun(self, noun: str) -> None:
+        """What the data's items are called ("digit", "image"): words follow the data."""
+        self._noun = noun
+        self.count_spin.setSuffix(f" test {noun}s")
+        self.count_spin.setToolTip(f"How many test {noun}s the maps show (200 to {self.count_spin.maximum():,}).")
+        self.hovered_view.set_title(f"Hovered {noun}")
+        self.hovered_view.set_hint(f"Point at {with_article(noun)} in the map.")
+        self.manifold.setToolTip(f"Click {with_article(noun)} to put it on the canvas.")
 
     def _on_count_changed(self, value: int) -> None:
         self._wanted_count = value  # (set_test_count changes the value with signals blocked)

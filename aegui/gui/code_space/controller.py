@@ -28,6 +28,7 @@ from aegui.core.latent import (
     nearest_neighbours,
 )
 from aegui.core.shapes import pictures
+from aegui.core.words import noun_of, with_article
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.code_space.explore_panel import ExplorePanel
 from aegui.gui.code_space.interpolation_strip import STEPS
@@ -176,7 +177,7 @@ class CodeSpaceController(QObject):
             return
         note = self.layouts.note(latent.codes.shape[1]) if latent.embedding.method != self.layouts.method else ""
         self.code_panel.status.setText(
-            f"{len(latent.labels):,} test digits placed by {latent.embedding.describe()}. Separation, the "
+            f"{len(latent.labels):,} test {self._noun()}s placed by {latent.embedding.describe()}. Separation, the "
             f"10-nearest-neighbour accuracy in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
             + (f" {note}" if note else "")
             + (f" {progress}" if progress else "")
@@ -274,6 +275,10 @@ class CodeSpaceController(QObject):
         dataset = self._dataset()
         return dataset.classes if dataset is not None else DIGITS
 
+    def _noun(self) -> str:
+        dataset = self._dataset()
+        return noun_of(dataset) if dataset is not None else "digit"
+
     def _name(self, index: int) -> str:
         """The class name of the map's point `index`."""
         dataset, label = self._dataset(), int(self.latent.labels[index])
@@ -290,7 +295,7 @@ class CodeSpaceController(QObject):
             return
         self._picked = index
         self.code_panel.decoded_view.set_image(image, f"picked test image #{index} ({self._name(index)})")
-        self.explore.interpolation.status.setText(f"Picked test digit #{index}: use it as A or B.")
+        self.explore.interpolation.status.setText(f"Picked test {self._noun()} #{index}: use it as A or B.")
 
     def decode_at(self, x: float, y: float) -> np.ndarray | None:
         """The digit the model generates at a spot of the code map."""
@@ -330,12 +335,12 @@ class CodeSpaceController(QObject):
         strip = self.explore.interpolation
         if source == "drawing":
             if self._drawing_code is None:
-                strip.status.setText("Draw a digit first.")
+                strip.status.setText(f"Draw {with_article(self._noun())} first.")
                 return
             self._ends[end] = (self._drawing_code.copy(), "the drawing")
         else:
             if self._picked is None or self.latent is None:
-                strip.status.setText("Click a digit on the code map first.")
+                strip.status.setText(f"Click {with_article(self._noun())} on the code map first.")
                 return
             self._ends[end] = (self.latent.codes[self._picked].copy(), f"test digit #{self._picked}")
         self._show_interpolation()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from aegui.core.words import with_article
 from aegui.gui.code_space.code_sliders import CodeSliders
 from aegui.gui.code_space.interpolation_strip import InterpolationStrip
 from aegui.gui.code_space.neighbours_view import NeighboursView
@@ -32,7 +33,7 @@ class ExplorePanel(QWidget):
         sliders_layout.addWidget(self.slider_view, 1)
         interpolation_box = QGroupBox("Interpolation")
         QVBoxLayout(interpolation_box).addWidget(self.interpolation)
-        neighbours_box = QGroupBox("Nearest training digits in code space")
+        neighbours_box = self._neighbours_box = QGroupBox("Nearest training digits in code space")
         QVBoxLayout(neighbours_box).addWidget(self.neighbours)
         right = QVBoxLayout()
         right.addWidget(interpolation_box, 1)
@@ -40,3 +41,10 @@ class ExplorePanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(sliders_box, 1)
         layout.addLayout(right, 1)
+
+    def set_noun(self, noun: str) -> None:
+        """What the data's items are called ("digit", "image"): words follow the data."""
+        self._neighbours_box.setTitle(f"Nearest training {noun}s in code space")
+        self.slider_view.set_hint(f"Draw {with_article(noun)} or move a slider.")
+        self.neighbours.set_noun(noun)
+        self.interpolation.set_noun(noun)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aegui.core.mosaic import tile
+from aegui.core.words import with_article
 from aegui.gui.widgets.digit_view import as_pictures, image_area
 
 STEPS = 10
@@ -21,10 +22,12 @@ class InterpolationStrip(QWidget):
         self.setObjectName("interpolationStrip")
         self.status = QLabel(START_TEXT, wordWrap=True)
         buttons = QGridLayout()  # one row: the strip keeps its height on a short screen
+        self._buttons: dict[tuple[str, str], QPushButton] = {}
         for row, end in enumerate(("a", "b")):
             for column, source in enumerate(("drawing", "picked")):
                 label = f"{end.upper()} ← {'the drawing' if source == 'drawing' else 'picked digit'}"
                 button = QPushButton(label, objectName=f"{end}From{source.capitalize()}Button")
+                self._buttons[(end, source)] = button
                 button.clicked.connect(lambda _c=False, e=end, s=source: self.endpointRequested.emit(e, s))
                 buttons.addWidget(button, 0, 2 * row + column)
         self._graphics, self._view, self._item = image_area(56)
@@ -53,6 +56,14 @@ class InterpolationStrip(QWidget):
         self._images = None
         self._show(tile([np.zeros((STEPS, *(self._images_shape or (28, 28))))]))
         self.status.setText(START_TEXT)
+
+    def set_noun(self, noun: str) -> None:
+        """What the data's items are called ("digit", "image")."""
+        for (end, source), button in self._buttons.items():
+            if source == "picked":
+                button.setText(f"{end.upper()} ← picked {noun}")
+        if self.status.text().startswith("Set A and B"):
+            self.status.setText(f"Set A and B from a drawing or from {with_article(noun)} picked on the map.")
 
     def images(self) -> np.ndarray | None:
         return None if self._images is None else self._images.copy()

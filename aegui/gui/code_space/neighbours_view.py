@@ -6,18 +6,15 @@ import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from aegui.core.mosaic import tile
+from aegui.core.words import with_article
 from aegui.gui.widgets.digit_view import image_area
-
-
-def with_article(name: str) -> str:
-    """'a 7', 'an 8', 'an Ankle boot', 'a T-shirt/top'."""
-    return f"{'an' if name[:1].lower() in 'aeio8' else 'a'} {name}"
 
 
 class NeighboursView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("nearestNeighbours")
+        self._noun = "digit"
         self.verdict = QLabel("Draw a digit to see its nearest training digits.", objectName="neighboursVerdict")
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -42,8 +39,9 @@ class NeighboursView(QWidget):
         if images is None or labels is None or majority is None:
             self._labels = None
             self._item.clear()
-            self.verdict.setText("Finding the nearest training digits…" if waiting else
-                                 "Draw a digit to see its nearest training digits.")  # fmt: skip
+            noun = self._noun
+            self.verdict.setText(f"Finding the nearest training {noun}s…" if waiting else
+                                 f"Draw {with_article(noun)} to see its nearest training {noun}s.")  # fmt: skip
             return
         self._labels = np.asarray(labels)
         self._item.setImage(tile([np.asarray(images, np.float32)], count=len(images)), levels=(0.0, 1.0),
@@ -53,6 +51,12 @@ class NeighboursView(QWidget):
         name = names[majority] if 0 <= majority < len(names) else str(majority)
         self.verdict.setText(f"looks like {with_article(name)}  ({agree} of its {len(labels)} nearest training "
                              "images)")  # fmt: skip
+
+    def set_noun(self, noun: str) -> None:
+        """What the data's items are called ("digit", "image")."""
+        if self._labels is None:
+            self.verdict.setText(f"Draw {with_article(noun)} to see its nearest training {noun}s.")
+        self._noun = noun
 
     def labels(self) -> np.ndarray | None:
         return None if self._labels is None else self._labels.copy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aegui.core.words import noun_of
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.code_space.controller import CodeSpaceController
 from aegui.gui.code_space.explore_panel import ExplorePanel
@@ -17,6 +18,12 @@ def build(parts: Parts) -> Feature:
         code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.model_data,
         parts.report, session.is_training, parts.window)  # fmt: skip
     code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
+
+    def on_dataset_loaded(dataset) -> None:  # words follow the data
+        code_panel.set_noun(noun_of(dataset))
+        explore_panel.set_noun(noun_of(dataset))
+
+    session.datasetLoaded.connect(on_dataset_loaded)
     map_page, explore_page = scrolling(code_panel), scrolling(explore_panel)
     parts.code_map_page = map_page  # (the Generate tab draws the manifold there)
     return Feature(

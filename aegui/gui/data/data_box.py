@@ -19,8 +19,8 @@ CHOICE_KEY = "data/choice"
 
 
 IMAGE_SIZES = (28, 32, 48, 64, 96, 128)
-COLOR_CHOICES = (("auto", "colour as found"), ("rgb", "colour"), ("gray", "grey"))
-FIT_CHOICES = (("auto", "fit as suits"), ("content", "crop to content"), ("whole", "whole image"))
+COLOR_CHOICES = (("auto", "auto colour"), ("rgb", "colour"), ("gray", "grey"))
+FIT_CHOICES = (("auto", "auto fit"), ("content", "content"), ("whole", "whole"))
 READING_KEY = "data/reading"
 
 
@@ -44,7 +44,7 @@ class DataBox(QGroupBox):
                                       "(say 8) finds it better: it rebuilds less of what it never saw.")  # fmt: skip
         self.set_classes(())
         self.size_combo = QComboBox(objectName="imageSizeCombo")
-        self.size_combo.addItem("size as suits", 0)
+        self.size_combo.addItem("auto size", 0)
         for side in IMAGE_SIZES:
             self.size_combo.addItem(f"{side}×{side}", side)
         self.size_combo.setToolTip("The side an image folder's images are made: as suits them (28 for digit-like "
@@ -54,9 +54,9 @@ class DataBox(QGroupBox):
         for combo, choices in ((self.color_combo, COLOR_CHOICES), (self.fit_combo, FIT_CHOICES)):
             for value, text in choices:
                 combo.addItem(text, value)
-        self.color_combo.setToolTip("Colour or grey: as found keeps colour when the images have it.")
-        self.fit_combo.setToolTip("Crop to the content and centre it (ink on paper, as MNIST), or fit the whole "
-                                  "image (photos). As suits: chosen from the images.")  # fmt: skip
+        self.color_combo.setToolTip("Colour or grey: auto keeps colour when the images have it.")
+        self.fit_combo.setToolTip("Content: crop to the content and centre it (ink on paper, as MNIST's digits). "
+                                  "Whole: fit the whole image (photos). Auto: chosen from the images.")  # fmt: skip
         self.reading_row = QHBoxLayout()
         for combo in (self.size_combo, self.color_combo, self.fit_combo):
             self.reading_row.addWidget(combo, 1)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aegui.core.words import with_article
 from aegui.gui.widgets.digit_mosaic import DigitMosaic
 
 DEFAULT_COUNT = 64
@@ -41,7 +42,7 @@ class GenerateView(QWidget):
         self.like_button = QPushButton("More like my drawing", objectName="moreLikeDrawingButton")
         self.like_button.setToolTip("Codes near the code of the digit on the canvas")
         self.status = QLabel("", objectName="generateStatus", wordWrap=True)
-        hint = QLabel("Click a digit to put it on the canvas, then draw over it.", wordWrap=True)
+        hint = self._hint = QLabel("Click a digit to put it on the canvas, then draw over it.", wordWrap=True)
         form = QFormLayout()
         form.addRow("How many", self.count_spin)
         form.addRow("Temperature", self.temperature_spin)
@@ -64,6 +65,13 @@ class GenerateView(QWidget):
 
     def temperature(self) -> float:
         return self.temperature_spin.value()
+
+    def set_noun(self, noun: str) -> None:
+        """What the data's items are called ("digit", "image"): words follow the data."""
+        self.count_spin.setSuffix(f" {noun}s")
+        self.count_spin.setToolTip(f"How many {noun}s a new batch has (1 to {MAX_COUNT}).")
+        self.like_button.setToolTip(f"Codes near the code of the {noun} on the canvas")
+        self._hint.setText(f"Click {with_article(noun)} to put it on the canvas, then draw over it.")
 
     def show_digits(self, images: np.ndarray) -> None:
         self.mosaic.show_images(images)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aegui.core.words import noun_of
 from aegui.gui.generate.controller import GenerateController
 from aegui.gui.generate.generate_view import GenerateView
 from aegui.gui.window.parts import Feature, Parts
@@ -11,6 +12,7 @@ def build(parts: Parts) -> Feature:
     view = parts.generate_view = GenerateView()
     generation = parts.generation = GenerateController(parts.session, view, parts.code_space_panel, parts.canvas,
                                                        parts.window)  # fmt: skip
+    parts.session.datasetLoaded.connect(lambda dataset: view.set_noun(noun_of(dataset)))  # words follow the data
     return Feature(
         pages=(("Generate", view),),
         tab_shown=lambda page: generation.set_visible(page is view, page is parts.code_map_page),

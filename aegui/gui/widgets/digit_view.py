@@ -97,6 +97,12 @@ class DigitView(QWidget):
     def image(self) -> np.ndarray | None:
         return None if self._image is None else self._image.copy()
 
+    def set_hint(self, hint: str) -> None:
+        """The caption while there is no image."""
+        if self._image is None and self._caption.text() == self._hint:
+            self._caption.setText(hint)
+        self._hint = hint
+
     def set_title(self, title: str) -> None:
         self._title.setText(title)
         self._graphics.setAccessibleName(title)

@@ -50,9 +50,10 @@ class ReconstructionGallery(DigitFrame):
         caption = (f"{shown} over their reconstructions" if noisy is None else
                    f"{shown}, the noisy inputs the model gets, and its clean outputs")  # fmt: skip
         self._label.setText(caption)
+        shape = self._picture.shape
         self._picture = tile(rows, COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
-        if len(rows) != self.rows:  # a row more or less: show the whole picture again
+        if len(rows) != self.rows or self._picture.shape != shape:  # a row more, or other images: show it all
             self.rows = len(rows)
             self._view.autoRange(padding=0)
         self.updates += 1

@@ -67,7 +67,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("Stop", w.stop_training, None, "stopAction", Action.STOP),
             ("Reset model", w.reset_model, None, "resetAction", Action.RESET),
             None,
-            ("&Generate new digits", lambda: _generate_new_digits(w), "Ctrl+G", "generateAction", None),
+            ("&Generate a new batch", lambda: _generate_new_digits(w), "Ctrl+G", "generateAction", None),
             ("&Copy as command", lambda: copy_as_command(w), "Ctrl+Shift+C", "copyCommandAction", None),
         ],
         "&View": [
@@ -103,7 +103,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
 
 
 def _generate_new_digits(window: MainWindow) -> None:
-    """Training › Generate new digits (Ctrl+G): the Generate tab, with a new batch."""
+    """Training › Generate a new batch (Ctrl+G): the Generate tab, with a new batch."""
     window.tabs.setCurrentWidget(window.parts.generate_view)
     window.parts.generate_view.newBatchRequested.emit()
 
