@@ -12,7 +12,8 @@ import torch
 
 from aegui.cli import main
 from aegui.core import download
-from aegui.core.data import TORCHVISION_DATA, DataError, available_datasets, load_dataset, load_sample
+from aegui.core.catalog import available_datasets
+from aegui.core.data import TORCHVISION_DATA, DataError, load_dataset, load_sample
 from aegui.core.download import DownloadError
 from tests.conftest import MNIST_ROOT, needs_mnist
 

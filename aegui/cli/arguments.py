@@ -102,10 +102,14 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
     a folder is read at `shape` (a model's) where --size and --color leave it open."""
     if args.data_dir is not None and not args.data_dir.is_dir():
         raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
+    size, color = args.size, args.color
+    if shape is not None:
+        size = size if size is not None else shape[1]
+        color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
     if args.images is None:
         from aegui.core.data import load_dataset
 
-        dataset = load_dataset(args.dataset, args.data_dir)
+        dataset = load_dataset(args.dataset, args.data_dir, size)
         print(dataset.describe())
         return dataset
     from aegui.core.images import load_image_folder
@@ -114,10 +118,6 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
         print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
               flush=True)  # fmt: skip
 
-    size, color = args.size, args.color
-    if shape is not None:
-        size = size if size is not None else shape[1]
-        color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
     dataset, report = load_image_folder(args.images, progress=progress, size=size, color=color, fit=args.fit,
                                         labels=args.labels)  # fmt: skip
     print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))

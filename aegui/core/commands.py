@@ -48,7 +48,7 @@ def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: 
     if images is not None:
         words += ["--images", str(images), *reading]
     elif dataset not in ("", "auto"):
-        words += ["--dataset", dataset]
+        words += ["--dataset", dataset, *reading]
     if data_dir is not None and images is None:
         words += ["--data-dir", str(data_dir)]
     return shlex.join(words)

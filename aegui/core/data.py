@@ -98,7 +98,8 @@ TORCHVISION_DATA: dict[str, TorchvisionData] = {
     "emnist-balanced": TorchvisionData("EMNIST balanced", "EMNIST", _emnist_files("balanced"), _BALANCED,
                                        "digits and letters, 47 classes, 112,800 / 18,800", transposed=True),
 }  # fmt: skip
-DOWNLOADABLE = tuple(TORCHVISION_DATA)
+PHOTO_SET_NAMES = ("cifar10", "svhn", "stl10")  # colour photos: `aegui.core.photo_sets`
+DOWNLOADABLE = (*TORCHVISION_DATA, *PHOTO_SET_NAMES)
 DATASET_CHOICES = ("auto", *DOWNLOADABLE, "sample")
 IMAGES = "images"  # the name of a dataset read from a folder of images (`aegui.core.images`)
 
@@ -182,6 +183,10 @@ def folder_name(name: str) -> str:
 
 
 def dataset_title(name: str) -> str:
+    if name in PHOTO_SET_NAMES:
+        from aegui.core.photo_sets import PHOTO_SETS
+
+        return PHOTO_SETS[name].title
     return "Embedded sample" if name == "sample" else TORCHVISION_DATA[name].title
 
 
@@ -357,8 +362,9 @@ def load_sample() -> Dataset:
     )
 
 
-def load_dataset(name: str = "auto", data_dir: str | Path | None = None) -> Dataset:
-    """Load a dataset by name. 'auto' takes MNIST from the data folder when present, else the sample."""
+def load_dataset(name: str = "auto", data_dir: str | Path | None = None, size: int | None = None) -> Dataset:
+    """Load a dataset by name. 'auto' takes MNIST from the data folder when present, else the sample.
+    `size`: the side a colour photo set's images are made (CIFAR-10 and SVHN: 32; STL-10: 64)."""
     if name not in DATASET_CHOICES:
         raise DataError(f"Unknown dataset {name!r}; choose one of {', '.join(DATASET_CHOICES)}.")
     folder = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -366,28 +372,8 @@ def load_dataset(name: str = "auto", data_dir: str | Path | None = None) -> Data
         name = "mnist" if find_root("mnist", folder) is not None else "sample"
     if name == "sample":
         return load_sample()
+    if name in PHOTO_SET_NAMES:
+        from aegui.core.photo_sets import load_photo_set
+
+        return load_photo_set(name, folder, size)
     return load_torchvision(name, folder)
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    """What `aegui datasets` and the window's data picker say about one dataset."""
-
-    name: str
-    title: str
-    about: str
-    present: bool  # can be loaded now, without a download
-    where: str  # the folder it is in, or how to get it
-
-
-def available_datasets(data_dir: str | Path | None = None) -> list[DatasetInfo]:
-    """Every dataset aegui reads: whether its files are in the data folder, and how to get the others."""
-    folder = Path(data_dir) if data_dir is not None else default_data_dir()
-    found = []
-    for name, spec in TORCHVISION_DATA.items():
-        root = find_root(name, folder)
-        where = str(root / spec.folder / "raw") if root else f"not downloaded: `aegui download {name}`"
-        found.append(DatasetInfo(name, spec.title, spec.about, root is not None, where))
-    found.append(DatasetInfo("sample", dataset_title("sample"), "5,000 MNIST digits shipped with aegui, 4,000 / 1,000",
-                             True, "inside aegui"))  # fmt: skip
-    return found

@@ -21,6 +21,7 @@ from typing import IO
 
 from aegui.core.data import TORCHVISION_DATA, DataError, check_raw_files, dataset_title, folder_name
 from aegui.core.folders import default_data_dir
+from aegui.core.photo_sets import PHOTO_SETS
 
 
 class DownloadError(DataError):
@@ -30,10 +31,9 @@ class DownloadError(DataError):
 ProgressCallback = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
 
 
-# Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (torchvision.datasets.MNIST,
-# FashionMNIST, KMNIST, QMNIST and EMNIST), kept here: importing torchvision in a worker thread takes
-# seconds, during which a cancelled download or a closing window would have to wait. EMNIST comes as
-# one zip archive of every split's gzipped files.
+# Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (MNIST, FashionMNIST, KMNIST, QMNIST, EMNIST;
+# the colour sets' are in `photo_sets`), kept here: importing torchvision in a worker thread takes seconds, during
+# which a cancelled download would have to wait. EMNIST comes as one zip archive of every split's gzipped files.
 _QMNIST = "https://raw.githubusercontent.com/facebookresearch/qmnist/master/"
 _EMNIST = (["https://biometrics.nist.gov/cs_links/EMNIST/"], [("gzip.zip", "58c8d27c78d21e728a6bc7b3cc06412e")])
 SOURCES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
@@ -79,8 +79,7 @@ SOURCES: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
 }
 
 
-# SHA-256 of the unpacked original MNIST files: a mirror that compressed them differently
-# (so the .gz's MD5 differs from torchvision's) still delivers verified data.
+# SHA-256 of the unpacked original MNIST files: a mirror that compressed them differently still delivers verified data.
 UNPACKED_SHA256 = {
     ("mnist", "train-images-idx3-ubyte"): "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     ("mnist", "train-labels-idx1-ubyte"): "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -96,12 +95,9 @@ def _file_digest(path: Path, algorithm: str) -> str:
 
 def _check_download(compressed: Path, md5: str, unpacked: Path, key: tuple[str, str]) -> None:
     """Accept the file if the .gz matches torchvision's MD5 or the unpacked data a known SHA-256."""
-    if _file_digest(compressed, "md5") == md5:
-        return
     expected = UNPACKED_SHA256.get(key)
-    if expected is not None and _file_digest(unpacked, "sha256") == expected:
-        return
-    raise DownloadError("checksum mismatch: the file is not the published one")
+    if _file_digest(compressed, "md5") != md5 and (expected is None or _file_digest(unpacked, "sha256") != expected):
+        raise DownloadError("checksum mismatch: the file is not the published one")
 
 
 class DownloadCancelled(DownloadError):
@@ -113,6 +109,8 @@ CANCELLED = "The download was cancelled; nothing partial was kept."
 
 def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Mirrors and (file, md5) pairs."""
+    if name in PHOTO_SETS:
+        return list(PHOTO_SETS[name].mirrors), [(file, md5) for file, md5, _bytes in PHOTO_SETS[name].files]
     if name not in SOURCES:
         raise DataError(f"Cannot download {name!r}; choose one of {', '.join(SOURCES)}.")
     mirrors, resources = SOURCES[name]
@@ -139,8 +137,8 @@ def _published_sizes() -> dict[str, int]:
     return sizes
 
 
-# The published files' sizes: compressed (a mirror may compress differently: up to twice this is
-# accepted) and unpacked (exact). They bound what a server can make aegui write.
+# The published files' sizes, compressed (a mirror may compress differently: up to twice this is accepted) and
+# unpacked (exact): they bound what a server can make aegui write.
 PUBLISHED_BYTES = _published_sizes()
 COMPRESSED_BYTES = {
     ("mnist", "train-images-idx3-ubyte.gz"): 9_912_422,
@@ -282,6 +280,11 @@ def download_dataset(
     default_mirrors, resources = download_sources(name)
     mirrors = mirrors or default_mirrors
     root = Path(data_dir) if data_dir is not None else default_data_dir()
+    if name in PHOTO_SETS:
+        from aegui.core.photo_downloads import download_photo_set
+
+        download_photo_set(name, root, mirrors, timeout, progress, cancelled)
+        return root
     raw = root / folder_name(name) / "raw"
     created = [folder for folder in (raw, raw.parent, root) if not folder.exists()]  # removed again if left empty
     try:

@@ -9,13 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from aegui.core.data import (
-    IMAGES,
-    TORCHVISION_DATA,
-    Dataset,
-    available_datasets,
-    dataset_title,
-)
+from aegui.core.catalog import available_datasets
+from aegui.core.data import DOWNLOADABLE, IMAGES, Dataset, dataset_title
 from aegui.core.errors import AeguiError
 from aegui.core.folders import remember_data_folder
 from aegui.core.shapes import describe_shape
@@ -96,7 +91,7 @@ class DataController(QObject):
     def _on_dataset_chosen(self, choice: str) -> None:
         if choice == IMAGES and self.images_folder is None:
             chosen = self.choose_image_folder()
-        elif choice in TORCHVISION_DATA and not self._is_present(choice):
+        elif choice in DOWNLOADABLE and not self._is_present(choice):
             chosen = self._offer_download(choice)
         else:
             chosen = self._session.load_data(choice, self.images_folder if choice == IMAGES else None)
@@ -107,14 +102,17 @@ class DataController(QObject):
         if not self._session.set_image_reading(self._box.reading()):
             self._box.set_reading(*self._session.data.reading)  # refused: show the reading in use
 
+    def _info(self, name: str):
+        return next(info for info in available_datasets(self._session.data.folder) if info.name == name)
+
     def _is_present(self, name: str) -> bool:
-        return any(info.present for info in available_datasets(self._session.data.folder) if info.name == name)
+        return self._info(name).present
 
     def _offer_download(self, name: str) -> bool:
-        spec = TORCHVISION_DATA[name]
+        info = self._info(name)
         buttons = QMessageBox.StandardButton
-        box = QMessageBox(QMessageBox.Icon.Question, f"Download {spec.title}?",
-                          f"{spec.title} ({spec.about}) is not in the data folder {self._session.data.folder}. "
+        box = QMessageBox(QMessageBox.Icon.Question, f"Download {info.title}?",
+                          f"{info.title} ({info.about}) is not in the data folder {self._session.data.folder}. "
                           "Download it now?", buttons.Yes | buttons.Cancel, self._window)  # fmt: skip
         box.setObjectName("downloadQuestion")
         return buttons(box.exec()) == buttons.Yes and self.download(name)

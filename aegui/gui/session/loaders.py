@@ -28,7 +28,7 @@ def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
     the exception that stopped it): a worker's job."""
     try:
         if choice != IMAGES:
-            return request, (share_dataset(load_dataset(choice, folder)), "", False)
+            return request, (share_dataset(load_dataset(choice, folder, reading[0])), "", False)
         from aegui.core.images import load_image_folder
 
         size, color, fit = reading
