@@ -133,5 +133,3 @@ def test_the_command_line_lists_and_trains_on_a_photo_set(tmp_path, trusting, ca
     code = main(["train", "--dataset", "cifar10", "--data-dir", data, "--preset", "photos", "--epochs", "1", "--save",
                  str(tmp_path / "c.aegui.pt"), "--print-command"])  # fmt: skip
     assert code == 0 and "--dataset cifar10 --size 32" in capsys.readouterr().out
-
-
