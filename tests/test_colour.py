@@ -138,7 +138,7 @@ def test_image_to_input_for_a_colour_model_and_strokes_in_colour(photos):
 
 def test_converting_workers_are_bounded_by_memory():
     assert converting_workers(cores=8, memory=64 * 2**30) == 8
-    assert converting_workers(cores=8, memory=2**30) == 2  # 512 MB each
+    assert converting_workers(cores=8, memory=3 * 2**30) == 4  # 768 MB each
     assert converting_workers(cores=8, memory=2**20) == 1
 
 
@@ -154,11 +154,15 @@ def test_the_command_line_trains_a_colour_model_and_reproduces_the_reading(photo
                  "1", "--code-size", "16", "--save", str(model), "--metrics-out", str(metrics)])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and "Read as 32×32 colour, fitted whole (the images have colour)." in out
+    assert "(the mean training image's: 0." in out
     assert load_checkpoint(model).model.image_shape == (3, 32, 32)
-    command = json.loads(metrics.read_text())["config"]["command"]
-    assert "--size 32 --color rgb --fit whole" in command
+    written = json.loads(metrics.read_text())
+    assert "--size 32 --color rgb --fit whole" in written["config"]["command"]
+    assert written["config"]["image_shape"] == [3, 32, 32] and 0 < written["final"]["mean_image_test_mse"] < 1
     sheet = tmp_path / "g.png"
     assert main(["generate", str(model), "--out", str(sheet), "--count", "4"]) == 0
     assert "Wrote 4 images" in capsys.readouterr().out and Image.open(sheet).mode == "RGB"
     assert main(["outliers", str(model), "--images", str(photos), "--top", "3"]) == 0  # read at the model's size
     assert "most unusual of 32 images" in capsys.readouterr().out
+    assert main(["train", "--images", str(photos), "--epochs", "1", "--print-command"]) == 0
+    assert "--preset photos" in capsys.readouterr().out  # the preset follows the data

@@ -98,11 +98,17 @@ def test_an_image_folder_lists_its_files(tmp_path, capsys, digits_model, sample)
 
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:60].numpy(), sample.test_labels[:60].numpy(),
                                 broken=0, text_files=0)  # fmt: skip
+    from sklearn.datasets import load_sample_images
+
+    photo = load_sample_images().images[1][100:300, 200:400]  # a real photograph: part of a flower
+    Image.fromarray(photo).resize((64, 64)).save(folder / "three" / "not-a-digit.png")
     noise = (np.random.default_rng(1).uniform(0, 255, (64, 64, 3))).astype(np.uint8)
-    Image.fromarray(noise).save(folder / "three" / "not-a-digit.png")
+    Image.fromarray(noise).save(folder / "two" / "noise.png")
     model = save_checkpoint(tmp_path / "m.aegui.pt", digits_model)
-    assert main(["outliers", str(model), "--images", str(folder), "--top", "3"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    first = next(line for line in lines if line.strip().startswith("1 "))
-    assert first.endswith("three/not-a-digit.png")
+    assert main(["outliers", str(model), "--images", str(folder), "--top", "5"]) == 0
+    top = [line.split()[-1] for line in capsys.readouterr().out.splitlines() if line[:5].strip().isdigit()]
+    assert len(top) == 5 and {"three/not-a-digit.png", "two/noise.png"} <= set(top)  # of 62 images
+    assert main(["outliers", str(model), "--images", str(folder), "--top", "5", "--score", "error"]) == 0
+    top = [line.split()[-1] for line in capsys.readouterr().out.splitlines() if line[:5].strip().isdigit()]
+    assert {"three/not-a-digit.png", "two/noise.png"} <= set(top)
     assert torch.is_tensor(sample.test_images)

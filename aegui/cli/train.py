@@ -46,7 +46,9 @@ def add_parser(commands) -> None:
         epilog=presets_table(),
     )
     train.add_argument(
-        "--preset", choices=PRESET_NAMES, default="default", help="settings to start from (default: default)"
+        "--preset",
+        choices=PRESET_NAMES,
+        help="settings to start from (default: default for 28x28 grey images such as digits, photos for others)",
     )
     # the training fields' ranges, choices and help come from the table the window uses too
     field_argument(train, "--epochs", FIELD["epochs"], "(default: the preset's; more on small data)")
@@ -120,6 +122,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     from aegui.core.distributed import join
     from aegui.core.model import build_model
     from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
+    from aegui.core.shapes import describe_shape, is_digit_pad
+    from aegui.core.steps import mean_image_mse
     from aegui.core.training import Trainer
 
     quiet = contextlib.redirect_stdout(io.StringIO()) if args.print_command else contextlib.nullcontext()
@@ -138,6 +142,10 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     with quiet:
         dataset = load_data(args, resumed[1].image_shape if resumed is not None else None)
     if resumed is None:
+        if args.preset is None:  # the preset follows the data, as in the window
+            args.preset = "default" if is_digit_pad(dataset.image_shape) else "photos"
+            if args.preset == "photos" and not args.print_command:
+                print(f"Preset: photos, for {describe_shape(dataset.image_shape)} images (--preset chooses another).")
         base = get_preset(args.preset)
         epochs = args.epochs or epochs_for(base, len(dataset.train_images))
         model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
@@ -185,8 +193,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     if epochs:
         last = epochs[-1]
         print(
-            f"Test MSE {last.test_mse:.6f}, squared error per image {last.test_sse_per_image:.2f}, "
-            f"{last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
+            f"Test MSE {last.test_mse:.6f} (the mean training image's: {mean_image_mse(dataset):.6f}), squared error "
+            f"per image {last.test_sse_per_image:.2f}, {last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
         )
     if not leads:
         return 0 if ended.reason == "finished" else 1
@@ -247,13 +255,15 @@ def _iterate(trainer, board, leads: bool, variational: bool):
 def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str) -> None:
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
     from aegui.core import runs
+    from aegui.core.steps import mean_image_mse
 
     if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
         runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])
     elif args.metrics_out:
         where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
                  "command": command, "resumed_from": str(args.resume) if args.resume else None,
-                 "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])]}  # fmt: skip
+                 "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])],
+                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": mean_image_mse(dataset)}  # fmt: skip
         runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)
 
 
@@ -297,7 +307,7 @@ def _resumed(args: argparse.Namespace):
         args.dataset = checkpoint.dataset
     state, done = checkpoint.training_state, checkpoint.history.epochs_done
     epochs, planned, goes_on = plan(state, args.epochs, checkpoint.train_config.epochs)
-    name = checkpoint.preset if checkpoint.preset in PRESETS else args.preset
+    name = checkpoint.preset if checkpoint.preset in PRESETS else args.preset or "default"
     preset = Preset(name, "", checkpoint.config, replace(checkpoint.train_config, epochs=epochs))
     if state is None:
         why = checkpoint.training_state_problem or "it was saved without one"

@@ -93,6 +93,8 @@ def _colour(image: Image.Image) -> np.ndarray:
     image.load()
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float: as grey, repeated
         return np.repeat(_grayscale(image)[..., None], 3, axis=2)
+    if max(image.size) > WORKING_SIDE and image.mode in ("RGB", "RGBA", "L", "LA"):
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # first: no full-size copy is made
     if image.mode in ("P", "LA", "PA") or "A" in image.getbands():
         rgba = image.convert("RGBA")
         image = Image.new("RGB", rgba.size)
@@ -105,6 +107,8 @@ def _colour(image: Image.Image) -> np.ndarray:
 
 def _grayscale(image: Image.Image) -> np.ndarray:
     image.load()
+    if max(image.size) > WORKING_SIDE and image.mode in ("RGB", "RGBA", "L", "LA"):
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # first: no full-size copy is made
     if max(image.size) > WORKING_SIDE and image.mode not in ("I", "I;16", "I;16B", "I;16L", "F"):
         image = image.convert("RGBA" if "A" in image.getbands() or image.mode == "P" else "L")
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # before any float copy of it

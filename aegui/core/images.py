@@ -45,7 +45,7 @@ PROCESSES_FROM = 2000  # files: from this many on, one process per core converts
 # is worth its start-up; threads are not: the interpreter, not Pillow, holds most of the time)
 
 Progress = Callable[[int, int], None]  # (images done, images in all)
-WORKER_MEMORY = 512 * 2**20  # what one converting process may need at most (a large image, reduced)
+WORKER_MEMORY = 768 * 2**20  # what one converting process may need at most (a 7999x7999 PNG: ~600 MB)
 
 
 @dataclass

@@ -120,9 +120,9 @@ def fit_image(pixels: np.ndarray, size: int = SIZE) -> np.ndarray:
     background inverted so that the object is bright on dark, the contrast stretched from the
     background to the brightest pixel, cropped to its content, scaled (keeping the aspect ratio) so its
     longer side is 20/28 of `size` (20 pixels in 28), and placed by its centre of mass in size x size, as
-    `strokes_to_image` does. Specks are not blown up: content under MIN_CONTENT_SIDE pixels keeps the
-    whole image's scale, and no content is enlarged more than MAX_ENLARGEMENT times beyond it. A blank
-    image (no contrast) gives zeros."""
+    `strokes_to_image` does. A photo (faint, or not `is_ink`) is fitted whole instead (`fit_whole`). Specks
+    are not blown up: content under MIN_CONTENT_SIDE pixels keeps the whole image's scale, and no content is
+    enlarged more than MAX_ENLARGEMENT times beyond it. A blank image (no contrast) gives zeros."""
     gray = np.nan_to_num(np.asarray(pixels, np.float32), nan=0.0, posinf=1.0, neginf=0.0)
     if gray.ndim != 2 or gray.size == 0:
         raise ValueError(f"expected one grayscale image (height, width), got shape {gray.shape}")
@@ -133,6 +133,8 @@ def fit_image(pixels: np.ndarray, size: int = SIZE) -> np.ndarray:
     if contrast < 1.0 / 64:
         return np.zeros((size, size), dtype=np.float32)
     ink = np.clip((gray - background) / contrast, 0.0, 1.0)
+    if contrast < MIN_INK_CONTRAST or not is_ink(ink):  # a photo, not strokes on a plain ground: fitted whole
+        return fit_whole(pixels, size)
     rows = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=1))
     cols = np.flatnonzero((ink > CONTENT_LEVEL).any(axis=0))
     content = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -147,6 +149,17 @@ def fit_image(pixels: np.ndarray, size: int = SIZE) -> np.ndarray:
     big = Image.new("L", (field, field), 0)
     big.paste(picture, ((field - fitted[0]) // 2, (field - fitted[1]) // 2))
     return centre_by_mass(big, size)
+
+
+MIN_INK_CONTRAST = 0.15  # fainter "ink" is a plain photo's noise: stretched, it would be blown up
+INK_MIDTONES = 0.2  # a stretched image with more of its pixels between 0.2 and 0.8 is a photo, not ink
+
+
+def is_ink(stretched: np.ndarray) -> bool:
+    """Whether an image, its contrast stretched from the background (0) to its brightest (1), is strokes on a
+    plain ground: most pixels are ground or ink, few are in between (the ink's edges). A photo's are spread
+    over the whole range. Paper photographed in dim light is still ink: the stretch takes the paper to 0."""
+    return float(((stretched > 0.2) & (stretched < 0.8)).mean()) <= INK_MIDTONES
 
 
 def _border(image: np.ndarray) -> np.ndarray:

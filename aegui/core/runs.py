@@ -232,6 +232,8 @@ def write_metrics(path: Path, preset_name: str, preset, dataset, run: dict, epoc
     world_size), one entry per epoch and the final figures."""
     import json
 
+    run = dict(run)
+    baseline = run.pop("mean_image_test_mse", None)  # a final figure: what the mean training image scores
     metrics = {
         "config": {
             "preset": preset_name,
@@ -249,6 +251,7 @@ def write_metrics(path: Path, preset_name: str, preset, dataset, run: dict, epoc
         "final": {
             "test_mse": epochs[-1].test_mse if epochs else None,
             "test_sse_per_image": epochs[-1].test_sse_per_image if epochs else None,
+            "mean_image_test_mse": baseline,
             "seconds": ended.elapsed,
             "reason": ended.reason,
         },

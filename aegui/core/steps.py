@@ -102,3 +102,16 @@ def evaluate(model: AutoEncoder, images: torch.Tensor, loss: str = "mse", chunk:
         "sse_per_image": sse / count,
         "kl": kl_sum / count,
     }
+
+
+@torch.no_grad()
+def mean_image_mse(dataset, chunk: int = 2000) -> float:
+    """The test images' mean squared error per pixel against the mean training image: what a model that
+    learned nothing but the average would score (a baseline beside its test MSE)."""
+    mean = torch.zeros(dataset.train_images[:1].numel(), dtype=torch.float64)
+    for start in range(0, len(dataset.train_images), chunk):
+        mean += to_float(dataset.train_images[start : start + chunk]).double().sum(0)
+    mean /= max(len(dataset.train_images), 1)
+    total = sum(float(((to_float(dataset.test_images[start : start + chunk]).double() - mean) ** 2).sum())
+                for start in range(0, len(dataset.test_images), chunk))  # fmt: skip
+    return total / max(dataset.test_images.numel(), 1)
