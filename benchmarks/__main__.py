@@ -23,6 +23,7 @@ GROUPS = (
     "generate",
     "images",
     "outliers",
+    "colour",
     "precision",
     "gpu",
 )

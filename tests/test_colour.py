@@ -107,6 +107,10 @@ def test_labels_from_a_csv_file(photos, tmp_path):
     assert sum(why == "not in the labels file" for _name, why in report.skipped) == 2
     names = dict(zip(dataset.train_files, dataset.train_labels.tolist(), strict=True))
     assert all(dataset.classes[label] == ("temple" if "china" in name else "flower") for name, label in names.items())
+    (flat / "labels.csv").write_text("\n".join(rows) + "\n")  # beside the images: found, and said
+    found, report = load_image_folder(flat, cache_dir=tmp_path)
+    assert found.classes == ("flower", "temple") and "Labels from labels.csv." in report.describe_reading()
+    assert all(name != "labels.csv" for name, _why in report.skipped)
     (tmp_path / "bad.csv").write_text("a.jpg\n")
     with pytest.raises(Exception, match="without a label"):
         load_image_folder(flat, cache_dir=tmp_path, labels=tmp_path / "bad.csv")

@@ -322,6 +322,8 @@ def load_image_folder(
     folder = Path(folder).expanduser().resolve()
     if not folder.is_dir():
         raise DataError(f"The image folder {folder} does not exist (or is not a folder).")
+    found_labels = labels is None and _labels_file_in(folder)
+    labels = found_labels or labels
     label_map = read_labels(labels) if labels is not None else None
     listing = _list_folder(folder, label_map)
     fitting, reason = choose_fitting([path for path, _label, _split in listing.files], size, color, fit)
@@ -329,7 +331,9 @@ def load_image_folder(
     key = hashlib.sha256(f"{listing.key}|{fitting}".encode()).hexdigest()
     cache_path = _cache_path(folder, cache_dir, fitting)
     cached = _read_cache(cache_path, key, shape)
-    report = ImageFolderReport(folder, list(listing.skipped), from_cache=cached is not None, layout=listing.layout,
+    layout = " ".join(part for part in (listing.layout, f"Labels from {labels.name}." if found_labels else "") if part)
+    unread = [(name, why) for name, why in listing.skipped if not (found_labels and name == found_labels.name)]
+    report = ImageFolderReport(folder, unread, from_cache=cached is not None, layout=layout,
                                fitting=fitting, fitting_reason=reason)  # fmt: skip
     if cached is not None:
         images, labels_array, is_test = cached["images"], cached["labels"], cached["is_test"]
@@ -373,6 +377,18 @@ def load_image_folder(
         reading=_reading(fitting, labels),
     )
     return dataset, report
+
+
+def _labels_file_in(folder: Path) -> Path | None:
+    """A folder's own labels file: its one CSV file, when no class folders give the labels (Kaggle's layout:
+    images beside a labels.csv)."""
+    try:
+        found = [p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file() and p.name[:1] != "."]
+    except OSError:
+        return None
+    if len(found) != 1 or any(_subfolders(root) for root, _split in _layout(folder)[0]):
+        return None
+    return found[0]
 
 
 def _reading(fitting: Fitting, labels: str | Path | None) -> tuple[str, ...]:
