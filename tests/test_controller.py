@@ -3,6 +3,7 @@ nothing trained is replaced without the question. Views are stand-ins that recor
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -48,7 +49,7 @@ def make_session(qtbot, tmp_path, small_sample, monkeypatch):
     made = []
     calls = []
 
-    def loader(choice, data_dir):
+    def loader(choice, data_dir, size=None):
         calls.append(choice)
         return small_sample
 
@@ -444,3 +445,47 @@ def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_sess
     assert all(torch.equal(before[name], tensor) for name, tensor in session.model.state_dict().items())
     assert session.history.epochs == [] and session.history.batch_losses == []  # no losses of weights now gone
     train_one_epoch(session, qtbot)  # a new process takes the next run
+
+
+def test_a_run_asked_for_before_its_process_is_ready_starts_here_and_goes_on_there_exactly(make_session, qtbot,
+                                                                                       monkeypatch):  # fmt: skip
+    from aegui.core.training import Trainer
+    from aegui.gui.concurrency import training_process
+
+    training_process.stop_training_processes()  # the next run's process starts now: it takes seconds
+    released = threading.Event()
+    original = training_process.window_run
+
+    def gated(trainer):  # the first batches here hold after two records, until the test lets them go on
+        updates, count = original(trainer), 0
+        try:
+            while True:
+                yield next(updates)
+                count += 1
+                if count == 2:
+                    released.wait(10)
+        except StopIteration as done:
+            return done.value
+
+    monkeypatch.setattr(training_process, "window_run", gated)
+    session, _ = make_session()
+    config = TrainConfig(epochs=4, batch_size=50, lr=3e-3, optimizer="adam", schedule="onecycle", precision="fp32",
+                         seed=3)  # fmt: skip
+    straight = build_model(session.model.config)
+    straight.load_state_dict(session.model.state_dict())
+    Trainer(straight, session.dataset, config).run()
+    records = []
+    session.trainingProgress.connect(records.append)
+    assert session.train(TINY, config)
+    run = session.trainer
+    assert run._local is not None  # the process is not ready: the first batches train here
+    qtbot.waitUntil(lambda: len(records) >= 2, timeout=10_000)
+    with qtbot.waitSignal(session.trainingFinished, timeout=60_000) as finished:
+        run._on_process_ready()  # (as the process's "ready" does)
+        released.set()
+    assert finished.args[0].reason == "finished" and run._offset[0] > 0  # handed over after some batches
+    steps = [(item.first_step, len(item.losses)) for item in records]
+    assert all(first == previous + count for (previous, count), (first, _) in itertools.pairwise(steps))
+    assert len(session.history.batch_losses) == 4 * 20 and records[-1].last.step == 80
+    for name, tensor in straight.state_dict().items():
+        assert torch.allclose(session.model.state_dict()[name], tensor, atol=1e-5), name

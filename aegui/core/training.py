@@ -241,6 +241,11 @@ class Trainer:
     def latest_snapshot(self) -> Snapshot | None:
         return self._snapshot
 
+    @property
+    def epochs_finished(self) -> int:
+        """Epochs this run has finished (its first may have begun within one, going on from a stop)."""
+        return self._epochs_finished
+
     # --- the loop ---
 
     def _publish(self, step: int, epoch: int) -> None:

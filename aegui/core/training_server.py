@@ -47,6 +47,12 @@ class TrainingProgress:
     lr: float  # the learning rate now (the weights travel through SnapshotBuffers, not with the records)
 
 
+def window_run(trainer: Trainer) -> Generator:
+    """A run's first batches in the window's own worker, while the training process starts: its records,
+    throttled as the process's are; returns the Ended record."""
+    return (yield from throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND)))
+
+
 def throttled_updates(trainer: Trainer, interval: Interval) -> Generator:
     """Yield TrainingProgress (at most once per interval), EpochEnd and Paused records; return the Ended record."""
     pending: list[float] = []
@@ -224,6 +230,8 @@ def _run(job: Job, conn, current: dict) -> None:
         return
     current["trainer"] = trainer
     busy = current["busy"]
+    if current.get("pause"):
+        trainer.pause()
     if current.get("stop"):
         trainer.request_stop()
     updates = throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND))
@@ -251,7 +259,7 @@ def _run(job: Job, conn, current: dict) -> None:
 def serve(conn) -> None:
     """The training process's main function: run the jobs the parent sends until it quits or goes away."""
     jobs: queue.Queue = queue.Queue()
-    current: dict = {"trainer": None, "stop": False, "busy": BusyMachine(torch.get_num_threads())}
+    current: dict = {"trainer": None, "stop": False, "pause": False, "busy": BusyMachine(torch.get_num_threads())}
 
     def read_commands() -> None:
         while True:
@@ -261,7 +269,7 @@ def serve(conn) -> None:
                 message = ("quit",)
             trainer = current["trainer"]
             if isinstance(message, Job):
-                current["stop"] = False
+                current["stop"] = current["pause"] = False
                 jobs.put(message)
                 continue
             kind = message[0]
@@ -272,15 +280,16 @@ def serve(conn) -> None:
                 if kind == "quit":
                     jobs.put(None)
                     return
-            elif trainer is not None and kind == "pause":
-                trainer.pause()
-            elif trainer is not None and kind == "resume":
-                trainer.resume()
+            elif kind in ("pause", "resume"):  # (a run not yet under way starts paused)
+                current["pause"] = kind == "pause"
+                if trainer is not None:
+                    trainer.pause() if kind == "pause" else trainer.resume()
             elif trainer is not None and kind == "lr":
                 with contextlib.suppress(AeguiError):  # the window checks the rate before sending it
                     trainer.set_lr(message[1])
 
     threading.Thread(target=read_commands, name="aegui-commands", daemon=True).start()
+    conn.send(("ready",))  # PyTorch is imported: the window hands its runs over from now on
     while (job := jobs.get()) is not None:
         try:
             _run(job, conn, current)

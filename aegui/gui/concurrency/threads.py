@@ -65,6 +65,20 @@ def run_in_thread(
     return create_worker(function, *args, _connect=connections, _start_thread=True, **kwargs)
 
 
+def run_generator_in_thread(
+    function: Callable,
+    *args,
+    on_yield: Callable[[object], None],
+    on_result: Callable[[object], None],
+    on_error: Callable[[Exception], None],
+) -> WorkerBase:
+    """Run a generator off the GUI thread; what it yields, then its return value (or exception), arrive in
+    the GUI thread in order."""
+    collect_in_the_gui_thread()
+    connections = {"yielded": on_yield, "returned": on_result, "errored": on_error}
+    return create_worker(function, *args, _connect=connections, _start_thread=True)
+
+
 class ProgressRelay(QObject):
     """Carries progress reports from a worker thread to the GUI thread, a few times a second."""
 

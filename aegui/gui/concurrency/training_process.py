@@ -6,11 +6,18 @@ Training runs in a process of its own (`aegui.core.training_server` says why). T
 it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
 rate, the latest weights) and reports its records as signals in the GUI thread, read from the pipe
 with a socket notifier: no thread waits on it. Processes are kept and reused run after run.
+
+A process takes seconds to start (importing PyTorch). A run asked for before its process is ready trains
+its first batches in a worker of the window's own, and hands over to the process, exactly where it stands
+(weights, optimizer, schedule, random state: `TrainingState`), as soon as the process says it is ready:
+the first losses show within a fraction of a second of Train.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import replace
 from multiprocessing.reduction import ForkingPickler
 
 import torch
@@ -18,22 +25,24 @@ from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
 
 from aegui.core.checks import ConfigError
 from aegui.core.data import Dataset
-from aegui.core.model import AutoEncoder
+from aegui.core.model import AutoEncoder, model_for_weights
 from aegui.core.pacing import Interval
 from aegui.core.resume import TrainingState
 from aegui.core.spawning import main_script_hidden
-from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, check_learning_rate
-from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve
-from aegui.gui.concurrency.threads import run_in_thread
+from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer, check_learning_rate
+from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve, window_run
+from aegui.gui.concurrency.threads import run_generator_in_thread, run_in_thread
 
 __all__ = ["TrainingProgress", "TrainingRun"]
 QUIT_WAIT_S = 2.0
 
 
 class TrainingProcess(QObject):
-    """One training process and its pipe; `message` carries what it sends, `died` says it is gone."""
+    """One training process and its pipe; `message` carries what it sends, `readied` says it has started
+    (PyTorch imported), `died` says it is gone."""
 
     message = Signal(object)
+    readied = Signal()
     died = Signal()
 
     def __init__(self) -> None:
@@ -47,6 +56,7 @@ class TrainingProcess(QObject):
         self._notifier = QSocketNotifier(self._conn.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_readable)
         self.alive = True
+        self.ready = False
 
     def send(self, message) -> bool:
         try:
@@ -61,7 +71,12 @@ class TrainingProcess(QObject):
         try:
             if self._conn.poll(timeout):
                 while self.alive and self._conn.poll():
-                    self.message.emit(self._conn.recv())
+                    message = self._conn.recv()
+                    if message == ("ready",):
+                        self.ready = True
+                        self.readied.emit()
+                    else:
+                        self.message.emit(message)
         except (EOFError, OSError):
             self._gone()
         return self.alive
@@ -179,12 +194,18 @@ class TrainingRun(QObject):
         self._snapshot: Snapshot | None = None
         share_dataset(dataset)
         self._buffers = SnapshotBuffers(model.state_dict())
-        job = Job(model.config.to_dict(), config, list(history.epochs), dataset, str(device), self._buffers, resume)
+        self._dataset, self._device = dataset, str(device)
+        self._offset: tuple[int, float] = (0, 0.0)  # steps and seconds trained in the window before the handover
+        self._local: Trainer | None = None  # the run's first batches, trained here while the process starts
+        self._stopping = False  # a person asked the run to stop
         self._process = _acquire()
         self._process.message.connect(self._on_message)
         self._process.died.connect(self._on_died)
-        if not self._process.send(job):
-            raise ConfigError("The training process could not be reached; try again.")
+        if self._process.ready:
+            self._send(Job(model.config.to_dict(), config, list(history.epochs), dataset, self._device,
+                           self._buffers, resume))  # fmt: skip
+        else:
+            self._start_here(model, dataset, config, history, resume)
         _busy.add(self)
         # the window's own inference (drawing, gallery, scales) runs on one thread while the process uses the
         # cores: a thread team of its own would wait at its barriers for descheduled threads
@@ -199,21 +220,33 @@ class TrainingRun(QObject):
 
     def pause(self) -> None:
         self.is_paused = True
-        self._process.send(("pause",))
+        self._command(("pause",))
 
     def resume(self) -> None:
         self.is_paused = False
-        self._process.send(("resume",))
+        self._command(("resume",))
 
     def request_stop(self) -> None:
-        self.is_paused = False
-        self._process.send(("stop",))
+        self.is_paused, self._stopping = False, True
+        self._command(("stop",))
 
     def set_lr(self, lr: float) -> None:
-        self._process.send(("lr", check_learning_rate(lr)))
+        self._command(("lr", check_learning_rate(lr)))
+
+    def _command(self, message: tuple) -> None:
+        """To the process, or to the run's first batches while they train here."""
+        local = self._local
+        if local is None:
+            self._process.send(message)
+        elif message[0] == "lr":
+            local.set_lr(message[1])
+        else:
+            getattr(local, {"pause": "pause", "resume": "resume", "stop": "request_stop"}[message[0]])()
 
     def latest_snapshot(self) -> Snapshot | None:
         """The newest published weights, copied out of shared memory once per version."""
+        if self._local is not None:
+            return self._local.latest_snapshot()
         if self._latest is None:
             return None
         index, version, step, epoch = self._latest
@@ -226,6 +259,9 @@ class TrainingRun(QObject):
         The process still finishes the run and goes back to the pool for the next one."""
         for signal in (self.yielded, self.returned):
             signal.disconnect()
+        if self._local is not None:
+            self._stopping = True
+            self._local.request_stop()  # (its worker ends at the next batch)
         torch.set_num_threads(self._window_threads)
 
     def wait(self, seconds: float) -> bool:
@@ -233,13 +269,92 @@ class TrainingRun(QObject):
         deadline = Interval(seconds)
         deadline.mark()
         while self in _busy and not deadline.due():
-            if not self._process.receive(0.05):
+            if self._local is not None:  # its end arrives through the event loop
+                QCoreApplication.processEvents()
+                time.sleep(0.01)
+            elif not self._process.receive(0.05):
                 break
         return self not in _busy
 
     # --- from the process ---
 
+    # --- the first batches, here ---
+
+    def _start_here(self, model: AutoEncoder, dataset: Dataset, config: TrainConfig, history: History,
+                    resume: TrainingState | None) -> None:  # fmt: skip
+        local = model_for_weights(model.config)
+        local.load_state_dict(model.state_dict())
+        self._local = Trainer(local, dataset, config, "cpu", history=History(list(history.epochs), []),
+                              resume=resume)  # fmt: skip
+        self._config = config
+        self._process.readied.connect(self._on_process_ready)
+        run_generator_in_thread(window_run, self._local, on_yield=self._on_local_record,
+                                on_result=self._on_local_ended, on_error=self._on_local_failed)  # fmt: skip
+
+    def _on_process_ready(self) -> None:
+        if self._local is not None:
+            self._local.request_stop()  # at the next batch; its end hands the run over
+
+    def _on_local_record(self, item) -> None:
+        if isinstance(item, (TrainingProgress, EpochEnd)):
+            self.lr = item.lr
+        if self in _busy:
+            self.yielded.emit(item)
+
+    def _on_local_failed(self, error: Exception) -> None:
+        self._on_local_ended(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
+
+    def _on_local_ended(self, ended: Ended) -> None:
+        local, self._local = self._local, None
+        self._process.readied.disconnect(self._on_process_ready)
+        weights = {name: tensor.detach().clone() for name, tensor in local.model.state_dict().items()}
+        if ended.reason == "stopped" and not self._stopping and self._process.alive:  # stopped to hand over
+            done = local.epochs_finished
+            self._offset = (ended.steps, ended.elapsed)
+            self._buffers.write(weights)
+            config = replace(self._config, epochs=self._config.epochs - done)
+            job = Job(local.model.config.to_dict(), config, list(local.history.epochs), self._dataset, self._device,
+                      self._buffers, local.training_state())  # fmt: skip
+            if self._process.send(job) and (not self.is_paused or self._process.send(("pause",))):
+                return
+            ended = Ended(
+                "failed",
+                "The training process could not be reached; the run stopped after "
+                f"{ended.steps:,} batches, and the model keeps their weights.",
+                ended.steps,
+                ended.elapsed,
+            )
+        self.final_state = weights
+        if ended.reason in ("finished", "stopped"):
+            self.final_training_state = local.training_state()
+        self._finish(ended)
+
+    def _send(self, job: Job) -> None:
+        if not self._process.send(job):
+            raise ConfigError("The training process could not be reached; try again.")
+
+    def _shifted(self, item):
+        """A record from the process, its steps and seconds counted from the run's start (the batches trained
+        here before the handover included)."""
+        steps, seconds = self._offset
+        if not steps:
+            return item
+        if isinstance(item, TrainingProgress):
+            last = replace(item.last, step=item.last.step + steps, total_steps=item.last.total_steps + steps,
+                           elapsed=item.last.elapsed + seconds)  # fmt: skip
+            return replace(item, first_step=item.first_step + steps, last=last)
+        if isinstance(item, Paused):
+            return replace(item, step=item.step + steps)
+        if isinstance(item, Ended):
+            return replace(item, steps=item.steps + steps, elapsed=item.elapsed + seconds)
+        if isinstance(item, EpochEnd):
+            return replace(item, elapsed=item.elapsed + seconds)
+        return item
+
+    # --- from the process ---
+
     def _on_message(self, message) -> None:
+        message = self._shifted(message)
         if isinstance(message, tuple):
             if message[0] == "snapshot":
                 self._latest = message[1:]
@@ -257,11 +372,15 @@ class TrainingRun(QObject):
             self.yielded.emit(message)
 
     def _on_died(self) -> None:
+        if self._local is not None:
+            return  # the run goes on here; at its end it is finished here
         code = self._process.process.exitcode
         self._finish(Ended("failed", f"The training process ended unexpectedly (exit code {code}); the model keeps "
                            "the weights it had before this run.", 0, 0.0))  # fmt: skip
 
     def _finish(self, ended: Ended) -> None:
+        if self not in _busy:
+            return
         self._process.message.disconnect(self._on_message)
         self._process.died.disconnect(self._on_died)
         if self._process.alive:
