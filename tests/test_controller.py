@@ -229,7 +229,7 @@ def test_the_latest_data_request_wins(make_session, qtbot, monkeypatch, sample, 
     session, _ = make_session()
     slow = threading.Event()
 
-    def loader(choice, data_dir):
+    def loader(choice, data_dir, size=None):
         if choice == "mnist":
             slow.wait(5)  # MNIST takes longer than the sample picked after it
             return sample
@@ -249,7 +249,7 @@ def test_unreadable_data_is_not_retried_forever(make_session, qtbot, monkeypatch
     session, view = make_session(load=False)
     calls = []
 
-    def broken(choice, data_dir):
+    def broken(choice, data_dir, size=None):
         calls.append(choice)
         raise DataError(f"{choice} cannot be read.")
 
@@ -266,7 +266,9 @@ def test_unreadable_data_is_not_retried_forever(make_session, qtbot, monkeypatch
 def test_a_failed_data_change_keeps_the_data_in_use(make_session, qtbot, monkeypatch):
     session, _ = make_session()
     before = session.dataset
-    monkeypatch.setattr(session_module, "load_dataset", lambda choice, folder: (_ for _ in ()).throw(DataError("no")))
+    monkeypatch.setattr(
+        session_module, "load_dataset", lambda choice, folder, size=None: (_ for _ in ()).throw(DataError("no"))
+    )
     with qtbot.waitSignal(session.datasetLoaded, timeout=10_000):
         session.load_data("mnist")
     assert session.dataset is before and session.data.choice == "sample" and session.phase is Phase.IDLE

@@ -307,6 +307,9 @@ class TrainingRun(QObject):
     def _on_local_ended(self, ended: Ended) -> None:
         local, self._local = self._local, None
         self._process.readied.disconnect(self._on_process_ready)
+        if not self._process.alive:
+            self._finish(self._died())
+            return
         weights = {name: tensor.detach().clone() for name, tensor in local.model.state_dict().items()}
         if ended.reason == "stopped" and not self._stopping and self._process.alive:  # stopped to hand over
             done = local.epochs_finished
@@ -372,11 +375,16 @@ class TrainingRun(QObject):
             self.yielded.emit(message)
 
     def _on_died(self) -> None:
-        if self._local is not None:
-            return  # the run goes on here; at its end it is finished here
+        if self._local is not None:  # before it took the run over: the first batches stop, and count for nothing
+            self._stopping = True
+            self._local.request_stop()
+            return
+        self._finish(self._died())
+
+    def _died(self) -> Ended:
         code = self._process.process.exitcode
-        self._finish(Ended("failed", f"The training process ended unexpectedly (exit code {code}); the model keeps "
-                           "the weights it had before this run.", 0, 0.0))  # fmt: skip
+        return Ended("failed", f"The training process ended unexpectedly (exit code {code}); the model keeps the "
+                     "weights it had before this run.", 0, 0.0)  # fmt: skip
 
     def _finish(self, ended: Ended) -> None:
         if self not in _busy:
