@@ -25,6 +25,7 @@ GROUPS = (
     "outliers",
     "colour",
     "precision",
+    "soak",
     "gpu",
 )
 
@@ -32,12 +33,14 @@ GROUPS = (
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--minutes", type=float, help="soak: how long the scripted session runs (default: 20)")
     parser.add_argument("--json", default=str(REPO / "benchmarks" / "out" / "results.json"), help="write rows here")
     args = parser.parse_args()
     rows: list[Row] = []
     for group in args.groups or GROUPS:
         started = time.perf_counter()
-        group_rows = importlib.import_module(f"benchmarks.{group}").run()
+        module = importlib.import_module(f"benchmarks.{group}")
+        group_rows = module.run(args.minutes) if group == "soak" and args.minutes else module.run()
         rows += group_rows
         print(f"[{group}: {time.perf_counter() - started:.0f} s]", flush=True)
         for row in group_rows:

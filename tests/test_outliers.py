@@ -46,16 +46,21 @@ def test_planted_non_digits_come_first(digits_model, sample):
 
 
 def test_standardising_puts_every_class_on_one_scale():
-    errors = np.array([1.0, 1.1, 0.9, 1.0, 10.0, 11.0, 9.0, 10.0, 30.0])
-    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    rng = np.random.default_rng(0)
+    quiet, loud = 1 + 0.1 * rng.standard_normal(40), 10 + rng.standard_normal(40)  # a class that rebuilds worse
+    errors = np.concatenate([quiet, [2.0], loud, [17.0]])
+    labels = np.repeat([0, 1], 41)
     scores = standardised(errors, labels)
-    assert np.argmax(scores) == 8 and abs(scores[0] - scores[4] / 10) < 1e-6
+    assert scores[40] > scores[81] > np.delete(scores, [40, 81]).max()  # each class's odd one out first
+    assert np.argmax(errors) != 40  # (by the raw error, the quiet class's odd one is ordinary)
+    few = standardised(np.array([1.0, 1.1, 0.9, 1.0, 30.0, 1.05]), np.array([0, 0, 0, 0, 1, 1]))
+    assert np.argmax(few) == 4  # classes too small to have a spread of their own are measured against all
 
 
 def test_a_report_lists_every_image_with_its_name_class_and_rank(digits_model, sample):
     data = sample.subset(500, 100)
     report = score_dataset(digits_model, data)
-    assert len(report.scores) == 600 and report.method == "relative"
+    assert len(report.scores) == 600 and report.method == "standardised"
     rows = report.rows(5)
     assert [rank for *_rest, rank in rows] == [1, 2, 3, 4, 5]
     assert rows[0][3] == report.scores.max() and rows[0][1].startswith(("train #", "test #"))

@@ -24,10 +24,10 @@ def add_parser(commands) -> None:
     add_data_arguments(outliers, "the data to score (default: auto)", "a folder of images to score instead")
     outliers.add_argument("--top", type=checked(TOP), default=20, metavar="N",
                           help="how many to list, and to write to a PNG sheet (default: 20)")  # fmt: skip
-    outliers.add_argument("--score", choices=("relative", "error", "standardised"), default="relative",
+    outliers.add_argument("--score", choices=("standardised", "relative", "error"), default="standardised",
                           help="relative: squared error over the image's own squared intensity (what share of it "
                           "the model could not rebuild); error: mean squared error per pixel; standardised: the "
-                          "relative error as a robust z-score within each class (default: relative)")  # fmt: skip
+                          "relative error as a robust z-score within each class (default: standardised)")  # fmt: skip
     outliers.add_argument("--out", type=Path, metavar="FILE",
                           help="FILE.csv: every image, most unusual first (rank, file or index, label, score, "
                           "error); FILE.png: a contact sheet of the top N")  # fmt: skip

@@ -1,11 +1,14 @@
 """What a model finds strange: every image's reconstruction error, as a score that ranks the unusual first.
 
-The default score is the *relative* error: the image's squared reconstruction error over its own squared
+The score underneath is the *relative* error: the image's squared reconstruction error over its own squared
 intensity, the share of the image the model could not rebuild. The plain mean squared error favours images
-with much ink (a thin 1 always looks ordinary, a faint photograph too); measured side by side
-(`python -m benchmarks outliers`: planted photographs among digits, and every digit left out of training),
-the relative error ranked both better. `error` and `standardised` (the relative error as a robust z-score
-within each class) remain choices. The novelty experiment (train without one class, score the test set) is
+with much ink (a thin 1 always looks ordinary, a faint photograph too). A labelled data set is ranked by
+default by the relative error *standardised* within each class (a robust z-score), so that a class whose
+images all reconstruct less well does not fill the top. Measured side by side (`python -m benchmarks
+outliers`, planted photographs among 980 digits, two models): standardised 19 and 17 of 20 in the top 20,
+relative 18 and 16, squared error 15 and 13; with every digit left out of training in turn, the relative
+error's mean AUC was 0.872, the squared error's 0.843 (the novelty curve uses the relative error: standardising
+within the left-out class would hide it). The novelty experiment (train without one class, score the test set) is
 summed up by the ROC curve and its area (AUC) of the score as a detector of the left-out class.
 """
 
@@ -71,15 +74,23 @@ def energy(batch: torch.Tensor) -> torch.Tensor:
     return (batch**2).mean(dim=1).clamp_min(ENERGY_FLOOR)
 
 
+MIN_CLASS_SIZE = 30  # a class with fewer images is measured against all the images: its own spread is noise
+
+
 def standardised(errors: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Each error as a robust z-score within its class: (error - the class's median) / (1.4826 × its median
-    absolute deviation), so that a class whose images all reconstruct less well does not fill the top."""
+    absolute deviation), so that a class whose images all reconstruct less well does not fill the top. A
+    class of fewer than MIN_CLASS_SIZE images is measured against all the images."""
     scores = np.zeros_like(errors, dtype=np.float32)
+
+    def z(chosen: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        median = np.median(reference)
+        spread = 1.4826 * np.median(np.abs(reference - median))
+        return (chosen - median) / max(float(spread), 1e-12)
+
     for label in np.unique(labels):
         chosen = labels == label
-        median = np.median(errors[chosen])
-        spread = 1.4826 * np.median(np.abs(errors[chosen] - median))
-        scores[chosen] = (errors[chosen] - median) / max(float(spread), 1e-12)
+        scores[chosen] = z(errors[chosen], errors[chosen] if chosen.sum() >= MIN_CLASS_SIZE else errors)
     return scores
 
 
@@ -129,7 +140,7 @@ class OutlierReport:
                 for rank, i in enumerate(order[:top], 1)]  # fmt: skip
 
 
-def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "relative", precision: str = "auto",
+def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "standardised", precision: str = "auto",
                   cancel: threading.Event | None = None,
                   progress: Callable[[int, int], None] | None = None) -> OutlierReport:  # fmt: skip
     """Every image of `dataset` (train, then test) scored by `model`."""

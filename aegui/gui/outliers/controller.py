@@ -39,7 +39,7 @@ class OutliersController(QObject):
         self.session, self.view, self.canvas, self._report = session, view, canvas, report
         self.report: OutlierReport | None = None
         self.label: int | None = None  # the class shown (None: all)
-        self.method = "relative"
+        self.method = "standardised"
         self.rows: list[tuple[int, str, str, float, int]] = []
         self._visible = False
         self._stale = True

@@ -23,7 +23,7 @@ from aegui.gui.widgets.digit_mosaic import DigitMosaic
 from aegui.gui.widgets.plots import pg
 
 SHOWN = 48  # thumbnails in the grid
-SCORES = {"relative": "relative error", "error": "squared error", "standardised": "standardised in its class"}
+SCORES = {"standardised": "standardised in its class", "relative": "relative error", "error": "squared error"}
 
 
 class OutliersView(QWidget):

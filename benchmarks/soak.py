@@ -1,0 +1,128 @@
+"""A long session stays clean (issue 30): a scripted session in the window, round after round for `--minutes`
+(default 20): a training run, saving and opening the model, pen digits from ../shared replayed on the canvas
+(or strokes of its own without it), every tab visited, a t-SNE map, a generated batch, a theme switch. After
+each round: the process's memory (RSS), its threads and child processes, and Qt's objects (widgets, and
+QObjects alive in Python); a 10 ms heartbeat in the GUI thread throughout.
+
+    python -m benchmarks soak --minutes 20
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import SHARED, Row, open_window
+
+UNIPEN = SHARED / "datasets" / "unipen-digits" / "dev.jsonl"
+MINUTES = 20.0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _children() -> int:
+    try:
+        with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as children:
+            return len(children.read().split())
+    except OSError:
+        return -1
+
+
+def _qobjects() -> int:
+    from PySide6.QtCore import QObject
+
+    return sum(isinstance(item, QObject) for item in gc.get_objects())
+
+
+def _pen_digits(count: int) -> list[list]:
+    if UNIPEN.exists():
+        with UNIPEN.open() as lines:
+            return [json.loads(line)["strokes"] for _, line in zip(range(count), lines, strict=False)]
+    return [[[(60 + 20 * step, 60 + 15 * step) for step in range(10)]] for _ in range(count)]  # a stroke of its own
+
+
+def run(minutes: float = MINUTES) -> list[Row]:
+    from PySide6.QtWidgets import QApplication
+
+    from aegui.gui.theme.themes import themes
+    from benchmarks.gui import _Heartbeat, _spin
+    from tests.gui.conftest import drag, fit_to_canvas
+
+    qapp, window = open_window()
+    heart = _Heartbeat()
+    session, panel, canvas = window.session, window.panel, window.canvas
+    work = Path(tempfile.mkdtemp(prefix="aegui-soak-"))
+    digits = _pen_digits(50)
+    rounds: list[dict] = []
+    started = time.perf_counter()
+    panel.epochs_spin.setValue(1)
+    while not rounds or time.perf_counter() - started < minutes * 60:
+        index = len(rounds)
+        session.stop()
+        window.start_training()
+        _spin(qapp, 0.2, lambda: not session.is_training(), timeout=600)
+        path = work / f"round{index % 2}.aegui.pt"
+        window.files.save_model(path)
+        opened: list = []
+        session.openEnded.connect(lambda *ended, box=opened: box.append(ended))
+        window.files.open_model(path)
+        _spin(qapp, 0.2, lambda box=opened: box, timeout=60)
+        for strokes in digits[(index * 5) % 50 : (index * 5) % 50 + 5]:
+            canvas.clear()
+            drag(canvas, fit_to_canvas(strokes, canvas.width()))
+            _spin(qapp, 0.2)
+        for tab in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(tab)
+            _spin(qapp, 1.0)
+        window.tabs.setCurrentIndex(1)
+        combo = window.parts.code_space_panel.projection_combo
+        mapped: list = []
+        window.parts.code_space.mapUpdated.connect(lambda box=mapped: box.append(1))
+        combo.setCurrentIndex(combo.findData("tsne" if index % 2 == 0 else "pca"))
+        _spin(qapp, 0.5, lambda box=mapped: box, timeout=120)
+        window.tabs.setCurrentIndex(window.tabs.indexOf(window.parts.generate_view))
+        window.parts.generate_view.new_button.click()
+        _spin(qapp, 1.0)
+        themes().set_choice("dark" if index % 2 == 0 else "light")
+        _spin(qapp, 0.5)
+        window.tabs.setCurrentIndex(0)
+        gc.collect()
+        _spin(qapp, 0.5)
+        rounds.append({"seconds": time.perf_counter() - started, "rss": _rss_mb(), "threads": threading.active_count(),
+                       "os_threads": len(os.listdir("/proc/self/task")), "children": _children(),
+                       "widgets": len(QApplication.allWidgets()), "qobjects": _qobjects()})  # fmt: skip
+        print(f"  soak round {index + 1}: {json.dumps(rounds[-1])}", flush=True)
+    gaps = np.diff(np.asarray(heart.beats)) * 1000
+    window.close()
+    first, last = rounds[0], rounds[-1]
+    growth = last["rss"] - first["rss"]
+    p99 = float(np.percentile(gaps, 99)) if len(gaps) else float("nan")
+    span = f"{len(rounds)} rounds in {last['seconds'] / 60:.1f} minutes"
+    same = lambda key: last[key] <= first[key]  # noqa: E731
+    return [
+        Row("soak: memory growth after the first round", round(growth, 1), "MB", "<= 100",
+            f"RSS {first['rss']:.0f} MB after round 1, {last['rss']:.0f} MB at the end; {span}", growth <= 100),
+        Row("soak: OS threads (first round, last round)", last["os_threads"], "", "no growth",
+            f"first {first['os_threads']}; Python threads {first['threads']} then {last['threads']}",
+            same("os_threads")),
+        Row("soak: child processes (first round, last round)", last["children"], "", "no growth",
+            f"first {first['children']}", same("children")),
+        Row("soak: Qt widgets (first round, last round)", last["widgets"], "", "no growth",
+            f"first {first['widgets']}; QObjects alive in Python {first['qobjects']} then {last['qobjects']}",
+            same("widgets") and last["qobjects"] <= first["qobjects"] * 1.05 + 50),
+        Row("soak: GUI heartbeat p99 gap, whole session", round(p99, 1), "ms", "<= 50",
+            f"largest {gaps.max():.0f} ms; {span}", p99 <= 50),
+    ]  # fmt: skip
