@@ -251,7 +251,7 @@ def startup_rows(runs: int = 5) -> list[Row]:
     ]  # fmt: skip
 
 
-def first_feedback_rows(delays: tuple[float, ...] = (0.5, 5.0), runs: int = 3) -> list[Row]:
+def first_feedback_rows(delays: tuple[float, ...] = (0.5, 2.0, 5.0), runs: int = 3) -> list[Row]:
     """The first loss point after Train, on a window shown `delay` seconds before, each in a new program."""
     rows = []
     for delay in delays:

@@ -289,6 +289,7 @@ def serve(conn) -> None:
                     trainer.set_lr(message[1])
 
     threading.Thread(target=read_commands, name="aegui-commands", daemon=True).start()
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo (a second)
     conn.send(("ready",))  # PyTorch is imported: the window hands its runs over from now on
     while (job := jobs.get()) is not None:
         try:

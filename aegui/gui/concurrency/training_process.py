@@ -102,7 +102,7 @@ class TrainingProcess(QObject):
 
 
 _idle: list[TrainingProcess] = []
-_sharing_ready = False
+_warmed_up = False
 _busy: set[TrainingRun] = set()
 
 
@@ -114,20 +114,27 @@ def _new_process() -> TrainingProcess:
     return TrainingProcess()
 
 
-def _warm_up_sharing() -> None:
-    """The first shared tensor sent to another process starts multiprocessing's fd-passing service (a
-    quarter of a second here): let that happen in a worker, not when a person presses Train."""
+def _warm_up() -> None:
+    """What the first run would otherwise do in the GUI thread when a person presses Train, done in a worker
+    beforehand: the first shared tensor sent to another process starts multiprocessing's fd-passing service (a
+    quarter of a second here), and the first optimizer imports torch._dynamo (a second or more)."""
     ForkingPickler.dumps(torch.zeros(1).share_memory_())
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
+def warm_up_training() -> None:
+    """Do now, in a worker, what the first Train would otherwise do in the GUI thread (see `_warm_up`)."""
+    global _warmed_up
+    if not _warmed_up:
+        _warmed_up = True
+        run_in_thread(_warm_up, on_result=_ignore, on_error=_ignore)
 
 
 def prepare_training_process() -> None:
     """Start a training process ahead of the first Train (its start, importing PyTorch, takes seconds)."""
-    global _sharing_ready
     if not _idle:
         _idle.append(_new_process())
-    if not _sharing_ready:
-        _sharing_ready = True
-        run_in_thread(_warm_up_sharing, on_result=_ignore, on_error=_ignore)
+    warm_up_training()
 
 
 def _ignore(_result: object) -> None:

@@ -27,7 +27,7 @@ from aegui.core.resume import TrainingState
 from aegui.core.shapes import describe_shape
 from aegui.core.training import History, TrainConfig
 from aegui.gui.concurrency.threads import wait_for_workers
-from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process
+from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process, warm_up_training
 from aegui.gui.session.autosave import Autosave
 from aegui.gui.session.loaders import DataSource, ModelLoader
 from aegui.gui.session.model_file import ModelFileFlows
@@ -110,6 +110,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         # the training process imports PyTorch (seconds of CPU): start it early, but not while the window paints
         # its first frame and the data loads (on two cores, that doubled the first freeze, 50 -> 100 ms)
         QTimer.singleShot(TRAINING_PROCESS_DELAY_MS, self._prepare_training)
+        warm_up_training()  # (a worker: what the first Train needs of this process, imported before it is pressed)
 
     def _prepare_training(self) -> None:
         if not self._closed:
