@@ -452,9 +452,9 @@ def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_sess
 def test_a_run_asked_for_before_its_process_is_ready_starts_here_and_goes_on_there_exactly(make_session, qtbot,
                                                                                        monkeypatch):  # fmt: skip
     from aegui.core.training import Trainer
-    from aegui.gui.concurrency import training_process
+    from aegui.gui.concurrency import processes, training_process
 
-    training_process.stop_training_processes()  # the next run's process starts now: it takes seconds
+    processes.stop_training_processes()  # the next run's process starts now: it takes seconds
     released = threading.Event()
     original = training_process.window_run
 

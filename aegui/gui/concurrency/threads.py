@@ -5,7 +5,9 @@ process: `aegui.gui.concurrency.training_process`.)"""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
@@ -77,6 +79,18 @@ def run_generator_in_thread(
     collect_in_the_gui_thread()
     connections = {"yielded": on_yield, "returned": on_result, "errored": on_error}
     return create_worker(function, *args, _connect=connections, _start_thread=True)
+
+
+def warm_in_background(function: Callable[[], None], name: str) -> None:
+    """Run `function` in a daemon thread whose end nobody waits for: work that only warms a cache (an import
+    the next step will need) and may be abandoned when the program exits. No Qt object is involved, so
+    closing the window neither waits for it nor leaves it a signal to a deleted object."""
+    threading.Thread(target=_quietly, args=(function,), name=name, daemon=True).start()
+
+
+def _quietly(function: Callable[[], None]) -> None:
+    with contextlib.suppress(Exception):  # (a cache not warmed costs its time later, where it is needed)
+        function()
 
 
 class ProgressRelay(QObject):

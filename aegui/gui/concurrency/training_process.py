@@ -1,6 +1,4 @@
-"""The only place the window starts processes: a training process for training (threads for short jobs:
-`aegui.gui.concurrency.threads`). (The core's image-folder conversion starts a pool of processes of its own, inside
-such a worker thread, for its duration.)
+"""A training run in a training process (`aegui.gui.concurrency.processes` starts and keeps them).
 
 Training runs in a process of its own (`aegui.core.training_server` says why). The window talks to
 it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
@@ -16,144 +14,26 @@ the first losses show within a fraction of a second of Train.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
-from multiprocessing.reduction import ForkingPickler
 
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
+from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checks import ConfigError
 from aegui.core.data import Dataset
 from aegui.core.model import AutoEncoder, model_for_weights
 from aegui.core.pacing import Interval
 from aegui.core.resume import TrainingState
-from aegui.core.spawning import main_script_hidden
 from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer, check_learning_rate
-from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, serve, window_run
-from aegui.gui.concurrency.threads import run_generator_in_thread, run_in_thread
+from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, window_run
+from aegui.gui.concurrency.processes import acquire, release
+from aegui.gui.concurrency.threads import run_generator_in_thread
 
 __all__ = ["TrainingProgress", "TrainingRun"]
 QUIT_WAIT_S = 2.0
 
 
-class TrainingProcess(QObject):
-    """One training process and its pipe; `message` carries what it sends, `readied` says it has started
-    (PyTorch imported), `died` says it is gone."""
-
-    message = Signal(object)
-    readied = Signal()
-    died = Signal()
-
-    def __init__(self) -> None:
-        super().__init__()
-        context = torch.multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
-        self._conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), name="aegui-training", daemon=True)
-        with main_script_hidden():
-            self.process.start()
-        child.close()
-        self._notifier = QSocketNotifier(self._conn.fileno(), QSocketNotifier.Type.Read, self)
-        self._notifier.activated.connect(self._on_readable)
-        self.alive = True
-        self.ready = False
-
-    def send(self, message) -> bool:
-        try:
-            self._conn.send(message)
-            return True
-        except (OSError, ValueError):
-            self._gone()
-            return False
-
-    def receive(self, timeout: float) -> bool:
-        """Deliver what has arrived (waiting up to `timeout` seconds for the first); False once gone."""
-        try:
-            if self._conn.poll(timeout):
-                while self.alive and self._conn.poll():
-                    message = self._conn.recv()
-                    if message == ("ready",):
-                        self.ready = True
-                        self.readied.emit()
-                    else:
-                        self.message.emit(message)
-        except (EOFError, OSError):
-            self._gone()
-        return self.alive
-
-    def _on_readable(self, *_args) -> None:
-        self.receive(0)
-
-    def _gone(self) -> None:
-        if self.alive:
-            self.alive = False
-            self._notifier.setEnabled(False)
-            self.died.emit()
-
-    def quit(self) -> None:
-        if self.alive:
-            self.send(("quit",))
-            self.process.join(QUIT_WAIT_S)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(QUIT_WAIT_S)
-        self.alive = False
-        self._notifier.setEnabled(False)
-
-
-_idle: list[TrainingProcess] = []
-_warmed_up = False
 _busy: set[TrainingRun] = set()
-
-
-def _new_process() -> TrainingProcess:
-    app = QCoreApplication.instance()
-    if app is not None and not getattr(app, "_aegui_stops_training", False):
-        app.aboutToQuit.connect(stop_training_processes)  # (daemon processes also end with this one)
-        app._aegui_stops_training = True
-    return TrainingProcess()
-
-
-def _warm_up() -> None:
-    """What the first run would otherwise do in the GUI thread when a person presses Train, done in a worker
-    beforehand: the first shared tensor sent to another process starts multiprocessing's fd-passing service (a
-    quarter of a second here), and the first optimizer imports torch._dynamo (a second or more)."""
-    ForkingPickler.dumps(torch.zeros(1).share_memory_())
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-
-
-def warm_up_training() -> None:
-    """Do now, in a worker, what the first Train would otherwise do in the GUI thread (see `_warm_up`)."""
-    global _warmed_up
-    if not _warmed_up:
-        _warmed_up = True
-        run_in_thread(_warm_up, on_result=_ignore, on_error=_ignore)
-
-
-def prepare_training_process() -> None:
-    """Start a training process ahead of the first Train (its start, importing PyTorch, takes seconds)."""
-    if not _idle:
-        _idle.append(_new_process())
-    warm_up_training()
-
-
-def _ignore(_result: object) -> None:
-    pass
-
-
-def stop_training_processes() -> None:
-    for process in _idle:
-        process.quit()
-    _idle.clear()
-
-
-def _acquire() -> TrainingProcess:
-    while _idle:
-        process = _idle.pop()
-        if process.alive and process.process.is_alive():
-            return process
-        process.quit()
-    return _new_process()
 
 
 def live_runs() -> int:
@@ -205,7 +85,7 @@ class TrainingRun(QObject):
         self._offset: tuple[int, float] = (0, 0.0)  # steps and seconds trained in the window before the handover
         self._local: Trainer | None = None  # the run's first batches, trained here while the process starts
         self._stopping = False  # a person asked the run to stop
-        self._process = _acquire()
+        self._process = acquire()
         self._process.message.connect(self._on_message)
         self._process.died.connect(self._on_died)
         if self._process.ready:
@@ -275,11 +155,10 @@ class TrainingRun(QObject):
         """Deliver the records until the run has ended, up to `seconds`; True if it ended."""
         deadline = Interval(seconds)
         deadline.mark()
+        if self._local is not None:  # its end comes through the event loop: the caller abandons the run, and the
+            return False  # worker stops at its next batch (the window's close waits for workers)
         while self in _busy and not deadline.due():
-            if self._local is not None:  # its end arrives through the event loop
-                QCoreApplication.processEvents()
-                time.sleep(0.01)
-            elif not self._process.receive(0.05):
+            if not self._process.receive(0.05):
                 break
         return self not in _busy
 
@@ -399,7 +278,7 @@ class TrainingRun(QObject):
         self._process.message.disconnect(self._on_message)
         self._process.died.disconnect(self._on_died)
         if self._process.alive:
-            _idle.append(self._process)  # ready for the next run
+            release(self._process)  # ready for the next run
         _busy.discard(self)
         torch.set_num_threads(self._window_threads)
         self.returned.emit(ended)

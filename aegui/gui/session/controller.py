@@ -26,8 +26,9 @@ from aegui.core.model import AutoEncoder, ModelConfig, build_model
 from aegui.core.resume import TrainingState
 from aegui.core.shapes import describe_shape
 from aegui.core.training import History, TrainConfig
+from aegui.gui.concurrency.processes import prepare_training_process, warm_up_training
 from aegui.gui.concurrency.threads import wait_for_workers
-from aegui.gui.concurrency.training_process import TrainingRun, prepare_training_process, warm_up_training
+from aegui.gui.concurrency.training_process import TrainingRun
 from aegui.gui.session.autosave import Autosave
 from aegui.gui.session.loaders import DataSource, ModelLoader
 from aegui.gui.session.model_file import ModelFileFlows
