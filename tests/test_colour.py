@@ -135,6 +135,8 @@ def test_image_to_input_for_a_colour_model_and_strokes_in_colour(photos):
     image = image_to_input(path, fitting_for((3, 48, 48)))
     assert image.shape == (3, 48, 48) and image.dtype == np.float32 and 0 <= image.min() <= image.max() <= 1
     assert fitting_for((3, 64, 64), ("--size", "64", "--color", "rgb", "--fit", "content")).fit == "content"
+    model = build_model(SMALL_CONV)
+    assert image_to_input(path, model).shape == (3, 32, 32)  # fitted for a model
     base = np.zeros((32, 32, 3), np.float32)
     painted = strokes_over_image([[(10, 160), (310, 160)]], 320, base, ink=(1.0, 0.0, 0.0))
     assert painted.shape == (32, 32, 3) and painted[16, 16, 0] > 0.9 and painted[..., 1:].max() == 0

@@ -125,10 +125,13 @@ def _grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), np.float32) / 255.0
 
 
-def image_to_input(path: str | Path, fitting: Fitting = DIGITS) -> np.ndarray:
+def image_to_input(path: str | Path, fitting=DIGITS) -> np.ndarray:
     """The float32 model input in [0, 1] made from an image file, as the window's canvas makes it from an
     opened or dropped image: (size, size) grey or (3, size, size) colour; by default 28x28 grey fitted
-    as a digit is (see `preprocessing.fit_image`)."""
+    as a digit is (see `preprocessing.fit_image`). `fitting`: a Fitting, or a model (or its image shape)
+    to fit the image for."""
+    if not isinstance(fitting, Fitting):
+        fitting = fitting_for(tuple(getattr(fitting, "image_shape", fitting)))
     return fit(read_image(path, fitting.color), fitting)
 
 
