@@ -106,7 +106,12 @@ def run(minutes: float = MINUTES) -> list[Row]:
                        "widgets": len(QApplication.allWidgets()), "qobjects": _qobjects()})  # fmt: skip
         print(f"  soak round {index + 1}: {json.dumps(rounds[-1])}", flush=True)
     gaps = np.diff(np.asarray(heart.beats)) * 1000
+    heart.timer.stop()
     window.close()
+    from aegui.gui.concurrency.threads import wait_for_workers
+
+    wait_for_workers(30_000)  # (a map still being laid out: its worker ends before the program does)
+    _spin(qapp, 0.5)
     first, last = rounds[0], rounds[-1]
     growth = last["rss"] - first["rss"]
     p99 = float(np.percentile(gaps, 99)) if len(gaps) else float("nan")
