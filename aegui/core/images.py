@@ -159,7 +159,7 @@ def _layout(folder: Path) -> tuple[list[tuple[Path, str]], str]:
             f"Training images from {name('train')}, test images from {name(held_out)}.")  # fmt: skip
 
 
-def _list_folder(folder: Path, labels: dict[str, str] | None = None, extra_key: str = "") -> _Listing:
+def _list_folder(folder: Path, labels: dict[str, str] | None = None) -> _Listing:
     split_roots, layout = _layout(folder)
     class_folders = {root: [] if labels is not None else _subfolders(root) for root, _split in split_roots}
     labelled = any(class_folders.values())
@@ -170,7 +170,7 @@ def _list_folder(folder: Path, labels: dict[str, str] | None = None, extra_key: 
             (UNLABELLED,)  # fmt: skip
     files: list[tuple[str, int, str]] = []
     skipped: list[tuple[str, str]] = []
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}|{extra_key}|{labels}"
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{SPLIT_SEED}|{TEST_FRACTION}|{classes}|{labels}"
                             .encode("utf-8", "replace"))  # fmt: skip
     for root, split in split_roots:
         if labelled:
