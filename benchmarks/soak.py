@@ -113,13 +113,16 @@ def run(minutes: float = MINUTES) -> list[Row]:
     wait_for_workers(30_000)  # (a map still being laid out: its worker ends before the program does)
     _spin(qapp, 0.5)
     first, last = rounds[0], rounds[-1]
-    growth = last["rss"] - first["rss"]
+    # RSS moves by a few hundred MB between rounds (what the allocator keeps): the figure compares the median
+    # of the last five rounds with the median of the first five
+    growth = float(np.median([r["rss"] for r in rounds[-5:]]) - np.median([r["rss"] for r in rounds[:5]]))
     p99 = float(np.percentile(gaps, 99)) if len(gaps) else float("nan")
     span = f"{len(rounds)} rounds in {last['seconds'] / 60:.1f} minutes"
     same = lambda key: last[key] <= first[key]  # noqa: E731
     return [
-        Row("soak: memory growth after the first round", round(growth, 1), "MB", "<= 100",
-            f"RSS {first['rss']:.0f} MB after round 1, {last['rss']:.0f} MB at the end; {span}", growth <= 100),
+        Row("soak: memory growth, median of the last 5 rounds over the first 5", round(growth, 1), "MB", "<= 100",
+            f"RSS {first['rss']:.0f} MB after round 1, {last['rss']:.0f} MB after the last; between rounds "
+            f"{min(r['rss'] for r in rounds):.0f}-{max(r['rss'] for r in rounds):.0f} MB; {span}", growth <= 100),
         Row("soak: OS threads (first round, last round)", last["os_threads"], "", "no growth",
             f"first {first['os_threads']}; Python threads {first['threads']} then {last['threads']}",
             same("os_threads")),

@@ -76,3 +76,17 @@ def test_the_window_writes_each_runs_tensorboard_log_when_asked(window, qtbot, t
     events.Reload()
     assert len(events.Scalars("loss/batch")) == len(window.session.history.batch_losses)
     assert [event.step for event in events.Scalars("epoch/test_loss")] == [1]
+
+
+def test_only_the_newest_earlier_runs_are_drawn(window, qtbot, monkeypatch):
+    """A long session keeps every run listed but draws only the newest few beneath the current model (each
+    drawn run costs its smoothing levels: 62 runs held hundreds of MB in the soak benchmark)."""
+    from aegui.gui.training import runs_controller
+
+    monkeypatch.setattr(runs_controller, "MAX_OVERLAID", 1)
+    plot = window.parts.loss_plot
+    for config in (SMALL, SMALL, OTHER):
+        train(window, qtbot, config)
+    runs = window.parts.run_list.runs
+    assert len(runs) == 3 and len(window.parts.run_list.earlier()) == 2 and plot.earlier_runs() == 1
+    assert plot._earlier_colours == [runs[1].colour]  # the newer of the two

@@ -53,6 +53,10 @@ def write_tensorboard(folder: Path, history: History, first_epoch: int) -> Path:
     return log.folder
 
 
+MAX_OVERLAID = 10  # earlier runs drawn beneath the current one: the newest ten (each costs its smoothing
+# levels: a 20-minute session of 62 runs held hundreds of MB of them when every run was drawn)
+
+
 class RunsController(QObject):
     """The runs, and the controller that keeps the runs list and the loss plot's earlier runs in step."""
 
@@ -83,7 +87,7 @@ class RunsController(QObject):
 
     def _on_changed(self) -> None:
         self._view.show_runs(self.runs)
-        self._plot.set_earlier_runs([(run.colour, run.history) for run in self.earlier()])
+        self._plot.set_earlier_runs([(run.colour, run.history) for run in self.earlier()[-MAX_OVERLAID:]])
         curves = self._plot.earlier_curves()
         self._levels_request += 1
         if curves:  # every smoothing level of the runs now shown, ahead of a drag of the slider
@@ -130,7 +134,7 @@ class RunsController(QObject):
                           on_result=lambda written: self.message.emit(f"TensorBoard logs: {written}", False),
                           on_error=lambda error: self.message.emit(str(error), True))  # fmt: skip
 
-    def earlier(self) -> list[SessionRun]:
+    def earlier(self) -> list[SessionRun]:  # (the plot overlays the last MAX_OVERLAID of them)
         """The visible runs of other models than the current one (its own runs are its curve)."""
         return [run for run in self.runs if run.visible and run.model_generation != self._generation]
 
