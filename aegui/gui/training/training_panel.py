@@ -257,6 +257,7 @@ class TrainingPanel(QWidget):
             self.preset_combo.blockSignals(False)
         self._base_model = model
         self._show_configs(model, train)
+        self._show_epochs_note()  # (the note is the preset's: this one's now)
 
     def _show_configs(self, model: ModelConfig, train: TrainConfig | None) -> None:
         """Put a model's settings, and a training configuration's if given, in the fields (not epochs)."""
