@@ -190,10 +190,11 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         print(ended.message)
     elif leads:  # (every process of a group ends alike: one says why)
         print(f"aegui: {ended.message}", file=sys.stderr)
+    baseline = mean_image_mse(dataset)  # what the mean training image scores, beside the model's test MSE
     if epochs:
         last = epochs[-1]
         print(
-            f"Test MSE {last.test_mse:.6f} (the mean training image's: {mean_image_mse(dataset):.6f}), squared error "
+            f"Test MSE {last.test_mse:.6f} (the mean training image's: {baseline:.6f}), squared error "
             f"per image {last.test_sse_per_image:.2f}, {last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
         )
     if not leads:
@@ -208,7 +209,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         if interrupted:
             print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
             return 130
-    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command)
+    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline)
     if board is not None:
         print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
     return 0 if ended.reason == "finished" else 1
@@ -252,10 +253,10 @@ def _iterate(trainer, board, leads: bool, variational: bool):
     return epochs, ended
 
 
-def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str) -> None:
+def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str,
+                   baseline: float) -> None:  # fmt: skip
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
     from aegui.core import runs
-    from aegui.core.steps import mean_image_mse
 
     if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
         runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])
@@ -263,7 +264,7 @@ def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device,
         where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
                  "command": command, "resumed_from": str(args.resume) if args.resume else None,
                  "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])],
-                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": mean_image_mse(dataset)}  # fmt: skip
+                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": baseline}  # fmt: skip
         runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)
 
 
