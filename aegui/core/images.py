@@ -31,6 +31,7 @@ from aegui.core.errors import Cancelled
 from aegui.core.folders import default_cache_dir
 from aegui.core.image_files import DIGITS, IMAGE_SUFFIXES, Fitting, fitted_uint8
 from aegui.core.image_reading import choose_fitting, label_of, read_labels
+from aegui.core.shapes import stored
 from aegui.core.spawning import main_script_hidden
 
 MIN_IMAGES = 10
@@ -327,7 +328,7 @@ def load_image_folder(
     label_map = read_labels(labels) if labels is not None else None
     listing = _list_folder(folder, label_map)
     fitting, reason = choose_fitting([path for path, _label, _split in listing.files], size, color, fit)
-    shape = fitting.shape[1:] if not fitting.color else fitting.shape
+    shape = stored(fitting.shape)
     key = hashlib.sha256(f"{listing.key}|{fitting}".encode()).hexdigest()
     cache_path = _cache_path(folder, cache_dir, fitting)
     cached = _read_cache(cache_path, key, shape)

@@ -17,7 +17,7 @@ def tile(rows: list[np.ndarray], count: int | None = None, gap: int = GAP, backg
          shape: ImageShape = DIGIT_SHAPE) -> np.ndarray:  # fmt: skip
     """Rows of pictures ((n, height, width) grey or (n, height, width, 3) colour; flat images are read as
     `shape`) as one float picture, `count` images wide, with thin gaps."""
-    rows = [_as_pictures(images, shape) for images in rows]
+    rows = [as_pictures(images, shape) for images in rows]
     sample = next((images for images in rows if len(images)), None)
     item = sample.shape[1:] if sample is not None else pictures(np.zeros(pixel_count(shape)), shape).shape[1:]
     side_y, side_x = item[:2]
@@ -32,8 +32,8 @@ def tile(rows: list[np.ndarray], count: int | None = None, gap: int = GAP, backg
     return picture
 
 
-def _as_pictures(images: np.ndarray, shape: ImageShape) -> np.ndarray:
-    """Pictures as they are, or flat images (N, pixels) made pictures of `shape`."""
+def as_pictures(images: np.ndarray, shape: ImageShape = DIGIT_SHAPE) -> np.ndarray:
+    """Pictures as they are, or flat images (N, pixels) made pictures of `shape` (default: 28x28 digits)."""
     images = np.asarray(images, np.float32)
     return pictures(images, shape) if images.ndim <= 2 else images
 
@@ -41,7 +41,7 @@ def _as_pictures(images: np.ndarray, shape: ImageShape) -> np.ndarray:
 def grid(images: np.ndarray, columns: int | None = None, gap: int = GAP, background: float = BACKGROUND,
          shape: ImageShape = DIGIT_SHAPE) -> np.ndarray:  # fmt: skip
     """Pictures (see `tile`) in rows of `columns` (default: as square as it gets), as one picture."""
-    images = _as_pictures(images, shape)
+    images = as_pictures(images, shape)
     columns = columns or grid_columns(len(images))
     rows = [images[start : start + columns] for start in range(0, len(images), columns)]
     return tile(rows, columns, gap, background, shape)
@@ -64,7 +64,7 @@ def contact_sheet(images: np.ndarray, columns: int | None = None, shape: ImageSh
     small images are enlarged (nearest neighbour) to at least READABLE_SIDE pixels, so they can be seen."""
     from PIL import Image
 
-    images = _as_pictures(images, shape)
+    images = as_pictures(images, shape)
     scale = max(1, -(-READABLE_SIDE // max(images.shape[1:3], default=READABLE_SIDE)))
     if scale > 1:
         images = images.repeat(scale, axis=1).repeat(scale, axis=2)

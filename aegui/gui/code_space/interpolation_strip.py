@@ -6,9 +6,9 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from aegui.core.mosaic import tile
+from aegui.core.mosaic import as_pictures, tile
 from aegui.core.words import with_article
-from aegui.gui.widgets.digit_view import as_pictures, image_area
+from aegui.gui.widgets.digit_view import image_area
 
 STEPS = 10
 START_TEXT = "Set A and B from a drawing or from a digit picked on the map."

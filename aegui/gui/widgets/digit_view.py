@@ -57,12 +57,6 @@ def as_picture(image) -> np.ndarray:
     return picture
 
 
-def as_pictures(images) -> np.ndarray:
-    """Pictures (N, height, width[, 3]); flat (N, 784) are 28x28 digits."""
-    array = np.asarray(images, np.float32)
-    return array.reshape(-1, 28, 28) if array.ndim <= 2 else array
-
-
 class DigitView(QWidget):
     def __init__(self, title: str, object_name: str, parent=None, hint: str = " ", min_side: int = 150) -> None:
         """`hint` is the caption while there is no image (what to do to get one)."""
