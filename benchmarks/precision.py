@@ -9,17 +9,23 @@ training time in it.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from benchmarks.common import JUDGE, MNIST_ROOT, Row, has_mnist
+from benchmarks.common import JUDGE, MNIST_ROOT, REPO, Row, has_mnist
 
 STEPS = 20  # timed steps per measurement, after WARM_UP
 WARM_UP = 3
 ROUNDS = 2  # fp32 and bf16 alternate this many times: a busy moment hits both alike
+WHOLE_ROUNDS = 2  # `aegui train` in fp32 and with auto, alternated
 EMULATED_EPOCHS = 2
 QUALITY_EPOCHS = 3
 
@@ -123,6 +129,40 @@ def quality_rows(dataset, auto: str, native: bool) -> list[Row]:
     return rows
 
 
+def whole_command(precision: str, folder: Path) -> tuple[float, dict]:
+    """Wall time of `aegui train --preset default` as a person runs it (start-up, data, training, evaluation,
+    the density fit, saving) and its metrics."""
+    metrics = folder / f"{precision}.json"
+    command = [sys.executable, "-m", "aegui", "train", "--preset", "default", "--precision", precision,
+               "--data-dir", str(MNIST_ROOT), "--save", str(folder / f"{precision}.aegui.pt"), "--metrics-out",
+               str(metrics)]  # fmt: skip
+    started = time.perf_counter()
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run(command, cwd=REPO, check=True, stdout=subprocess.DEVNULL, env=environment)
+    return time.perf_counter() - started, json.loads(metrics.read_text())
+
+
+def whole_command_rows(auto: str) -> list[Row]:
+    """`aegui train --preset default` whole, fp32 beside auto, interleaved: the time a person waits."""
+    if not has_mnist():
+        return []
+    seconds: dict[str, list[float]] = {"fp32": [], "auto": []}
+    errors: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="aegui-precision-") as folder:
+        for _ in range(WHOLE_ROUNDS):
+            for precision in seconds:
+                wall, metrics = whole_command(precision, Path(folder))
+                seconds[precision].append(wall)
+                errors[precision] = metrics["final"]["test_sse_per_image"]  # (the same each round: one seed)
+    fp32, auto_seconds = (float(np.median(values)) for values in seconds.values())
+    error_ratio = errors["auto"] / errors["fp32"]
+    ratio = fp32 / auto_seconds
+    bar = ">= 1.8 where auto takes bf16"
+    return [Row("'default' whole `aegui train`: fp32 seconds ÷ auto's", round(ratio, 2), "x", bar,
+                f"fp32 {fp32:.1f} s, auto ({auto}) {auto_seconds:.1f} s; test error auto/fp32 {error_ratio:.4f}",
+                ratio >= 1.8 and abs(error_ratio - 1) <= 0.01 if auto == "bf16" else None)]  # fmt: skip
+
+
 def sample_quality_rows(native: bool) -> list[Row]:
     """Every preset, fp32 beside bf16, on the embedded sample (QUALITY_EPOCHS epochs: bf16 is emulated and
     slow on a CPU without native bf16): test squared error per image and pen reconstructions read right."""
@@ -165,5 +205,5 @@ def run() -> list[Row]:
     auto = precision_name(resolve_precision("auto", torch.device("cpu")))
     rows = [Row("auto precision on this CPU", None, "", "bf16 where native", "", None,
                 f"{auto} (native bf16: {'yes' if native else 'no'})")]  # fmt: skip
-    return (rows + speed_rows(dataset, native) + quality_rows(dataset, auto, native) + sample_quality_rows(native)
-            + drawing_rows())  # fmt: skip
+    return (rows + whole_command_rows(auto) + speed_rows(dataset, native) + quality_rows(dataset, auto, native)
+            + sample_quality_rows(native) + drawing_rows())  # fmt: skip

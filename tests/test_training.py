@@ -4,10 +4,11 @@ import time
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from aegui.core.checks import ConfigError
 from aegui.core.model import ModelConfig, build_model
-from aegui.core.steps import evaluate
+from aegui.core.steps import cross_entropy_sum, evaluate
 from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer
 
 TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")
@@ -200,6 +201,23 @@ def test_convolutional_model_learns(small_sample):
                       optimizer="adam"))  # fmt: skip
     records = [e for e in trainer.iterate() if isinstance(e, EpochEnd)]
     assert records[-1].test_mse < records[0].test_mse
+
+
+def test_the_fast_cross_entropy_matches_torchs_in_value_and_gradient():
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.cat([torch.randn(2000, generator=generator) * 6, torch.tensor([-200.0, -30.0, 0.0, 30.0, 200.0])])
+    targets = torch.cat([torch.rand(2000, generator=generator), torch.tensor([0.0, 1.0, 0.5, 0.0, 1.0])])
+    for needs in ((True, False), (True, True)):
+        mine = [logits.clone().requires_grad_(), targets.clone().requires_grad_(needs[1])]
+        theirs = [logits.clone().requires_grad_(), targets.clone().requires_grad_(needs[1])]
+        ours, reference = cross_entropy_sum(*mine), F.binary_cross_entropy_with_logits(*theirs, reduction="sum")
+        ours.backward()
+        reference.backward()
+        assert torch.allclose(ours, reference, rtol=1e-6)
+        assert torch.allclose(mine[0].grad, theirs[0].grad, atol=1e-7)
+        assert (mine[1].grad is None) == (not needs[1])
+        if needs[1]:
+            assert torch.allclose(mine[1].grad, theirs[1].grad, atol=1e-6)
 
 
 def test_distortions_keep_images_valid_and_change_them():

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from aegui.core.distributed import ProcessGroup
 
 PROCESSES = Field("nproc", "train", int, "Training processes on this machine", 1, 1024)
+RECOVERY_INTERVAL = 5.0  # seconds between copies of the weights a diverging run goes back to
 
 
 def add_parser(commands) -> None:
@@ -168,7 +169,9 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     if args.print_command:
         print(command)
         return 0
-    trainer = Trainer(model, dataset, preset.train, device, history=history, group=group, resume=state)
+    # (no window reads its weights: copies are kept only to go back to on divergence, every few seconds)
+    trainer = Trainer(model, dataset, preset.train, device, history=history, group=group, resume=state,
+                      snapshot_interval=RECOVERY_INTERVAL)  # fmt: skip
     train = preset.train
     board = None
     if args.tensorboard is not None and leads:

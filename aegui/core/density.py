@@ -28,6 +28,7 @@ FIT_SAMPLES = 10_000  # codes the mixture is fitted to
 # 10 components 0.80, 50 0.88, 100 0.89; the default preset's 32-value codes, 25 components 0.78, 50 0.82, 75 0.84.
 FIT_BUDGET = 10_000 * 75 * 32**2
 MAX_ITERATIONS = 100
+TOLERANCE = 1e-2  # EM stops when an iteration raises the mean log-likelihood per code by less
 FIT_STEP = 10
 CODES_PER_DIMENSION = 4  # a component's covariance needs data: at least 4 x (code size + 1) codes each
 QUANTILE_SAMPLES = 20_000
@@ -140,7 +141,7 @@ def fit_density(codes: np.ndarray, held_out: np.ndarray | None = None, variation
                              len(codes) // (CODES_PER_DIMENSION * (size + 1))))  # fmt: skip
     # EM in steps of a few iterations (each step goes on from the last), so that a closing window need not wait
     mixture = GaussianMixture(components, covariance_type="full", reg_covar=1e-5, random_state=seed,
-                              max_iter=FIT_STEP, warm_start=True)  # fmt: skip
+                              max_iter=FIT_STEP, tol=TOLERANCE, warm_start=True)  # fmt: skip
     with threadpool_limits(1), warnings.catch_warnings():  # one core: as fast as two here, and half the load
         warnings.simplefilter("ignore", ConvergenceWarning)  # (each step but the last ends unconverged)
         for _ in range(0, MAX_ITERATIONS, FIT_STEP):
