@@ -128,9 +128,29 @@ def test_long_codes_and_few_codes_get_fewer_components():
     assert fit_density(rng.normal(0, 1, (200, 128))).components == 1
 
 
-def test_a_fit_gives_up_when_cancelled():
+def test_with_labels_each_class_has_its_own_components_weighted_by_its_share():
+    rng = np.random.default_rng(0)
+    centres = np.array([[-6.0, 0.0], [6.0, 0.0], [0.0, 8.0]])
+    labels = np.repeat([0, 1, 2], [3000, 1000, 20])  # the last class is too small for components of its own
+    codes = centres[labels] + rng.normal(0, 0.5, (len(labels), 2))
+    fitted = fit_density(codes, labels=labels, components=30)
+    assert fitted.components == 10 + 10 + 1  # a third each; the 20 small-class codes have data for one
+    near = torch.cdist(fitted.means, torch.as_tensor(centres, dtype=torch.float32)).argmin(1)
+    shares = [float(fitted.weights[near == index].sum()) for index in range(3)]
+    assert shares == pytest.approx([3000 / 4020, 1000 / 4020, 20 / 4020], abs=1e-3)
+    assert float(fitted.weights.sum()) == pytest.approx(1.0)
+    drawn = fitted.sample(5000, torch.Generator().manual_seed(0))
+    assert (torch.cdist(drawn, torch.as_tensor(centres, dtype=torch.float32)).min(1).values < 3).float().mean() > 0.99
+    assert fit_density(codes, labels=np.arange(len(codes)) % 200).components <= 100  # more classes than components
+    with pytest.raises(ValueError, match="labels"):
+        fit_density(codes, labels=labels[:10])
+
+
+def test_a_fit_gives_up_when_cancelled(monkeypatch):
+    from aegui.core import density
     from aegui.core.errors import Cancelled
 
+    monkeypatch.setattr(density, "TOLERANCE", 0.0)  # (EM would go on for all its iterations)
     asked = []
 
     def cancelled() -> bool:

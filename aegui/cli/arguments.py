@@ -176,5 +176,5 @@ def fit_density(model, dataset, seed: int) -> None:
 
     started = time.perf_counter()
     model.density = fit_model_density(model.config, model.state_dict(), dataset.train_images, dataset.test_images,
-                                      seed)  # fmt: skip
+                                      seed, train_labels=dataset.train_labels)  # fmt: skip
     print(f"Code density for generating: {model.density.describe()} ({time.perf_counter() - started:.1f} s).")

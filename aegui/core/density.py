@@ -23,6 +23,7 @@ MAX_COMPONENTS = 100
 MAX_CODE_MAGNITUDE = 1e4  # codes a model makes are far smaller: a density reaching past this is refused
 MIN_SPREAD = 1e-6
 FIT_SAMPLES = 10_000  # codes the mixture is fitted to
+CLASS_FIT_SAMPLES = 20_000  # codes when each class has its own components (each fit is a class's alone)
 # samples x components x code size², which EM's time per iteration grows with: 10,000 codes of 32 values and 75
 # components take ~13 s on one core. Judge share of the digits drawn (issue 15): the vae preset's 16-value codes,
 # 10 components 0.80, 50 0.88, 100 0.89; the default preset's 32-value codes, 25 components 0.78, 50 0.82, 75 0.84.
@@ -120,25 +121,80 @@ def quantile_grid(codes: np.ndarray, side: int) -> np.ndarray:
 
 
 def fit_density(codes: np.ndarray, held_out: np.ndarray | None = None, variational: bool = False,
-                components: int = MAX_COMPONENTS, seed: int = 0,
-                cancelled: Callable[[], bool] = lambda: False) -> CodeDensity:  # fmt: skip
+                components: int = MAX_COMPONENTS, seed: int = 0, cancelled: Callable[[], bool] = lambda: False,
+                labels: np.ndarray | None = None) -> CodeDensity:  # fmt: skip
     """A Gaussian mixture fitted to `codes` (N, D): up to `components`, fewer for long codes (time) or few
-    codes (data). For a VAE, whichever of it and the prior gives the held-out codes the higher likelihood.
-    `cancelled` is asked every few iterations; when it says True, `Cancelled` is raised."""
+    codes (data). With the codes' class `labels`, each class gets its own share of the components, fitted
+    to its codes alone and weighted by its share of the codes: no component then spans two classes, and
+    fewer drawn codes fall between them (issue 30: the judge read 0.916 of the vae preset's digits, not
+    0.900, and 0.87 of the default's, not 0.84). For a VAE, whichever of the mixture and the prior gives the
+    held-out codes the higher likelihood. `cancelled` is asked every few iterations; when it says True,
+    `Cancelled` is raised."""
+    codes = np.asarray(codes, np.float64)
+    if len(codes) < 2 or not np.isfinite(codes).all():
+        raise ValueError("A code density needs at least two finite codes.")
+    labels = np.zeros(len(codes), np.int64) if labels is None else np.asarray(labels).reshape(-1)
+    if len(labels) != len(codes):
+        raise ValueError(f"{len(labels)} labels for {len(codes)} codes.")
+    rng = np.random.default_rng(seed)
+    groups = _class_groups(labels, codes.shape[1])
+    if len(groups) > 1:  # the fits are a class each, far smaller: twice the codes cost less than one fit
+        chosen = rng.choice(len(codes), min(len(codes), CLASS_FIT_SAMPLES), replace=False)
+        codes, labels = codes[chosen], labels[chosen]
+        groups = _class_groups(labels, codes.shape[1])
+    if len(groups) > min(components, MAX_COMPONENTS):  # more classes than components: one mixture for all
+        groups = [np.arange(len(codes))]
+    if len(groups) == 1 and len(codes) > FIT_SAMPLES:
+        codes = codes[rng.choice(len(codes), FIT_SAMPLES, replace=False)]
+        groups = [np.arange(len(codes))]
+    weights, means, scale_trils = [], [], []
+    for group in groups:
+        share = len(group) / len(codes)
+        count = _components_for(len(group), codes.shape[1], components // len(groups))
+        weight, mean, scale_tril = _fit_mixture(codes[group], count, seed, cancelled)
+        weights.append(share * weight)
+        means.append(mean)
+        scale_trils.append(scale_tril)
+    fitted = CodeDensity(
+        torch.as_tensor(np.concatenate(weights) / np.sum([w.sum() for w in weights]), dtype=torch.float32),
+        torch.as_tensor(np.concatenate(means), dtype=torch.float32),
+        torch.as_tensor(np.concatenate(scale_trils), dtype=torch.float32),
+    )
+    if not variational:
+        return fitted
+    prior = CodeDensity.standard_normal(codes.shape[1])
+    check = torch.as_tensor(held_out if held_out is not None else codes, dtype=torch.float32)
+    return fitted if fitted.log_prob(check).mean() >= prior.log_prob(check).mean() else prior
+
+
+def _components_for(count: int, size: int, wanted: int) -> int:
+    """Components for `count` codes of `size` values: at most `wanted`, fewer where EM would take too long or a
+    component's covariance would have too few codes."""
+    return max(1, min(wanted, MAX_COMPONENTS, FIT_BUDGET // (count * size * size),
+                      count // (CODES_PER_DIMENSION * (size + 1))))  # fmt: skip
+
+
+def _class_groups(labels: np.ndarray, size: int) -> list[np.ndarray]:
+    """The codes' indices by class; classes too small for a component of their own go together."""
+    classes, inverse = np.unique(labels, return_inverse=True)
+    groups = [np.flatnonzero(inverse == index) for index in range(len(classes))]
+    enough = CODES_PER_DIMENSION * (size + 1)
+    rest = [group for group in groups if len(group) < enough]
+    kept = [group for group in groups if len(group) >= enough]
+    if rest and (sum(map(len, rest)) >= 2 or not kept):
+        kept.append(np.sort(np.concatenate(rest)))
+    return kept
+
+
+def _fit_mixture(codes: np.ndarray, components: int, seed: int,
+                 cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """scikit-learn's EM with full covariances: (weights, means, covariances' Cholesky factors)."""
     # (imported here: they take a second, and only fitting needs them)
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
 
-    codes = np.asarray(codes, np.float64)
-    if len(codes) < 2 or not np.isfinite(codes).all():
-        raise ValueError("A code density needs at least two finite codes.")
-    rng = np.random.default_rng(seed)
-    if len(codes) > FIT_SAMPLES:
-        codes = codes[rng.choice(len(codes), FIT_SAMPLES, replace=False)]
-    size = codes.shape[1]
-    components = max(1, min(components, MAX_COMPONENTS, FIT_BUDGET // (len(codes) * size * size),
-                             len(codes) // (CODES_PER_DIMENSION * (size + 1))))  # fmt: skip
+    components = min(components, len(codes))
     # EM in steps of a few iterations (each step goes on from the last), so that a closing window need not wait
     mixture = GaussianMixture(components, covariance_type="full", reg_covar=1e-5, random_state=seed,
                               max_iter=FIT_STEP, tol=TOLERANCE, warm_start=True)  # fmt: skip
@@ -150,16 +206,7 @@ def fit_density(codes: np.ndarray, held_out: np.ndarray | None = None, variation
             mixture.fit(codes)
             if mixture.converged_:
                 break
-    fitted = CodeDensity(
-        torch.as_tensor(mixture.weights_, dtype=torch.float32),
-        torch.as_tensor(mixture.means_, dtype=torch.float32),
-        torch.as_tensor(np.linalg.cholesky(mixture.covariances_), dtype=torch.float32),
-    )
-    if not variational:
-        return fitted
-    prior = CodeDensity.standard_normal(codes.shape[1])
-    check = torch.as_tensor(held_out if held_out is not None else codes, dtype=torch.float32)
-    return fitted if fitted.log_prob(check).mean() >= prior.log_prob(check).mean() else prior
+    return mixture.weights_, mixture.means_, np.linalg.cholesky(mixture.covariances_)
 
 
 def density_from_state(state: dict[str, torch.Tensor], source: str, code_size: int) -> CodeDensity:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from aegui.core.data import Dataset
-from aegui.core.density import FIT_SAMPLES, CodeDensity, fit_density
+from aegui.core.density import CLASS_FIT_SAMPLES, FIT_SAMPLES, CodeDensity, fit_density
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.projections import Embedding, embed, pca
@@ -100,18 +100,24 @@ def encode_images(
 
 def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train_images: torch.Tensor,
                       test_images: torch.Tensor | None = None, seed: int = 0,
-                      cancelled: Callable[[], bool] = lambda: False) -> CodeDensity:  # fmt: skip
-    """The density of the model's codes of (up to 10,000 of) the training images, checked, for a VAE,
-    against the prior on the test images' codes. Uses a private copy of the model (worker-safe);
-    `cancelled` as in `fit_density`."""
+                      cancelled: Callable[[], bool] = lambda: False,
+                      train_labels: torch.Tensor | None = None) -> CodeDensity:  # fmt: skip
+    """The density of the model's codes of (up to 20,000 of) the training images, a share of its components
+    for each class when `train_labels` are given (see `fit_density`), checked, for a VAE, against the prior
+    on the test images' codes. Uses a private copy of the model (worker-safe); `cancelled` as in
+    `fit_density`."""
     rng = np.random.default_rng(seed)
-    if len(train_images) > FIT_SAMPLES:
-        train_images = train_images[torch.as_tensor(rng.choice(len(train_images), FIT_SAMPLES, replace=False))]
+    most = CLASS_FIT_SAMPLES if train_labels is not None else FIT_SAMPLES
+    labels = None if train_labels is None else np.asarray(train_labels).reshape(-1)
+    if len(train_images) > most:
+        chosen = rng.choice(len(train_images), most, replace=False)
+        train_images = train_images[torch.as_tensor(chosen)]
+        labels = None if labels is None else labels[chosen]
     held_out = None
     if test_images is not None and len(test_images):
         held_out = encode_images(config, state, test_images[:FIT_SAMPLES], cancelled)
     codes = encode_images(config, state, train_images, cancelled)
-    return fit_density(codes, held_out, config.variational, seed=seed, cancelled=cancelled)
+    return fit_density(codes, held_out, config.variational, seed=seed, cancelled=cancelled, labels=labels)
 
 
 def build_latent_map(

@@ -38,7 +38,8 @@ NEAR_SPREAD = 0.5  # "more like my drawing": the spread, as a share of the neare
 def _fit(model: AutoEncoder, version: int, state: dict[str, torch.Tensor], dataset: Dataset,
          cancelled: Callable[[], bool]):  # fmt: skip
     """(model, version, its code density): a worker's job (the model only travels with the result)."""
-    density = fit_model_density(model.config, state, dataset.train_images, dataset.test_images, cancelled=cancelled)
+    density = fit_model_density(model.config, state, dataset.train_images, dataset.test_images, cancelled=cancelled,
+                                train_labels=dataset.train_labels)  # fmt: skip
     return model, version, density
 
 
