@@ -103,13 +103,16 @@ def mouse(widget, kind: QEvent.Type, x: float, y: float, button, buttons) -> Non
     QApplication.sendEvent(widget, event)
 
 
-def drag(widget, strokes) -> None:
-    """Replay strokes as real mouse drags: press, moves with the left button held, release."""
+def drag(widget, strokes, between=None) -> None:
+    """Replay strokes as real mouse drags: press, moves with the left button held, release; `between()`, when
+    given, runs after each event (a benchmark paces the events as a hand does, with the event loop running)."""
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     for stroke in strokes:
         (x0, y0), rest = stroke[0], stroke[1:]
         mouse(widget, QEvent.Type.MouseButtonPress, x0, y0, left, left)
         for x, y in rest:
+            if between is not None:
+                between()
             mouse(widget, QEvent.Type.MouseMove, x, y, none, left)
         x1, y1 = stroke[-1]
         mouse(widget, QEvent.Type.MouseButtonRelease, x1, y1, left, none)
