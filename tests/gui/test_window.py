@@ -393,3 +393,19 @@ def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
     qtbot.waitUntil(lambda: window.draw_panel.input_view.image() is not None, timeout=10_000)  # the drawing, seen
     assert LOADING not in panel.message_label.text()
     window.close()
+
+
+def test_the_window_hands_freed_memory_back_now_and_then_in_a_worker(window, qtbot, monkeypatch):
+    import threading
+
+    from aegui.core import memory
+
+    qtbot.waitUntil(lambda: window.is_ready, timeout=20_000)
+    calls = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(threading.current_thread()) or True)
+    assert window._memory_timer.isActive()
+    window._memory_timer.setInterval(10)
+    qtbot.waitUntil(lambda: len(calls) >= 2, timeout=5_000)
+    assert threading.main_thread() not in calls  # never in the GUI thread
+    window.close()
+    assert not window._memory_timer.isActive()
