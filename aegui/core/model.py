@@ -90,9 +90,6 @@ class AutoEncoder(nn.Module):
         self.decoder = _stack(tuple(reversed(sizes)), self.config.activation, "sigmoid")
         if self.config.kind == "conv":
             self._add_convolutions()
-            # The convolutions' weights channels-last (the values are the same): oneDNN's kernels for that layout
-            # trained a `record30` step Nx faster here, most of all the transposed convolutions in bf16.
-            self.to(memory_format=torch.channels_last)
         if self.config.variational:
             self.code_log_variance = nn.Linear(sizes[-2], self.config.code_size)
         self.density: CodeDensity | None = None  # where codes lie, for `generate` (not a weight: kept beside them)

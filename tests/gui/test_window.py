@@ -403,9 +403,9 @@ def test_the_window_hands_freed_memory_back_now_and_then_in_a_worker(window, qtb
     qtbot.waitUntil(lambda: window.is_ready, timeout=20_000)
     calls = []
     monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(threading.current_thread()) or True)
-    assert window._memory_timer.isActive()
-    window._memory_timer.setInterval(10)
+    assert window.memory_release.timer.isActive()
+    window.memory_release.timer.setInterval(10)
     qtbot.waitUntil(lambda: len(calls) >= 2, timeout=5_000)
     assert threading.main_thread() not in calls  # never in the GUI thread
     window.close()
-    assert not window._memory_timer.isActive()
+    assert not window.memory_release.timer.isActive()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
 
 from aegui.core.errors import AeguiError
+from aegui.gui.concurrency.memory_release import MemoryRelease
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.drawing.canvas import DrawCanvas
 from aegui.gui.drawing.draw_panel import DrawPanel
@@ -34,7 +35,6 @@ DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
 LOADING = STATUS[Phase.STARTING]
-MEMORY_RELEASE_MS = 30_000  # how often freed memory is handed back to the system
 FIRST_FRAME_ACTIONS = ("quitAction", *(name for _title, name in TABS))  # usable before the library has loaded
 FEATURES = ("training", "code_space", "drawing", "generate", "features", "outliers", "data")  # built in this order
 _available_size = available_size  # tests stand in a screen of their own here
@@ -64,9 +64,7 @@ class MainWindow(QMainWindow):
         self._arguments = (data_dir, model_path, device, image_path)
         self.is_ready = False
         self._closed = False
-        self._releasing_memory = False
-        self._memory_timer = QTimer(self, interval=MEMORY_RELEASE_MS)  # started once the window is whole
-        self._memory_timer.timeout.connect(self._on_memory_timer)
+        self.memory_release = MemoryRelease(self)  # started once the window is whole
         self.recent = RecentFiles(self._settings, self)
         self.files = FileActions(self, self.recent)
         self.panel = TrainingPanel()
@@ -154,7 +152,7 @@ class MainWindow(QMainWindow):
             signal.connect(slot)  # fmt: skip
 
         QTimer.singleShot(0, lambda: name_controls(self))  # once shown (~10 ms: not before the first frame)
-        self._memory_timer.start()
+        self.memory_release.start()
         self.recent_menu.setEnabled(True)
         for action in self.actions.values():
             action.setEnabled(True)
@@ -240,21 +238,12 @@ class MainWindow(QMainWindow):
             feature.cancel()
         return self.session.shutdown()
 
-    def _on_memory_timer(self) -> None:
-        """What the allocator keeps of freed memory goes back to the system, in a worker (see core.memory)."""
-        if not self._releasing_memory:
-            from aegui.core.memory import release_free_memory
-
-            self._releasing_memory = True
-            done = lambda *_: setattr(self, "_releasing_memory", False)  # noqa: E731
-            run_in_thread(release_free_memory, on_result=done, on_error=done)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.is_ready and not self.session.settle_unsaved("quitting"):
             event.ignore()
             return
         self._closed = True  # (a library still loading builds nothing more)
-        self._memory_timer.stop()
+        self.memory_release.stop()
         self.save_settings()
         if self.is_ready:
             self.shutdown()
