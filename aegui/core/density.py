@@ -136,17 +136,13 @@ def fit_density(codes: np.ndarray, held_out: np.ndarray | None = None, variation
     labels = np.zeros(len(codes), np.int64) if labels is None else np.asarray(labels).reshape(-1)
     if len(labels) != len(codes):
         raise ValueError(f"{len(labels)} labels for {len(codes)} codes.")
-    rng = np.random.default_rng(seed)
-    groups = _class_groups(labels, codes.shape[1])
-    if len(groups) > 1:  # the fits are a class each, far smaller: twice the codes cost less than one fit
-        chosen = rng.choice(len(codes), min(len(codes), CLASS_FIT_SAMPLES), replace=False)
+    # a class each (unless there are more classes than components): each fit far smaller, so twice the codes
+    by_class = 1 < len(_class_groups(labels, codes.shape[1])) <= min(components, MAX_COMPONENTS)
+    most = CLASS_FIT_SAMPLES if by_class else FIT_SAMPLES
+    if len(codes) > most:
+        chosen = np.random.default_rng(seed).choice(len(codes), most, replace=False)
         codes, labels = codes[chosen], labels[chosen]
-        groups = _class_groups(labels, codes.shape[1])
-    if len(groups) > min(components, MAX_COMPONENTS):  # more classes than components: one mixture for all
-        groups = [np.arange(len(codes))]
-    if len(groups) == 1 and len(codes) > FIT_SAMPLES:
-        codes = codes[rng.choice(len(codes), FIT_SAMPLES, replace=False)]
-        groups = [np.arange(len(codes))]
+    groups = _class_groups(labels, codes.shape[1]) if by_class else [np.arange(len(codes))]
     weights, means, scale_trils = [], [], []
     for group in groups:
         share = len(group) / len(codes)
@@ -155,8 +151,9 @@ def fit_density(codes: np.ndarray, held_out: np.ndarray | None = None, variation
         weights.append(share * weight)
         means.append(mean)
         scale_trils.append(scale_tril)
+    weight = np.concatenate(weights)  # (small classes left out of every group: the shares no longer sum to one)
     fitted = CodeDensity(
-        torch.as_tensor(np.concatenate(weights) / np.sum([w.sum() for w in weights]), dtype=torch.float32),
+        torch.as_tensor(weight / weight.sum(), dtype=torch.float32),
         torch.as_tensor(np.concatenate(means), dtype=torch.float32),
         torch.as_tensor(np.concatenate(scale_trils), dtype=torch.float32),
     )
