@@ -150,3 +150,24 @@ def test_code_scale_survives_weights_that_overflow():
         state[name] = state[name] * 1e30  # on the edge of diverging: codes overflow to inf and nan
     low, high = InferenceModel(config, state).code_range(images)
     assert np.isfinite([low, high]).all() and high - low > 1e-6
+
+
+def test_channels_last_activations_leave_weights_and_results_as_plain_layout():
+    """The conv model runs its activations channels-last for speed; the weights, their gradients, the
+    optimizer's state and the results must stay plain contiguous tensors equal to a plain-layout pass."""
+    config = ModelConfig(kind="conv", channels=(4, 8), hidden_sizes=(16,), code_size=3, activation="silu")
+    model = build_model(config, seed=0)
+    pixels = torch.rand(5, 784)
+    assert model.encoder[0](pixels).is_contiguous(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    torch.nn.functional.mse_loss(model(pixels), pixels).backward()
+    optimizer.step()
+    for parameter in model.parameters():
+        assert parameter.is_contiguous() and parameter.grad.is_contiguous()
+        assert all(value.is_contiguous() for value in optimizer.state[parameter].values())
+    plain = torch.nn.Sequential(*(torch.nn.Unflatten(1, layer.unflattened_size)
+                                  if isinstance(layer, torch.nn.Unflatten) else layer
+                                  for layer in model.encoder))  # fmt: skip
+    torch.testing.assert_close(model.encoder(pixels), plain(pixels))
+    assert model(pixels).is_contiguous()
+    assert sorted(build_model(config, seed=0).state_dict()) == sorted(model.state_dict())

@@ -50,17 +50,26 @@ class Crop(nn.Module):
         return images[..., : self.height, : self.width]
 
 
+class UnflattenChannelsLast(nn.Unflatten):
+    """Flat (N, values) to (N, channels, height, width) images stored channels-last: oneDNN's convolutions
+    run faster on that layout (a `record30` training step in bf16 ~1.2x). Only the activations change:
+    the weights keep their plain layout, so files and optimizer states are as before."""
+
+    def forward(self, values: torch.Tensor) -> torch.Tensor:
+        return super().forward(values).contiguous(memory_format=torch.channels_last)
+
+
 def _convolutions(config: ModelConfig) -> tuple[list[nn.Module], list[nn.Module]]:
     """Encoder layers (the image to its flat features, each stage halving the sides) and their mirror
     for the decoder; for digits with two stages, 1x28x28 to 64x7x7 and back."""
     act = ACTIVATIONS[config.activation]
     image_channels, height, width = config.image_shape
     stages = list(itertools.pairwise((image_channels, *config.channels)))
-    encoder: list[nn.Module] = [nn.Unflatten(1, config.image_shape)]
+    encoder: list[nn.Module] = [UnflattenChannelsLast(1, config.image_shape)]
     for size_in, size_out in stages:
         encoder += [nn.Conv2d(size_in, size_out, 3, stride=2, padding=1), act()]
     encoder.append(nn.Flatten())
-    decoder: list[nn.Module] = [act(), nn.Unflatten(1, config.conv_features)]
+    decoder: list[nn.Module] = [act(), UnflattenChannelsLast(1, config.conv_features)]
     for index, (size_out, size_in) in enumerate(reversed(stages)):
         decoder.append(nn.ConvTranspose2d(size_in, size_out, 4, stride=2, padding=1))
         if index < len(stages) - 1:
