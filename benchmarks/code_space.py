@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.common import MNIST_ROOT, REPO, UNIPEN, Row, has_mnist, open_window, qt_app, skipped
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def redraw_rows(points: int = 10_000, rounds: int = 10) -> list[Row]:

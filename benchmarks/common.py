@@ -39,7 +39,9 @@ def skipped(name: str, bar: str, why: str) -> Row:
 
 def qt_app():
     """The QApplication (made once), without the offscreen platform's repeated warning that it
-    cannot propagate size hints, which would bury the figures."""
+    cannot propagate size hints, which would bury the figures. Windows open unseen unless
+    QT_QPA_PLATFORM says otherwise: a benchmark needs no screen."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 

@@ -7,15 +7,12 @@ shifted off centre at random, and replayed as mouse drags on the real canvas wid
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
 from benchmarks.common import JUDGE, MNIST_ROOT, UNIPEN, Row, has_mnist, open_window, qt_app, skipped
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def load_pen_digits() -> tuple[list[dict], np.ndarray]:

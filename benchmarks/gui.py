@@ -12,8 +12,6 @@ import numpy as np
 
 from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, qt_app, skipped
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 
 def _competitors(count: int) -> list[subprocess.Popen]:
     """Other programs keeping the CPU busy, as on a person's desktop (browser, editor, indexer)."""
