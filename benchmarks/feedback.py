@@ -15,12 +15,11 @@ import time
 
 
 def measure(delay: float) -> dict:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["AEGUI_CONFIG_DIR"] = tempfile.mkdtemp()
     os.environ["AEGUI_AUTOSAVE_DIR"] = tempfile.mkdtemp()
-    from PySide6.QtWidgets import QApplication
+    from benchmarks.common import qt_app
 
-    app = QApplication([])
+    app = qt_app()
     from aegui.gui.window.main_window import MainWindow
 
     window = MainWindow(data_dir=tempfile.mkdtemp())  # the embedded sample, as on a new machine
