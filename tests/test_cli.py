@@ -129,11 +129,12 @@ def test_convolutional_denoising_model_from_the_command_line(tmp_path, capsys):
     saved, metrics = tmp_path / "conv.aegui.pt", tmp_path / "m.json"
     args = ["train", "--dataset", "sample", "--epochs", "1", "--model", "conv", "--channels", "4,8", "--hidden", "16",
             "--code-size", "5", "--noise", "gaussian", "--noise-level", "0.2", "--augment", "0.5",
-            "--save", str(saved), "--metrics-out", str(metrics)]  # fmt: skip
+            "--shift", "0.4", "--save", str(saved), "--metrics-out", str(metrics)]  # fmt: skip
     assert main(args) == 0
     config = json.loads(metrics.read_text())["config"]
     assert config["model"]["kind"] == "conv" and config["model"]["channels"] == [4, 8]
     assert config["train"]["noise"] == "gaussian" and config["train"]["augment"] == 0.5
+    assert config["train"]["shift"] == 0.4
     model = aegui.load_model(saved)
     assert model.config.kind == "conv" and model.code_size == 5
 

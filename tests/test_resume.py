@@ -15,7 +15,7 @@ from aegui.core.training import BatchEnd, TrainConfig, Trainer
 
 SMALL = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 ONE_CYCLE = TrainConfig(epochs=4, batch_size=250, lr=3e-3, optimizer="adam", schedule="onecycle", loss="bce",
-                        augment=0.3, precision="fp32")  # fmt: skip
+                        augment=0.3, shift=0.5, precision="fp32")  # fmt: skip
 
 
 def _max_difference(first: dict, second: dict) -> float:

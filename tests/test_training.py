@@ -234,6 +234,30 @@ def test_distortions_keep_images_valid_and_change_them():
     assert torch.equal(again, distorted)  # reproducible from the seed
 
 
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 5, 7)])
+def test_pixel_shifts_move_a_share_of_images_one_whole_pixel_and_resample_nothing(shape):
+    from aegui.core.augment import shift_pixels
+
+    count = 2000
+    images = torch.zeros(count, *shape)
+    images[:, :, 1:-1, 1:-1] = torch.rand(count, shape[0], shape[1] - 2, shape[2] - 2)  # a black border: nothing lost
+    flat = images.reshape(count, -1)
+    shifted = shift_pixels(flat, 0.5, torch.Generator().manual_seed(0), shape)
+    assert shifted.shape == flat.shape
+    padded = torch.nn.functional.pad(images, (1, 1, 1, 1))
+    moves = [(top, left) for top in range(3) for left in range(3)]
+    windows = torch.stack([padded[..., top : top + shape[1], left : left + shape[2]] for top, left in moves], 1)
+    matches = (windows.reshape(count, 9, -1) == shifted[:, None]).all(2)  # (image, move): exactly that window
+    assert bool(matches.any(1).all())  # each image is itself or moved one whole pixel: values copied, not blended
+    moved = ~matches[:, 4]
+    assert 0.45 < moved.float().mean().item() < 0.55
+    directions = matches[moved].float().argmax(1)
+    assert set(directions.tolist()) == {0, 1, 2, 3, 5, 6, 7, 8}  # all eight directions, never "not moved"
+    assert torch.equal(shift_pixels(flat, 0.0, torch.Generator(), shape), flat)
+    again = shift_pixels(flat, 0.5, torch.Generator().manual_seed(0), shape)
+    assert torch.equal(again, shifted)  # reproducible from the seed
+
+
 def test_noise_kinds():
     from aegui.core.augment import add_noise
 
@@ -263,7 +287,30 @@ def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monke
     assert (inputs == 0).float().mean() > (targets == 0).float().mean() + 0.1  # pixels masked in the inputs only
 
 
-@pytest.mark.parametrize("settings", [{"noise": "salt"}, {"augment": 2.0}, {"noise_level": -0.1}])
+def test_pixel_shifts_reach_the_batches_inputs_and_targets_alike(small_sample, monkeypatch):
+    import aegui.core.training as training
+
+    seen = []
+    original = training.batch_loss
+
+    def spy(forward, inputs, loss, targets=None, kl_weight=1.0, autocast=None):
+        seen.append(inputs.clone())
+        assert targets is None or torch.equal(targets, inputs)  # no noise: the shifted image is its own target
+        return original(forward, inputs, loss, targets, kl_weight, autocast)
+
+    monkeypatch.setattr(training, "batch_loss", spy)
+    assert make_trainer(small_sample, epochs=1, shift=1.0).run().reason == "finished"
+    trainer = make_trainer(small_sample, epochs=1)
+    first = training.to_float(trainer._train[torch.randperm(len(trainer._train), generator=torch.Generator()
+                                                            .manual_seed(0))[: trainer.batch_size]])  # fmt: skip
+    padded = torch.nn.functional.pad(first.reshape(-1, 28, 28), (1, 1, 1, 1))
+    windows = torch.stack([padded[:, top : top + 28, left : left + 28] for top in range(3) for left in range(3)], 1)
+    matches = (windows.reshape(len(first), 9, -1) == seen[0][:, None]).all(2)
+    assert bool(matches.any(1).all())  # each image of the first batch, moved one whole pixel, not blurred
+    assert not bool(matches[:, 4].any())  # and none left where it was
+
+
+@pytest.mark.parametrize("settings", [{"noise": "salt"}, {"augment": 2.0}, {"noise_level": -0.1}, {"shift": 1.5}])
 def test_bad_augmentation_settings(settings):
     with pytest.raises(ConfigError):
         TrainConfig(**settings)

@@ -15,8 +15,7 @@ def table() -> str:
         lines.append(
             f"  {preset.name:8} {model.describe()}; {count(train.epochs, 'epoch')}, batch {train.batch_size}, "
             f"{train.optimizer} lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss"
-            + (f", augment {train.augment:g}" if train.augment else "")
-            + (f", {train.noise} noise {train.noise_level:g}" if train.denoising else "")
+            + train.image_changes()
         )
     return "\n".join(lines)
 

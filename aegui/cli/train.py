@@ -69,6 +69,7 @@ def add_parser(commands) -> None:
     field_argument(train, "--kl-warmup", FIELD["kl_warmup"])
     train.add_argument("--channels", type=hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
     field_argument(train, "--augment", FIELD["augment"])
+    field_argument(train, "--shift", FIELD["shift"])
     field_argument(train, "--noise", FIELD["noise"])
     field_argument(train, "--noise-level", FIELD["noise_level"])
     train.add_argument("--exclude-class", type=int, metavar="K",
@@ -156,8 +157,9 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
                          "image_shape": dataset.image_shape}  # fmt: skip
         train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                          "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
-                         "augment": args.augment, "noise": args.noise, "noise_level": args.noise_level,
-                         "beta": args.beta, "kl_warmup": args.kl_warmup, "precision": args.precision,
+                         "augment": args.augment, "shift": args.shift, "noise": args.noise,
+                         "noise_level": args.noise_level, "beta": args.beta, "kl_warmup": args.kl_warmup,
+                         "precision": args.precision,
                          "exclude_class": args.exclude_class}  # fmt: skip
         preset = customise(base, model=model_changes, train=train_changes)
         if not args.epochs and epochs_note(base, len(dataset.train_images)) and not args.print_command:
@@ -185,7 +187,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
     print(
         f"Training: {count(train.epochs, 'epoch')}, batch {train.batch_size}{batch_note}, {train.optimizer} "
-        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss, seed {train.seed}, "
+        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss{train.image_changes()}, seed {train.seed}, "
         f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
     )
     epochs, ended = _iterate(trainer, board, leads, preset.model.variational)

@@ -53,6 +53,32 @@ def distort(
     return x.reshape(n, -1).clamp_(0.0, 1.0)
 
 
+def shift_pixels(
+    images: torch.Tensor, share: float, generator: torch.Generator, shape: tuple[int, int, int] = (1, 28, 28)
+) -> torch.Tensor:
+    """Move a random `share` of the images one whole pixel in one of the eight directions, the uncovered
+    edge black.
+
+    Nothing is resampled, so every image stays as sharp as it was: training on whole-pixel shifts
+    brought `record30`'s test error down where `distort`'s resampled (slightly blurred) images raised it.
+    """
+    if share <= 0:
+        return images
+    n, device = images.shape[0], images.device
+    channels, height, width = shape
+    moved = torch.rand(n, generator=generator, device=device) < share
+    direction = torch.randint(0, 8, (n,), generator=generator, device=device)
+    offset = direction + (direction >= 4)  # 0..8 without 4, the centre of the 3x3 neighbourhood
+    offset = torch.where(moved, offset, torch.full_like(offset, 4))
+    padded = F.pad(images.reshape(n, channels, height, width), (1, 1, 1, 1))
+    out = torch.empty((n, channels, height, width), dtype=images.dtype, device=device)
+    for index in range(9):  # one slice per direction: each image reads its window of the padded batch
+        rows = offset == index
+        top, left = divmod(index, 3)
+        out[rows] = padded[rows, :, top : top + height, left : left + width]
+    return out.reshape(n, -1)
+
+
 def add_noise(images: torch.Tensor, kind: str, level: float, generator: torch.Generator) -> torch.Tensor:
     """The noisy inputs of a denoising autoencoder: Gaussian noise of std `level`, or a `level`
     fraction of pixels set to black ("masking")."""

@@ -15,8 +15,8 @@ MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activa
                  "init": "--init", "kind": "--model", "channels": "--channels",
                  "variational": "--variational"}  # fmt: skip
 TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
-                 "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "noise": "--noise",
-                 "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup",
+                 "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
+                 "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup",
                  "exclude_class": "--exclude-class"}  # fmt: skip
 
 

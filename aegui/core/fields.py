@@ -27,6 +27,10 @@ MAX_BATCH = 65_536
 MAX_CODE = 784
 HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATION_NAMES if name != "linear")
 AUGMENT_HELP = "Random shifts, rotations, scaling and stroke-thickness changes while training (0: none, 1: the most)"
+SHIFT_HELP = (
+    "The share of training images moved one whole pixel in a random direction; nothing is resampled, so "
+    "they stay sharp (0: none)"
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ FIELDS: tuple[Field, ...] = (
         choices=PRECISIONS,
     ),
     Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
+    Field("shift", "train", float, SHIFT_HELP, 0.0, 1.0, label="the share of images shifted"),
     Field("noise", "train", str, "Denoising: train on noisy inputs with clean targets", choices=NOISES),
     Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),
     Field(

@@ -50,12 +50,16 @@ PRESETS: dict[str, Preset] = {
             ModelConfig(
                 kind="conv",
                 channels=(32, 64),
-                hidden_sizes=(256,),
+                hidden_sizes=(512,),
                 code_size=30,
                 activation="silu",
                 code_activation="linear",
             ),
-            TrainConfig(epochs=24, batch_size=128, lr=2e-3, loss="bce", optimizer="adam", schedule="onecycle"),
+            # Nine in ten training digits moved one whole pixel: without it the network learnt the training digits
+            # (squared error 1.43 vs 2.36 on the test digits); with it 24 epochs reached 1.99 (docs/benchmarks.md).
+            TrainConfig(
+                epochs=24, batch_size=128, lr=7e-3, loss="bce", optimizer="adam", schedule="onecycle", shift=0.9
+            ),
         ),
         # Judge share of the digits drawn, codes from a mixture fitted class by class (issue 30): 784-512-256-16
         # with KL weight 1 0.900 (55 s here); 1024-512, weight 0.5 0.916 (99 s); convolutions 16-32 then 512,

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from aegui.core.augment import add_noise, distort
+from aegui.core.augment import add_noise, distort, shift_pixels
 from aegui.core.checks import ConfigError
 from aegui.core.configs import TrainConfig, check_learning_rate
 from aegui.core.data import Dataset
@@ -306,6 +306,7 @@ class Trainer:
                 images = to_float(self._train[chosen if self.group is None else self.group.share(chosen)])
                 if config.augment > 0:
                     images = distort(images, config.augment, self._augment_generator, model.image_shape)
+                images = shift_pixels(images, config.shift, self._augment_generator, model.image_shape)
                 inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
                 kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
                 loss, kl = batch_loss(self._forward, inputs, config.loss, images, kl_weight, self.autocast)

@@ -286,6 +286,7 @@ def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
     panel.noise_combo.setCurrentIndex(panel.noise_combo.findData("masking"))
     panel.noise_spin.setValue(0.4)
     panel.augment_spin.setValue(0.3)
+    panel.shift_spin.setValue(0.2)
     panel.epochs_spin.setValue(1)
     with qtbot.waitSignal(window.session.trainingFinished, timeout=120_000) as finished:
         window.start_training()
@@ -297,6 +298,7 @@ def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
     window.reset_model()
     assert open_and_wait(qtbot, window.session, path) is None and window.session.model.config.kind == "conv"
     assert panel.kind_combo.currentData() == "conv" and panel.noise_combo.currentData() == "masking"
+    assert window.session.train_config.shift == 0.2 and panel.shift_spin.value() == 0.2
     with qtbot.waitSignal(window.session.trainingFinished, timeout=120_000):
         window.start_training()  # continues the opened model rather than starting a new one
     assert window.session.history.epochs_done == 2

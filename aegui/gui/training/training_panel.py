@@ -79,6 +79,7 @@ class TrainingPanel(QWidget):
         self.activation_combo = QComboBox(objectName="activationCombo")
         self.kind_combo = QComboBox(objectName="modelKindCombo")
         self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, singleStep=0.1)
+        self.shift_spin = QDoubleSpinBox(objectName="shiftSpin", decimals=2, singleStep=0.1)
         self.noise_combo = QComboBox(objectName="noiseCombo")
         self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, singleStep=0.05)
         self.variational_check = QCheckBox("VAE", objectName="variationalCheck")
@@ -91,7 +92,7 @@ class TrainingPanel(QWidget):
             "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
             "loss": self.loss_combo, "optimizer": self.optimizer_combo, "lr": self.lr_spin,
             "batch_size": self.batch_spin, "epochs": self.epochs_spin, "precision": self.precision_combo,
-            "augment": self.augment_spin,
+            "augment": self.augment_spin, "shift": self.shift_spin,
             "noise": self.noise_combo, "noise_level": self.noise_spin, "variational": self.variational_check,
             "beta": self.beta_spin, "kl_warmup": self.warmup_spin,
         }  # fmt: skip
@@ -138,6 +139,7 @@ class TrainingPanel(QWidget):
         form.addRow(self.epochs_note)
         form.addRow("Precision", self.precision_combo)
         form.addRow("Augmentation", self.augment_spin)
+        form.addRow("Pixel shifts", self.shift_spin)
         noise_row = QHBoxLayout()
         noise_row.addWidget(self.noise_combo, 1)
         noise_row.addWidget(self.noise_spin)
@@ -239,12 +241,7 @@ class TrainingPanel(QWidget):
             model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData(),
                    "kind": self.kind_combo.currentData(), "variational": variational,
                    "code_activation": "linear" if variational else None},  # (a VAE's code is a Gaussian's mean)
-            train={"loss": self.loss_combo.currentData(), "optimizer": self.optimizer_combo.currentData(),
-                   "lr": self.lr_spin.value(), "batch_size": self.batch_spin.value(),
-                   "epochs": self.epochs_spin.value(), "precision": self.precision_combo.currentData(),
-                   "augment": self.augment_spin.value(),
-                   "noise": self.noise_combo.currentData(), "noise_level": self.noise_spin.value(),
-                   "beta": self.beta_spin.value(), "kl_warmup": self.warmup_spin.value(),
+            train={**{field.name: self.value(field.name) for field in FIELDS if field.part == "train"},
                    "exclude_class": self.data_box.excluded_class()},
         )  # fmt: skip
         return preset.model, preset.train
@@ -267,18 +264,11 @@ class TrainingPanel(QWidget):
         select(self.activation_combo, model.activation)
         if train is None:
             return
-        select(self.loss_combo, train.loss)
-        select(self.optimizer_combo, train.optimizer)
         self.lr_spin.blockSignals(True)  # filling the fields changes no running trainer's rate
-        self.lr_spin.setValue(train.lr)
+        for field in FIELDS:
+            if field.part == "train" and field.name != "epochs":  # (epochs: the preset's advice for the data)
+                self.set_value(field.name, getattr(train, field.name))
         self.lr_spin.blockSignals(False)
-        self.batch_spin.setValue(train.batch_size)
-        self.augment_spin.setValue(train.augment)
-        select(self.noise_combo, train.noise)
-        self.noise_spin.setValue(train.noise_level)
-        self.beta_spin.setValue(train.beta)
-        self.warmup_spin.setValue(train.kl_warmup)
-        select(self.precision_combo, train.precision)
         self.data_box.set_excluded(train.exclude_class)
 
     def value(self, name: str):
