@@ -1,3 +1,3 @@
-from aegui.cli import main
+from aegui.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())

@@ -1,3 +1,4 @@
+import gc
 import json
 import os
 import re
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import aegui
-from aegui.cli import main
+from aegui.cli import main, program
 from tests.conftest import REPO
 
 
@@ -107,6 +108,23 @@ def test_three_entry_points_are_the_same_program(tmp_path):
         run(str(script), "--version", cwd=tmp_path).stdout if script.exists() else None,
     }
     assert outputs == {f"aegui {aegui.__version__}\n"}
+
+
+def test_the_program_returns_mains_code_and_leaves_its_objects_to_the_exit(monkeypatch, capsys, tmp_path):
+    """`program()` is `main()` plus `gc.freeze()`: the collection at exit then skips what the run made."""
+    monkeypatch.setattr(sys, "argv", ["aegui", "presets"])
+    gc.unfreeze()
+    try:
+        assert program() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "default" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["aegui", "train", "--epochs", "1", "--data-dir", str(tmp_path / "nowhere")])
+    try:
+        assert program() == 2  # an error's code goes through unchanged
+    finally:
+        gc.unfreeze()
 
 
 def test_download_failure_is_a_clear_message(tmp_path, capsys):

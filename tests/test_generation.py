@@ -171,6 +171,25 @@ def test_the_manifold_grid_runs_left_to_right_and_top_to_bottom():
         quantile_grid(np.zeros((10, 3)), 4)
 
 
+def test_only_a_vae_encodes_the_test_images_to_weigh_its_mixture_against_its_prior(monkeypatch, small_sample):
+    import aegui.core.latent as latent
+
+    encoded: list[int] = []
+    encode = latent.encode_images
+
+    def counted(config, state, images, cancelled):
+        encoded.append(len(images))
+        return encode(config, state, images, cancelled)
+
+    monkeypatch.setattr(latent, "encode_images", counted)
+    for config, counts in ((PLAIN, [len(small_sample.train_images)]),
+                           (VAE, [len(small_sample.test_images), len(small_sample.train_images)])):  # fmt: skip
+        encoded.clear()
+        fit_model_density(config, build_model(config, seed=0).state_dict(), small_sample.train_images,
+                          small_sample.test_images)  # fmt: skip
+        assert encoded == counts
+
+
 def test_a_file_keeps_the_density_and_drops_a_broken_one_keeping_the_weights(tmp_path, small_sample):
     model = build_model(PLAIN, seed=0)
     model.density = fit_model_density(PLAIN, model.state_dict(), small_sample.train_images, small_sample.test_images)

@@ -70,13 +70,14 @@ def shift_pixels(
     direction = torch.randint(0, 8, (n,), generator=generator, device=device)
     offset = direction + (direction >= 4)  # 0..8 without 4, the centre of the 3x3 neighbourhood
     offset = torch.where(moved, offset, torch.full_like(offset, 4))
-    padded = F.pad(images.reshape(n, channels, height, width), (1, 1, 1, 1))
-    out = torch.empty((n, channels, height, width), dtype=images.dtype, device=device)
-    for index in range(9):  # one slice per direction: each image reads its window of the padded batch
-        rows = offset == index
-        top, left = divmod(index, 3)
-        out[rows] = padded[rows, :, top : top + height, left : left + width]
-    return out.reshape(n, -1)
+    padded = F.pad(images.reshape(n, channels, height, width), (1, 1, 1, 1)).reshape(n, -1)
+    # each image reads its window of its padded copy, all in one gather: where each of its values sits in
+    # the padded image's top-left window, moved down `top` rows and right `left` columns
+    row_length, plane = width + 2, (height + 2) * (width + 2)
+    window = torch.arange(height, device=device).unsqueeze(1) * row_length + torch.arange(width, device=device)
+    window = (torch.arange(channels, device=device).view(-1, 1, 1) * plane + window).reshape(1, -1)
+    top, left = offset // 3, offset % 3
+    return padded.gather(1, window + (top * row_length + left).unsqueeze(1))
 
 
 def add_noise(images: torch.Tensor, kind: str, level: float, generator: torch.Generator) -> torch.Tensor:

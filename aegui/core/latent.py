@@ -113,8 +113,8 @@ def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train
         chosen = rng.choice(len(train_images), most, replace=False)
         train_images = train_images[torch.as_tensor(chosen)]
         labels = None if labels is None else labels[chosen]
-    held_out = None
-    if test_images is not None and len(test_images):
+    held_out = None  # (only a VAE's mixture is weighed against its prior on held-out codes)
+    if config.variational and test_images is not None and len(test_images):
         held_out = encode_images(config, state, test_images[:FIT_SAMPLES], cancelled)
     codes = encode_images(config, state, train_images, cancelled)
     return fit_density(codes, held_out, config.variational, seed=seed, cancelled=cancelled, labels=labels)
