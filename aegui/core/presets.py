@@ -33,8 +33,9 @@ PRESETS: dict[str, Preset] = {
             # against 3.66, 3.69, 3.65 without; pen digits read back 0.9689, 0.9697, 0.9671 against 0.9710, 0.9676,
             # 0.9689; generated digits the judge reads 0.8778, 0.8862, 0.8765 against 0.8769, 0.8847, 0.8800.
             ModelConfig(hidden_sizes=(1024,), code_size=32, activation="relu", code_activation="linear"),
-            TrainConfig(epochs=9, batch_size=256, lr=3e-3, loss="bce", optimizer="adam", schedule="onecycle",
-                        shift=0.5),
+            TrainConfig(
+                epochs=9, batch_size=256, lr=3e-3, loss="bce", optimizer="adam", schedule="onecycle", shift=0.5
+            ),
         ),
         Preset(
             "seed",
