@@ -9,6 +9,7 @@ gain to the whole command). It times the functions `aegui train` calls by wrappi
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -64,4 +65,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    gc.freeze()  # as `aegui.cli.program` ends the command
+    sys.exit(code)
