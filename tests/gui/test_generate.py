@@ -125,6 +125,7 @@ def test_the_fitted_density_is_saved_with_the_model_and_a_file_without_one_gets_
 def test_the_panel_makes_any_preset_a_vae_and_marks_it_as_a_new_model(window):
     panel = window.panel
     panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("seed"))  # a sigmoid code
+    assert panel.settings()[1].precision == "fp32"  # the lesson's preset trains in fp32 on any CPU
     panel.show_loaded_model(window.session.model.config)
     panel.variational_check.setChecked(True)
     panel.beta_spin.setValue(0.5)
@@ -135,3 +136,4 @@ def test_the_panel_makes_any_preset_a_vae_and_marks_it_as_a_new_model(window):
     assert "VAE" in panel.differences() and panel.new_model_label.isVisibleTo(panel)
     panel.preset_combo.setCurrentIndex(panel.preset_combo.findData("vae2d"))
     assert panel.variational_check.isChecked() and panel.code_spin.value() == 2
+    assert panel.settings()[1].precision == "auto"
