@@ -9,7 +9,6 @@ gain to the whole command). It times the functions `aegui train` calls by wrappi
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import time
@@ -58,13 +57,11 @@ def main(argv: list[str]) -> int:
 
     training.Trainer.iterate = loop
     try:
-        return aegui.cli.main(argv)
+        return aegui.cli.program(argv)  # (ending as `aegui` does: see its exit in the wall time)
     finally:
         seconds["until the command returned"] = time.perf_counter() - STARTED
         print(json.dumps({label: round(value, 3) for label, value in seconds.items()}, indent=1), file=sys.stderr)
 
 
 if __name__ == "__main__":
-    code = main(sys.argv[1:])
-    gc.freeze()  # as `aegui.cli.program` ends the command
-    sys.exit(code)
+    sys.exit(main(sys.argv[1:]))

@@ -88,11 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def program() -> int:
+def program(argv: Sequence[str] | None = None) -> int:
     """`main()` as the program that ends after it: the interpreter's last full garbage collection at exit is then
     skipped (`gc.freeze`), since every object is about to go. It walks the hundreds of thousands of objects torch
     and its compiler leave, and took ~0.75 s of every `aegui train` (docs/benchmarks.md). Exit handlers still run
     and the standard streams are still flushed; aegui closes its own files before it returns."""
-    code = main()
+    code = main(argv)
     gc.freeze()
     return code
