@@ -202,7 +202,8 @@ def test_a_second_ctrl_c_while_saving_waits_for_the_file(tmp_path, capsys, monke
     saved = tmp_path / "model.aegui.pt"
     code = main(["train", "--epochs", "1", "--dataset", "sample", "--save", str(saved)])
     assert code == 130 and aegui.load_model(saved) is not None
-    assert "the model was saved" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "still saving the model" in captured.err and f"Saved the model to {saved}" in captured.out
 
 
 def test_a_data_folder_that_does_not_exist_is_an_error(tmp_path, capsys):

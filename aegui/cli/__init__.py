@@ -8,6 +8,7 @@ command, each with `add_parser(commands)` and `run(args)`; what they share is in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from aegui.cli.arguments import Parser
 from aegui.core.errors import AeguiError
+from aegui.core.safe_text import terminal_text
 
 COMMANDS = {  # the command, and the module that adds its parser and runs it
     "gui": "gui",
@@ -74,6 +76,7 @@ def file_to_open(argv: Sequence[str]) -> list[str] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _printable_streams()
     given = list(sys.argv[1:] if argv is None else argv)
     try:
         opened = file_to_open(given)
@@ -81,11 +84,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.argv = given  # (for `train --nproc`, which starts torchrun with the same arguments)
         return _command(args.command or "gui").run(args)
     except AeguiError as error:
-        print(f"aegui: error: {error}", file=sys.stderr)
+        print(f"aegui: error: {terminal_text(str(error), keep_newlines=True)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # (`aegui presets | head`): the reader left; say nothing more
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python flushes it at exit, into nothing)
         return 1
+
+
+def _printable_streams() -> None:
+    """Whatever a name holds, printing it cannot fail: a character the terminal's encoding lacks (or a byte of a
+    file name that was not UTF-8) is written as an escape (\\xff), not raised as UnicodeEncodeError after the
+    work is done. (Names are also printed through `terminal_text`, which escapes control characters.)"""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # (no stream, or not a text file)
+            stream.reconfigure(errors="backslashreplace")
 
 
 def program(argv: Sequence[str] | None = None) -> int:

@@ -4,11 +4,11 @@ against the fields table the window uses, loading the data the arguments ask for
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
+import errno
+import os
 import sys
 import tempfile
-import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,43 +129,56 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
     return dataset
 
 
-def check_outputs(*paths: Path | None) -> None:
-    """Each output can be written (a file or nothing yet; a link is followed to its file; never a device, a
-    named pipe or a folder), and no two are the same file: checked before any work starts."""
-    from aegui.core.writes import writable_target
-
-    given = [path for path in paths if path is not None]
-    targets = [writable_target(path) for path in given]  # raises WriteError, an AeguiError, saying why
-    resolved = [target.resolve() for target in targets]
-    if len(set(resolved)) != len(resolved):
-        raise AeguiError(f"--save and --metrics-out name the same file ({given[0]}): one would overwrite the other.")
-    for target in targets:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=target.parent):
-                pass
-        except OSError as error:
-            raise AeguiError(
-                f"Cannot write to {target.parent}: {error.strerror or error}. Nothing was trained."
-            ) from None
+def data_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:
+    """What the data arguments read: (files, folders), each `(what, path)`, for `check_outputs`."""
+    files = [("the labels file --labels", getattr(args, "labels", None))]
+    return files, [("the image folder --images", getattr(args, "images", None))]
 
 
-@contextlib.contextmanager
-def interrupts_held(doing: str):
-    """Ctrl-C while `doing` waits for it to finish (the save is atomic: a half-written file helps nobody)."""
-    asked = []
+def check_outputs(
+    outputs: Sequence[tuple[str, Path | None]],
+    inputs: Sequence[tuple[str, Path | None]] = (),
+    folders: Sequence[tuple[str, Path | None]] = (),
+    nothing_done: str = "Nothing was written.",
+    output_folders: Sequence[tuple[str, Path | None]] = (),
+) -> None:
+    """Before any work: each output (`(option, path)`) can be written (a file or nothing yet; a link is followed to
+    its file; never a device, a named pipe or a folder; a name its file system takes, in a folder that can be
+    written), is none of the `inputs` and lies in none of the `folders` being read, and no two are the same file.
+    `output_folders` (a folder of logs) are held only against the inputs. Nothing is created."""
+    from aegui.core.writes import WriteError, refuse_inputs_as_outputs, writable_target
 
-    def hold(_signum, _frame) -> None:
-        if not asked:
-            print(f"aegui: still {doing}; it stops as soon as that is done.", file=sys.stderr)
-        asked.append(True)
-
-    previous = signal.signal(signal.SIGINT, hold) if threading.current_thread() is threading.main_thread() else None
+    given = [(flag, path) for flag, path in outputs if path is not None]
     try:
-        yield asked
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        targets = [writable_target(path) for _flag, path in given]
+        refuse_inputs_as_outputs([*given, *output_folders], inputs, folders, nothing_done)
+    except WriteError as error:
+        raise AeguiError(f"{error}" if nothing_done in str(error) else f"{error} {nothing_done}") from None
+    for index, (flag, path) in enumerate(given):
+        for other_flag, other in given[:index]:
+            if targets[index].resolve() == writable_target(other).resolve():
+                raise AeguiError(f"{other_flag} and {flag} name the same file ({path}): one would overwrite the "
+                                 f"other. {nothing_done}")  # fmt: skip
+    for (_flag, path), target in zip(given, targets, strict=True):
+        _check_folder_writable(path, target.parent, nothing_done)
+
+
+def _check_folder_writable(path: Path, folder: Path, nothing_done: str) -> None:
+    """The folder `path` goes into exists and can be written, or can be made (its nearest existing ancestor is a
+    folder that can be written); nothing is created."""
+    existing = next((parent for parent in (folder, *folder.parents) if parent.exists()), None)
+    if existing is None:
+        raise AeguiError(f"Cannot write {path}: none of the folders it goes into exists. {nothing_done}")
+    if not existing.is_dir():
+        raise AeguiError(f"Cannot write {path}: {existing} is a file, not a folder. {nothing_done}")
+    try:
+        if existing == folder:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        elif not os.access(existing, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "Permission denied")
+    except OSError as error:
+        raise AeguiError(f"Cannot write to {existing}: {error.strerror or error}. {nothing_done}") from None
 
 
 def fit_density(model, dataset, seed: int) -> None:

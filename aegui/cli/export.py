@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     to = args.to or next((kind for kind, suffix in SUFFIXES.items() if args.out.suffix.lower() == suffix), None)
     if to is None:
         raise AeguiError(f"Say --to onnx or --to torchscript (the name {args.out.name!r} does not tell).")
-    check_outputs(args.out)
+    check_outputs([("--out", args.out)], [("the model file MODEL", args.model)], nothing_done="Nothing was exported.")
     report = export_model(load_checkpoint(args.model).model, args.out, to, args.part)
     print(report.describe())
     return 0

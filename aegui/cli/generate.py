@@ -6,10 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from aegui.cli.arguments import add_data_arguments, check_outputs, checked, field_argument, fit_density, load_data
+from aegui.cli.arguments import (
+    add_data_arguments,
+    check_outputs,
+    checked,
+    data_inputs,
+    field_argument,
+    fit_density,
+    load_data,
+)
 from aegui.core.configs import MAX_GENERATED
 from aegui.core.errors import AeguiError
 from aegui.core.fields import SEED, Field
+from aegui.core.safe_text import shown
 from aegui.core.words import count
 
 COUNT = Field("count", "generate", int, "How many digits", 1, MAX_GENERATED)
@@ -45,25 +54,39 @@ def run(args: argparse.Namespace) -> int:
 
     from aegui.core.checkpoints import load_checkpoint
     from aegui.core.mosaic import grid_images, save_contact_sheet
-    from aegui.core.shapes import pictures
+    from aegui.core.shapes import check_fits, is_digit_pad, pictures
     from aegui.core.words import item_noun
     from aegui.core.writes import write_with
 
     suffix = args.out.suffix.lower()
     if suffix not in (".npy", ".png"):
         raise AeguiError(f"--out must end in .npy or .png, not {args.out.name!r}.")
-    check_outputs(args.out)
+    files, folders = data_inputs(args)
+    check_outputs([("--out", args.out)], [("the model file MODEL", args.model), *files], folders)
     checkpoint = load_checkpoint(args.model)
     model = checkpoint.model
     if args.grid and model.code_size != 2:
         raise AeguiError(
             f"--grid draws a 2-value code's plane; this model's code has {count(model.code_size, 'value')}."
         )
+    for note in checkpoint.notes:
+        print(f"aegui: {args.model.name}: {note}", file=sys.stderr)
     if model.density is None and not (args.grid and model.config.variational):
         why = checkpoint.density_problem or "it was saved without one"
-        print(f"aegui: {args.model.name} has no usable code density ({why}): fitting one to its codes of the "
-              "training images.", file=sys.stderr)  # fmt: skip
-        fit_density(model, load_data(args, model.image_shape), args.seed)
+        if args.images is None and args.dataset == "auto" and not is_digit_pad(model.image_shape):
+            # (the digits `auto` stands for are not this model's images: nothing to fit a density to)
+            if model.config.variational:
+                print(f"aegui: {args.model.name} has no usable code density ({why}): drawing codes from the "
+                      "VAE's prior N(0, I); give its training images with --images DIR to fit one.",
+                      file=sys.stderr)  # fmt: skip
+            else:
+                raise AeguiError(no_density(args.model.name, why, model.image_shape, checkpoint.dataset))
+        else:
+            print(f"aegui: {args.model.name} has no usable code density ({why}): fitting one to its codes of the "
+                  "training images.", file=sys.stderr)  # fmt: skip
+            data = load_data(args, model.image_shape)
+            check_fits(model.image_shape, data)  # (a DataError, said plainly, before any code is computed)
+            fit_density(model, data, args.seed)
     if args.grid:
         images = grid_images(model, args.grid)
     else:
@@ -74,5 +97,16 @@ def run(args: argparse.Namespace) -> int:
         write_with(args.out, lambda out: np.save(out, images), f"the {noun}s")
     else:
         save_contact_sheet(args.out, pictures(images, model.image_shape), args.grid or None)
-    print(f"Wrote {count(len(images), noun)} to {args.out}.")
+    print(f"Wrote {count(len(images), noun)} to {shown(args.out)}.")
     return 0
+
+
+def no_density(name: str, why: str, shape: tuple[int, int, int], dataset: str) -> str:
+    """Why codes cannot be drawn for a model of `shape` (not digits) that has no code density, and how to get one."""
+    from aegui.core.data import DATASET_CHOICES
+    from aegui.core.shapes import describe_shape
+
+    named = f" (or --dataset {dataset}, the data it was trained on)" if dataset in DATASET_CHOICES[1:] else ""
+    return (f"{name} has no code density saved ({why}), and its images are {describe_shape(shape)}, not digits: "
+            "there is nothing to draw its codes from. Give the images it was trained on with --images DIR"
+            f"{named} to fit one now, or train it again with --save, which saves its density with it.")  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aegui.cli.arguments import add_data_arguments, check_outputs, checked, load_data
+from aegui.cli.arguments import add_data_arguments, check_outputs, checked, data_inputs, load_data
 from aegui.core.errors import AeguiError
 from aegui.core.fields import Field
 
@@ -37,24 +37,26 @@ def run(args: argparse.Namespace) -> int:
     from aegui.core.checkpoints import load_checkpoint
     from aegui.core.mosaic import save_contact_sheet
     from aegui.core.outliers import image_at, novelty, score_dataset, write_csv
+    from aegui.core.safe_text import terminal_text
 
     suffix = args.out.suffix.lower() if args.out else ""
     if args.out and suffix not in (".csv", ".png"):
         raise AeguiError(f"--out must end in .csv or .png, not {args.out.name!r}.")
-    check_outputs(args.out)
+    files, folders = data_inputs(args)
+    check_outputs([("--out", args.out)], [("the model file MODEL", args.model), *files], folders)
     checkpoint = load_checkpoint(args.model)
     dataset = load_data(args, checkpoint.model.image_shape)
     report = score_dataset(checkpoint.model, dataset, args.score)
     rows = report.rows(args.top)
     print(f"The {len(rows)} most unusual of {len(report.scores):,} images ({args.score}):")
     for _position, name, label, score, rank in rows:
-        print(f"{rank:5d}  {score:10.5f}  {label:>8}  {name}")
+        print(f"{rank:5d}  {score:10.5f}  {terminal_text(label):>8}  {terminal_text(name)}")
     left_out = checkpoint.train_config.exclude_class if checkpoint.train_config else -1
     if 0 <= left_out < len(dataset.classes):
         print(novelty(checkpoint.model, dataset, left_out).describe(dataset.class_name(left_out)))
     if suffix == ".csv":
         write_csv(args.out, report, report.rows())
-        print(f"Wrote every image's score to {args.out}.")
+        print(f"Wrote every image's score to {terminal_text(args.out)}.")
     elif suffix == ".png":
         import numpy as np
 
@@ -62,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
 
         images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
         save_contact_sheet(args.out, pictures(images, dataset.image_shape))
-        print(f"Wrote the top {len(rows)} as a sheet to {args.out}.")
+        print(f"Wrote the top {len(rows)} as a sheet to {terminal_text(args.out)}.")
     return 0

@@ -17,18 +17,19 @@ from aegui.cli.arguments import (
     add_data_arguments,
     check_outputs,
     checked,
+    data_inputs,
     field_argument,
-    fit_density,
     hidden_sizes,
-    interrupts_held,
     load_data,
 )
+from aegui.cli.keeping import RecoveryCopy, Stops, finish, iterate, recovery_path
 from aegui.cli.presets import table as presets_table
 from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, train_command
 from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
 from aegui.core.presets import LOSS_NAMES, PRESET_NAMES
+from aegui.core.safe_text import shown
 from aegui.core.words import count
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 PROCESSES = Field("nproc", "train", int, "Training processes on this machine", 1, 1024)
 RECOVERY_INTERVAL = 5.0  # seconds between copies of the weights a diverging run goes back to
+NOT_TRAINED = "Nothing was trained."
 
 
 def add_parser(commands) -> None:
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
     group = distributed.from_environment()
     if group is None and args.nproc and args.nproc > 1:
-        check_outputs(args.save, args.metrics_out)
+        _check_outputs(args)
         return distributed.launch(args.nproc, args.argv)
     if group is None:
         return train_here(args, None)
@@ -119,13 +121,11 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     """Train in this process: alone, or as one of a torchrun `group` (only its leader saves and writes)."""
     import torch
 
-    from aegui.core.checkpoints import save_checkpoint
     from aegui.core.device import describe_device, resolve_device_or_cpu
     from aegui.core.distributed import join
     from aegui.core.model import build_model
     from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
     from aegui.core.shapes import describe_shape, is_digit_pad
-    from aegui.core.steps import mean_image_mse
     from aegui.core.training import Trainer
 
     quiet = contextlib.redirect_stdout(io.StringIO()) if args.print_command else contextlib.nullcontext()
@@ -133,7 +133,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         resumed = _resumed(args)  # (its file is read and checked before anything else)
     if args.resume is not None and args.save is None:
         args.save = args.resume
-    check_outputs(args.save, args.metrics_out)  # before minutes of training, not after
+    _check_outputs(args)  # before minutes of training, not after
     device, note = resolve_device_or_cpu(args.device)
     if note:
         print(f"aegui: {note}", file=sys.stderr)
@@ -181,7 +181,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
 
         board = TensorBoardLog(args.tensorboard)  # before training: a missing package is said at once
     print(
-        f"Model: {args.preset}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
+        f"Model: {preset.name}, {preset.model.describe()}, {model.parameter_count():,} parameters, "
         f"on {describe_device(device)}" + (f", {count(group.world_size, 'process', 'processes')}." if group else ".")
     )
     batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
@@ -190,100 +190,58 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss{train.image_changes()}, seed {train.seed}, "
         f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
     )
-    epochs, ended = _iterate(trainer, board, leads, preset.model.variational)
-    if ended.reason == "finished":
-        print(ended.message)
-    elif leads:  # (every process of a group ends alike: one says why)
-        print(f"aegui: {ended.message}", file=sys.stderr)
-    baseline = mean_image_mse(dataset)  # what the mean training image scores, beside the model's test MSE
-    if epochs:
-        last = epochs[-1]
-        print(
-            f"Test MSE {last.test_mse:.6f} (the mean training image's: {baseline:.6f}), squared error "
-            f"per image {last.test_sse_per_image:.2f}, {last.elapsed:.1f} s, {last.samples_per_s:,.0f} samples/s."
-        )
-    if not leads:
-        return 0 if ended.reason == "finished" else 1
-    if epochs and args.save:  # (the density is kept in the model file, for `aegui generate`)
-        fit_density(model, dataset, train.seed)
-    if args.save:  # the model first: it is what took the time
-        with interrupts_held("saving the model") as interrupted:
-            path = save_checkpoint(args.save, model, trainer.history, train, dataset=dataset.name, preset=preset.name,
-                                   training_state=trainer.training_state())  # fmt: skip
-        print(f"Saved the model to {path}.")
-        if interrupted:
-            print("aegui: interrupted; the model was saved, the metrics were not written.", file=sys.stderr)
-            return 130
-    _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline)
+    recovery = RecoveryCopy(args.save, model, trainer, dataset.name, preset.name) if args.save and leads else None
+    with Stops() as stops:
+        with stops.stage("training", on_stop=trainer.request_stop):
+            epochs, ended, samples = iterate(
+                trainer, board, leads, preset.model.variational, recovery, stops, len(dataset.train_images)
+            )
+        code = finish(args, preset, dataset, trainer, group, epochs, ended, samples, device, command, stops, recovery,
+                      saves_over_resume(args))  # fmt: skip
     if board is not None:
-        print(f"TensorBoard logs: {board.folder} (tensorboard --logdir {args.tensorboard})")
-    return 0 if ended.reason == "finished" else 1
+        print(f"TensorBoard logs: {shown(board.folder)} (tensorboard --logdir {shown(args.tensorboard)})")
+    return stops.exit_code or code
 
 
-def _iterate(trainer, board, leads: bool, variational: bool):
-    """Run the training loop: a progress bar on a terminal, one line per epoch; (epochs, the Ended record)."""
-    from tqdm import tqdm
+def _check_outputs(args: argparse.Namespace) -> None:
+    """The outputs can be written, name no input, and lie outside the image folder: said before any work."""
+    files, folders = data_inputs(args)
+    save = [("--save", args.save)]
+    others = [("--metrics-out", args.metrics_out)]
+    if args.save is not None:
+        others.append(("the recovery copy of --save", recovery_path(args.save)))
+    resumed = [("the model --resume goes on from", args.resume)]
+    logs = [("--tensorboard", args.tensorboard)]
+    check_outputs([*save, *others], files, folders, NOT_TRAINED, logs)
+    # (--save may be the file --resume goes on from, which is then kept as it was beside it; nothing else may)
+    check_outputs(others if saves_over_resume(args) else [*save, *others], resumed, (), NOT_TRAINED, logs)
 
-    from aegui.core.training import BatchEnd, Ended, EpochEnd
 
-    bar = tqdm(total=trainer.total_steps, unit="batch", leave=False, file=sys.stderr,
-               disable=not (sys.stderr.isatty() and leads), dynamic_ncols=True)  # fmt: skip
-    epochs: list[EpochEnd] = []
-    ended: Ended | None = None
+def saves_over_resume(args: argparse.Namespace) -> bool:
+    """Whether --save names the file --resume reads (by default it does)."""
+    if args.resume is None or args.save is None:
+        return False
     try:
-        for event in trainer.iterate():
-            if isinstance(event, BatchEnd):
-                bar.update(1)
-                if board is not None:
-                    board.add_batch_losses([event.loss], event.step)
-            elif isinstance(event, EpochEnd):
-                epochs.append(event)
-                if board is not None:
-                    board.add_epoch(event)
-                bar.clear()
-                kl = f" test_kl= {event.test_kl:.4f}" if variational else ""
-                print(f"Epoch: {event.epoch:04d} cost= {event.train_loss:.9f} test_mse= {event.test_mse:.9f}{kl}",
-                      flush=True)  # fmt: skip
-                bar.refresh()
-            elif isinstance(event, Ended):
-                ended = event
-    except KeyboardInterrupt:
-        trainer.request_stop()
-        ended = Ended("stopped", "Interrupted.", 0, epochs[-1].elapsed if epochs else 0.0)
-    finally:
-        bar.close()
-        if board is not None:
-            board.close()
-    assert ended is not None
-    return epochs, ended
-
-
-def _write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str,
-                   baseline: float) -> None:  # fmt: skip
-    """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
-    from aegui.core import runs
-
-    if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
-        runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])
-    elif args.metrics_out:
-        where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
-                 "command": command, "resumed_from": str(args.resume) if args.resume else None,
-                 "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])],
-                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": baseline}  # fmt: skip
-        runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)
+        return os.path.samefile(args.save, args.resume)
+    except OSError:
+        return False
 
 
 def _command(args: argparse.Namespace, preset, dataset, history, state) -> str:
     """The line that reproduces this run's result: the settings in full; for a resumed run, the same from
     scratch where that gives the same weights (its optimizer's state went on, on a constant schedule or its
-    own planned one), else `--resume` of its file."""
+    own planned one, at the rates its settings give, in its precision), else `--resume` of its file."""
     from dataclasses import replace
 
     train = preset.train
     if args.resume is not None:
         planned = state is not None and state.interrupted and state.run_epochs == state.run_epochs_done + train.epochs
-        if state is None or not (train.schedule == "constant" or planned):
-            return shlex.join(["aegui", "train", "--resume", str(args.resume), "--epochs", str(train.epochs)])
+        by_hand = state is not None and (state.scheduler is None if train.schedule != "constant"
+                                         else state.optimizer["param_groups"][0]["lr"] != train.lr)  # fmt: skip
+        as_set = state is not None and not by_hand  # (its rate never set by hand, nor held as a finished run's)
+        if not as_set or args.precision is not None or not (train.schedule == "constant" or planned):
+            words = ["aegui", "train", "--resume", str(args.resume), "--epochs", str(train.epochs)]
+            return shlex.join(words + (["--precision", args.precision] if args.precision is not None else []))
         train = replace(train, epochs=history.epochs_done + train.epochs)
     return train_command(preset.name, preset.model, train, dataset.name if args.images is None else "", args.images,
                          args.data_dir, dataset.reading)  # fmt: skip
@@ -305,16 +263,15 @@ def _resumed(args: argparse.Namespace):
     if checkpoint.train_config is None:
         raise AeguiError(f"{args.resume} holds no training settings to go on with (an untrained model); train it "
                          "without --resume.")  # fmt: skip
-    given = [flag for flag, name in CHANGES if getattr(args, name) is not None]
-    if given:
-        raise AeguiError(f"--resume goes on with the file's own settings; {', '.join(given)} cannot change them "
-                         "(--epochs, the data, the device and the outputs can).")  # fmt: skip
+    _drop_the_files_own(args, checkpoint.config, checkpoint.train_config)
     if args.dataset == "auto" and args.images is None and checkpoint.dataset in DATASET_CHOICES:
         args.dataset = checkpoint.dataset
     state, done = checkpoint.training_state, checkpoint.history.epochs_done
     epochs, planned, goes_on = plan(state, args.epochs, checkpoint.train_config.epochs)
     name = checkpoint.preset if checkpoint.preset in PRESETS else args.preset or "default"
-    preset = Preset(name, "", checkpoint.config, replace(checkpoint.train_config, epochs=epochs))
+    own = checkpoint.train_config
+    train = replace(own, epochs=epochs, precision=args.precision or own.precision)
+    preset = Preset(name, "", checkpoint.config, train)
     if state is None:
         why = checkpoint.training_state_problem or "it was saved without one"
         print(f"Resuming {args.resume.name} after {count(done, 'epoch')}: it holds no optimizer state ({why}); "
@@ -325,13 +282,40 @@ def _resumed(args: argparse.Namespace):
             f"{count(epochs, 'more epoch')}, to epoch {state.run_epochs_done + epochs} of {planned} on its schedule."
         )
     else:
+        ended = float(state.optimizer["param_groups"][0]["lr"])
+        rate = (f"at its learning rate, {ended:g}" if train.schedule == "constant" and ended == train.lr else
+                f"at the learning rate its run ended on, {ended:.3g}, throughout (its {train.schedule} schedule is not "
+                f"begun again: climbing back to {train.lr:g} would undo what it reached)")  # fmt: skip
         print(
             f"Resuming {args.resume.name} after {count(done, 'epoch')} (its run had finished): "
-            f"{count(epochs, 'more epoch')} with its optimizer's state, on a schedule of their own."
+            f"{count(epochs, 'more epoch')} with its optimizer's state, {rate}."
         )
     return preset, checkpoint.model, checkpoint.history, state
 
 
-# the options that would change a resumed run's settings, and the names argparse gives them
-CHANGES = tuple((flag, "hidden" if name == "hidden_sizes" else name)
+def _drop_the_files_own(args: argparse.Namespace, model, train) -> None:
+    """With --resume, the options that would change the file's settings are refused, saying which; those equal
+    to them are dropped (None), as is --precision equal to the file's: how it computes may change."""
+    changes, owns = [], []
+    for flag, name, setting, of_model in CHANGES:
+        given, own = getattr(args, name), getattr(model if of_model else train, setting)
+        if given is None or given == own:
+            setattr(args, name, None)
+        elif setting != "precision":
+            changes.append(flag)
+            owns.append(f"{flag} {_shown(own)}")
+    if changes:
+        raise AeguiError(f"--resume goes on with the file's own settings; {', '.join(changes)} cannot change them "
+                         f"(it has {', '.join(owns)}). --epochs, --precision, the data, the device, the outputs and "
+                         "options equal to the file's may be given.")  # fmt: skip
+
+
+def _shown(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# the options of a run's settings: (the option, the name argparse gives it, the setting, whether the model's)
+CHANGES = tuple((flag, "hidden" if name == "hidden_sizes" else name, name, name in MODEL_OPTIONS)
                 for name, flag in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items())  # fmt: skip

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from aegui.core.errors import AeguiError
+from aegui.core.safe_text import terminal_text
 
 CHOSEN_FOLDER_FILE = "data-folder.txt"
 
@@ -66,8 +67,9 @@ def default_cache_dir() -> Path:
 
 
 def shown(place: str | Path) -> str:
-    """A path as a person reads it: under the home folder as ~/…; anything else as it is."""
+    """A path as a person reads it: under the home folder as ~/…; anything else as it is (control characters
+    and bytes that were not UTF-8 written out as escapes: see `terminal_text`)."""
     text, home = str(place), str(Path.home())
     if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
-        return "~" + text[len(home) :]
-    return text
+        return terminal_text("~" + text[len(home) :])
+    return terminal_text(text)

@@ -31,6 +31,7 @@ from aegui.core.errors import Cancelled
 from aegui.core.folders import default_cache_dir
 from aegui.core.image_files import DIGITS, IMAGE_SUFFIXES, Fitting, fitted_uint8
 from aegui.core.image_reading import choose_fitting, label_of, read_labels
+from aegui.core.safe_text import terminal_text
 from aegui.core.shapes import stored
 from aegui.core.spawning import main_script_hidden
 
@@ -63,14 +64,14 @@ class ImageFolderReport:
     def describe_reading(self) -> str:
         """'Read as 32×32 colour, fitted whole (the images are colour photos).' and the layout, one line."""
         reason = f" ({self.fitting_reason})" if self.fitting_reason else ""
-        return " ".join(part for part in (self.layout, f"Read as {self.fitting.describe()}{reason}.") if part)
+        return terminal_text(f"{self.layout} Read as {self.fitting.describe()}{reason}.".lstrip())
 
     def describe(self, shown: int = 5) -> str:
         """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
         if not self.skipped:
             return ""
         count = len(self.skipped)
-        listed = ", ".join(f"{name} ({why})" for name, why in self.skipped[:shown])
+        listed = terminal_text(", ".join(f"{name} ({why})" for name, why in self.skipped[:shown]))
         more = f" and {count - shown} more" if count > shown else ""
         return f"{count} file{'s' if count != 1 else ''} skipped: {listed}{more}."
 

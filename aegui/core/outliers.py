@@ -25,6 +25,7 @@ from aegui.core.data import Dataset
 from aegui.core.device import resolve_precision
 from aegui.core.errors import AeguiError
 from aegui.core.model import AutoEncoder
+from aegui.core.safe_text import csv_cell, terminal_text
 from aegui.core.shapes import check_fits
 from aegui.core.steps import to_float
 
@@ -174,8 +175,8 @@ class Novelty:
     true_positive_rate: np.ndarray
 
     def describe(self, class_name: str) -> str:
-        return (f"Left out in training: {class_name}. Its test images' reconstruction error tells them from the "
-                f"rest with an ROC AUC of {self.auc:.3f} (0.5: chance, 1: perfect).")  # fmt: skip
+        return (f"Left out in training: {terminal_text(class_name)}. Its test images' reconstruction error tells "
+                f"them from the rest with an ROC AUC of {self.auc:.3f} (0.5: chance, 1: perfect).")  # fmt: skip
 
 
 def novelty(model: AutoEncoder, dataset: Dataset, label: int, errors: np.ndarray | None = None) -> Novelty:
@@ -203,8 +204,8 @@ def write_csv(path, report: OutlierReport, rows: list[tuple[int, str, str, float
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
-    for position, name, label, score, rank in rows:
-        writer.writerow([rank, name, label, repr(score), repr(float(report.errors[position]))])
+    for position, name, label, score, rank in rows:  # (names and classes as text a spreadsheet will not run)
+        writer.writerow([rank, csv_cell(name), csv_cell(label), repr(score), repr(float(report.errors[position]))])
     from aegui.core.writes import write_text
 
     write_text(path, text.getvalue(), "the outliers")

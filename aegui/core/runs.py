@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from aegui.core.errors import AeguiError
+from aegui.core.safe_text import csv_cell, from_csv_cell
 from aegui.core.training import EpochEnd, History
 from aegui.core.writes import atomic_file, write_text
 
@@ -148,6 +149,7 @@ def write_runs_csv(path: str | Path, runs: Iterable[tuple[str, History]]) -> Non
             writer = csv.writer(handle)
             writer.writerow(CSV_COLUMNS)
             for name, history in runs:
+                name = csv_cell(name)  # (a run's name as text a spreadsheet will not run; read back as it was)
                 epochs, losses = history.epochs_done, history.batch_losses
                 for step, loss in enumerate(losses, 1):
                     x = step * epochs / len(losses) if epochs else ""
@@ -169,7 +171,7 @@ def read_runs_csv(path: str | Path) -> list[RunRecord]:
             if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
                 raise RunsFileError(f"{path} is not a runs file written by aegui (its columns differ).")
             for line, row in enumerate(reader, 2):
-                history = runs.setdefault(row["run"], History())
+                history = runs.setdefault(from_csv_cell(row["run"] or ""), History())
                 if row["kind"] == "batch":
                     history.batch_losses.append(_number(row["batch_loss"], path, line))
                 elif row["kind"] == "epoch":
