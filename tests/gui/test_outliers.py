@@ -61,3 +61,24 @@ def test_a_class_left_out_shows_its_roc_curve_and_auc(window, qtbot):
     view = open_outliers(window, qtbot)
     assert "Left out in training: 0" in view.novelty_label.text() and "ROC AUC" in view.novelty_label.text()
     assert view.roc.isVisibleTo(window)
+
+
+def test_exports_and_saves_that_would_replace_an_input_are_refused(window, qtbot, tmp_path, sample):
+    """Outputs never replace inputs: not an image of the folder in use, not the model's own file (by export)."""
+    folder = write_digit_folder(tmp_path / "digits", sample.test_images[:40].numpy(), sample.test_labels[:40].numpy(),
+                                broken=0, text_files=0)  # fmt: skip
+    with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
+        window.parts.data_picker.load_images(folder)
+    open_outliers(window, qtbot)
+    image = next(path for path in sorted(folder.rglob("*.png")))
+    before = image.read_bytes()
+    session = window.session
+    assert not window.parts.outliers.export("csv", image)
+    assert "the image folder in use" in window.panel.message_label.text()
+    assert not window.parts.outliers.export("png", folder / "sheet.png") and not (folder / "sheet.png").exists()
+    assert not session.save(image) and image.read_bytes() == before
+    model = tmp_path / "m.aegui.pt"
+    assert session.save(model)
+    saved = model.read_bytes()
+    assert not session.export(model, "torchscript") and "the model's own file" in window.panel.message_label.text()
+    assert model.read_bytes() == saved and session.save(model)  # (saving over its own file is what Save does)

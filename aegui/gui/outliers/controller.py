@@ -187,6 +187,8 @@ class OutliersController(QObject):
         if self.report is None:
             self._report("The scores are not ready yet.", True)
             return False
+        if not self.session.may_write(path, "The export"):
+            return False
         try:
             if kind == "csv":
                 write_csv(path, self.report, self.report.rows(None, self.label))

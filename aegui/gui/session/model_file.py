@@ -76,7 +76,7 @@ class ModelFileFlows:
     def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
         """Export the model (while training: its latest published weights) in a worker; the message line says
         how it went (written, and checked against the model, or why not)."""
-        if self.model is None or not self._may(Action.SAVE):
+        if self.model is None or not self._may(Action.SAVE) or not self.may_write(path, "The export"):
             return False
         state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
         self.message.emit(f"Exporting {Path(path).name}…", False)
@@ -92,7 +92,7 @@ class ModelFileFlows:
         if path is None or self.model is None:
             self.message.emit("Choose where to save the model.", True)
             return False
-        if not self._may(Action.SAVE):
+        if not self._may(Action.SAVE) or not self.may_write(path, "The model", keeps_model=True):
             return False
         # while training, never read the live model: save the latest snapshot (none published yet: as it began)
         state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
@@ -110,6 +110,21 @@ class ModelFileFlows:
             self.recovery.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
         self.message.emit(f"Saved the model to {path}.", False)
         self.fileUsed.emit(path)
+        return True
+
+    def may_write(self, path: str | Path, what: str, keeps_model: bool = False) -> bool:
+        """Whether `path` can be written without replacing what the session reads: the model's own file (unless
+        this writes the model: a save over its file) or a file in the image folder in use; else it says why."""
+        from aegui.core.writes import WriteError, refuse_inputs_as_outputs
+
+        model_file = None if keeps_model else self.model_path
+        folder = self.data.images_folder if self.data.choice == IMAGES else None
+        try:
+            refuse_inputs_as_outputs([(what, Path(path))], [("the model's own file", model_file)],
+                                     [("the image folder in use", folder)])  # fmt: skip
+        except WriteError as error:
+            self.message.emit(str(error), True)
+            return False
         return True
 
     def _set_dirty(self, dirty: bool) -> None:
