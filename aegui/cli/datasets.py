@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from aegui.core.errors import AeguiError
+from aegui.core.safe_text import shown
+
 
 def add_parser(commands) -> None:
     datasets = commands.add_parser("datasets", help="list the datasets: which are here, how to get the others")
@@ -18,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from aegui.core.folders import chosen_data_folder, default_data_dir
 
     folder = args.data_dir or default_data_dir()
+    if args.data_dir is not None and not args.data_dir.is_dir():
+        raise AeguiError(f"The data folder {shown(args.data_dir)} does not exist (or is not a folder).")
     chosen = args.data_dir is None and chosen_data_folder() == folder
     print(f"Data folder: {folder}" + (" (chosen in the window)" if chosen else ""))
     for info in available_datasets(folder):

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import http.client
 import os
 import socket
 import threading
@@ -156,6 +157,8 @@ MIN_BYTES_PER_S = 4096  # averaged over RATE_WINDOW: a server that trickles is g
 RATE_WINDOW = 20.0
 DEADLINE = 30 * 60.0  # seconds for the whole download (EMNIST's archive: four times that)
 WATCH_INTERVAL = 0.1
+READ_SIZE = 1 << 16  # the most one read takes; it returns what has arrived, so a trickle is counted as it comes
+PROGRESS_INTERVAL = 0.1  # seconds between progress reports (reads of what has arrived can be many and small)
 
 
 class _Watchdog:
@@ -178,13 +181,18 @@ class _Watchdog:
         self.done += count
         self._last_data = time.monotonic()
 
+    @property
+    def silence(self) -> str:
+        """Why a transfer that went quiet was given up."""
+        return f"timed out: no data for {self._timeout:g} s"
+
     def _check(self) -> str | None:
         now = time.monotonic()
         if self._is_cancelled is not None and self._is_cancelled():
             self.cancelled = True
             return CANCELLED
         if now - self._last_data > self._timeout:
-            return f"timed out: no data for {self._timeout:g} s"
+            return self.silence
         if now > self._deadline:
             return f"timed out: the download took longer than {DEADLINE / 60:.0f} minutes"
         self._marks.append((now, self.done))
@@ -224,22 +232,31 @@ def _fetch(url: str, target: Path, limit: int, timeout: float, deadline: float, 
         if total > limit:
             raise DownloadError(f"the server announces {total:,} bytes; the published file has about {limit // 2:,}")
         watchdog = _Watchdog(response, timeout, deadline, cancelled)
+        shown, reported = -1, 0.0  # the bytes last reported, and when
         try:
-            while chunk := response.read(1 << 16):
+            # read1: what has arrived (read would wait for READ_SIZE bytes, hiding a slow stream from the watchdog)
+            while chunk := response.read1(READ_SIZE):
                 watchdog.received(len(chunk))
                 if watchdog.done > limit:
                     raise DownloadError(f"the server sent more than {limit:,} bytes; the published file is smaller")
                 out.write(chunk)
-                if progress is not None:
-                    progress(target.name.removesuffix(".part"), watchdog.done, total)
-        except (OSError, ValueError):
+                if progress is not None and time.monotonic() - reported >= PROGRESS_INTERVAL:
+                    shown, reported = watchdog.done, time.monotonic()
+                    progress(target.name.removesuffix(".part"), shown, total)
+        except (OSError, ValueError, http.client.HTTPException) as error:
             watchdog.raise_if_tripped()  # a read ended by the watchdog: say why
+            if isinstance(error, TimeoutError):  # the socket's own timeout came first
+                raise DownloadError(watchdog.silence) from error
+            if isinstance(error, http.client.IncompleteRead):  # a chunked response cut short
+                raise DownloadError(f"{url} ended after {watchdog.done:,} bytes, before its end.") from error
             raise
         finally:
             watchdog.stop()
         watchdog.raise_if_tripped()
         if total and watchdog.done != total:
             raise DownloadError(f"{url} ended after {watchdog.done:,} of {total:,} bytes.")
+        if progress is not None and shown != watchdog.done:
+            progress(target.name.removesuffix(".part"), watchdog.done, total)
 
 
 def _unpack(compressed: Path | IO[bytes], target: Path, limit: int) -> None:
@@ -252,6 +269,16 @@ def _unpack(compressed: Path | IO[bytes], target: Path, limit: int) -> None:
             if written > limit:
                 raise DownloadError(f"it unpacks to more than the published {limit:,} bytes")
             out.write(chunk)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet, deepest first: the folders that creating it makes."""
+    missing: list[Path] = []
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing.append(path)
+    return missing
 
 
 def _remove_empty(folders: list[Path]) -> None:
@@ -272,10 +299,10 @@ def download_dataset(
 
     EMNIST's archive holds every split: the files of all the splits aegui reads are unpacked from it,
     so that a second EMNIST split needs no second download. Each file is checked against torchvision's
-    MD5 before it is unpacked. Nothing partial is left behind on failure, and files already present and
-    valid are kept. The mirror that served the last file is asked first for the next, so a dead mirror
-    costs one timeout, not one per file. `cancelled` is polled while downloading; when it returns True
-    the download stops with a DownloadError.
+    MD5 before it is unpacked. A failed or cancelled download removes every file and folder it added (a
+    partial set would look downloaded); files already present are kept. The mirror that served the last
+    file is asked first for the next, so a dead mirror costs one timeout, not one per file. `cancelled` is
+    polled while downloading; when it returns True the download stops with a DownloadError.
     """
     default_mirrors, resources = download_sources(name)
     mirrors = mirrors or default_mirrors
@@ -286,19 +313,24 @@ def download_dataset(
         download_photo_set(name, root, mirrors, timeout, progress, cancelled)
         return root
     raw = root / folder_name(name) / "raw"
-    created = [folder for folder in (raw, raw.parent, root) if not folder.exists()]  # removed again if left empty
-    try:
-        raw.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DownloadError(f"Cannot create {raw}: {error.strerror or error}.") from error
     archive = resources[0][0].endswith(".zip")
+    made = _archive_members(name) if archive else [file.removesuffix(".gz") for file, _md5 in resources]
+    # a failure leaves the disk as it was: the files and folders this download adds are removed again
+    fresh, created = [raw / file for file in made if not (raw / file).exists()], _missing_folders(raw)
     deadline = time.monotonic() + DEADLINE * (4 if archive else 1)
     try:
+        try:
+            raw.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DownloadError(f"Cannot create {raw}: {error.strerror or error}.") from error
         if archive:
             _download_archive(name, raw, mirrors, resources[0], timeout, deadline, progress, cancelled)
         else:
             _download_files(name, raw, mirrors, resources, timeout, deadline, progress, cancelled)
     except BaseException:
+        for path in fresh:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         _remove_empty(created)
         raise
     check_raw_files(name, root)
@@ -318,7 +350,7 @@ def _from_mirrors(name: str, filename: str, mirrors: list[str], attempt: Callabl
             raise
         except urllib.error.HTTPError as error:
             failures.append(f"{url}: HTTP {error.code} {error.reason}")
-        except (urllib.error.URLError, OSError, EOFError, DownloadError, ValueError) as error:
+        except (OSError, EOFError, DownloadError, ValueError, http.client.HTTPException) as error:  # URLError too
             failures.append(f"{url}: {getattr(error, 'reason', None) or error}")
     raise DownloadError(f"Could not download {filename} for {dataset_title(name)}:\n  " + "\n  ".join(failures))
 

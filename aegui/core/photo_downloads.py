@@ -19,6 +19,7 @@ from aegui.core.download import (
     _fetch,
     _file_digest,
     _from_mirrors,
+    _missing_folders,
     _remove_empty,
 )
 from aegui.core.photo_sets import PHOTO_SETS, photo_set_folder, photo_set_present
@@ -33,9 +34,11 @@ def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float
     if photo_set_present(name, root):
         return
     target = photo_set_folder(name, root)
+    if target.exists() and not target.is_dir():  # refused before anything is fetched
+        raise DownloadError(f"Cannot write {spec.title} into {root}: {target.name} there is a file, not a folder.")
     staging = root / f".{spec.folder}.part"
     deadline = time.monotonic() + DEADLINE * 4
-    created = not root.exists()
+    created = _missing_folders(root)  # removed again if left empty
     try:
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -62,8 +65,7 @@ def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float
         raise DownloadError(f"Cannot write {spec.title} into {root}: {error.strerror or error}.") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            _remove_empty([root])
+        _remove_empty(created)
 
 
 def _unpack_tar(archive: Path, into: Path, folder: str, cancelled: Callable[[], bool] | None) -> None:
