@@ -261,6 +261,33 @@ def test_sigterm_from_outside_keeps_the_finished_epochs(tmp_path):
         if line.startswith("Epoch: 0001"):
             break
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=120)
+    _out, err = process.communicate(timeout=120)
     assert process.returncode == 143, err
     assert "Traceback" not in err and load_checkpoint(save).history.epochs_done >= 1
+
+
+# --- inputs that are not what they seem --------------------------------------------------------------------
+
+
+def test_a_model_file_whose_name_is_not_utf8_saves_and_opens(model_file, tmp_path):
+    name = os.fsdecode(b"m\xff.aegui.pt")
+    assert main(["train", "--resume", str(model_file), "--epochs", "1", "--save", str(tmp_path / name)]) == 0
+    assert load_checkpoint(tmp_path / name).history.epochs_done == 2
+
+
+def test_named_pipes_where_files_or_folders_are_read_are_refused_at_once(tmp_path, capsys):
+    from aegui.core.data import DataError, load_dataset
+    from aegui.core.runs import RunsFileError, read_runs_csv
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(RunsFileError, match="named pipe"):
+        read_runs_csv(pipe)
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):  # fmt: skip
+        os.mkfifo(raw / name)
+    with pytest.raises(DataError, match="named pipe"):
+        load_dataset("mnist", tmp_path / "data")
+    assert main(["datasets", "--data-dir", str(pipe)]) == 2 and "not a folder" in capsys.readouterr().err

@@ -181,6 +181,18 @@ def _check_folder_writable(path: Path, folder: Path, nothing_done: str) -> None:
         raise AeguiError(f"Cannot write to {existing}: {error.strerror or error}. {nothing_done}") from None
 
 
+def open_model(path: Path):
+    """The checkpoint in a model file, with what a person should know of how it was read (settings a newer aegui
+    wrote, left out) said on standard error."""
+    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.safe_text import terminal_text
+
+    checkpoint = load_checkpoint(path)
+    for note in checkpoint.notes:
+        print(f"aegui: {terminal_text(note)}", file=sys.stderr)
+    return checkpoint
+
+
 def fit_density(model, dataset, seed: int) -> None:
     """Fit the density of the model's training codes (what `generate` draws from) and say so."""
     import time

@@ -29,14 +29,13 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aegui.cli.arguments import check_outputs
-    from aegui.core.checkpoints import load_checkpoint
+    from aegui.cli.arguments import check_outputs, open_model
     from aegui.core.export import SUFFIXES, export_model
 
     to = args.to or next((kind for kind, suffix in SUFFIXES.items() if args.out.suffix.lower() == suffix), None)
     if to is None:
         raise AeguiError(f"Say --to onnx or --to torchscript (the name {args.out.name!r} does not tell).")
     check_outputs([("--out", args.out)], [("the model file MODEL", args.model)], nothing_done="Nothing was exported.")
-    report = export_model(load_checkpoint(args.model).model, args.out, to, args.part)
+    report = export_model(open_model(args.model).model, args.out, to, args.part)
     print(report.describe())
     return 0

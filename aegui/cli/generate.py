@@ -52,7 +52,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from aegui.core.checkpoints import load_checkpoint
+    from aegui.cli.arguments import open_model
     from aegui.core.mosaic import grid_images, save_contact_sheet
     from aegui.core.shapes import check_fits, is_digit_pad, pictures
     from aegui.core.words import item_noun
@@ -63,14 +63,12 @@ def run(args: argparse.Namespace) -> int:
         raise AeguiError(f"--out must end in .npy or .png, not {args.out.name!r}.")
     files, folders = data_inputs(args)
     check_outputs([("--out", args.out)], [("the model file MODEL", args.model), *files], folders)
-    checkpoint = load_checkpoint(args.model)
+    checkpoint = open_model(args.model)
     model = checkpoint.model
     if args.grid and model.code_size != 2:
         raise AeguiError(
             f"--grid draws a 2-value code's plane; this model's code has {count(model.code_size, 'value')}."
         )
-    for note in checkpoint.notes:
-        print(f"aegui: {args.model.name}: {note}", file=sys.stderr)
     if model.density is None and not (args.grid and model.config.variational):
         why = checkpoint.density_problem or "it was saved without one"
         if args.images is None and args.dataset == "auto" and not is_digit_pad(model.image_shape):

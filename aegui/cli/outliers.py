@@ -34,7 +34,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aegui.core.checkpoints import load_checkpoint
+    from aegui.cli.arguments import open_model
     from aegui.core.mosaic import save_contact_sheet
     from aegui.core.outliers import image_at, novelty, score_dataset, write_csv
     from aegui.core.safe_text import terminal_text
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         raise AeguiError(f"--out must end in .csv or .png, not {args.out.name!r}.")
     files, folders = data_inputs(args)
     check_outputs([("--out", args.out)], [("the model file MODEL", args.model), *files], folders)
-    checkpoint = load_checkpoint(args.model)
+    checkpoint = open_model(args.model)
     dataset = load_data(args, checkpoint.model.image_shape)
     report = score_dataset(checkpoint.model, dataset, args.score)
     rows = report.rows(args.top)

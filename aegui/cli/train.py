@@ -185,9 +185,12 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         f"on {describe_device(device)}" + (f", {count(group.world_size, 'process', 'processes')}." if group else ".")
     )
     batch_note = "" if trainer.batch_size == train.batch_size else f" (the whole training set: {trainer.batch_size})"
+    rate = f"lr {train.lr:g} ({train.schedule})"
+    if trainer.scheduler is None and train.schedule != "constant":  # (a finished run going on at its last rate)
+        rate = f"lr {trainer.lr:.3g} (held where its {train.schedule} schedule ended)"
     print(
         f"Training: {count(train.epochs, 'epoch')}, batch {train.batch_size}{batch_note}, {train.optimizer} "
-        f"lr {train.lr:g} ({train.schedule}), {LOSS_NAMES[train.loss]} loss{train.image_changes()}, seed {train.seed}, "
+        f"{rate}, {LOSS_NAMES[train.loss]} loss{train.image_changes()}, seed {train.seed}, "
         f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
     )
     recovery = RecoveryCopy(args.save, model, trainer, dataset.name, preset.name) if args.save and leads else None
@@ -254,12 +257,12 @@ def _resumed(args: argparse.Namespace):
         return None
     from dataclasses import replace
 
-    from aegui.core.checkpoints import load_checkpoint
+    from aegui.cli.arguments import open_model
     from aegui.core.data import DATASET_CHOICES
     from aegui.core.presets import PRESETS, Preset
     from aegui.core.resume import plan
 
-    checkpoint = load_checkpoint(args.resume)
+    checkpoint = open_model(args.resume)
     if checkpoint.train_config is None:
         raise AeguiError(f"{args.resume} holds no training settings to go on with (an untrained model); train it "
                          "without --resume.")  # fmt: skip
@@ -283,9 +286,12 @@ def _resumed(args: argparse.Namespace):
         )
     else:
         ended = float(state.optimizer["param_groups"][0]["lr"])
-        rate = (f"at its learning rate, {ended:g}" if train.schedule == "constant" and ended == train.lr else
-                f"at the learning rate its run ended on, {ended:.3g}, throughout (its {train.schedule} schedule is not "
-                f"begun again: climbing back to {train.lr:g} would undo what it reached)")  # fmt: skip
+        rate = f"at the learning rate its run ended on, {ended:.3g}, throughout"
+        if train.schedule != "constant":
+            rate += (f" (its {train.schedule} schedule is not begun again: climbing back to {train.lr:g} would undo "
+                     "what it reached)" + ("; at 0 its weights stay as they are" if ended == 0 else ""))  # fmt: skip
+        elif ended == train.lr:
+            rate = f"at its learning rate, {ended:g}"
         print(
             f"Resuming {args.resume.name} after {count(done, 'epoch')} (its run had finished): "
             f"{count(epochs, 'more epoch')} with its optimizer's state, {rate}."

@@ -1,7 +1,9 @@
 """One file per model: config, weights and training history, written atomically.
 
 The file is a torch zip archive of plain types and tensors only, read back with
-`weights_only=True`, so opening a file never runs code from it.
+`weights_only=True`, so opening a file never runs code from it, with a checksum of its settings and
+weights that is checked on opening (`checkpoint_archive`). A newer aegui's file opens, its settings
+that this version does not know ignored and named in `Checkpoint.notes`, unless its weights need them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import json
 import math
 import os
 import time
-import warnings
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import torch
 
+from aegui.core import checkpoint_archive as archive
+from aegui.core.checkpoint_archive import FORMAT, CheckpointError
+from aegui.core.checkpoint_archive import fail as _fail
 from aegui.core.checks import ConfigError
 from aegui.core.density import MAX_COMPONENTS, CodeDensity, density_from_state
 from aegui.core.errors import AeguiError
@@ -28,14 +31,9 @@ from aegui.core.model import AutoEncoder, ModelConfig, model_for_weights
 from aegui.core.resume import TrainingState
 from aegui.core.resume import check as check_training_state
 from aegui.core.training import History, TrainConfig
-from aegui.core.writes import TEMPORARY, WriteError, atomic_file, writable_target
+from aegui.core.writes import TEMPORARY, WriteError, atomic_file, readable_file, writable_target
 
-FORMAT = "aegui-checkpoint"
 FORMAT_VERSION = 1
-
-
-class CheckpointError(AeguiError):
-    """A model file that cannot be written or read, with the reason."""
 
 
 @dataclass
@@ -49,6 +47,7 @@ class Checkpoint:
     density_problem: str = ""  # why the file's code density was dropped ("": it had none, or it was usable)
     training_state: TrainingState | None = None  # where its last run stood: training goes on exactly from it
     training_state_problem: str = ""  # why the file's training state was dropped
+    notes: tuple[str, ...] = ()  # what a person should be told about how the file was read (settings ignored)
 
     @property
     def config(self) -> ModelConfig:
@@ -125,7 +124,7 @@ def save_weights(
         "train_config": json.dumps(train_config.to_dict() if train_config else None),
         "dataset": dataset,
         "preset": preset,
-        "state_dict": {name: tensor.detach().cpu() for name, tensor in state.items()},
+        "state_dict": {name: tensor.detach().cpu().contiguous() for name, tensor in state.items()},
         "history_epochs": json.dumps(history.epochs),
         "history_batch_losses": torch.tensor(history.batch_losses, dtype=torch.float32),
     }
@@ -134,6 +133,8 @@ def save_weights(
         payload["density_source"] = density.source
     if training_state is not None and train_config is not None:
         payload["training_state"] = training_state.to_payload()
+    if (checksum := archive.checksum(payload)) is not None:  # (always, for a model's tensors)
+        payload[archive.KEY] = checksum
     try:
         target = writable_target(path)  # a link stays a link; a device, pipe or folder is refused
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,83 +150,12 @@ def save_weights(
 
 
 # Bounds on what a file may declare, checked before anything is allocated.
-MAX_PICKLE_BYTES = 32 << 20  # the archive's record of plain data (settings, history as JSON text)
-MAX_ENTRIES = 4096
 MAX_TEXT = 64 << 10  # each settings text
 MAX_HISTORY_TEXT = 24 << 20
 MAX_HISTORY_EPOCHS = 200_000
 MAX_EPOCH_FIELDS = 32
 MAX_BATCH_LOSSES = 5_000_000
 EPOCH_NUMBERS = ("train_loss", "test_loss", "test_mse", "test_sse_per_image")
-
-
-def _fail(why: str) -> NoReturn:
-    raise CheckpointError(why)
-
-
-def _what_it_is(head: bytes) -> str:
-    """Name what a file that is not a torch archive looks like, for the message."""
-    if head.startswith(b"PK"):
-        return "damaged or truncated (it starts like a PyTorch file, but its contents cannot be read)"
-    if head.startswith(b"\x80"):
-        return (
-            "a Python pickle or an old-format PyTorch file, not an aegui model file (aegui never runs code from a file)"
-        )
-    text = head.lstrip(b"\xef\xbb\xbf").strip()
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not a model file (its contents are not recognised: another kind of file, or damaged)"
-    if text[:1] in (b"{", b"["):
-        return "a JSON or text file, not a model file"
-    return "a text file, not a model file"
-
-
-def _check_archive(path: Path) -> None:
-    """The file must be a torch archive of plain, uncompressed entries whose sizes fit in the file
-    itself: checked from the archive's directory before torch reads a byte of it."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(512)
-    if not zipfile.is_zipfile(path):
-        _fail(f"it is {_what_it_is(head)}")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        _fail(f"it is damaged or truncated ({error})")
-    if not entries or len(entries) > MAX_ENTRIES:
-        _fail(f"it is an archive of {len(entries):,} entries, not a model file")
-    records = [entry for entry in entries if entry.filename.endswith("/data.pkl")]
-    if len(records) != 1:
-        _fail("it is a zip archive, not a PyTorch model file")
-    total = 0
-    for entry in entries:
-        if entry.compress_type != zipfile.ZIP_STORED or entry.file_size != entry.compress_size:
-            _fail("it holds compressed entries, which PyTorch never writes: it was made or altered by another "
-                  "program")  # fmt: skip
-        total += entry.file_size
-        if entry.file_size > size or total > size:
-            _fail("its entries claim more data than the file holds: it is damaged or was altered")
-    if records[0].file_size > MAX_PICKLE_BYTES:
-        _fail(f"its settings and history take {records[0].file_size:,} bytes, more than any aegui model's")
-
-
-def _read_archive(path: Path) -> dict[str, Any]:
-    """The archive's plain data, its tensors mapped from the file (nothing copied yet)."""
-    try:
-        with warnings.catch_warnings():  # torch warns about foreign pickles before refusing them
-            warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception as error:  # pickle, zip and torch errors: a file we cannot read
-        text = str(error)
-        if "Weights only load failed" in text or "Unsupported global" in text:
-            _fail("it is a PyTorch file from another program: it holds Python objects, and aegui opens only "
-                  "files of plain data and tensors")  # fmt: skip
-        _fail("it is damaged or truncated (PyTorch cannot read its contents)")
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        _fail("it is a PyTorch file from another program, not an aegui model file")
-    return payload
 
 
 def _entry(payload: dict[str, Any], key: str, kind: type, limit: int | None = None) -> Any:
@@ -321,23 +251,37 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
     declares a huge model or expands a few bytes into gigabytes costs no more than a valid one.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path} does not exist or is not a file.")
     try:
-        if path.stat().st_size == 0:
+        readable_file(path, "the model file")  # (a named pipe would make the reading wait forever)
+    except AeguiError as error:
+        raise CheckpointError(str(error)) from None
+    intact = True
+    try:
+        size = path.stat().st_size
+        if size == 0:
             _fail("it is empty")
-        _check_archive(path)
-        payload = _read_archive(path)
+        archive.check_archive(path)
+        payload = archive.read_archive(path)
         version = _entry(payload, "format_version", int)
         if version > FORMAT_VERSION:
             _fail(f"it was written by a newer aegui (file format {version}, this version reads up to "
                   f"{FORMAT_VERSION}); update aegui to open it")  # fmt: skip
-        model_config = _config(ModelConfig, _json(payload, "model_config", MAX_TEXT), "model")
+        intact = archive.matches(payload, size)  # (a mismatch is said with whatever else is wrong, or alone)
+        model_config, model_unknown = _config(ModelConfig, _json(payload, "model_config", MAX_TEXT), "model")
         train_data = _json(payload, "train_config", MAX_TEXT)
-        train_config = _config(TrainConfig, train_data, "training") if train_data is not None else None
+        train_config, train_unknown = _config(TrainConfig, train_data, "training") if train_data is not None else \
+            (None, [])  # fmt: skip
         state = _entry(payload, "state_dict", dict)
         with torch.device("meta"):  # the architecture's shapes, without its memory
             expected = {name: tuple(tensor.shape) for name, tensor in AutoEncoder(model_config).state_dict().items()}
+        fits = set(state) == set(expected) and all(
+            isinstance(state[name], torch.Tensor) and tuple(state[name].shape) == shape
+            for name, shape in expected.items()
+        )
+        if model_unknown and not fits:  # settings this version cannot build: the weights need them
+            _fail(f"it was written by a newer aegui: its model settings include {_listed(model_unknown)}, which this "
+                  "version does not know, and its weights do not fit the model built without them; update aegui "
+                  "to open it")  # fmt: skip
         if set(state) != set(expected):
             missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected), key=str)
             _fail(f"its weights do not fit its architecture ({model_config.describe()}): "
@@ -349,29 +293,47 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
         history = _history(payload)
         density, density_problem = _density(payload, model_config.code_size)
         texts = {key: _entry(payload, key, str, MAX_TEXT) if key in payload else "" for key in TEXT_KEYS}
+        if not intact:
+            _fail(archive.DAMAGED)
         model = model_for_weights(model_config)  # only now is memory allocated, for weights that fit
         model.load_state_dict(state, strict=True)
         model.density = density
         training_state, training_problem = _training_state(payload, model, train_config)
+        notes = tuple(f"It was written by a newer aegui: its {what} settings {_listed(unknown)} are not known to this "
+                      f"version and were ignored{why}." for what, unknown, why in (
+                          ("model", model_unknown, " (its weights fit the model without them)"),
+                          ("training", train_unknown, "")) if unknown)  # fmt: skip
     except CheckpointError as error:
-        raise CheckpointError(f"Cannot open {path}: {error}.") from None
+        damaged = "" if intact or str(error) == archive.DAMAGED else f" ({archive.DAMAGED})"
+        raise CheckpointError(f"Cannot open {path}: {error}{damaged}.") from None
     except MemoryError:
         raise CheckpointError(f"Cannot open {path}: it needs more memory than this machine has.") from None
     except OSError as error:
         raise CheckpointError(f"Cannot open {path}: it cannot be read ({error.strerror or error}).") from None
     model.to(device).eval()
     return Checkpoint(model=model, history=history, train_config=train_config, density_problem=density_problem,
-                      training_state=training_state, training_state_problem=training_problem, **texts)  # fmt: skip
+                      training_state=training_state, training_state_problem=training_problem, notes=notes,
+                      **texts)  # fmt: skip
 
 
 TEXT_KEYS = ("dataset", "preset", "created")
 
 
-def _config(kind: type, data: Any, what: str):
+def _listed(names: list[str]) -> str:
+    """'depth' or 'depth, width': the names quoted, a few at most."""
+    shown = ", ".join(repr(name[:40]) for name in names[:6])
+    return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def _config(kind: type, data: Any, what: str) -> tuple[Any, list[str]]:
+    """The settings a file holds, and the names of those this version does not know (left out: a newer
+    aegui's file opens, saying which were ignored)."""
     if not isinstance(data, dict):
         _fail(f"its {what} settings are not readable")
+    known = {item.name for item in fields(kind)}
+    unknown = sorted(str(name) for name in data if name not in known)
     try:
-        return kind.from_dict(data)
+        return kind.from_dict({name: value for name, value in data.items() if name in known}), unknown
     except ConfigError as error:
         _fail(f"its {what} settings are unusable: {error}")
     except (TypeError, ValueError) as error:  # a setting missing or unexpected for this version

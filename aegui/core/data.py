@@ -209,6 +209,12 @@ def find_root(name: str, data_dir: str | Path) -> Path | None:
 
 def _read_idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
     """Check an uncompressed IDX file's header and length; return its shape."""
+    from aegui.core.writes import readable_file
+
+    try:
+        readable_file(path, "the dataset file")  # (a named pipe would wait forever)
+    except AeguiError as error:
+        raise DataError(str(error)) from None
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:

@@ -18,6 +18,7 @@ from aegui.core.preprocessing import SIZE, fit_content_colour, fit_image, fit_wh
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
 MAX_PIXELS = 64_000_000  # a larger image is refused: decoding it could take gigabytes
+ORIENTATION = 0x0112  # the EXIF tag saying how a photo is turned
 
 
 class ImageFileError(AeguiError):
@@ -69,7 +70,8 @@ def read_image(path: str | Path, color: bool = False) -> np.ndarray:
                 if image.width * image.height > MAX_PIXELS:
                     raise ImageFileError(f"{image.width}x{image.height} pixels is too large")
                 image.draft("RGB" if color else "L", (4 * SIZE, 4 * SIZE))  # JPEG: decode reduced, far faster
-                image = ImageOps.exif_transpose(image)
+                if image.getexif().get(ORIENTATION, 1) != 1:  # (exif_transpose copies even an upright image)
+                    image = ImageOps.exif_transpose(image)
                 return _colour(image) if color else _grayscale(image)
     except ImageFileError:
         raise
@@ -113,9 +115,7 @@ def _grayscale(image: Image.Image) -> np.ndarray:
         image = image.convert("RGBA" if "A" in image.getbands() or image.mode == "P" else "L")
         image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)  # before any float copy of it
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16-bit or float: stretch to [0, 1]
-        values = np.asarray(image, np.float64)
-        low, high = float(values.min()), float(values.max())
-        return ((values - low) / (high - low) if high > low else values * 0).astype(np.float32)
+        return _stretched(image)
     if image.mode == "P":
         image = image.convert("RGBA")
     if "A" in image.getbands():
@@ -123,6 +123,27 @@ def _grayscale(image: Image.Image) -> np.ndarray:
         if alpha.min() < 0.5:  # a drawing on a transparent background: what is opaque is the ink
             return alpha
     return np.asarray(image.convert("L"), np.float32) / 255.0
+
+
+def _stretched(image: Image.Image) -> np.ndarray:
+    """A 16-bit, 32-bit or float grey image as float32, stretched from its lowest value (0) to its highest (1),
+    reduced to WORKING_SIDE in Pillow first (area-averaged, at 16 or 32 bits): no float copy of a large image is
+    made (a 7999x7999 16-bit PNG took 1.5 GB so)."""
+    low, high = image.getextrema()  # (of the whole image, as before: reducing first changes no value's place)
+    if max(image.size) > WORKING_SIDE:
+        scale = WORKING_SIDE / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        try:
+            image = image.resize(size, Image.Resampling.BOX)
+        except ValueError:  # a 16-bit layout Pillow cannot resample: as 32-bit integers
+            image = image.convert("I").resize(size, Image.Resampling.BOX)
+    values = np.asarray(image, np.float64)
+    if not (np.isfinite(low) and np.isfinite(high)):  # a float image with NaN or infinities: its finite values
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if not high > low:
+        return np.zeros(values.shape, np.float32)
+    return np.clip((values - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
 def image_to_input(path: str | Path, fitting=DIGITS) -> np.ndarray:

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from aegui.core.data import DataError
+from aegui.core.errors import AeguiError
 from aegui.core.image_files import Fitting, ImageFileError, read_image
 from aegui.core.preprocessing import SIZE
 from aegui.core.shapes import COLORS, FITS, MAX_SIDE, MIN_SIDE
+from aegui.core.writes import readable_file
 
 PHOTO_SIZE = 32  # the side photos are read at unless told (digit-like folders: 28)
 SAMPLED_FOR_CHOICE = 24  # images looked at to tell colour from grey and photos from ink
@@ -25,6 +27,10 @@ def read_labels(path: str | Path) -> dict[str, str]:
     """A labels file: one `file,label` row per image (a header row is allowed), the file relative to the
     image folder or just its name. DataError when it cannot be read or holds no labels."""
     path = Path(path).expanduser()
+    try:
+        readable_file(path, "the labels file")  # a named pipe would make the reading wait forever
+    except AeguiError as error:
+        raise DataError(str(error)) from None
     try:
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]

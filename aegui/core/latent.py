@@ -19,6 +19,7 @@ from aegui.core.density import CLASS_FIT_SAMPLES, FIT_SAMPLES, CodeDensity, fit_
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
 from aegui.core.projections import Embedding, embed, pca
+from aegui.core.shapes import describe_shape, shape_of
 from aegui.core.steps import to_float
 
 KNN_K = 10
@@ -106,6 +107,11 @@ def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train
     for each class when `train_labels` are given (see `fit_density`), checked, for a VAE, against the prior
     on the test images' codes. Uses a private copy of the model (worker-safe); `cancelled` as in
     `fit_density`."""
+    images_shape = shape_of(tuple(train_images.shape))
+    if images_shape != tuple(config.image_shape):
+        raise ValueError(f"A code density is fitted to the codes of the model's own images: it takes "
+                         f"{describe_shape(config.image_shape)} images, not "
+                         f"{describe_shape(images_shape)}.")  # fmt: skip
     rng = np.random.default_rng(seed)
     most = CLASS_FIT_SAMPLES if train_labels is not None else FIT_SAMPLES
     labels = None if train_labels is None else np.asarray(train_labels).reshape(-1)

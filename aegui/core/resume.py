@@ -31,7 +31,7 @@ class TrainingState:
     scheduler: dict[str, Any] | None
     run_epochs: int  # the epochs the run was planned for (its schedule spans them)
     run_epochs_done: int  # of those, finished
-    batches_done: int  # batches of the next epoch already trained (a run stopped within an epoch)
+    batches_done: int  # batches of the next epoch already trained (a run stopped within it; all: in its evaluation)
     order_generator: torch.Tensor  # uint8 states of torch.Generator: as the next epoch began (its order)
     augment_generator: torch.Tensor  # as it is now
 
@@ -48,7 +48,7 @@ class TrainingState:
 def plan(state: TrainingState | None, epochs: int | None, config_epochs: int) -> tuple[int, int, bool]:
     """(epochs to train now, the epochs the schedule spans, whether the schedule goes on from the file):
     an interrupted run goes on to its planned end (or `epochs` more, the plan growing to fit); a finished
-    one trains `epochs` more (default: as many as its settings say) on a schedule of their own."""
+    one trains `epochs` more (default: as many as its settings say), at the rate it ended on (no schedule)."""
     if state is None or not state.interrupted:
         now = epochs or config_epochs
         return now, now, False

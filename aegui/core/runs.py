@@ -163,7 +163,12 @@ def write_runs_csv(path: str | Path, runs: Iterable[tuple[str, History]]) -> Non
 
 def read_runs_csv(path: str | Path) -> list[RunRecord]:
     """The runs a `write_runs_csv` file holds, in their order."""
-    path = Path(path)
+    from aegui.core.writes import readable_file
+
+    try:
+        path = readable_file(path, "the runs file")  # (a named pipe would wait forever)
+    except AeguiError as error:
+        raise RunsFileError(str(error)) from None
     runs: dict[str, History] = {}
     try:
         with path.open(newline="") as handle:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -108,6 +109,25 @@ def _is_finite(state: dict[str, torch.Tensor]) -> bool:
     return all(bool(torch.isfinite(tensor).all()) for tensor in state.values() if tensor.is_floating_point())
 
 
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Ctrl-C within the block raises its KeyboardInterrupt once the block is done: a batch is trained whole or not
+    at all, so that where the run stands (`training_state`) always matches its weights. (Only where Ctrl-C raises
+    KeyboardInterrupt: in the main thread, unless a handler of its own, such as the command line's, is set.)"""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:  # fmt: skip
+        yield
+        return
+    asked: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: asked.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if asked:
+        raise KeyboardInterrupt
+
+
 # --- the trainer ---------------------------------------------------------------------------------
 
 
@@ -167,7 +187,8 @@ class Trainer:
         # a run interrupted in a file goes on along its schedule; otherwise a schedule spans this run alone
         goes_on = resume is not None and resume.interrupted
         self._done_before = resume.run_epochs_done if goes_on else 0
-        self._skip = min(resume.batches_done, self.steps_per_epoch - 1) if goes_on else 0  # trained before a stop
+        # trained before a stop (all of them: stopped during the epoch's evaluation, which is then done first)
+        self._skip = min(resume.batches_done, self.steps_per_epoch) if goes_on else 0
         self._plan_epochs = max(resume.run_epochs, self._done_before + config.epochs) if goes_on else config.epochs
         self._epochs_finished = 0
         self.optimizer = make_optimizer(self.model, config)
@@ -196,9 +217,12 @@ class Trainer:
                 self.scheduler = None  # the rate was set by hand during the run: it stays as it was
             elif self.scheduler is not None:
                 self.scheduler.load_state_dict(state.scheduler)
-        else:  # a new schedule: this run's settings, the moments the optimizer had gathered
-            self.optimizer.load_state_dict({"state": state.optimizer["state"],
-                                            "param_groups": self.optimizer.state_dict()["param_groups"]})  # fmt: skip
+        else:  # a finished run goes on gently: the moments it had gathered, at the rate (and momentum) it ended on
+            groups = self.optimizer.state_dict()["param_groups"]
+            for group, ended in zip(groups, state.optimizer["param_groups"], strict=False):
+                group.update({key: ended[key] for key in ("lr", "betas", "momentum") if key in group and key in ended})
+            self.optimizer.load_state_dict({"state": state.optimizer["state"], "param_groups": groups})
+            self.scheduler = None  # (a schedule begun again would warm up to its peak: a finished model got worse)
         self._generator.set_state(state.order_generator)
         with contextlib.suppress(RuntimeError):  # (a state from another kind of device: a fresh seed stays)
             self._augment_generator.set_state(state.augment_generator)
@@ -282,10 +306,11 @@ class Trainer:
         last_publish = time.perf_counter()
         for epoch in range(first_epoch, last_epoch + 1):
             epoch_started, epoch_train_seconds = elapsed(), 0.0
-            loss_sum, kl_sum, seen = 0.0, 0.0, 0
             order = torch.randperm(len(self._train), generator=self._generator).to(self.device)
             first, self._skip = self._skip, 0  # (a resumed run takes up its epoch after the batches it had)
             self._batch_in_epoch = first
+            loss_sum, loss_seen = self._losses_before(first)
+            kl_sum, seen = 0.0, 0
             for batch in range(first, self.steps_per_epoch):
                 if self._stop.is_set():
                     yield Ended("stopped", "Training stopped.", step, elapsed())
@@ -298,58 +323,66 @@ class Trainer:
                     if self._stop.is_set():
                         yield Ended("stopped", "Training stopped.", step, elapsed())
                         return
-                if self._pending_lr is not None:
-                    self._apply_pending_lr()
-                started = time.perf_counter()
-                chosen = order[batch * self.batch_size : (batch + 1) * self.batch_size]
-                batch_images = len(chosen)  # the global batch: across all processes
-                images = to_float(self._train[chosen if self.group is None else self.group.share(chosen)])
-                if config.augment > 0:
-                    images = distort(images, config.augment, self._augment_generator, model.image_shape)
-                images = shift_pixels(images, config.shift, self._augment_generator, model.image_shape)
-                inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
-                kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
-                loss, kl = batch_loss(self._forward, inputs, config.loss, images, kl_weight, self.autocast)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                if self.scheduler is not None:
-                    self.scheduler.step()
-                if self.group is None:
-                    value = loss.item()
-                else:  # every process reports (and stops on) the same average
-                    value, kl = self.group.mean(torch.stack((loss.detach().float(), loss.new_tensor(kl)))).tolist()
-                finished = time.perf_counter()
-                if not math.isfinite(value):
-                    self._restore_last_good()
-                    message = (
-                        f"The loss became {value} at epoch {epoch}, batch {batch + 1} "
-                        f"(learning rate {self.lr:g}). The model is back at its last good weights"
-                        + (f" from step {self._snapshot.step}" if self._snapshot else "")
-                        + ". Try a lower learning rate."
-                    )
-                    yield Ended("diverged", message, step, elapsed())
+                diverged = ""
+                with _whole():  # (from its first random draw to its count, a batch is trained whole or not at all)
+                    if self._pending_lr is not None:
+                        self._apply_pending_lr()
+                    started = time.perf_counter()
+                    chosen = order[batch * self.batch_size : (batch + 1) * self.batch_size]
+                    batch_images = len(chosen)  # the global batch: across all processes
+                    images = to_float(self._train[chosen if self.group is None else self.group.share(chosen)])
+                    if config.augment > 0:
+                        images = distort(images, config.augment, self._augment_generator, model.image_shape)
+                    images = shift_pixels(images, config.shift, self._augment_generator, model.image_shape)
+                    inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
+                    kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
+                    with self._code_draws():
+                        loss, kl = batch_loss(self._forward, inputs, config.loss, images, kl_weight, self.autocast)
+                    self.optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    self.optimizer.step()
+                    if self.scheduler is not None:
+                        self.scheduler.step()
+                    if self.group is None:
+                        value = loss.item()
+                    else:  # every process reports (and stops on) the same average
+                        both = torch.stack((loss.detach().float(), loss.new_tensor(kl)))
+                        value, kl = self.group.mean(both).tolist()
+                    finished = time.perf_counter()
+                    if not math.isfinite(value):
+                        self._restore_last_good()
+                        diverged = (
+                            f"The loss became {value} at epoch {epoch}, batch {batch + 1} "
+                            f"(learning rate {self.lr:g}). The model is back at its last good weights"
+                            + (f" from step {self._snapshot.step}" if self._snapshot else "")
+                            + ". Try a lower learning rate."
+                        )
+                    else:
+                        step += 1
+                        self._batch_in_epoch = batch + 1
+                        epoch_train_seconds += finished - started
+                        loss_sum += value * batch_images
+                        loss_seen += batch_images
+                        kl_sum += kl * batch_images
+                        seen += batch_images
+                        self.history.batch_losses.append(value)
+                        if finished - last_publish >= self.snapshot_interval:
+                            self._publish(step, epoch)
+                            last_publish = finished
+                if diverged:
+                    yield Ended("diverged", diverged, step, elapsed())
                     return
-                step += 1
-                self._batch_in_epoch = batch + 1
-                epoch_train_seconds += finished - started
-                loss_sum += value * batch_images
-                kl_sum += kl * batch_images
-                seen += batch_images
-                self.history.batch_losses.append(value)
-                if finished - last_publish >= self.snapshot_interval:
-                    self._publish(step, epoch)
-                    last_publish = finished
                 so_far = elapsed()
                 yield BatchEnd(epoch, batch + 1, step, self.total_steps, value, so_far,
                                so_far / step * (self.total_steps - step))  # fmt: skip
+            # (Ctrl-C during the evaluation leaves every batch of the epoch counted: going on, it is evaluated first)
             scores = evaluate(model, self._test, config.loss)
             self._publish(step, epoch)
             last_publish = time.perf_counter()
             record = EpochEnd(
                 epoch=epoch,
                 epochs=last_epoch,
-                train_loss=loss_sum / max(seen, 1),
+                train_loss=loss_sum / max(loss_seen, 1),
                 test_loss=scores["loss"],
                 test_mse=scores["mse"],
                 test_sse_per_image=scores["sse_per_image"],
@@ -361,12 +394,45 @@ class Trainer:
                 train_kl=kl_sum / max(seen, 1),
                 test_kl=scores["kl"],
             )
-            self.history.epochs.append(record.to_dict())
-            self._epochs_finished += 1
-            self._batch_in_epoch = 0
-            self._order_state = self._generator.get_state()
+            with _whole():  # (the epoch is counted done with its record, and the next one's order)
+                self.history.epochs.append(record.to_dict())
+                self._epochs_finished += 1
+                self._batch_in_epoch = 0
+                self._order_state = self._generator.get_state()
             yield record
         yield Ended("finished", "Optimization Finished!", step, elapsed())
+
+    @contextlib.contextmanager
+    def _code_draws(self) -> Iterator[None]:
+        """A VAE draws its codes with torch's global generator, which no training state keeps: for each batch it
+        is seeded from the augmentation generator (which the state keeps), and put back as it was after, so that
+        a resumed VAE draws what it would have."""
+        if not self.model.config.variational:
+            yield
+            return
+        seed = int(torch.randint(2**62, (1,), generator=self._augment_generator, device=self.device))
+        here = self.device.type != "cpu"
+        with torch.random.fork_rng([self.device] if here else [], device_type=self.device.type if here else None):
+            if self.device.type == "cuda":
+                index = torch.cuda.current_device() if self.device.index is None else self.device.index
+                torch.cuda.default_generators[index].manual_seed(seed)
+            elif here:
+                torch.get_device_module(self.device.type).manual_seed(seed)
+            torch.default_generator.manual_seed(seed)
+            yield
+
+    def _losses_before(self, batches: int) -> tuple[float, int]:
+        """(the summed loss, the images) of an epoch's first `batches`, trained before a stop, from the history's
+        batch losses: the epoch's record then has its whole training loss ((0, 0) where the history lacks them)."""
+        losses = self.history.batch_losses[len(self.history.batch_losses) - batches :] if batches else []
+        if len(losses) < batches or not batches:
+            return 0.0, 0
+        total, images = 0.0, 0
+        for batch, loss in enumerate(losses):
+            size = min(self.batch_size, len(self._train) - batch * self.batch_size)
+            total += loss * size
+            images += size
+        return total, images
 
     def run(self, callback: Callable[[Event], None] | None = None) -> Ended:
         """Train to the end (or a stop); call `callback` with every record; return the last one."""

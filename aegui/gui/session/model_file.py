@@ -26,6 +26,7 @@ def export_weights(config, state, path: Path, to: str, part: str):
 def _notes(checkpoint) -> str:
     """What a person should know of an opened file beyond its summary: a dropped density, a run to go on with."""
     notes = f" Its code density was unusable ({checkpoint.density_problem})." if checkpoint.density_problem else ""
+    notes += "".join(f" {note}" for note in checkpoint.notes)  # (settings a newer aegui wrote, left out)
     state = checkpoint.training_state
     if state is not None and state.interrupted:
         notes += (
