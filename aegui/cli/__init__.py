@@ -70,8 +70,8 @@ def file_to_open(argv: Sequence[str]) -> list[str] | None:
     if not path.is_file():
         raise AeguiError(f"{argv[0]}: no such file." if not path.exists() else f"{argv[0]} is not a file.")
     if not (is_model or is_image):
-        raise AeguiError(f"{argv[0]} is neither a model file (*{SUFFIX}) nor an image "
-                         f"({', '.join(sorted(IMAGE_SUFFIXES))}); aegui opens those.")  # fmt: skip
+        raise AeguiError(f"{argv[0]} is neither a model file (*{SUFFIX}) nor an image (PNG, JPEG, BMP, WebP, TIFF, "
+                         "GIF, PGM/PPM/PBM or another kind Pillow reads); aegui opens those.")  # fmt: skip
     return ["gui", "--model" if is_model else "--image", str(path), *argv[1:]]
 
 

@@ -17,7 +17,8 @@ from aegui.core.fields import Field
 
 IMAGES_HELP = (
     "train on a folder of your own images instead of --dataset: one subfolder per class (its name is the label) "
-    "or just images; PNG, JPEG, BMP, WebP, TIFF; train/ and test/ subfolders give the split"
+    "or just images; any format Pillow reads (PNG, JPEG, BMP, WebP, TIFF, PGM/PPM/PBM, …); train/ and test/ "
+    "subfolders give the split"
 )
 DATA_DIR_HELP = "folder holding MNIST/raw (default: the one chosen in the window, else the per-user data folder)"
 
@@ -114,9 +115,12 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
         return dataset
     from aegui.core.images import load_image_folder
 
-    def progress(done: int, total: int) -> None:
-        print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
-              flush=True)  # fmt: skip
+    on_terminal = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:  # (a line rewritten on a terminal; piped, the last one only)
+        if on_terminal or done >= total:
+            print(f"\rConverting images: {done:,} of {total:,}", end="" if done < total else "\n", file=sys.stderr,
+                  flush=True)  # fmt: skip
 
     dataset, report = load_image_folder(args.images, progress=progress, size=size, color=color, fit=args.fit,
                                         labels=args.labels)  # fmt: skip

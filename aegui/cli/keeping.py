@@ -103,8 +103,10 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
     elif leads:  # (every process of a group ends alike: one says why)
         print(f"aegui: {ended.message}", file=sys.stderr)
     baseline = mean_image_mse(dataset)  # what the mean training image scores, beside the model's test MSE
+    pca = None
     if trainer.history.batch_losses:
-        _say_test_error(trainer, dataset, preset, epochs, ended, samples, baseline, stops)
+        mse = _say_test_error(trainer, dataset, preset, epochs, ended, samples, baseline, stops)
+        pca = _compare_with_pca(trainer, dataset, mse, stops) if mse is not None and not stops.received else None
     if not leads:
         return 0 if ended.reason == "finished" else 1
     if args.save and trainer.history.batch_losses:  # (the density is kept in the model file, for `aegui generate`)
@@ -126,11 +128,12 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
         if recovery is not None:
             recovery.remove()
     with stops.stage("saving", "writing the metrics"):
-        write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline)
+        write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline, pca)
     return 0 if ended.reason == "finished" else 1
 
 
-def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, baseline: float, stops: Stops) -> None:
+def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, baseline: float,
+                    stops: Stops) -> float | None:  # fmt: skip
     """The test error of the weights that are kept: the last epoch's, or, after a stop within an epoch, theirs as
     they stopped (evaluated now, unless another stop says not to wait); and the run's speed."""
     from aegui.core.steps import evaluate
@@ -141,13 +144,33 @@ def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, basel
             scores = evaluate(trainer.model, dataset.test_images, preset.train.loss)
             mse, per_image, where = scores["mse"], scores["sse_per_image"], " (the weights as they stopped)"
         if not where and not epochs:
-            return
+            return None
         where = where or f" (at the end of epoch {epochs[-1].epoch}; the weights went on after it)"
     rate = samples / max(ended.elapsed, 1e-9)
     print(
         f"Test MSE {mse:.6f}{where} (the mean training image's: {baseline:.6f}), squared error per image "
         f"{per_image:.2f}, {ended.elapsed:.1f} s, {rate:,.0f} samples/s over the run (evaluation included)."
     )
+    return mse
+
+
+def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, float] | None:
+    """PCA with as many components as the code has values, fitted on the same training images: the simplest peer,
+    which a model must beat to earn its keep. Said beside the model's test MSE; None when a stop skipped it."""
+    from aegui.core.pca import fit_components
+
+    code_size = trainer.model.code_size
+    try:
+        with stops.stage("optional", "the comparison with PCA"):
+            components = trainer.components or fit_components(trainer.train_images.cpu(), code_size)
+            pca = components.test_mse(dataset.test_images)
+    except KeyboardInterrupt:
+        return None
+    ratio = mse / max(pca, 1e-12)
+    verdict = "better than PCA" if ratio < 1 else "no better than PCA" if ratio == 1 else "worse than PCA"
+    print(f"PCA with {code_size} components, fitted on the same {len(trainer.train_images):,} training images: test "
+          f"MSE {pca:.6f}. This model: {mse:.6f}, {ratio:.3f}x PCA's ({verdict}).")  # fmt: skip
+    return {"components": code_size, "test_mse": pca, "model_over_pca": ratio}
 
 
 class RecoveryCopy:
@@ -238,8 +261,8 @@ def iterate(
     return epochs, ended, samples
 
 
-def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str,
-                   baseline: float) -> None:  # fmt: skip
+def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str, baseline: float,
+                  pca: dict[str, float] | None) -> None:  # fmt: skip
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
     from aegui.core import runs
 
@@ -249,5 +272,6 @@ def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, 
         where = {"device": str(device), "precision": trainer.precision, "world_size": group.world_size if group else 1,
                  "command": command, "resumed_from": str(args.resume) if args.resume else None,
                  "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])],
-                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": baseline}  # fmt: skip
+                 "image_shape": list(dataset.image_shape), "mean_image_test_mse": baseline,
+                 "pca": pca}  # fmt: skip
         runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)

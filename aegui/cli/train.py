@@ -67,6 +67,10 @@ def add_parser(commands) -> None:
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
     field_argument(train, "--model", FIELD["kind"])
     field_argument(train, "--variational", FIELD["variational"])
+    train.add_argument("--linear-path", dest="linear_path", action=argparse.BooleanOptionalAction,
+                       help="a linear map beside encoder and decoder that starts as the principal components of the "
+                       "training images (PCA), so that training begins where PCA ends (default: the preset's; on "
+                       "for photos)")  # fmt: skip
     field_argument(train, "--beta", FIELD["beta"])
     field_argument(train, "--kl-warmup", FIELD["kl_warmup"])
     train.add_argument("--channels", type=hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
@@ -153,6 +157,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
                          "init": args.init, "kind": args.kind, "channels": args.channels,
                          "variational": args.variational,
+                         "linear_path": False if args.variational and args.linear_path is None else args.linear_path,
                          "code_activation": "linear" if args.variational else None,
                          "image_shape": dataset.image_shape}  # fmt: skip
         train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,

@@ -13,7 +13,7 @@ from aegui.core.presets import PRESETS
 # setting -> option, for every setting the command line takes
 MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activation": "--activation",
                  "init": "--init", "kind": "--model", "channels": "--channels",
-                 "variational": "--variational"}  # fmt: skip
+                 "variational": "--variational", "linear_path": "--linear-path"}  # fmt: skip
 TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
                  "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
                  "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup",

@@ -51,6 +51,7 @@ class ModelConfig:
     channels: tuple[int, ...] = (32, 64)  # "conv" only
     variational: bool = False  # a VAE: the encoder gives a mean and a log-variance per code value
     image_shape: ImageShape = DIGIT_SHAPE
+    linear_path: bool = False  # a linear map beside encoder and decoder, starting as principal components
 
     def __post_init__(self) -> None:
         # everything is checked before any layer exists: a file or a script may hold anything here
@@ -67,6 +68,11 @@ class ModelConfig:
         set_field(self, "init", choice(self.init, "initialisation", INITS))
         if not isinstance(self.variational, bool):
             raise ConfigError(f"'variational' must be true or false, not {self.variational!r}.")
+        if not isinstance(self.linear_path, bool):
+            raise ConfigError(f"'linear_path' must be true or false, not {self.linear_path!r}.")
+        if self.linear_path and (self.variational or self.code_activation != "linear"):
+            raise ConfigError("A linear path adds principal components to the code: the model cannot be a VAE, and "
+                              "its code activation must be linear.")  # fmt: skip
         if self.variational and self.code_activation != "linear":
             raise ConfigError("A variational autoencoder's code is a Gaussian's mean: its code activation must "
                               f"be linear, not {self.code_activation}.")  # fmt: skip
@@ -80,6 +86,8 @@ class ModelConfig:
                     for size_in, size_out in itertools.pairwise(self.layer_sizes))  # fmt: skip
         if self.variational:  # the log-variance head
             dense += (self.layer_sizes[-2] + 1) * self.code_size
+        if self.linear_path:  # a weight matrix each way, a bias each way
+            dense += 2 * self.pixels * self.code_size + self.pixels + self.code_size
         if self.kind != "conv":
             return dense
         stages = tuple(itertools.pairwise((self.image_shape[0], *self.channels)))
@@ -108,6 +116,8 @@ class ModelConfig:
         data["image_shape"] = list(self.image_shape)
         if not self.variational:
             del data["variational"]  # (so that a plain model's file still opens in earlier versions)
+        if not self.linear_path:
+            del data["linear_path"]  # (likewise)
         if self.image_shape == DIGIT_SHAPE:
             del data["image_shape"]  # (likewise for digit models)
         return data
@@ -135,7 +145,8 @@ class ModelConfig:
             layers = "-".join(str(size) for size in self.layer_sizes)
         kind = "VAE " if self.variational else ""
         shape = "" if self.image_shape == DIGIT_SHAPE else f"{describe_shape(self.image_shape)} images, "
-        return f"{shape}{kind}{layers} (mirrored decoder), {self.activation}{code}, sigmoid output"
+        path = " beside a linear path (principal components at the start)" if self.linear_path else ""
+        return f"{shape}{kind}{layers} (mirrored decoder){path}, {self.activation}{code}, sigmoid output"
 
 
 LOSSES = ("mse", "bce")

@@ -1,4 +1,4 @@
-"""One image file as the model's input: read with Pillow (PNG, JPEG, BMP, WebP, TIFF, GIF), in grey or
+"""One image file as the model's input: read with Pillow (any format it reads by itself), in grey or
 colour, and fitted to a square size: by its content, as a drawing is (`preprocessing.fit_image`: digits
 and other ink on paper), or whole (`preprocessing.fit_whole`: photos). Numpy and Pillow only, so that
 the processes that convert a folder of images start in a fraction of a second."""
@@ -16,7 +16,19 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from aegui.core.errors import AeguiError
 from aegui.core.preprocessing import SIZE, fit_content_colour, fit_image, fit_whole
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+# What Pillow does not read by itself, or reads by running another program: PostScript (Ghostscript runs it),
+# video, Windows metafiles, and the scientific containers its stub plugins only recognise.
+NOT_READ = frozenset((".eps", ".ps", ".mpg", ".mpeg", ".wmf", ".emf", ".h5", ".hdf", ".bufr", ".grib"))
+
+
+def _readable_suffixes() -> tuple[str, ...]:
+    """Every image file name ending Pillow opens (PNG, JPEG, BMP, WebP, TIFF, GIF, PGM/PPM/PBM, TGA, …)."""
+    Image.init()
+    opened = {suffix for suffix, kind in Image.registered_extensions().items() if kind in Image.OPEN}
+    return tuple(sorted(opened - NOT_READ))
+
+
+IMAGE_SUFFIXES = _readable_suffixes()
 MAX_PIXELS = 64_000_000  # a larger image is refused: decoding it could take gigabytes
 ORIENTATION = 0x0112  # the EXIF tag saying how a photo is turned
 

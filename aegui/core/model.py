@@ -81,6 +81,38 @@ def _convolutions(config: ModelConfig) -> tuple[list[nn.Module], list[nn.Module]
     return encoder, decoder
 
 
+class LinearPath(nn.Sequential):
+    """Layers with a linear map of their input added to the output of the layer at `join` (the last, unless
+    layers follow that must see the sum). Iterating gives the layers alone, as a plain Sequential's."""
+
+    def __init__(self, size_in: int, size_out: int, join: int, *layers: nn.Module) -> None:
+        super().__init__(*layers)
+        self.join = join
+        self.path_weight = nn.Parameter(torch.zeros(size_out, size_in))
+        self.path_bias = nn.Parameter(torch.zeros(size_out))
+
+    def forward(self, values: torch.Tensor, end: int | None = None) -> torch.Tensor:
+        """The layers up to `end` (all by default), the linear map added at the join."""
+        output = values
+        for index, layer in enumerate(list(self)[:end]):
+            output = layer(output)
+            if index == self.join:
+                output = output + nn.functional.linear(values, self.path_weight, self.path_bias)
+        return output
+
+
+class ClampedLogit(nn.Module):
+    """Values meant as pixels, as logits: a sigmoid after it gives them back clamped to (0, 1). The clamp passes
+    gradients straight through, so a value beyond the range is still pulled towards its target."""
+
+    LIMIT = 1e-4
+
+    def forward(self, values: torch.Tensor) -> torch.Tensor:
+        values = values.float()
+        clamped = values + (values.clamp(self.LIMIT, 1.0 - self.LIMIT) - values).detach()
+        return torch.logit(clamped)
+
+
 class AutoEncoder(nn.Module):
     """encode: image -> code; decode: code -> image; forward: both, on flat (N, pixels) tensors (784 per
     digit; a colour image's values channel after channel).
@@ -101,6 +133,8 @@ class AutoEncoder(nn.Module):
             self._add_convolutions()
         if self.config.variational:
             self.code_log_variance = nn.Linear(sizes[-2], self.config.code_size)
+        if self.config.linear_path:
+            self._add_linear_path()
         self.density: CodeDensity | None = None  # where codes lie, for `generate` (not a weight: kept beside them)
         if self.config.init == "normal":
             with torch.no_grad():
@@ -117,6 +151,34 @@ class AutoEncoder(nn.Module):
         self.encoder = nn.Sequential(*encoder_convs, *self.encoder)
         dense = list(self.decoder)[:-1]  # without the sigmoid
         self.decoder = nn.Sequential(*dense, *decoder_convs, nn.Sigmoid())
+
+    def _add_linear_path(self) -> None:
+        """A linear map beside the encoder (image to code) and the decoder (code to image, added before the
+        output's sigmoid, which then only clamps): `start_from_components` makes it principal components."""
+        pixels, code = self.config.pixels, self.config.code_size
+        self.encoder = LinearPath(pixels, code, len(self.encoder) - 1, *self.encoder)
+        body = list(self.decoder)[:-1]
+        self.decoder = LinearPath(code, pixels, len(body) - 1, *body, ClampedLogit(), nn.Sigmoid())
+        self.register_buffer("path_started", torch.zeros(()))  # 1 once started from components (kept in files)
+
+    def needs_components(self) -> bool:
+        """Whether this is a model with a linear path that has not yet started from its data's components."""
+        return self.config.linear_path and not bool(self.path_started)
+
+    def start_from_components(self, mean: torch.Tensor, directions: torch.Tensor) -> None:
+        """Begin as principal components: the code is the projection on `directions` (k, D) and the image comes
+        back from it; the layers' last maps start at zero, so that they learn what the components miss."""
+        with torch.no_grad():
+            self.encoder.path_weight.copy_(directions)
+            self.encoder.path_bias.copy_(-(directions @ mean))
+            self.decoder.path_weight.copy_(directions.T)
+            self.decoder.path_bias.copy_(mean)
+            for sequence in (self.encoder, self.decoder):
+                last = [module for module in sequence if isinstance(module, (nn.Linear, nn.Conv2d,
+                                                                            nn.ConvTranspose2d))][-1]  # fmt: skip
+                last.weight.zero_()
+                last.bias.zero_()
+            self.path_started.fill_(1)
 
     @property
     def code_size(self) -> int:
@@ -147,12 +209,18 @@ class AutoEncoder(nn.Module):
         training mode a VAE decodes a sample of its Gaussian (the reparameterisation trick); in
         evaluation mode, its mean."""
         if not self.config.variational:
-            return self.decoder[:-1](self.encoder(images)), None
+            return self.decode_logits(self.encoder(images)), None
         mean, log_variance = self.code_distribution(images)
         mean32, log_variance32 = mean.float(), log_variance.float()  # (the KL in fp32 under bf16 autocast too)
         kl = 0.5 * (mean32.square() + log_variance32.exp() - 1.0 - log_variance32).sum(dim=1)
         code = mean + torch.randn_like(mean) * (0.5 * log_variance).exp() if self.training else mean
-        return self.decoder[:-1](code), kl
+        return self.decode_logits(code), kl
+
+    def decode_logits(self, codes: torch.Tensor) -> torch.Tensor:
+        """The decoder's output before its sigmoid."""
+        if isinstance(self.decoder, LinearPath):
+            return self.decoder(codes, end=-1)
+        return self.decoder[:-1](codes)
 
     # --- the friendly API: arrays or tensors, several shapes -------------------------------------
 

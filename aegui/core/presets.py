@@ -95,6 +95,7 @@ PRESETS: dict[str, Preset] = {
                 code_size=256,
                 activation="silu",
                 code_activation="linear",
+                linear_path=True,
             ),
             TrainConfig(epochs=30, batch_size=64, lr=2e-3, loss="mse", optimizer="adam", schedule="onecycle"),
             reference_size=5_000,

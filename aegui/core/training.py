@@ -24,6 +24,7 @@ from aegui.core.data import Dataset
 from aegui.core.device import precision_name, resolve_precision
 from aegui.core.distributed import ProcessGroup, wrap
 from aegui.core.model import AutoEncoder
+from aegui.core.pca import Components, fit_components
 from aegui.core.resume import TrainingState
 from aegui.core.shapes import check_fits
 from aegui.core.steps import batch_loss, evaluate, make_optimizer, make_scheduler, to_float
@@ -104,6 +105,10 @@ class Trainer:
         if len(dataset.train_images) == 0:
             raise ConfigError("The training set is empty.")
         check_fits(model.image_shape, dataset)
+        self.components: Components | None = None  # principal components of the training images, once fitted
+        if model.needs_components():  # a new model with a linear path starts as the components of its images
+            self.components = fit_components(dataset.train_images, model.code_size, config.seed)
+            model.start_from_components(self.components.mean, self.components.directions)
         self.model.to(self.device)
         self._train = dataset.train_images.reshape(len(dataset.train_images), -1).to(self.device)
         self._test = dataset.test_images.to(self.device)
@@ -157,6 +162,11 @@ class Trainer:
         self._generator.set_state(state.order_generator)
         with contextlib.suppress(RuntimeError):  # (a state from another kind of device: a fresh seed stays)
             self._augment_generator.set_state(state.augment_generator)
+
+    @property
+    def train_images(self) -> torch.Tensor:
+        """The images it trains on, flat uint8 (N, values) on its device (a class left out is not among them)."""
+        return self._train
 
     def training_state(self) -> TrainingState:
         """Where this run stands now, detached from it, to be saved and taken up again exactly."""

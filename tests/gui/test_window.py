@@ -411,3 +411,15 @@ def test_the_window_hands_freed_memory_back_now_and_then_in_a_worker(window, qtb
     assert threading.main_thread() not in calls  # never in the GUI thread
     window.close()
     assert not window.memory_release.timer.isActive()
+
+
+def test_a_finished_run_says_how_its_test_error_compares_with_pca(window, qtbot):
+    from aegui.core.pca import fit_components
+    from tests.gui.test_faults import train_briefly
+
+    train_briefly(window, qtbot)
+    session = window.session
+    qtbot.waitUntil(lambda: "PCA with" in window.panel.message_label.text(), timeout=60_000)
+    pca = fit_components(session.dataset.train_images, session.model.code_size).test_mse(session.dataset.test_images)
+    text = window.panel.message_label.text()
+    assert f"PCA with {session.model.code_size} components: {pca:.5f}" in text and text.startswith("Finished")

@@ -57,3 +57,19 @@ def ended_report(ended: Ended, history: History) -> tuple[str, bool, str]:
         return (f"Stopped after {ended.steps:,} batches.", False,
                 f"Training stopped after {ended.steps:,} batches.")  # fmt: skip
     return ended.message, True, "Training ended early: see the message in the training panel."
+
+
+def pca_test_mse(dataset, code_size: int, left_out: int = -1) -> float:
+    """(In a worker.) The test MSE of PCA with `code_size` components fitted on the training images a model of
+    that code size trained on (a class left out stays out)."""
+    from aegui.core.pca import fit_components
+
+    training = dataset.leaving_out(left_out) if left_out >= 0 else dataset
+    return fit_components(training.train_images, code_size).test_mse(dataset.test_images)
+
+
+def pca_comparison(code_size: int, pca: float, test_mse: float) -> str:
+    """The model's test MSE beside PCA's with as many components, as a person reads it."""
+    ratio = test_mse / max(pca, 1e-12)
+    verdict = "better than" if ratio < 1 else "as good as" if ratio == 1 else "worse than"
+    return f"PCA with {code_size} components: {pca:.5f}, so this model is {ratio:.2f}x PCA's error ({verdict} PCA)."

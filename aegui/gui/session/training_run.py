@@ -9,9 +9,10 @@ from aegui.core.device import describe_device
 from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig
 from aegui.core.training import Ended, EpochEnd, Paused, TrainConfig
+from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun
 from aegui.gui.session.phases import Action, Phase
-from aegui.gui.session.run_progress import RunProgress, ended_report
+from aegui.gui.session.run_progress import RunProgress, ended_report, pca_comparison, pca_test_mse
 
 
 def goes_on_with(wanted: TrainConfig, before: TrainConfig) -> bool:
@@ -130,8 +131,22 @@ class TrainingFlows:
         self._set_dirty(self.dirty or ended.steps > 0)
         text, problem, self._idle_status = ended_report(ended, self.history)
         self.message.emit(text, problem)
+        if ended.reason == "finished" and self.history.epochs and self.dataset is not None:
+            self._compare_with_pca(text)
         if ended.steps > 0:
             self._autosave()
         self._set_phase(Phase.IDLE)
         self.weightsChanged.emit()
         self.trainingFinished.emit(ended)
+
+    def _compare_with_pca(self, text: str) -> None:
+        """In a worker: PCA with as many components as the code has values, on the same training images, said
+        after the run's message (the simplest peer: a model must beat it to earn its keep)."""
+        model, dataset, left_out = self.model, self.dataset, self.train_config.exclude_class
+        test_mse = self.history.epochs[-1]["test_mse"]
+
+        def said(pca: float) -> None:
+            if self.model is model and self.trainer is None and not self._closed:
+                self.message.emit(f"{text} {pca_comparison(model.code_size, pca, test_mse)}", False)
+
+        run_in_thread(pca_test_mse, dataset, model.code_size, left_out, on_result=said, on_error=lambda _error: None)
