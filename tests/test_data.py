@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from aegui.cli import main
-from aegui.core import download
+from aegui.core import download, transfer
 from aegui.core.catalog import available_datasets
 from aegui.core.data import TORCHVISION_DATA, DataError, load_dataset, load_sample
 from aegui.core.download import DownloadError
@@ -267,7 +267,7 @@ def serve():
 
 def test_a_server_that_trickles_is_given_up(tmp_path, serve, monkeypatch):
     """One byte at a time never trips the per-read timeout; the minimum transfer rate does."""
-    monkeypatch.setattr(download, "RATE_WINDOW", 1.0)
+    monkeypatch.setattr(transfer, "RATE_WINDOW", 1.0)
     gone = threading.Event()
 
     def trickle(handler):

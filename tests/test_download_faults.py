@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from aegui.cli import main
-from aegui.core import download
+from aegui.core import download, transfer
 from aegui.core.catalog import available_datasets
 from aegui.core.download import DownloadCancelled, DownloadError
 from aegui.core.photo_sets import PHOTO_SETS
@@ -147,7 +147,7 @@ def _everything(folder: Path) -> list[str]:
 def test_a_steady_slow_stream_is_stopped_as_too_slow_having_been_counted(tmp_path, servers, monkeypatch):
     """2 KB/s in 200-byte writes (under the 4 KB/s minimum): counted as it comes, so the timeout (shorter than
     the rate window) never sees silence, and the rate trips after RATE_WINDOW."""
-    monkeypatch.setattr(download, "RATE_WINDOW", 1.5)
+    monkeypatch.setattr(transfer, "RATE_WINDOW", 1.5)
     url = servers.start(steady(b"\x1f" * 200, 0.1, 1_000_000, servers.stop))
     seen: list[int] = []
     started = time.monotonic()
@@ -161,7 +161,7 @@ def test_a_steady_slow_stream_is_stopped_as_too_slow_having_been_counted(tmp_pat
 
 def test_one_byte_now_and_then_is_too_slow_not_silence(tmp_path, servers, monkeypatch):
     """A byte every 0.3 s, each within the 1 s timeout: the rate, not the timeout, ends it."""
-    monkeypatch.setattr(download, "RATE_WINDOW", 2.0)
+    monkeypatch.setattr(transfer, "RATE_WINDOW", 2.0)
     url = servers.start(steady(b"\x1f", 0.3, 1_000_000, servers.stop))
     started = time.monotonic()
     with pytest.raises(DownloadError, match="too slow"):
@@ -171,7 +171,7 @@ def test_one_byte_now_and_then_is_too_slow_not_silence(tmp_path, servers, monkey
 
 
 def test_a_silent_server_is_given_up_after_the_timeout_as_no_data(tmp_path, servers, monkeypatch):
-    monkeypatch.setattr(download, "RATE_WINDOW", 60.0)  # only the timeout can end it
+    monkeypatch.setattr(transfer, "RATE_WINDOW", 60.0)  # only the timeout can end it
 
     def silent(handler: BaseHTTPRequestHandler) -> None:
         _head(handler, 1_000_000)
@@ -189,11 +189,11 @@ def test_a_silent_server_is_given_up_after_the_timeout_as_no_data(tmp_path, serv
 
 def test_a_stream_above_the_minimum_rate_is_not_stopped(tmp_path, servers, monkeypatch):
     """20 KB/s (five times the minimum) takes longer than the timeout to fill one 64 KB read: it must finish."""
-    monkeypatch.setattr(download, "RATE_WINDOW", 1.0)
+    monkeypatch.setattr(transfer, "RATE_WINDOW", 1.0)
     url = servers.start(steady(bytes(1000), 0.05, 40_000, servers.stop))
     seen: list[tuple[int, int]] = []
     target = tmp_path / "file.part"
-    download._fetch(url + "file", target, 100_000, 1.0, time.monotonic() + 60,
+    transfer.fetch(url + "file", target, 100_000, 1.0, time.monotonic() + 60,
                     lambda name, done, total: seen.append((done, total)), None)  # fmt: skip
     assert target.read_bytes() == bytes(40_000)
     assert len(seen) >= 5 and seen[-1] == (40_000, 40_000)
@@ -204,7 +204,7 @@ def test_a_fast_download_is_unaffected(tmp_path, servers):
     url = servers.start(files({"big": data}))
     seen: list[tuple[int, int]] = []
     target = tmp_path / "big.part"
-    download._fetch(url + "big", target, len(data), 5, time.monotonic() + 60,
+    transfer.fetch(url + "big", target, len(data), 5, time.monotonic() + 60,
                     lambda name, done, total: seen.append((done, total)), None)  # fmt: skip
     assert target.read_bytes() == data
     assert seen[-1] == (len(data), len(data)) and len(seen) < 100  # reported, not once per read

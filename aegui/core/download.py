@@ -3,15 +3,12 @@ checked against its published digest, nothing partial left behind, cancellable, 
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
 import gzip
 import hashlib
 import http.client
 import os
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,14 +20,7 @@ from typing import IO
 from aegui.core.data import TORCHVISION_DATA, DataError, check_raw_files, dataset_title, folder_name
 from aegui.core.folders import default_data_dir
 from aegui.core.photo_sets import PHOTO_SETS
-
-
-class DownloadError(DataError):
-    """A download that did not complete; partial files have been removed."""
-
-
-ProgressCallback = Callable[[str, int, int], None]  # (file name, bytes done, bytes total or 0)
-
+from aegui.core.transfer import CANCELLED, DEADLINE, DownloadCancelled, DownloadError, ProgressCallback, fetch
 
 # Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (MNIST, FashionMNIST, KMNIST, QMNIST, EMNIST;
 # the colour sets' are in `photo_sets`), kept here: importing torchvision in a worker thread takes seconds, during
@@ -101,13 +91,6 @@ def _check_download(compressed: Path, md5: str, unpacked: Path, key: tuple[str, 
         raise DownloadError("checksum mismatch: the file is not the published one")
 
 
-class DownloadCancelled(DownloadError):
-    """The person cancelled the download."""
-
-
-CANCELLED = "The download was cancelled; nothing partial was kept."
-
-
 def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Mirrors and (file, md5) pairs."""
     if name in PHOTO_SETS:
@@ -153,110 +136,6 @@ COMPRESSED_BYTES = {
 }
 ARCHIVE_BYTES = 1_000_000_000  # the most an archive may be (EMNIST's gzip.zip: about half a gigabyte)
 ARCHIVE_MEMBERS = "gzip/"  # where the zip keeps the gzipped files
-MIN_BYTES_PER_S = 4096  # averaged over RATE_WINDOW: a server that trickles is given up
-RATE_WINDOW = 20.0
-DEADLINE = 30 * 60.0  # seconds for the whole download (EMNIST's archive: four times that)
-WATCH_INTERVAL = 0.1
-READ_SIZE = 1 << 16  # the most one read takes; it returns what has arrived, so a trickle is counted as it comes
-PROGRESS_INTERVAL = 0.1  # seconds between progress reports (reads of what has arrived can be many and small)
-
-
-class _Watchdog:
-    """Ends a transfer from outside. The reading thread may sit in a blocking read; cancelling, a
-    silent server, a trickle below the minimum rate and the deadline all shut the connection, which
-    ends that read at once."""
-
-    def __init__(self, response, timeout: float, deadline: float, cancelled: Callable[[], bool] | None) -> None:
-        self.reason: str | None = None
-        self.cancelled = False
-        self.done = 0
-        self._response, self._timeout, self._deadline, self._is_cancelled = response, timeout, deadline, cancelled
-        self._started = self._last_data = time.monotonic()
-        self._marks: collections.deque[tuple[float, int]] = collections.deque([(self._started, 0)])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="aegui-download-watchdog", daemon=True)
-        self._thread.start()
-
-    def received(self, count: int) -> None:
-        self.done += count
-        self._last_data = time.monotonic()
-
-    @property
-    def silence(self) -> str:
-        """Why a transfer that went quiet was given up."""
-        return f"timed out: no data for {self._timeout:g} s"
-
-    def _check(self) -> str | None:
-        now = time.monotonic()
-        if self._is_cancelled is not None and self._is_cancelled():
-            self.cancelled = True
-            return CANCELLED
-        if now - self._last_data > self._timeout:
-            return self.silence
-        if now > self._deadline:
-            return f"timed out: the download took longer than {DEADLINE / 60:.0f} minutes"
-        self._marks.append((now, self.done))
-        while len(self._marks) > 1 and self._marks[1][0] <= now - RATE_WINDOW:
-            self._marks.popleft()
-        first_time, first_done = self._marks[0]
-        if now - self._started >= RATE_WINDOW and (self.done - first_done) / max(now - first_time, 1e-9) < \
-                MIN_BYTES_PER_S:  # fmt: skip
-            return f"too slow: under {MIN_BYTES_PER_S / 1024:.0f} KB/s for {RATE_WINDOW:.0f} s"
-        return None
-
-    def _watch(self) -> None:
-        while not self._stop.wait(WATCH_INTERVAL):
-            self.reason = self._check()
-            if self.reason is not None:
-                connection = getattr(getattr(self._response.fp, "raw", None), "_sock", None)
-                with contextlib.suppress(OSError, AttributeError):
-                    connection.shutdown(socket.SHUT_RDWR)  # the blocked read returns now
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def raise_if_tripped(self) -> None:
-        if self.reason is not None:
-            raise (DownloadCancelled if self.cancelled else DownloadError)(self.reason)
-
-
-def _fetch(url: str, target: Path, limit: int, timeout: float, deadline: float, progress: ProgressCallback | None,
-           cancelled: Callable[[], bool] | None) -> None:  # fmt: skip
-    """Download `url` to `target`, never more than `limit` bytes."""
-    if cancelled is not None and cancelled():
-        raise DownloadCancelled(CANCELLED)
-    with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
-        total = int(response.headers.get("Content-Length") or 0)
-        if total > limit:
-            raise DownloadError(f"the server announces {total:,} bytes; the published file has about {limit // 2:,}")
-        watchdog = _Watchdog(response, timeout, deadline, cancelled)
-        shown, reported = -1, 0.0  # the bytes last reported, and when
-        try:
-            # read1: what has arrived (read would wait for READ_SIZE bytes, hiding a slow stream from the watchdog)
-            while chunk := response.read1(READ_SIZE):
-                watchdog.received(len(chunk))
-                if watchdog.done > limit:
-                    raise DownloadError(f"the server sent more than {limit:,} bytes; the published file is smaller")
-                out.write(chunk)
-                if progress is not None and time.monotonic() - reported >= PROGRESS_INTERVAL:
-                    shown, reported = watchdog.done, time.monotonic()
-                    progress(target.name.removesuffix(".part"), shown, total)
-        except (OSError, ValueError, http.client.HTTPException) as error:
-            watchdog.raise_if_tripped()  # a read ended by the watchdog: say why
-            if isinstance(error, TimeoutError):  # the socket's own timeout came first
-                raise DownloadError(watchdog.silence) from error
-            if isinstance(error, http.client.IncompleteRead):  # a chunked response cut short
-                raise DownloadError(f"{url} ended after {watchdog.done:,} bytes, before its end.") from error
-            raise
-        finally:
-            watchdog.stop()
-        watchdog.raise_if_tripped()
-        if total and watchdog.done != total:
-            raise DownloadError(f"{url} ended after {watchdog.done:,} of {total:,} bytes.")
-        if progress is not None and shown != watchdog.done:
-            progress(target.name.removesuffix(".part"), watchdog.done, total)
 
 
 def _unpack(compressed: Path | IO[bytes], target: Path, limit: int) -> None:
@@ -362,7 +241,7 @@ def _fetch_unpacked(url: str, name: str, filename: str, md5: str, raw: Path, tim
     part, unpacked_part = raw / (filename + ".part"), unpacked.with_name(unpacked.name + ".part")
     unpacked_size = PUBLISHED_BYTES.get(unpacked.name, 64 << 20)
     try:
-        _fetch(url, part, 2 * COMPRESSED_BYTES.get((name, filename), unpacked_size), timeout, deadline, progress,
+        fetch(url, part, 2 * COMPRESSED_BYTES.get((name, filename), unpacked_size), timeout, deadline, progress,
                cancelled)  # fmt: skip
         _unpack(part, unpacked_part, unpacked_size)
         _check_download(part, md5, unpacked_part, (name, unpacked.name))
@@ -378,9 +257,9 @@ def _download_files(name: str, raw: Path, mirrors: list[str], resources: list[tu
     for filename, md5 in resources:
         if (raw / filename.removesuffix(".gz")).exists():
             continue
-        fetch = functools.partial(_fetch_unpacked, name=name, filename=filename, md5=md5, raw=raw, timeout=timeout,
+        attempt = functools.partial(_fetch_unpacked, name=name, filename=filename, md5=md5, raw=raw, timeout=timeout,
                                   deadline=deadline, progress=progress, cancelled=cancelled)  # fmt: skip
-        mirror = _from_mirrors(name, filename, mirrors, fetch)
+        mirror = _from_mirrors(name, filename, mirrors, attempt)
         mirrors = [mirror] + [other for other in mirrors if other != mirror]  # ask it first next time
 
 
@@ -403,7 +282,7 @@ def _download_archive(name: str, raw: Path, mirrors: list[str], resource: tuple[
     part = raw / (filename + ".part")
 
     def fetch_archive(url: str) -> None:
-        _fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
+        fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
         if _file_digest(part, "md5") != md5:
             raise DownloadError("checksum mismatch: the file is not the published one")
 

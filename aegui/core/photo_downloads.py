@@ -16,13 +16,13 @@ from aegui.core.download import (
     DownloadCancelled,
     DownloadError,
     ProgressCallback,
-    _fetch,
     _file_digest,
     _from_mirrors,
     _missing_folders,
     _remove_empty,
 )
 from aegui.core.photo_sets import PHOTO_SETS, photo_set_folder, photo_set_present
+from aegui.core.transfer import fetch
 
 
 def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float, progress: ProgressCallback | None,
@@ -45,12 +45,12 @@ def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float
         for filename, md5, size in spec.files:
             part = staging / (filename + ".part")
 
-            def fetch(url: str, part: Path = part, md5: str = md5, size: int = size) -> None:
-                _fetch(url, part, size, timeout, deadline, progress, cancelled)
+            def attempt(url: str, part: Path = part, md5: str = md5, size: int = size) -> None:
+                fetch(url, part, size, timeout, deadline, progress, cancelled)
                 if _file_digest(part, "md5") != md5:
                     raise DownloadError("checksum mismatch: the file is not the published one")
 
-            mirror = _from_mirrors(name, filename, mirrors, fetch)
+            mirror = _from_mirrors(name, filename, mirrors, attempt)
             mirrors = [mirror] + [other for other in mirrors if other != mirror]
             if spec.archive:
                 _unpack_tar(part, staging, spec.folder, cancelled)

@@ -8,7 +8,9 @@ offered copy stays on disk until the person answers.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import threading
 import uuid
 from dataclasses import dataclass
@@ -25,13 +27,37 @@ from aegui.core.checkpoints import (
     save_weights,
 )
 from aegui.core.configs import SUFFIX
+from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
-from aegui.core.writes import TEMPORARY
+from aegui.core.writes import KINDS, TEMPORARY
 from aegui.gui.concurrency.threads import run_in_thread
 
 PREFIX = "autosave"
 WRITING = ".writing"
+log = logging.getLogger(__name__)
+
+
+class AutosaveError(AeguiError):
+    """The recovery copy cannot be kept where asked (the folder is a file, say), in a sentence."""
+
+
+def folder_problem(folder: Path) -> str:
+    """Why no recovery copy can be kept in `folder`, in a sentence; "" when it can (a folder, or nothing yet
+    under a folder)."""
+    for path in (folder, *folder.parents):
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # (a parent says why)
+        except (OSError, ValueError) as error:
+            return f"Autosave is off: the folder {folder} cannot be used ({getattr(error, 'strerror', None) or error})."
+        if stat.S_ISDIR(mode):
+            return ""
+        kind = next((name for test, name in KINDS if test(mode)), "a file")
+        return (f"Autosave is off: crash-recovery copies go to {folder}, and {path} is {kind}, not a folder. "
+                f"Move it away, or set AEGUI_AUTOSAVE_DIR to a folder.")  # fmt: skip
+    return ""
 
 
 def _ignore(_result: object) -> None:
@@ -76,10 +102,19 @@ class Autosave:
         self._lock: QLockFile | None = None
         self._guard = threading.Lock()  # orders a write's final rename against removal
         self._generation = 0  # bumped by every removal: a write begun before it is dropped
+        self._reported = ""  # the folder's problem, once said (a write then skips it quietly)
 
     def _hold(self) -> None:
+        """Make the folder and take this copy's lock; AutosaveError when the folder cannot be used."""
         if self._lock is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            problem = folder_problem(self.folder)
+            if not problem:
+                try:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    problem = f"Autosave is off: the folder {self.folder} cannot be made ({error.strerror or error})."
+            if problem:
+                raise AutosaveError(problem)
             self._lock = _lock_for(self.path)
             self._lock.tryLock(0)
 
@@ -95,7 +130,13 @@ class Autosave:
     def _write(self, generation: int, *contents) -> None:
         """Write to a private file, then put it in place unless the copy was removed meanwhile."""
         with self._guard:
-            self._hold()  # (taking a lock file writes it: not in the GUI thread)
+            try:
+                self._hold()  # (taking a lock file writes it: not in the GUI thread)
+            except AutosaveError as error:
+                if str(error) == self._reported:
+                    return  # (said once already: no copy until the folder can be used)
+                self._reported = str(error)
+                raise
         writing = self.path.with_name(self.path.name + WRITING)
         save_weights(writing, *contents)
         with self._guard:
@@ -108,7 +149,12 @@ class Autosave:
         """The work is saved or let go: drop the copy, and any write still in flight, without waiting."""
         with self._guard:
             self._generation += 1
-            self.path.unlink(missing_ok=True)
+            try:
+                self.path.unlink(missing_ok=True)
+            except NotADirectoryError:
+                pass  # (the folder is a file: there is no copy)
+            except OSError as error:
+                log.warning("Could not remove the autosaved copy %s: %s", self.path, error.strerror or error)
 
     def adopt(self, orphan: Orphan) -> None:
         """Restore: another instance's copy becomes this instance's, so it is removed as ours is."""
@@ -121,7 +167,7 @@ class Autosave:
     def close(self, keep: bool) -> None:
         """On quitting: keep the copy for the next start (unsaved work a person did not let go) or not."""
         if not keep:
-            self.remove()
+            self.remove()  # (never raises: a copy it cannot remove is logged)
         with self._guard:
             if self._lock is not None:
                 self._lock.unlock()
@@ -129,7 +175,13 @@ class Autosave:
 
     def find_orphan(self) -> Orphan | None:
         """The newest readable copy whose instance is gone, locked by this one while it is offered; or
-        None. A copy that cannot be read is set aside (renamed), so it is not tried again at each start."""
+        None. A copy that cannot be read is set aside (renamed), so it is not tried again at each start.
+        AutosaveError when the folder cannot be used (a file is where it should be)."""
+        problem = folder_problem(self.folder)
+        if problem:
+            with self._guard:
+                self._reported = problem
+            raise AutosaveError(problem)
         for leftover in (f"{PREFIX}*{TEMPORARY}", f"{PREFIX}*{WRITING}"):  # of writes killed midway
             remove_stale_temporaries(self.folder, leftover)
         try:

@@ -16,6 +16,8 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QMenu
 
+from aegui.gui.window.settings import Settings, read
+
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
@@ -227,9 +229,9 @@ def style_plot(widget: pg.PlotWidget, theme: Theme) -> bool:
     return True
 
 
-def restore_theme(settings: QSettings) -> None:
+def restore_theme(settings: Settings) -> None:
     """Use the theme chosen last time (System when none was, or the stored value is not a choice)."""
-    themes().set_choice(str(settings.value(SETTINGS_KEY, "system")))
+    themes().set_choice(read(settings, SETTINGS_KEY, "system", str))
 
 
 def fill_theme_menu(menu: QMenu, settings: QSettings) -> None:

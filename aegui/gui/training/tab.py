@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
@@ -11,7 +11,7 @@ from aegui.gui.training.runs_controller import RunsController
 from aegui.gui.training.runs_view import RunsView
 from aegui.gui.widgets.gallery import ReconstructionGallery
 from aegui.gui.window.parts import Feature, Parts
-from aegui.gui.window.settings import read
+from aegui.gui.window.settings import Settings, read
 
 LOG_SCALE_KEY = "plot/log_scale"
 SMOOTHING_KEY = "plot/smoothing"
@@ -39,7 +39,7 @@ def build(parts: Parts) -> Feature:
     log_check.setChecked(read(parts.settings, LOG_SCALE_KEY, False, bool))
     runs_view.set_smoothing(read(parts.settings, SMOOTHING_KEY, 0.0, float))
 
-    def save_settings(settings: QSettings) -> None:
+    def save_settings(settings: Settings) -> None:
         settings.setValue(LOG_SCALE_KEY, log_check.isChecked())
         settings.setValue(SMOOTHING_KEY, runs_view.smoothing())
 

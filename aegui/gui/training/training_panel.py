@@ -41,7 +41,7 @@ from aegui.gui.data.data_box import DataBox
 from aegui.gui.session.phases import Action, Phase, allowed
 from aegui.gui.theme.themes import Theme, follow_theme, themes
 from aegui.gui.widgets.combos import select
-from aegui.gui.window.settings import read
+from aegui.gui.window.settings import Settings, read
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ class TrainingPanel(QWidget):
             settings.setValue(field.key, self.value(field.name))
         self.data_box.save_settings(settings)
 
-    def restore_settings(self, settings: QSettings) -> None:
+    def restore_settings(self, settings: Settings) -> None:
         """Last session's values; anything missing, of the wrong type, out of range or not finite keeps
         the default (and says so in the log)."""
         self.data_box.restore_settings(settings)
@@ -306,7 +306,7 @@ class TrainingPanel(QWidget):
         for field in FIELDS:
             if not settings.contains(field.key):
                 continue
-            stored = settings.value(field.key)
+            stored = read(settings, field.key, None, str)  # (plain text only: anything else is unusable)
             value = field.parse(stored)
             if value is None:
                 log.warning("Stored %s %r is unusable (%s); keeping %r.", field.name, stored, field.describe_range(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QTabWidget
 
@@ -27,7 +27,7 @@ from aegui.gui.window.accessibility import name_controls
 from aegui.gui.window.file_actions import FileActions
 from aegui.gui.window.menus import TABS, build_menus
 from aegui.gui.window.recent_files import RecentFiles
-from aegui.gui.window.settings import make_settings
+from aegui.gui.window.settings import make_settings, read_bytes
 from aegui.gui.window.sizing import available_size, canvas_side_for, window_frame
 from aegui.gui.window.status_line import StatusLine
 
@@ -90,8 +90,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # model files (and images: onto the canvas)
         self.files.refill_recent_menu()
         self.panel.restore_settings(self._settings)
-        geometry = self._settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
+        if (geometry := read_bytes(self._settings, "window/geometry")) is not None:
             self.restoreGeometry(geometry)
         if load_later:
             self._show_loading()
@@ -158,8 +157,9 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.panel.show_message("")
         self._on_phase_changed(session.phase)
-        if session.device_note:
-            self.panel.show_message(session.device_note, error=True)
+        notes = [note for note in (session.device_note, self._settings.problem) if note]  # (settings: a pipe, say)
+        if notes:
+            self.panel.show_message(" ".join(notes), error=True)
         self.is_ready = True
         self.new_model()
         if model_path:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from aegui.gui.window.settings import read
+from aegui.gui.window.settings import Settings, read, read_list
 
 RECENT_COUNT = 8
 RECENT_KEY = "files/recent_models"
@@ -19,15 +19,13 @@ FOLDER_KEY = "files/last_folder"
 class RecentFiles(QObject):
     changed = Signal()
 
-    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
 
     def models(self) -> list[Path]:
         """The most recent first; at most RECENT_COUNT."""
-        stored = self._settings.value(RECENT_KEY, [])
-        entries = [stored] if isinstance(stored, str) else stored if isinstance(stored, list) else []
-        return [Path(entry) for entry in entries if isinstance(entry, str) and entry][:RECENT_COUNT]
+        return [Path(entry) for entry in read_list(self._settings, RECENT_KEY) if entry][:RECENT_COUNT]
 
     def add_model(self, path: str | Path) -> None:
         path = Path(path).absolute()
