@@ -24,6 +24,7 @@ GROUPS = (
     "images",
     "outliers",
     "colour",
+    "photos",
     "precision",
     "soak",
     "gpu",

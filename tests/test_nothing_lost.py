@@ -175,7 +175,7 @@ def _signal_after_epoch(monkeypatch, number: int, epoch: int = 1, then=None) -> 
     monkeypatch.setattr(Trainer, "iterate", iterate_and_signal)
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGQUIT])
 def test_a_stop_signal_keeps_the_finished_epochs(number, monkeypatch, tmp_path, capsys):
     _signal_after_epoch(monkeypatch, number)
     save, metrics = tmp_path / "m.aegui.pt", tmp_path / "m.json"
@@ -291,3 +291,86 @@ def test_named_pipes_where_files_or_folders_are_read_are_refused_at_once(tmp_pat
     with pytest.raises(DataError, match="named pipe"):
         load_dataset("mnist", tmp_path / "data")
     assert main(["datasets", "--data-dir", str(pipe)]) == 2 and "not a folder" in capsys.readouterr().err
+
+
+# --- the hostile pass's twins --------------------------------------------------------------------------------
+
+
+def _train_process(save: Path, stdout, epochs: int = 2) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "aegui", *QUICK, "--epochs", str(epochs), "--save", str(save)],
+                            stdout=stdout, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_a_reader_that_leaves_or_a_full_disk_under_stdout_loses_no_model(tmp_path):
+    """`aegui train … | head -1`, and `> log` on a full disk: the output is dropped, the model is saved."""
+    closed = _train_process(tmp_path / "piped.aegui.pt", subprocess.PIPE)
+    assert closed.stdout is not None
+    closed.stdout.readline()
+    closed.stdout.close()  # (the reader leaves after one line)
+    _out, err = closed.communicate(timeout=300)
+    assert closed.returncode == 0 and "Traceback" not in err
+    assert load_checkpoint(tmp_path / "piped.aegui.pt").history.epochs_done == 2
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            process = _train_process(tmp_path / "full.aegui.pt", full)
+            _out, err = process.communicate(timeout=300)
+        assert process.returncode == 0 and "Traceback" not in err
+        assert load_checkpoint(tmp_path / "full.aegui.pt").history.epochs_done == 2
+
+
+def test_outputs_onto_dataset_files_the_tensorboard_folder_or_the_kept_copy_are_refused(tmp_path, capsys):
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte").write_bytes(b"images")
+    model = tmp_path / "r.aegui.pt"
+    assert main([*QUICK, "--epochs", "1", "--save", str(model)]) == 0
+    original = model.read_bytes()
+    for command, said in (
+        ([*QUICK, "--data-dir", str(tmp_path / "data"), "--save", str(raw / "train-images-idx3-ubyte")],
+         "the dataset files of MNIST"),
+        ([*QUICK, "--save", str(tmp_path / "tb" / "m.aegui.pt"), "--tensorboard", str(tmp_path / "tb" / "m.aegui.pt")],
+         "name the same place"),
+        (["train", "--resume", str(model), "--metrics-out", str(tmp_path / "r.previous.aegui.pt")],
+         "the copy of the file as it was"),
+    ):  # fmt: skip
+        assert main([*command, "--epochs", "1"]) == 2, command
+        assert said in capsys.readouterr().err
+    assert (raw / "train-images-idx3-ubyte").read_bytes() == b"images" and model.read_bytes() == original
+
+
+def test_a_stop_before_training_and_in_other_commands_says_one_line(monkeypatch, tmp_path, capsys):
+    import aegui.cli.train as train_module
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "load_data", interrupted)
+    assert main([*QUICK, "--epochs", "1", "--save", str(tmp_path / "m.aegui.pt")]) == 130
+    assert capsys.readouterr().err.strip() == "aegui: interrupted; nothing was written."
+    assert not (tmp_path / "m.aegui.pt").exists()
+
+
+def test_a_data_folder_note_that_is_a_pipe_and_a_huge_labels_file_are_refused_at_once(tmp_path, monkeypatch, folder):
+    config = tmp_path / "config"
+    (config / "aegui").mkdir(parents=True)
+    os.mkfifo(config / "aegui" / "data-folder.txt")
+    result = subprocess.run([sys.executable, "-m", "aegui", "datasets"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "AEGUI_CONFIG_DIR": str(config)})  # fmt: skip
+    assert result.returncode == 0 and "Data folder" in result.stdout
+    huge = tmp_path / "huge.csv"
+    with open(huge, "wb") as handle:
+        handle.truncate(300 << 20)  # (sparse: no disk used)
+    assert main(["train", "--images", str(folder), "--labels", str(huge), "--epochs", "1"]) == 2
+
+
+def test_download_options_are_checked_and_names_reach_the_terminal_escaped(model_file, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["download", "mnist", "--timeout", "inf"])
+    with pytest.raises(SystemExit):
+        main(["download", "mnist", "--mirror", f"file://{tmp_path}/"])
+    capsys.readouterr()
+    out = tmp_path / "ex\x1b[31m\u202e.pt"
+    assert main(["export", str(model_file), "--out", str(out), "--to", "torchscript"]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err and "\u202e" not in captured.out
+    assert "\\x1b[31m\\u202e" in captured.out

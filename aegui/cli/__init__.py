@@ -8,17 +8,19 @@ command, each with `add_parser(commands)` and `run(args)`; what they share is in
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import importlib
+import io
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from aegui.cli.arguments import Parser
 from aegui.core.errors import AeguiError
-from aegui.core.safe_text import terminal_text
+from aegui.core.safe_text import stream_text, terminal_text
 
 COMMANDS = {  # the command, and the module that adds its parser and runs it
     "gui": "gui",
@@ -76,28 +78,107 @@ def file_to_open(argv: Sequence[str]) -> list[str] | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _printable_streams()
     given = list(sys.argv[1:] if argv is None else argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (OutputStream(stream) for stream in streams)
+    handlers: dict[int, object] = {}
     try:
         opened = file_to_open(given)
         args = build_parser().parse_args(opened or given)
         args.argv = given  # (for `train --nproc`, which starts torchrun with the same arguments)
+        if args.command not in (None, "gui"):  # (the window keeps the signals' own behaviour)
+            handlers = _stops_interrupt()
         return _command(args.command or "gui").run(args)
     except AeguiError as error:
         print(f"aegui: error: {terminal_text(str(error), keep_newlines=True)}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # (`aegui presets | head`): the reader left; say nothing more
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python flushes it at exit, into nothing)
-        return 1
+    except KeyboardInterrupt as error:  # (a stop where nothing is kept: reading data, an export, a download)
+        print("aegui: interrupted; nothing was written.", file=sys.stderr)
+        return 128 + getattr(error, "number", signal.SIGINT)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        wrapped = sys.stdout, sys.stderr
+        for stream in wrapped:
+            stream.flush()
+        # (a stream that failed goes to /dev/null: Python's own flush at exit would only fail again)
+        sys.stdout, sys.stderr = (_kept(original, stream) for original, stream in zip(streams, wrapped, strict=True))
 
 
-def _printable_streams() -> None:
-    """Whatever a name holds, printing it cannot fail: a character the terminal's encoding lacks (or a byte of a
-    file name that was not UTF-8) is written as an escape (\\xff), not raised as UnicodeEncodeError after the
-    work is done. (Names are also printed through `terminal_text`, which escapes control characters.)"""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(AttributeError, ValueError, OSError):  # (no stream, or not a text file)
-            stream.reconfigure(errors="backslashreplace")
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised as Ctrl-C is, so that what a command was writing is cleaned up as for Ctrl-C."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _stops_interrupt() -> dict[int, object]:
+    """SIGTERM and SIGHUP interrupt a command as Ctrl-C does (a command that trains handles them itself, keeping
+    what is finished); the handlers they replace, to put back."""
+
+    def interrupt(number: int, _frame) -> None:
+        raise Interrupted(number)
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _kept(original, wrapped):
+    """The stream to leave in place after a command: the original, or /dev/null where writing to it failed."""
+    if not isinstance(wrapped, OutputStream) or wrapped.alive:
+        return original
+    return open(os.devnull, "w")  # (Python closes it at exit)
+
+
+class OutputStream(io.TextIOBase):
+    """Standard output or error as aegui writes to it: every control character a name could carry (an escape
+    sequence that clears the screen, a bidi override) and every byte the terminal cannot show is written out as an
+    escape, and a stream that fails (a reader that left `| head`, a full disk, a closed terminal) makes the rest of
+    the output go nowhere instead of raising in the middle of work that is still to be kept. `raw` writes as it is
+    given (progress bars' own cursor codes), with the same tolerance."""
+
+    def __init__(self, stream, clean: bool = True) -> None:
+        super().__init__()
+        self._stream, self._clean = stream, clean
+        self.raw = self if not clean else OutputStream(stream, clean=False)
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            return len(text)
+        try:
+            self._stream.write(stream_text(text) if self._clean else text)
+        except UnicodeEncodeError:
+            self._stream.write((stream_text(text) if self._clean else text).encode("ascii", "backslashreplace")
+                               .decode("ascii"))  # fmt: skip
+        except (OSError, ValueError):  # (gone: what follows is dropped, the work goes on)
+            self._stream = None
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._stream = None
+
+    @property
+    def alive(self) -> bool:
+        """Whether writing to the stream still works."""
+        return self._stream is not None
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def fileno(self) -> int:
+        if self._stream is None:
+            raise OSError("the stream has closed")
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", None) or "utf-8"
 
 
 def program(argv: Sequence[str] | None = None) -> int:

@@ -134,9 +134,24 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
 
 
 def data_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:
-    """What the data arguments read: (files, folders), each `(what, path)`, for `check_outputs`."""
+    """What the data arguments read: (files, folders), each `(what, path)`, for `check_outputs`: the labels file,
+    the image folder, and the datasets' own folders in the data folder (`--data-dir`, or the one in use)."""
+    from aegui.core.data import PHOTO_SET_NAMES, TORCHVISION_DATA
+    from aegui.core.photo_sets import photo_set_folder
+
     files = [("the labels file --labels", getattr(args, "labels", None))]
-    return files, [("the image folder --images", getattr(args, "images", None))]
+    folders = [("the image folder --images", getattr(args, "images", None))]
+    if getattr(args, "images", None) is None and hasattr(args, "dataset"):
+        root = args.data_dir if getattr(args, "data_dir", None) is not None else _data_folder_in_use()
+        folders += [(f"the dataset files of {entry.title}", root / entry.folder) for entry in TORCHVISION_DATA.values()]
+        folders += [(f"the dataset files of {name}", photo_set_folder(name, root)) for name in PHOTO_SET_NAMES]
+    return files, folders
+
+
+def _data_folder_in_use() -> Path:
+    from aegui.core.folders import chosen_data_folder, default_data_dir
+
+    return chosen_data_folder() or default_data_dir()
 
 
 def check_outputs(

@@ -22,13 +22,13 @@ RECOVERY_COPY_INTERVAL = 60.0  # seconds, at least, between the copies of a run 
 
 
 class Stops:
-    """Ctrl-C, SIGTERM (a scheduler's stop) and SIGHUP (a closed terminal) while a command trains: none loses
+    """Ctrl-C, SIGTERM (a scheduler's stop), SIGHUP (a closed terminal) and SIGQUIT while a command trains: none loses
     finished work. Every signal asks the `on_stop` of the stage under way (the trainer stops after its batch,
     keeping where it stood); then, by stage, "training" goes on to that stop, "optional" abandons work the result
     can do without (KeyboardInterrupt: the code density, a last evaluation), and "saving" finishes (writes are
     atomic and short). After a hang-up, what would have gone to the closed terminal goes nowhere."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
     SAID: ClassVar[dict[str, str]] = {
         "training": "stopping after the batch under way; what is finished is saved",
         "optional": "skipping {doing}; saving what is finished",
@@ -37,7 +37,7 @@ class Stops:
 
     def __init__(self) -> None:
         self.received: list[int] = []
-        self._stage, self._doing = "saving", ""
+        self._stage, self._doing = "saving", "finishing"
         self._on_stop: Callable[[], None] | None = None
         self._previous: dict[int, Any] = {}
 
@@ -120,7 +120,7 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
             print("aegui: saved without a code density; `aegui generate` fits one when asked.", file=sys.stderr)
     if args.save:  # the model first: it is what took the time
         with stops.stage("saving", "saving the model"):
-            kept = keep_previous(args.save, SUFFIX) if saves_over_resume else None
+            kept = keep_previous(args.save, SUFFIX) if saves_over_resume else None  # (at previous_path)
             path = save_checkpoint(args.save, trainer.model, trainer.history, preset.train, dataset=dataset.name,
                                    preset=preset.name, training_state=trainer.training_state())  # fmt: skip
         before = f" The file as it was before is kept as {shown(kept)}." if kept else ""
@@ -208,12 +208,21 @@ class RecoveryCopy:
 
 def recovery_path(save: Path) -> Path:
     """Where a run saving to `save` keeps its copy to go on from: `NAME.recovery.aegui.pt` beside it."""
+    return _beside_target(save, "recovery")
+
+
+def previous_path(save: Path) -> Path:
+    """Where a run saving over the file it resumed keeps that file as it was: `NAME.previous.aegui.pt`."""
+    return _beside_target(save, "previous")
+
+
+def _beside_target(save: Path, tag: str) -> Path:
     from aegui.core.writes import WriteError, beside, writable_target
 
     try:
-        return beside(writable_target(save), "recovery", SUFFIX)
+        return beside(writable_target(save), tag, SUFFIX)
     except WriteError:  # (said when --save itself is checked)
-        return beside(save, "recovery", SUFFIX)
+        return beside(save, tag, SUFFIX)
 
 
 def iterate(
@@ -225,7 +234,7 @@ def iterate(
 
     from aegui.core.training import BatchEnd, Ended, EpochEnd
 
-    bar = tqdm(total=trainer.total_steps, unit="batch", leave=False, file=sys.stderr,
+    bar = tqdm(total=trainer.total_steps, unit="batch", leave=False, file=getattr(sys.stderr, "raw", sys.stderr),
                disable=not (sys.stderr.isatty() and leads), dynamic_ncols=True)  # fmt: skip
     epochs: list[EpochEnd] = []
     ended: Ended | None = None

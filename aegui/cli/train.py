@@ -22,7 +22,7 @@ from aegui.cli.arguments import (
     hidden_sizes,
     load_data,
 )
-from aegui.cli.keeping import RecoveryCopy, Stops, finish, iterate, recovery_path
+from aegui.cli.keeping import RecoveryCopy, Stops, finish, iterate, previous_path, recovery_path
 from aegui.cli.presets import table as presets_table
 from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, train_command
 from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
@@ -212,16 +212,25 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """The outputs can be written, name no input, and lie outside the image folder: said before any work."""
+    """The outputs can be written, name no input nor each other, lie outside the folders read and the TensorBoard
+    folder: said before any work."""
     files, folders = data_inputs(args)
     save = [("--save", args.save)]
     others = [("--metrics-out", args.metrics_out)]
     if args.save is not None:
         others.append(("the recovery copy of --save", recovery_path(args.save)))
-    resumed = [("the model --resume goes on from", args.resume)]
+        if saves_over_resume(args):  # (the file as it was is kept beside it: that copy is an output too)
+            others.append(("the copy of the file as it was", previous_path(args.save)))
     logs = [("--tensorboard", args.tensorboard)]
     check_outputs([*save, *others], files, folders, NOT_TRAINED, logs)
-    # (--save may be the file --resume goes on from, which is then kept as it was beside it; nothing else may)
+    if args.tensorboard is not None:  # (its folder is made at the start: a file there could not be written)
+        board = args.tensorboard.expanduser().absolute()
+        for flag, path in [*save, *others]:
+            if path is not None and (path.expanduser().absolute() == board or board.is_relative_to(path.absolute())):
+                raise AeguiError(f"{flag} {path} and --tensorboard {args.tensorboard} name the same place: the "
+                                 f"logs' folder would stand where the file goes. {NOT_TRAINED}")  # fmt: skip
+    # (--save may be the file --resume reads, which is then kept as it was beside it; nothing else may)
+    resumed = [("the model --resume goes on from", args.resume)]
     check_outputs(others if saves_over_resume(args) else [*save, *others], resumed, (), NOT_TRAINED, logs)
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from aegui.core.errors import AeguiError
 from aegui.core.safe_text import terminal_text
 
+MAX_NOTE_BYTES = 64 << 10  # the note of the chosen data folder: one path
+
 CHOSEN_FOLDER_FILE = "data-folder.txt"
 
 
@@ -38,9 +40,14 @@ def _chosen_folder_file() -> Path:
 
 def chosen_data_folder() -> Path | None:
     """The data folder last chosen in the window, if it is still a folder."""
-    try:
-        text = _chosen_folder_file().read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    from aegui.core.writes import readable_file
+
+    try:  # (a named pipe there would wait forever, a link to /dev/zero would never end: regular files, small)
+        with readable_file(_chosen_folder_file(), "the data folder's note").open("rb") as handle:
+            text = handle.read(MAX_NOTE_BYTES + 1).decode("utf-8").strip()
+    except (AeguiError, OSError, UnicodeDecodeError):
+        return None
+    if len(text) > MAX_NOTE_BYTES:
         return None
     folder = Path(text) if text else None
     return folder if folder is not None and folder.is_dir() else None
@@ -48,12 +55,13 @@ def chosen_data_folder() -> Path | None:
 
 def remember_data_folder(folder: str | Path) -> None:
     """Keep the window's choice of data folder for the next start and for the command line."""
+    from aegui.core.writes import write_text
+
     path = _chosen_folder_file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(Path(folder).expanduser().resolve()) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise AeguiError(f"Could not remember the data folder in {path}: {error.strerror or error}.") from error
+        write_text(path, str(Path(folder).expanduser().resolve()) + "\n", "the data folder's note")
+    except AeguiError as error:
+        raise AeguiError(f"Could not remember the data folder: {error}") from error
 
 
 def default_cache_dir() -> Path:

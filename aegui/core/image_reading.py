@@ -23,6 +23,9 @@ COLOURFUL = 0.04  # median of the images' mean (max - min channel): above it, th
 INK_MIDTONES = 0.3  # median share of mid-grey pixels: below it, the images are ink on a plain ground
 
 
+MAX_LABELS_BYTES = 256 << 20  # a labels file for millions of images; beyond, not one
+
+
 def read_labels(path: str | Path) -> dict[str, str]:
     """A labels file: one `file,label` row per image (a header row is allowed), the file relative to the
     image folder or just its name. DataError when it cannot be read or holds no labels."""
@@ -31,6 +34,9 @@ def read_labels(path: str | Path) -> dict[str, str]:
         readable_file(path, "the labels file")  # a named pipe would make the reading wait forever
     except AeguiError as error:
         raise DataError(str(error)) from None
+    if path.stat().st_size > MAX_LABELS_BYTES:
+        raise DataError(f"The labels file {path} is {path.stat().st_size:,} bytes long; a labels file of `file,label` "
+                        f"rows takes at most {MAX_LABELS_BYTES:,}.")  # fmt: skip
     try:
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]

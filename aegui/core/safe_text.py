@@ -50,3 +50,14 @@ def terminal_text(text: str, keep_newlines: bool = False) -> str:
 def shown(path: object) -> str:
     """A path (or any name) as the terminal is given it: `terminal_text` of its text."""
     return terminal_text(str(path))
+
+
+_STREAM_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def stream_text(text: str) -> str:
+    """`terminal_text` for whole lines of output: newlines, carriage returns (a progress line) and tabs kept,
+    every other control character, bidi override and undecodable byte written out as an escape."""
+    return _STREAM_UNSAFE.sub(lambda found: _visible(found.group(), False), text)

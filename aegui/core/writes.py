@@ -141,6 +141,21 @@ def _same_file(first: Path, second: Path) -> bool:
     return _real(first) == _real(second)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` lies in `folder` by the file system's own identity of folders (device and inode): the same
+    folder reached another way (a bind mount, a spelling the real path does not undo) counts."""
+    try:
+        wanted = os.stat(folder)
+    except (OSError, ValueError):
+        return False
+    for parent in Path(os.path.abspath(path.expanduser())).parents:
+        with contextlib.suppress(OSError, ValueError):
+            found = os.stat(parent)
+            if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
+                return True
+    return False
+
+
 def refuse_inputs_as_outputs(
     outputs: Iterable[tuple[str, Path | None]],
     inputs: Iterable[tuple[str, Path | None]] = (),
@@ -161,9 +176,9 @@ def refuse_inputs_as_outputs(
                                  f"Choose another name. {nothing_done}")  # fmt: skip
         real = _real(output)
         for what, folder in given_folders:
-            if real == folder or real.is_relative_to(folder):
-                raise WriteError(f"{flag} {output} lies in {what} ({folder}), which is being read: write it "
-                                 f"somewhere else. {nothing_done}")  # fmt: skip
+            if real == folder or real.is_relative_to(folder) or _inside(output, folder):
+                raise WriteError(f"{flag} {output} lies in {what} ({folder}), which is read: write it somewhere "
+                                 f"else. {nothing_done}")  # fmt: skip
 
 
 @contextlib.contextmanager
