@@ -113,3 +113,18 @@ def test_netpbm_and_other_formats_pillow_reads_are_read(tmp_path, suffix):
 
     dataset, report = load_image_folder(folder)
     assert len(dataset.train_images) + len(dataset.test_images) == 12 and not report.skipped
+
+
+def test_fewer_images_than_code_values_start_from_the_components_there_are(photos, capsys):
+    few = Dataset("few", "Few", photos.train_images[:10], photos.train_labels[:10], photos.test_images[:20],
+                  photos.test_labels[:20], "made by the test", classes=("blob",))  # fmt: skip
+    config = ModelConfig(kind="conv", channels=(16, 32), hidden_sizes=(), code_size=16, activation="silu",
+                         code_activation="linear", image_shape=few.image_shape, linear_path=True)  # fmt: skip
+    model = build_model(config, seed=0)
+    trainer = Trainer(model, few, TrainConfig(epochs=1, batch_size=5, loss="mse", optimizer="adam"))
+    components = fit_components(few.train_images, 16)
+    assert len(components.directions) == 10
+    assert evaluate(model, few.test_images, "mse")["mse"] == pytest.approx(
+        components.test_mse(few.test_images), rel=1e-4
+    )
+    trainer.run()

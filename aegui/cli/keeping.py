@@ -166,11 +166,11 @@ def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, f
             pca = components.test_mse(dataset.test_images)
     except KeyboardInterrupt:
         return None
-    ratio = mse / max(pca, 1e-12)
+    ratio, count = mse / max(pca, 1e-12), len(components.directions)  # (fewer than the code's, for few images)
     verdict = "better than PCA" if ratio < 1 else "no better than PCA" if ratio == 1 else "worse than PCA"
-    print(f"PCA with {code_size} components, fitted on the same {len(trainer.train_images):,} training images: test "
+    print(f"PCA with {count} components, fitted on the same {len(trainer.train_images):,} training images: test "
           f"MSE {pca:.6f}. This model: {mse:.6f}, {ratio:.3f}x PCA's ({verdict}).")  # fmt: skip
-    return {"components": code_size, "test_mse": pca, "model_over_pca": ratio}
+    return {"components": count, "test_mse": pca, "model_over_pca": ratio}
 
 
 class RecoveryCopy:

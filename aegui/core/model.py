@@ -168,6 +168,8 @@ class AutoEncoder(nn.Module):
     def start_from_components(self, mean: torch.Tensor, directions: torch.Tensor) -> None:
         """Begin as principal components: the code is the projection on `directions` (k, D) and the image comes
         back from it; the layers' last maps start at zero, so that they learn what the components miss."""
+        if len(directions) < self.code_size:  # (fewer images than code values: the rest start at zero)
+            directions = torch.cat((directions, directions.new_zeros(self.code_size - len(directions), len(mean))))
         with torch.no_grad():
             self.encoder.path_weight.copy_(directions)
             self.encoder.path_bias.copy_(-(directions @ mean))

@@ -59,13 +59,14 @@ def ended_report(ended: Ended, history: History) -> tuple[str, bool, str]:
     return ended.message, True, "Training ended early: see the message in the training panel."
 
 
-def pca_test_mse(dataset, code_size: int, left_out: int = -1) -> float:
-    """(In a worker.) The test MSE of PCA with `code_size` components fitted on the training images a model of
-    that code size trained on (a class left out stays out)."""
+def pca_test_mse(dataset, code_size: int, left_out: int = -1) -> tuple[int, float]:
+    """(In a worker.) PCA with `code_size` components (fewer where there are fewer training images) fitted on the
+    training images a model of that code size trained on (a class left out stays out): (components, test MSE)."""
     from aegui.core.pca import fit_components
 
     training = dataset.leaving_out(left_out) if left_out >= 0 else dataset
-    return fit_components(training.train_images, code_size).test_mse(dataset.test_images)
+    components = fit_components(training.train_images, code_size)
+    return len(components.directions), components.test_mse(dataset.test_images)
 
 
 def pca_comparison(code_size: int, pca: float, test_mse: float) -> str:

@@ -145,8 +145,8 @@ class TrainingFlows:
         model, dataset, left_out = self.model, self.dataset, self.train_config.exclude_class
         test_mse = self.history.epochs[-1]["test_mse"]
 
-        def said(pca: float) -> None:
+        def said(found: tuple[int, float]) -> None:
             if self.model is model and self.trainer is None and not self._closed:
-                self.message.emit(f"{text} {pca_comparison(model.code_size, pca, test_mse)}", False)
+                self.message.emit(f"{text} {pca_comparison(*found, test_mse)}", False)
 
         run_in_thread(pca_test_mse, dataset, model.code_size, left_out, on_result=said, on_error=lambda _error: None)
