@@ -374,3 +374,20 @@ def test_download_options_are_checked_and_names_reach_the_terminal_escaped(model
     captured = capsys.readouterr()
     assert "\x1b" not in captured.out + captured.err and "\u202e" not in captured.out
     assert "\\x1b[31m\\u202e" in captured.out
+
+
+def test_sigterm_to_a_run_in_several_processes_stops_them_all_after_one_batch_and_saves(tmp_path):
+    save = tmp_path / "m.aegui.pt"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aegui", "train", "--nproc", "2", "--dataset", "sample", "--preset", "seed",
+         "--epochs", "300", "--batch-size", "100", "--save", str(save)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Epoch: 0001"):
+            break
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=180)
+    assert process.returncode == 143, err
+    assert "Traceback" not in err and load_checkpoint(save).history.epochs_done >= 1

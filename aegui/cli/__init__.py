@@ -84,11 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[int, object] = {}
     try:
         opened = file_to_open(given)
-        args = build_parser().parse_args(opened or given)
+        try:
+            args = build_parser().parse_args(opened or given)
+        except SystemExit as exit:  # (--help, --version: their output is all they make)
+            if exit.code in (0, None) and sys.stdout.failed:
+                return _output_lost()
+            raise
         args.argv = given  # (for `train --nproc`, which starts torchrun with the same arguments)
         if args.command not in (None, "gui"):  # (the window keeps the signals' own behaviour)
             handlers = _stops_interrupt()
-        return _command(args.command or "gui").run(args)
+        code = _command(args.command or "gui").run(args)
+        only_output = args.command in ("presets", "datasets") or getattr(args, "print_command", False)
+        return _output_lost() if code == 0 and only_output and sys.stdout.failed else code
     except AeguiError as error:
         print(f"aegui: error: {terminal_text(str(error), keep_newlines=True)}", file=sys.stderr)
         return 2
@@ -103,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.flush()
         # (a stream that failed goes to /dev/null: Python's own flush at exit would only fail again)
         sys.stdout, sys.stderr = (_kept(original, stream) for original, stream in zip(streams, wrapped, strict=True))
+
+
+def _output_lost() -> int:
+    """A command whose output is all it makes could not write it (a full disk, a reader that left): say so."""
+    print("aegui: error: the output could not be written (standard output failed).", file=sys.stderr)
+    return 1
 
 
 class Interrupted(KeyboardInterrupt):
@@ -141,7 +154,7 @@ class OutputStream(io.TextIOBase):
 
     def __init__(self, stream, clean: bool = True) -> None:
         super().__init__()
-        self._stream, self._clean = stream, clean
+        self._stream, self._clean, self._failure = stream, clean, False
         self.raw = self if not clean else OutputStream(stream, clean=False)
 
     def write(self, text: str) -> int:
@@ -152,16 +165,25 @@ class OutputStream(io.TextIOBase):
         except UnicodeEncodeError:
             self._stream.write((stream_text(text) if self._clean else text).encode("ascii", "backslashreplace")
                                .decode("ascii"))  # fmt: skip
-        except (OSError, ValueError):  # (gone: what follows is dropped, the work goes on)
-            self._stream = None
+        except (OSError, ValueError) as error:  # (gone: what follows is dropped, the work goes on)
+            self._lost(error)
         return len(text)
 
     def flush(self) -> None:
         if self._stream is not None:
             try:
                 self._stream.flush()
-            except (OSError, ValueError):
-                self._stream = None
+            except (OSError, ValueError) as error:
+                self._lost(error)
+
+    def _lost(self, error: Exception) -> None:
+        self._stream = None
+        self._failure = not isinstance(error, BrokenPipeError)  # (a reader that left, `| head`, is no failure)
+
+    @property
+    def failed(self) -> bool:
+        """Whether writing failed for a reason other than a reader that left."""
+        return self._failure
 
     @property
     def alive(self) -> bool:

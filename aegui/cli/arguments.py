@@ -14,6 +14,7 @@ from typing import Any
 
 from aegui.core.errors import AeguiError
 from aegui.core.fields import Field
+from aegui.core.safe_text import shown
 
 IMAGES_HELP = (
     "train on a folder of your own images instead of --dataset: one subfolder per class (its name is the label) "
@@ -111,7 +112,7 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
         from aegui.core.data import load_dataset
 
         dataset = load_dataset(args.dataset, args.data_dir, size)
-        print(dataset.describe())
+        print(shown(dataset.describe()))
         return dataset
     from aegui.core.images import load_image_folder
 
@@ -124,7 +125,7 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
 
     dataset, report = load_image_folder(args.images, progress=progress, size=size, color=color, fit=args.fit,
                                         labels=args.labels)  # fmt: skip
-    print(dataset.describe() + (" (converted images from the cache)" if report.from_cache else ""))
+    print(shown(dataset.describe()) + (" (converted images from the cache)" if report.from_cache else ""))
     print(report.describe_reading())
     if report.skipped:
         print(report.describe(shown=20) + (" Every one is listed in --metrics-out." if len(report.skipped) > 20 and
@@ -136,16 +137,36 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
 def data_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:
     """What the data arguments read: (files, folders), each `(what, path)`, for `check_outputs`: the labels file,
     the image folder, and the datasets' own folders in the data folder (`--data-dir`, or the one in use)."""
-    from aegui.core.data import PHOTO_SET_NAMES, TORCHVISION_DATA
+    from aegui.core.data import PHOTO_SET_NAMES, SAMPLE_FILE, TORCHVISION_DATA
     from aegui.core.photo_sets import photo_set_folder
+    from aegui.resources import resource_path
 
+    images = getattr(args, "images", None)
     files = [("the labels file --labels", getattr(args, "labels", None))]
-    folders = [("the image folder --images", getattr(args, "images", None))]
-    if getattr(args, "images", None) is None and hasattr(args, "dataset"):
+    folders = [("the image folder --images", images)]
+    if images is not None:  # (a link inside it to a file elsewhere is read too)
+        files += [("an image the folder --images links to", target) for target in _linked_files(images)]
+    elif hasattr(args, "dataset"):
         root = args.data_dir if getattr(args, "data_dir", None) is not None else _data_folder_in_use()
         folders += [(f"the dataset files of {entry.title}", root / entry.folder) for entry in TORCHVISION_DATA.values()]
         folders += [(f"the dataset files of {name}", photo_set_folder(name, root)) for name in PHOTO_SET_NAMES]
+        if root.name == "raw" or any(root.name == entry.folder for entry in TORCHVISION_DATA.values()):
+            folders.append(("the dataset files in the data folder", root))  # (--data-dir spelled MNIST/raw)
+        files.append(("the embedded sample", Path(resource_path(SAMPLE_FILE))))
     return files, folders
+
+
+def _linked_files(folder: Path, limit: int = 200_000) -> list[Path]:
+    """The files that symbolic links inside `folder` name (they are read as the folder's images)."""
+    found: list[Path] = []
+    for parent, _folders, names in os.walk(folder):
+        for name in names:
+            path = Path(parent) / name
+            if path.is_symlink() and path.is_file():
+                found.append(path.resolve())
+        if len(found) >= limit:
+            break
+    return found
 
 
 def _data_folder_in_use() -> Path:

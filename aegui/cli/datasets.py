@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is not None and not args.data_dir.is_dir():
         raise AeguiError(f"The data folder {shown(args.data_dir)} does not exist (or is not a folder).")
     chosen = args.data_dir is None and chosen_data_folder() == folder
-    print(f"Data folder: {folder}" + (" (chosen in the window)" if chosen else ""))
+    print(f"Data folder: {shown(folder)}" + (" (chosen in the window)" if chosen else ""))
     for info in available_datasets(folder):
         mark = "here" if info.present else "    "
-        print(f"  {mark}  {info.name:<16} {info.about}\n        {'':<16} {info.where}")
+        print(f"  {mark}  {info.name:<16} {info.about}\n        {'':<16} {shown(info.where)}")
     print("  Your own images: `aegui train --images DIR`, or File › Choose image folder… in the window.")
     return 0

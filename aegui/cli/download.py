@@ -9,6 +9,7 @@ from pathlib import Path
 from aegui.cli.arguments import checked
 from aegui.core.data import DOWNLOADABLE
 from aegui.core.fields import Field
+from aegui.core.safe_text import shown
 
 TIMEOUT = Field("timeout", "download", float, "The seconds to wait for the server", 1.0, 3600.0)
 
@@ -58,5 +59,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for bar in bars.values():
             bar.close()
-    print(f"{args.dataset} is ready in {root}.")
+    print(f"{args.dataset} is ready in {shown(root)}.")
     return 0

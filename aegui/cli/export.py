@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from aegui.core.errors import AeguiError
+from aegui.core.safe_text import shown
 
 FORMATS = ("onnx", "torchscript")
 PARTS = ("full", "encoder", "decoder")
@@ -37,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
         raise AeguiError(f"Say --to onnx or --to torchscript (the name {args.out.name!r} does not tell).")
     check_outputs([("--out", args.out)], [("the model file MODEL", args.model)], nothing_done="Nothing was exported.")
     report = export_model(open_model(args.model).model, args.out, to, args.part)
-    print(report.describe())
+    print(shown(report.describe()))
     return 0

@@ -74,14 +74,14 @@ def run(args: argparse.Namespace) -> int:
         if args.images is None and args.dataset == "auto" and not is_digit_pad(model.image_shape):
             # (the digits `auto` stands for are not this model's images: nothing to fit a density to)
             if model.config.variational:
-                print(f"aegui: {args.model.name} has no usable code density ({why}): drawing codes from the "
+                print(f"aegui: {shown(args.model.name)} has no usable code density ({why}): drawing codes from the "
                       "VAE's prior N(0, I); give its training images with --images DIR to fit one.",
                       file=sys.stderr)  # fmt: skip
             else:
                 raise AeguiError(no_density(args.model.name, why, model.image_shape, checkpoint.dataset))
         else:
-            print(f"aegui: {args.model.name} has no usable code density ({why}): fitting one to its codes of the "
-                  "training images.", file=sys.stderr)  # fmt: skip
+            print(f"aegui: {shown(args.model.name)} has no usable code density ({why}): fitting one to its codes of "
+                  "the training images.", file=sys.stderr)  # fmt: skip
             data = load_data(args, model.image_shape)
             check_fits(model.image_shape, data)  # (a DataError, said plainly, before any code is computed)
             fit_density(model, data, args.seed)

@@ -18,6 +18,7 @@ from aegui.cli.arguments import fit_density
 from aegui.core.configs import SUFFIX
 from aegui.core.safe_text import shown
 
+NEGLIGIBLE_MSE = 1e-7  # test errors below this are rounding: no ratio of them means anything
 RECOVERY_COPY_INTERVAL = 60.0  # seconds, at least, between the copies of a run kept on disk to go on from
 
 
@@ -167,7 +168,10 @@ def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, f
     except KeyboardInterrupt:
         return None
     ratio, count = mse / max(pca, 1e-12), len(components.directions)  # (fewer than the code's, for few images)
-    verdict = "better than PCA" if ratio < 1 else "no better than PCA" if ratio == 1 else "worse than PCA"
+    if max(mse, pca) < NEGLIGIBLE_MSE:
+        verdict = "both rebuild the test images to within rounding"
+    else:
+        verdict = "as good as PCA" if abs(ratio - 1) < 5e-4 else "better than PCA" if ratio < 1 else "worse than PCA"
     print(f"PCA with {count} components, fitted on the same {len(trainer.train_images):,} training images: test "
           f"MSE {pca:.6f}. This model: {mse:.6f}, {ratio:.3f}x PCA's ({verdict}).")  # fmt: skip
     return {"components": count, "test_mse": pca, "model_over_pca": ratio}
@@ -178,10 +182,11 @@ class RecoveryCopy:
     handler sees) loses at most a few minutes; `aegui train --resume COPY` goes on from it. Removed once the
     model is saved."""
 
-    def __init__(self, save: Path, model, trainer, dataset: str, preset: str) -> None:
+    def __init__(self, save: Path, model, trainer, dataset: str, preset: str, resumed_from_it: bool = False) -> None:
         self.path = recovery_path(save)
         self._model, self._trainer, self._dataset, self._preset = model, trainer, dataset, preset
         self._written, self._said = time.monotonic(), False
+        self._resumed_from_it = resumed_from_it  # --resume read this very copy
 
     def epoch_ended(self, stops: Stops) -> None:
         from aegui.core.checkpoints import CheckpointError, save_checkpoint
@@ -194,7 +199,7 @@ class RecoveryCopy:
                                 dataset=self._dataset, preset=self._preset,
                                 training_state=self._trainer.training_state())  # fmt: skip
             except CheckpointError as error:
-                print(f"aegui: {error} Training goes on.", file=sys.stderr)
+                print(f"aegui: {shown(error)} Training goes on.", file=sys.stderr)
             else:
                 if not self._said:
                     print(f"A copy to go on from (--resume) is kept in {shown(self.path)} every "
@@ -203,7 +208,9 @@ class RecoveryCopy:
         self._written = time.monotonic()
 
     def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
+        """Once the model is saved: the copy this run wrote (or went on from) goes."""
+        if self._said or self._resumed_from_it:
+            self.path.unlink(missing_ok=True)
 
 
 def recovery_path(save: Path) -> Path:

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import io
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ from aegui.cli.arguments import (
 )
 from aegui.cli.keeping import RecoveryCopy, Stops, finish, iterate, previous_path, recovery_path
 from aegui.cli.presets import table as presets_table
-from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, train_command
+from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, shell_word, train_command
 from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
 from aegui.core.errors import AeguiError
 from aegui.core.fields import FIELD, SEED, Field
@@ -198,7 +197,10 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
         f"{rate}, {LOSS_NAMES[train.loss]} loss{train.image_changes()}, seed {train.seed}, "
         f"{trainer.precision}{' (auto)' if train.precision == 'auto' else ''}."
     )
-    recovery = RecoveryCopy(args.save, model, trainer, dataset.name, preset.name) if args.save and leads else None
+    recovery = None
+    if args.save and leads:
+        recovery = RecoveryCopy(args.save, model, trainer, dataset.name, preset.name,
+                                args.resume is not None and _same(recovery_path(args.save), args.resume))  # fmt: skip
     with Stops() as stops:
         with stops.stage("training", on_stop=trainer.request_stop):
             epochs, ended, samples = iterate(
@@ -208,6 +210,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
                       saves_over_resume(args))  # fmt: skip
     if board is not None:
         print(f"TensorBoard logs: {shown(board.folder)} (tensorboard --logdir {shown(args.tensorboard)})")
+    if group is not None and stops.received:  # (the launcher says how it ended: torchrun takes 143 for a failure)
+        return 0
     return stops.exit_code or code
 
 
@@ -218,7 +222,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
     save = [("--save", args.save)]
     others = [("--metrics-out", args.metrics_out)]
     if args.save is not None:
-        others.append(("the recovery copy of --save", recovery_path(args.save)))
+        recovery = recovery_path(args.save)
+        resuming_it = args.resume is not None and recovery.exists() and _same(recovery, args.resume)
+        if recovery.exists() and not resuming_it:
+            raise AeguiError(f"{shown(recovery)} is a copy to go on from, left by a run that did not finish: go on "
+                             f"with `aegui train --resume {shown(recovery)} --save {shown(args.save)}`, or move it "
+                             f"away. {NOT_TRAINED}")  # fmt: skip
+        if not resuming_it:
+            others.append(("the recovery copy of --save", recovery))
         if saves_over_resume(args):  # (the file as it was is kept beside it: that copy is an output too)
             others.append(("the copy of the file as it was", previous_path(args.save)))
     logs = [("--tensorboard", args.tensorboard)]
@@ -232,6 +243,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
     # (--save may be the file --resume reads, which is then kept as it was beside it; nothing else may)
     resumed = [("the model --resume goes on from", args.resume)]
     check_outputs(others if saves_over_resume(args) else [*save, *others], resumed, (), NOT_TRAINED, logs)
+
+
+def _same(first: Path, second: Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def saves_over_resume(args: argparse.Namespace) -> bool:
@@ -258,7 +276,8 @@ def _command(args: argparse.Namespace, preset, dataset, history, state) -> str:
         as_set = state is not None and not by_hand  # (its rate never set by hand, nor held as a finished run's)
         if not as_set or args.precision is not None or not (train.schedule == "constant" or planned):
             words = ["aegui", "train", "--resume", str(args.resume), "--epochs", str(train.epochs)]
-            return shlex.join(words + (["--precision", args.precision] if args.precision is not None else []))
+            words += ["--precision", args.precision] if args.precision is not None else []
+            return " ".join(shell_word(word) for word in words)
         train = replace(train, epochs=history.epochs_done + train.epochs)
     return train_command(preset.name, preset.model, train, dataset.name if args.images is None else "", args.images,
                          args.data_dir, dataset.reading)  # fmt: skip
@@ -291,11 +310,11 @@ def _resumed(args: argparse.Namespace):
     preset = Preset(name, "", checkpoint.config, train)
     if state is None:
         why = checkpoint.training_state_problem or "it was saved without one"
-        print(f"Resuming {args.resume.name} after {count(done, 'epoch')}: it holds no optimizer state ({why}); "
+        print(f"Resuming {shown(args.resume.name)} after {count(done, 'epoch')}: it holds no optimizer state ({why}); "
               f"{count(epochs, 'more epoch')} with a fresh optimizer.")  # fmt: skip
     elif goes_on:
         print(
-            f"Resuming {args.resume.name} after {count(done, 'epoch')}, exactly where its run stopped: "
+            f"Resuming {shown(args.resume.name)} after {count(done, 'epoch')}, exactly where its run stopped: "
             f"{count(epochs, 'more epoch')}, to epoch {state.run_epochs_done + epochs} of {planned} on its schedule."
         )
     else:
@@ -307,7 +326,7 @@ def _resumed(args: argparse.Namespace):
         elif ended == train.lr:
             rate = f"at its learning rate, {ended:g}"
         print(
-            f"Resuming {args.resume.name} after {count(done, 'epoch')} (its run had finished): "
+            f"Resuming {shown(args.resume.name)} after {count(done, 'epoch')} (its run had finished): "
             f"{count(epochs, 'more epoch')} with its optimizer's state, {rate}."
         )
     return preset, checkpoint.model, checkpoint.history, state

@@ -4,6 +4,7 @@ the metrics file all take it from here."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -18,6 +19,29 @@ TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "
                  "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
                  "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup",
                  "exclude_class": "--exclude-class"}  # fmt: skip
+
+
+_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shell_word(word: str) -> str:
+    """`word` for a shell line: quoted as shlex quotes it, or, where it holds control or bidi characters or bytes
+    that are not UTF-8, in bash's $'...' with those written as escapes, so that the line is safe to show and still
+    names the same file."""
+    if not _PLAIN.search(word):
+        return shlex.quote(word)
+
+    def escaped(character: str) -> str:
+        code = ord(character)
+        if character in "\\'":
+            return "\\" + character
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+            return f"\\x{code - 0xDC00:02x}"
+        if _PLAIN.match(character):
+            return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        return character
+
+    return "$'" + "".join(escaped(character) for character in word) + "'"
 
 
 def _word(value) -> str:
@@ -51,4 +75,4 @@ def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: 
         words += ["--dataset", dataset, *reading]
     if data_dir is not None and images is None:
         words += ["--data-dir", str(data_dir)]
-    return shlex.join(words)
+    return " ".join(shell_word(word) for word in words)

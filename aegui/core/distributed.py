@@ -11,11 +11,14 @@ the optimizer steps as one process's would (within the rounding of the gradient 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -94,12 +97,29 @@ def launch(processes: int, arguments: Sequence[str]) -> int:
     its exit code."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
                "-m", "aegui", *without_nproc(arguments)]  # fmt: skip
-    try:
-        return subprocess.run(command, check=False).returncode
+    try:  # (a session of its own: a stop reaches the processes through here, once, not from the terminal too)
+        torchrun = subprocess.Popen(command, start_new_session=True)
     except OSError as error:
         raise DistributedError(f"Could not start torchrun: {error}") from error
-    except KeyboardInterrupt:
-        return 130
+    stopped = 0
+    while True:
+        try:
+            return 128 + stopped if torchrun.wait() == 0 and stopped else torchrun.returncode
+        except KeyboardInterrupt as error:  # (Ctrl-C, or SIGTERM and SIGHUP as the command line raises them)
+            stopped = stopped or getattr(error, "number", signal.SIGINT)
+            _stop_workers(torchrun.pid)
+
+
+def _stop_workers(torchrun: int) -> None:
+    """Ask torchrun's processes to stop after their batch, each keeping what is finished (they agree on the batch;
+    the leader saves). Sent to the workers themselves: torchrun, asked, would kill them."""
+    try:
+        children = Path(f"/proc/{torchrun}/task/{torchrun}/children").read_text().split()
+    except OSError:  # (no /proc: the workers get it through torchrun)
+        children = [str(torchrun)]
+    for child in children:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(child), signal.SIGTERM)
 
 
 def without_nproc(arguments: Sequence[str]) -> list[str]:

@@ -138,6 +138,7 @@ class Trainer:
         self.autocast = resolve_precision(config.precision, self.device)
         self.precision = precision_name(self.autocast)  # what "auto" became here
         self._stop = threading.Event()
+        self._agreed_stop = False  # in a group: a stop asked of some process, as all of them know it
         self._running = threading.Event()
         self._running.set()
         self._pending_lr: float | None = None
@@ -180,6 +181,12 @@ class Trainer:
                              self._order_state, self._augment_generator.get_state().cpu())  # fmt: skip
 
     # --- control, from any thread ---
+
+    def _stopping(self) -> bool:
+        """Whether to stop before the next batch: asked, or (in a group) asked of any process, as agreed with the
+        last batch's averages, so that every process stops after the same batch (one that went on alone would wait
+        for the others' gradients forever)."""
+        return self._stop.is_set() if self.group is None else self._agreed_stop
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -253,7 +260,7 @@ class Trainer:
             loss_sum, loss_seen = self._losses_before(first)
             kl_sum, seen = 0.0, 0
             for batch in range(first, self.steps_per_epoch):
-                if self._stop.is_set():
+                if self._stopping():
                     yield Ended("stopped", "Training stopped.", step, elapsed())
                     return
                 if not self._running.is_set():
@@ -287,8 +294,10 @@ class Trainer:
                     if self.group is None:
                         value = loss.item()
                     else:  # every process reports (and stops on) the same average
-                        both = torch.stack((loss.detach().float(), loss.new_tensor(kl)))
-                        value, kl = self.group.mean(both).tolist()
+                        asked = float(self._stop.is_set())  # (a stop asked of any process stops them all alike)
+                        both = torch.stack((loss.detach().float(), loss.new_tensor(kl), loss.new_tensor(asked)))
+                        value, kl, asked = self.group.mean(both.float()).tolist()
+                        self._agreed_stop = self._agreed_stop or asked > 0
                     finished = time.perf_counter()
                     if not math.isfinite(value):
                         self._restore_last_good()

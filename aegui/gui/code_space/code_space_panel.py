@@ -68,7 +68,12 @@ class CodeSpacePanel(QWidget):
         self.follow_check = QCheckBox("follow training", objectName="followTrainingCheck")
         self.follow_check.setToolTip("Lay the map out again at every epoch while training (t-SNE and UMAP take "
                                      "seconds; otherwise they are computed when training ends).")  # fmt: skip
-        self.status = QLabel("The map appears once the data is loaded.", objectName="mapStatus", wordWrap=True)
+        self.status = QLabel(
+            "The map appears once the data is loaded.",
+            objectName="mapStatus",
+            wordWrap=True,
+            textFormat=Qt.TextFormat.PlainText,
+        )
         self.manifold = DigitMosaic("manifoldView", 150)
         self.manifold.setToolTip("Click a digit to put it on the canvas.")
         self.manifold_box = QWidget(objectName="manifoldBox")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -41,7 +41,7 @@ class GenerateView(QWidget):
         self.new_button = QPushButton("New batch", objectName="newBatchButton")
         self.like_button = QPushButton("More like my drawing", objectName="moreLikeDrawingButton")
         self.like_button.setToolTip("Codes near the code of the digit on the canvas")
-        self.status = QLabel("", objectName="generateStatus", wordWrap=True)
+        self.status = QLabel("", objectName="generateStatus", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         hint = self._hint = QLabel("Click a digit to put it on the canvas, then draw over it.", wordWrap=True)
         form = QFormLayout()
         form.addRow("How many", self.count_spin)

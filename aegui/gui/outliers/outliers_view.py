@@ -70,7 +70,7 @@ class OutliersView(QWidget):
         for picture in (self.histogram, self.roc):
             picture.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # (pictures leave the Tab order)
         self.roc.hide()
-        self.status = QLabel("", objectName="outliersStatus", wordWrap=True)
+        self.status = QLabel("", objectName="outliersStatus", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.novelty_label = QLabel("", objectName="noveltyLabel", wordWrap=True)
 
         controls = QHBoxLayout()

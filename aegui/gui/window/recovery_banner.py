@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton
 
 from aegui.gui.theme.themes import Theme, follow_theme
@@ -16,7 +16,7 @@ class RecoveryBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("recoveryBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(text, wordWrap=True)
+        self.label = QLabel(text, wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.restore_button = QPushButton("Restore", objectName="restoreButton")
         self.discard_button = QPushButton("Discard", objectName="discardButton")
         layout = QHBoxLayout(self)
