@@ -391,3 +391,23 @@ def test_sigterm_to_a_run_in_several_processes_stops_them_all_after_one_batch_an
     _out, err = process.communicate(timeout=180)
     assert process.returncode == 143, err
     assert "Traceback" not in err and load_checkpoint(save).history.epochs_done >= 1
+
+
+def test_an_earlier_runs_recovery_copy_is_never_overwritten_and_can_be_resumed(model_file, tmp_path, capsys):
+    copy = tmp_path / "long.recovery.aegui.pt"
+    copy.write_bytes(model_file.read_bytes())  # (as a killed long run leaves it)
+    save = tmp_path / "long.aegui.pt"
+    assert main([*QUICK, "--epochs", "1", "--save", str(save)]) == 2
+    assert "a copy to go on from" in capsys.readouterr().err and copy.read_bytes() == model_file.read_bytes()
+    assert main(["train", "--resume", str(copy), "--save", str(save), "--epochs", "1"]) == 0
+    assert load_checkpoint(save).history.epochs_done == 2 and not copy.exists()
+
+
+def test_the_printed_command_names_the_same_files_whatever_their_names_hold(tmp_path):
+    from aegui.core.commands import shell_word
+
+    for name in ("plain", "two words", "esc\x1bdir", os.fsdecode(b"caf\xe9"), "quo'te\\x", "bidi\u202eX", "cr\rlf\n"):
+        word = shell_word(name)
+        assert "\x1b" not in word and "\r" not in word and "\u202e" not in word
+        echoed = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, check=True).stdout
+        assert echoed == os.fsencode(name), name

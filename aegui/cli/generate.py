@@ -40,7 +40,8 @@ def add_parser(commands) -> None:
                         help="a 2-value code's manifold: a K x K grid over the code plane, spaced by the density's "
                         "quantiles, rows top to bottom")  # fmt: skip
     generate.add_argument("--out", type=Path, required=True, metavar="FILE",
-                          help="FILE.npy: float32 (N, 28, 28) in [0, 1]; FILE.png: a contact sheet")  # fmt: skip
+                          help="FILE.npy: float32 (N, height, width) in [0, 1], (N, 3, height, width) for colour; "
+                          "FILE.png: a contact sheet")  # fmt: skip
     field_argument(generate, "--seed", SEED, "(default: 0)", default=0)
     generate.add_argument("--temperature", type=checked(TEMPERATURE), default=1.0, metavar="T",
                           help="spread of the drawn codes around the density's centres (default: 1)")  # fmt: skip
