@@ -249,21 +249,24 @@ def test_the_test_error_printed_after_a_stop_within_an_epoch_is_the_saved_weight
     assert "Model: seed" in out
 
 
-def test_sigterm_from_outside_keeps_the_finished_epochs(tmp_path):
-    """A real process, stopped as a scheduler stops it."""
-    save = tmp_path / "m.aegui.pt"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aegui", *QUICK, "--epochs", "400", "--save", str(save)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+def _sigterm_after_the_first_epoch(arguments: list[str], save: Path) -> None:
+    """Run `aegui ARGUMENTS --save SAVE` as a process, send SIGTERM once its first epoch is done, as a scheduler
+    stops a job, and check that it ended as stopped, with no traceback and the finished epochs saved."""
+    process = subprocess.Popen([sys.executable, "-m", "aegui", *arguments, "--save", str(save)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("Epoch: 0001"):
             break
     process.send_signal(signal.SIGTERM)
-    _out, err = process.communicate(timeout=120)
+    _out, err = process.communicate(timeout=180)
     assert process.returncode == 143, err
     assert "Traceback" not in err and load_checkpoint(save).history.epochs_done >= 1
+
+
+def test_sigterm_from_outside_keeps_the_finished_epochs(tmp_path):
+    _sigterm_after_the_first_epoch([*QUICK, "--epochs", "400"], tmp_path / "m.aegui.pt")
 
 
 # --- inputs that are not what they seem --------------------------------------------------------------------
@@ -377,20 +380,9 @@ def test_download_options_are_checked_and_names_reach_the_terminal_escaped(model
 
 
 def test_sigterm_to_a_run_in_several_processes_stops_them_all_after_one_batch_and_saves(tmp_path):
-    save = tmp_path / "m.aegui.pt"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "aegui", "train", "--nproc", "2", "--dataset", "sample", "--preset", "seed",
-         "--epochs", "300", "--batch-size", "100", "--save", str(save)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("Epoch: 0001"):
-            break
-    process.send_signal(signal.SIGTERM)
-    _out, err = process.communicate(timeout=180)
-    assert process.returncode == 143, err
-    assert "Traceback" not in err and load_checkpoint(save).history.epochs_done >= 1
+    arguments = ["train", "--nproc", "2", "--dataset", "sample", "--preset", "seed", "--epochs", "300", "--batch-size",
+                 "100"]  # fmt: skip
+    _sigterm_after_the_first_epoch(arguments, tmp_path / "m.aegui.pt")
 
 
 def test_an_earlier_runs_recovery_copy_is_never_overwritten_and_can_be_resumed(model_file, tmp_path, capsys):
