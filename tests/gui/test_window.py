@@ -423,3 +423,11 @@ def test_a_finished_run_says_how_its_test_error_compares_with_pca(window, qtbot)
     pca = fit_components(session.dataset.train_images, session.model.code_size).test_mse(session.dataset.test_images)
     text = window.panel.message_label.text()
     assert f"PCA with {session.model.code_size} components: {pca:.5f}" in text and text.startswith("Finished")
+
+
+def test_names_in_messages_are_shown_as_text_never_read_as_markup(window):
+    from PySide6.QtCore import Qt
+
+    window.panel.show_message("Opened <h1>BIG</h1><font color=red>x</font>.aegui.pt")
+    label = window.panel.message_label
+    assert label.textFormat() == Qt.TextFormat.PlainText and "<h1>" in label.text()
