@@ -299,7 +299,7 @@ def test_named_pipes_where_files_or_folders_are_read_are_refused_at_once(tmp_pat
 # --- the hostile pass's twins --------------------------------------------------------------------------------
 
 
-def _train_process(save: Path, stdout, epochs: int = 2) -> subprocess.Popen:
+def _train_process(save: Path, stdout, epochs: int = 1) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "aegui", *QUICK, "--epochs", str(epochs), "--save", str(save)],
                             stdout=stdout, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
@@ -312,13 +312,13 @@ def test_a_reader_that_leaves_or_a_full_disk_under_stdout_loses_no_model(tmp_pat
     closed.stdout.close()  # (the reader leaves after one line)
     _out, err = closed.communicate(timeout=300)
     assert closed.returncode == 0 and "Traceback" not in err
-    assert load_checkpoint(tmp_path / "piped.aegui.pt").history.epochs_done == 2
+    assert load_checkpoint(tmp_path / "piped.aegui.pt").history.epochs_done == 1
     if Path("/dev/full").exists():
         with open("/dev/full", "w") as full:
             process = _train_process(tmp_path / "full.aegui.pt", full)
             _out, err = process.communicate(timeout=300)
         assert process.returncode == 0 and "Traceback" not in err
-        assert load_checkpoint(tmp_path / "full.aegui.pt").history.epochs_done == 2
+        assert load_checkpoint(tmp_path / "full.aegui.pt").history.epochs_done == 1
 
 
 def test_outputs_onto_dataset_files_the_tensorboard_folder_or_the_kept_copy_are_refused(tmp_path, capsys):
