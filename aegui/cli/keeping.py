@@ -140,7 +140,7 @@ def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, basel
     from aegui.core.steps import evaluate
 
     mse, per_image, where = (epochs[-1].test_mse, epochs[-1].test_sse_per_image, "") if epochs else (0.0, 0.0, "")
-    if trainer.training_state().batches_done:  # the weights moved on since the last epoch's end
+    if trainer.batches_into_epoch:  # the weights moved on since the last epoch's end
         with contextlib.suppress(KeyboardInterrupt), stops.stage("optional", "the last evaluation"):
             scores = evaluate(trainer.model, dataset.test_images, preset.train.loss)
             mse, per_image, where = scores["mse"], scores["sse_per_image"], " (the weights as they stopped)"

@@ -254,12 +254,7 @@ def _same(first: Path, second: Path) -> bool:
 
 def saves_over_resume(args: argparse.Namespace) -> bool:
     """Whether --save names the file --resume reads (by default it does)."""
-    if args.resume is None or args.save is None:
-        return False
-    try:
-        return os.path.samefile(args.save, args.resume)
-    except OSError:
-        return False
+    return args.resume is not None and args.save is not None and _same(args.save, args.resume)
 
 
 def _command(args: argparse.Namespace, preset, dataset, history, state) -> str:

@@ -214,6 +214,11 @@ class Trainer:
         return self._snapshot
 
     @property
+    def batches_into_epoch(self) -> int:
+        """Batches trained of the epoch under way (0 at an epoch's end): what `training_state` records, uncopied."""
+        return self._batch_in_epoch
+
+    @property
     def epochs_finished(self) -> int:
         """Epochs this run has finished (its first may have begun within one, going on from a stop)."""
         return self._epochs_finished
