@@ -65,6 +65,7 @@ def open_window():
     private = Path(tempfile.mkdtemp(prefix="aegui-benchmark-"))
     os.environ.setdefault("AEGUI_CONFIG_DIR", str(private / "config"))
     os.environ.setdefault("AEGUI_AUTOSAVE_DIR", str(private / "autosave"))
+    os.environ.setdefault("AEGUI_RUNS_DIR", str(private / "runs"))  # (and its runs: none kept, none shown)
 
     qapp = qt_app()
     from aegui.gui import MainWindow

@@ -17,6 +17,7 @@ import time
 def measure(delay: float) -> dict:
     os.environ["AEGUI_CONFIG_DIR"] = tempfile.mkdtemp()
     os.environ["AEGUI_AUTOSAVE_DIR"] = tempfile.mkdtemp()
+    os.environ["AEGUI_RUNS_DIR"] = tempfile.mkdtemp()
     from benchmarks.common import qt_app
 
     app = qt_app()

@@ -341,7 +341,7 @@ def action_rows() -> list[Row]:
     from PySide6.QtTest import QTest
 
     private = Path(tempfile.mkdtemp(prefix="aegui-actions-"))
-    for name in ("CONFIG", "AUTOSAVE", "CACHE", "DATA"):  # an empty per-user folder: nothing cached yet
+    for name in ("CONFIG", "AUTOSAVE", "CACHE", "DATA", "RUNS"):  # an empty per-user folder: nothing cached yet
         os.environ[f"AEGUI_{name}_DIR"] = str(private / name.lower())
     qapp = qt_app()
     from aegui.gui import MainWindow

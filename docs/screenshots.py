@@ -29,6 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["AEGUI_CONFIG_DIR"] = tempfile.mkdtemp()  # the person's own settings and autosave stay untouched
     os.environ["AEGUI_AUTOSAVE_DIR"] = tempfile.mkdtemp()
+    os.environ["AEGUI_RUNS_DIR"] = tempfile.mkdtemp()  # (the person's kept runs neither shown nor added to)
     home = Path(tempfile.mkdtemp())  # the status bar shows the data as a person's would be: ~/datasets/MNIST/raw
     (home / "datasets").symlink_to(Path(args.data_dir).resolve(), target_is_directory=True)
     os.environ["HOME"] = str(home)

@@ -35,6 +35,7 @@ def _private_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["AEGUI_CACHE_DIR"] = str(base / "cache")
     os.environ["AEGUI_CONFIG_DIR"] = str(base / "config")
     os.environ["AEGUI_AUTOSAVE_DIR"] = str(base / "autosave")
+    os.environ["AEGUI_RUNS_DIR"] = str(base / "runs")
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def test_a_colour_model_trains_saves_and_loads_with_its_shape(photos, tmp_path):
 
 def test_a_model_refuses_data_of_another_shape_with_the_reason(photos, tmp_path, sample):
     dataset, _ = load_image_folder(photos, cache_dir=tmp_path)
-    with pytest.raises(Exception, match="takes 28×28 grey images, but photos's are 32×32 colour"):
+    with pytest.raises(Exception, match="takes 28×28 grey images, but photos' are 32×32 colour"):
         Trainer(build_model(ModelConfig(hidden_sizes=(8,), code_size=2)), dataset, TrainConfig(epochs=1))
 
 

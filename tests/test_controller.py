@@ -13,7 +13,7 @@ from aegui.core.checkpoints import save_checkpoint
 from aegui.core.data import DataError
 from aegui.core.model import ModelConfig, build_model
 from aegui.core.training import TrainConfig
-from aegui.gui.concurrency.threads import live_workers, wait_for_workers
+from aegui.gui.concurrency.threads import live_workers, unfinished_workers, wait_for_workers
 from aegui.gui.session import loaders as session_module
 from aegui.gui.session.autosave import Autosave
 from aegui.gui.session.controller import SessionController
@@ -24,6 +24,12 @@ TINY = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 OTHER = ModelConfig(hidden_sizes=(32,), code_size=6, activation="relu")
 ONE_EPOCH = TrainConfig(epochs=1, batch_size=500, lr=3e-3, optimizer="adam")
 LONG = TrainConfig(epochs=10_000, batch_size=50, lr=3e-3, optimizer="adam")
+
+
+def all_work_delivered(qtbot) -> None:
+    """Wait until every worker started so far (and any a result started in turn) has ended and its result
+    has been handled in the GUI thread: what a late result does has then been done."""
+    qtbot.waitUntil(lambda: unfinished_workers() == 0 and live_workers() == 0, timeout=10_000)
 
 
 class View:
@@ -195,13 +201,19 @@ def test_progress_has_a_label(make_session, qtbot):
 
 def test_downloading_refuses_and_cancel_ends_it(make_session, tmp_path, qtbot, monkeypatch):
     session, view = make_session()
-    release = threading.Event()
+    asked = threading.Event()  # set when the session asks its data source to cancel
+    cancel = session.data.cancel
+
+    def cancel_and_say_so() -> None:
+        cancel()
+        asked.set()
 
     def slow_download(name, folder, mirrors=None, progress=None, cancelled=None):
-        while not cancelled():
-            release.wait(0.01)
+        if not asked.wait(10) or not cancelled():  # a download that goes on until it is told to stop
+            raise AssertionError("never cancelled")
         raise DataError("The download was cancelled; nothing was kept.")
 
+    monkeypatch.setattr(session.data, "cancel", cancel_and_say_so)
     monkeypatch.setattr(session_module, "download_dataset", slow_download)
     assert session.download()
     assert session.phase is Phase.DOWNLOADING
@@ -218,7 +230,7 @@ def test_a_finished_download_loads_the_data_once(make_session, qtbot, monkeypatc
     before = len(session.load_calls)
     with qtbot.waitSignal(session.datasetLoaded, timeout=20_000):
         session.download("mnist")
-    qtbot.wait(200)
+    all_work_delivered(qtbot)  # a second load, had one been started, has ended and said so
     assert session.load_calls[before:] == ["mnist"]
 
 
@@ -241,7 +253,7 @@ def test_the_latest_data_request_wins(make_session, qtbot, monkeypatch, sample, 
         session.load_data("sample")
     slow.set()
     assert wait_for_workers(5000)
-    qtbot.wait(50)  # the MNIST result arrives, late, and is dropped
+    all_work_delivered(qtbot)  # the MNIST result has arrived, late, and was dropped
     assert session.dataset is small_sample and session.data.choice == "sample"
 
 
@@ -256,7 +268,7 @@ def test_unreadable_data_is_not_retried_forever(make_session, qtbot, monkeypatch
     monkeypatch.setattr(session_module, "load_dataset", broken)
     session.load_data("auto")
     qtbot.waitUntil(lambda: session.phase is Phase.IDLE and len(calls) == 2, timeout=10_000)
-    qtbot.wait(300)
+    all_work_delivered(qtbot)  # a third try, had one been started, has ended and said so
     assert calls == ["auto", "sample"]  # one fall-back to the sample, then it says so and stops
     assert session.dataset is None and "No data could be loaded" in view.statuses[-1]
     view.messages.clear()
@@ -394,7 +406,7 @@ def test_the_latest_open_wins_and_training_started_meanwhile_refuses_it(make_ses
     assert session.open(first)
     assert open_and_wait(qtbot, session, second) is None
     assert session.model_path == second and wait_for_workers(5000)
-    qtbot.wait(50)  # the first file's result arrives late and is dropped
+    all_work_delivered(qtbot)  # the first file's result has arrived, late, and was dropped
     assert session.model_path == second
     model = session.model
     assert session.open(first)

@@ -314,9 +314,7 @@ def test_a_small_file_that_unpacks_to_gigabytes_is_refused(tmp_path, local_mirro
 
 
 def test_cancel_ends_a_download_stuck_in_a_read_at_once(tmp_path, serve):
-    import time
-
-    release = threading.Event()
+    release, sent = threading.Event(), threading.Event()
 
     def silent(handler):  # sends the start of the file, then nothing until the test is over
         handler.send_response(200)
@@ -324,14 +322,16 @@ def test_cancel_ends_a_download_stuck_in_a_read_at_once(tmp_path, serve):
         handler.end_headers()
         handler.wfile.write(b"\x1f\x8b")
         handler.wfile.flush()
+        sent.set()
         release.wait(120)
 
-    url = serve(silent)
-    asked = time.monotonic() + 0.3
+    def cancelled() -> bool:  # asked for once the server has gone silent, and only by the watchdog, which the
+        return sent.is_set() and threading.current_thread() is not reader  # reading thread cannot ask meanwhile
+
+    url, reader = serve(silent), threading.current_thread()
     try:  # without the watchdog the read would wait for its 60 s timeout and end "timed out", not cancelled
         with pytest.raises(download.DownloadCancelled):
-            download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=60,
-                                      cancelled=lambda: time.monotonic() > asked)  # fmt: skip
+            download.download_dataset("mnist", tmp_path, mirrors=[url], timeout=60, cancelled=cancelled)
     finally:
         release.set()
     assert list(tmp_path.iterdir()) == []

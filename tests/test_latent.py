@@ -120,3 +120,15 @@ def test_encoding_stops_between_chunks_when_cancelled(small_sample, monkeypatch)
     assert len(asked) == 2  # asked before each chunk: the second one never ran
     codes = encode_images(model.config, model.state_dict(), images)
     np.testing.assert_allclose(codes, model.encode(images.float() / 255).detach().numpy(), atol=1e-5)
+
+
+def test_a_map_says_which_side_is_which_and_what_its_score_means(latent):
+    text = latent.describe("digit", 10)
+    assert latent.pixel_method == "pca" and 0 < latent.pixel_explained < 1
+    assert "Codes: PCA of the 6-value codes (" in text and "Pixels: PCA of the 784 pixel values (" in text
+    assert f"separation {latent.pixel_score:.3f}" in text and "0.1: mixed" in text
+    moved = latent.with_pixels(latent.points.copy(), 0.5, "tsne")
+    assert moved.pixel_title == "t-SNE of pixels" and "Pixels: t-SNE of the 784 pixel values, separation 0.500" in (
+        moved.describe()
+    )
+    np.testing.assert_allclose(moved.pixels()[3], latent.images[3].reshape(-1).float().numpy() / 255, atol=1e-6)

@@ -11,7 +11,8 @@ import aegui
 from aegui.cli import main
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.model import ModelConfig, build_model
-from aegui.core.outliers import novelty, outlier_scores, score_dataset, standardised
+from aegui.core.mosaic import CAPTION_WIDTH
+from aegui.core.outliers import novelty, outlier_scores, score_dataset, sheet_captions, standardised
 from aegui.core.training import TrainConfig, Trainer
 
 SMALL = ModelConfig(hidden_sizes=(128,), code_size=16, activation="relu")
@@ -92,7 +93,9 @@ def test_the_command_lists_writes_csv_and_png_and_reports_novelty(tmp_path, caps
     assert rows[0] == ["rank", "file_or_index", "label", "score", "error"] and len(rows) == 5001
     assert [int(row[0]) for row in rows[1:4]] == [1, 2, 3] and float(rows[1][3]) >= float(rows[2][3])
     assert main(["outliers", model, "--dataset", "sample", "--top", "9", "--out", str(tmp_path / "o.png")]) == 0
-    assert Image.open(tmp_path / "o.png").size == (3 * 58 + 2, 3 * 58 + 2)  # digits enlarged 2x, to be read
+    sheet = Image.open(tmp_path / "o.png")
+    assert sheet.width == 3 * (CAPTION_WIDTH + 2) + 2 and sheet.height > 3 * (56 + 30)  # digits enlarged 2x, to be
+    assert np.asarray(sheet)[2 + 56 + 2 : 2 + 56 + 30, 2 : 2 + CAPTION_WIDTH].max() > 200  # read, over their captions
     assert main(["outliers", model, "--out", str(tmp_path / "o.txt")]) == 2
     assert np.allclose(aegui.outlier_scores(aegui.load_model(model), sample.test_images[:4]),
                        outlier_scores(aegui.load_model(model), sample.test_images[:4]))  # fmt: skip
@@ -117,3 +120,15 @@ def test_an_image_folder_lists_its_files(tmp_path, capsys, digits_model, sample)
     top = [line.split()[-1] for line in capsys.readouterr().out.splitlines() if line[:5].strip().isdigit()]
     assert {"three/not-a-digit.png", "two/noise.png"} <= set(top)
     assert torch.is_tensor(sample.test_images)
+
+
+def test_a_sheet_s_captions_give_rank_score_class_and_name():
+    from aegui.core.mosaic import contact_sheet
+
+    name = "folder/a_very_long_file_name_that_will_not_fit_0042.png"
+    rows = [(5, name, "Ankle boot", 3.14159, 1)]
+    assert sheet_captions(rows) == [f"#1  score 3.14\nclass Ankle boot\n{name}"]
+    images = np.zeros((2, 28, 28), np.float32)
+    plain, captioned = contact_sheet(images), contact_sheet(images, captions=sheet_captions(rows * 2))
+    assert captioned.width == 2 * (CAPTION_WIDTH + 2) + 2 and captioned.height > plain.height + 30
+    assert not np.asarray(captioned)[: 2 + 56, :].any()  # (black digits: the text lies below them)

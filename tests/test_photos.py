@@ -13,12 +13,13 @@ from PIL import Image
 
 import aegui
 from aegui.cli import main
+from aegui.core.augment import mirror_images
 from aegui.core.checkpoints import save_checkpoint
 from aegui.core.configs import ModelConfig, TrainConfig
 from aegui.core.data import Dataset
 from aegui.core.model import build_model
 from aegui.core.pca import fit_components
-from aegui.core.steps import evaluate
+from aegui.core.steps import PATH_RATE, evaluate
 from aegui.core.training import Trainer
 
 
@@ -93,10 +94,16 @@ def test_train_says_how_the_model_compares_with_pca(tmp_path, capsys):
     metrics = tmp_path / "m.json"
     assert main(["train", "--dataset", "sample", "--preset", "seed", "--epochs", "1", "--metrics-out",
                  str(metrics)]) == 0  # fmt: skip
-    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("PCA with 128 components"))
-    pca = json.loads(metrics.read_text())["config"]["pca"]
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("PCA with 128 components"))
+    config = json.loads(metrics.read_text())["config"]
+    pca, knn = config["pca"], config["knn"]
     assert pca["components"] == 128 and f"test MSE {pca['test_mse']:.6f}" in line
     assert f"{pca['model_over_pca']:.3f}x PCA's" in line
+    # what the codes are worth as features: kNN accuracy on codes, on PCA of as many components, on pixels
+    assert "nearest-neighbour accuracy" in out and knn["components"] == knn["pca_components"] == 128
+    assert f"{100 * knn['knn_codes']:6.2f}%" in out and f"{100 * knn['knn_pixels']:6.2f}%" in out
+    assert 0.5 < knn["knn_pixels"] <= 1 and 0.1 < knn["knn_codes"] <= 1
 
 
 @pytest.mark.parametrize("suffix", [".pgm", ".ppm", ".pbm", ".tga"])
@@ -128,3 +135,35 @@ def test_fewer_images_than_code_values_start_from_the_components_there_are(photo
         components.test_mse(few.test_images), rel=1e-4
     )
     trainer.run()
+
+
+def test_the_path_learns_at_a_tenth_of_the_rate_through_the_schedule_and_a_rate_set_by_hand(photos):
+    """The path starts at PCA, the best linear map: Adam at the layers' peak rate pushed it far off (flowers: 7.8x
+    PCA's error at the peak); it keeps PATH_RATE of whatever rate the layers have."""
+    model = build_model(_config(photos.image_shape), seed=0)
+    trainer = Trainer(model, photos, TrainConfig(epochs=1, batch_size=64, lr=1e-3, loss="mse", optimizer="adam",
+                                                 schedule="onecycle"))  # fmt: skip
+    path = {id(model.encoder.path_weight), id(model.decoder.path_bias)}
+    layers, path_group = trainer.optimizer.param_groups
+    assert path <= {id(parameter) for parameter in path_group["params"]}
+    assert not path & {id(parameter) for parameter in layers["params"]}
+    for event in trainer.iterate():
+        assert path_group["lr"] == pytest.approx(layers["lr"] * PATH_RATE)
+        if getattr(event, "step", 0) == 4:
+            trainer.set_lr(4e-4)
+    assert layers["lr"] == pytest.approx(4e-4) and path_group["lr"] == pytest.approx(4e-5)
+    plain = build_model(_config(photos.image_shape, linear_path=False), seed=0)
+    assert len(Trainer(plain, photos, TrainConfig(epochs=1, optimizer="adam")).optimizer.param_groups) == 1
+
+
+def test_mirroring_flips_the_chosen_share_left_to_right():
+    images = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2 * 3, 20)  # six (1, 4, 5) images
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(mirror_images(images, 0.0, generator, (1, 4, 5)), images)
+    flipped = mirror_images(images, 1.0, generator, (1, 4, 5)).reshape(6, 1, 4, 5)
+    assert torch.equal(flipped, images.reshape(6, 1, 4, 5).flip(-1))
+    some = mirror_images(images.repeat(100, 1), 0.5, generator, (1, 4, 5))
+    mirrored = (some != images.repeat(100, 1)).any(1).float().mean()
+    assert 0.35 < mirrored < 0.65
+    with pytest.raises(ValueError, match="mirrored"):
+        TrainConfig(mirror=1.5)

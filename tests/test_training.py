@@ -37,24 +37,63 @@ def test_loss_falls_and_records_are_complete(small_sample):
     assert math.isclose(epochs[-1].test_sse_per_image, epochs[-1].test_mse * 784, rel_tol=1e-6)
 
 
-def test_elapsed_is_wall_clock_with_pauses_left_out(small_sample):
+class FakeTime:
+    """The trainer's `time` module with a clock that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+class RunningFlag(threading.Event):
+    """A trainer's running flag that sees the trainer wait on it (paused): `waiting` is set then, and
+    `on_wait`, when given, runs in the trainer's thread just before it waits."""
+
+    def __init__(self, on_wait=None) -> None:
+        super().__init__()
+        self.set()
+        self.waiting, self._on_wait = threading.Event(), on_wait
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()
+        if self._on_wait is not None:
+            self._on_wait()
+        return super().wait(timeout)
+
+
+def test_elapsed_is_wall_clock_with_pauses_left_out(small_sample, monkeypatch):
     """Elapsed and ETA count the time a person waits (a slow consumer, a busy machine), not only the time
-    spent inside batches; a pause is not counted."""
+    spent inside batches; a pause is not counted. (On a clock of the test's: batches take no time on it.)"""
+    from aegui.core import training
+
+    clock = FakeTime()
+    monkeypatch.setattr(training, "time", clock)
     trainer = make_trainer(small_sample, epochs=1)
+
+    def a_pause_of_300_ms() -> None:
+        clock.now += 0.3
+        trainer.resume()
+
+    trainer._running = RunningFlag(on_wait=a_pause_of_300_ms)
     events = trainer.iterate()
-    started = time.perf_counter()
+    started = clock.now
     for _ in range(3):  # a consumer that takes 50 ms per batch
         assert isinstance(next(events), BatchEnd)
-        time.sleep(0.05)
+        clock.now += 0.05
     trainer.pause()
     assert isinstance(next(events), Paused)
-    threading.Timer(0.3, trainer.resume).start()
     rest = list(events)
-    wall = time.perf_counter() - started
+    assert trainer._running.waiting.is_set()  # the pause was waited out
+    wall = clock.now - started
+    assert wall == pytest.approx(0.45)
     last = [e for e in rest if isinstance(e, BatchEnd)][-1]
-    assert last.elapsed >= 0.15  # the consumer's time counts
-    assert last.elapsed <= wall - 0.2  # the pause does not
-    assert rest[-1].elapsed >= last.elapsed
+    assert last.elapsed == pytest.approx(0.15)  # the consumer's time counts, the pause does not
+    assert rest[-1].elapsed == pytest.approx(0.15)
 
 
 def test_reproducible_with_a_seed(small_sample):
@@ -79,6 +118,7 @@ def test_stop_from_another_thread(small_sample):
 
 def test_pause_blocks_until_resumed(small_sample):
     trainer = make_trainer(small_sample, epochs=1)
+    running = trainer._running = RunningFlag()
     events = trainer.iterate()
     next(events)
     trainer.pause()
@@ -86,24 +126,38 @@ def test_pause_blocks_until_resumed(small_sample):
     assert isinstance(next(events), Paused)
     resumed = threading.Event()
 
-    def resume_later():
-        resumed.set()
-        trainer.resume()
+    def resume_once_blocked():
+        if running.waiting.wait(30):  # the trainer waits for the resume
+            resumed.set()
+            trainer.resume()
 
-    threading.Timer(0.05, resume_later).start()
+    helper = threading.Thread(target=resume_once_blocked)
+    helper.start()
     following = next(events)  # blocks in the trainer until resumed
     assert resumed.is_set() and isinstance(following, BatchEnd)
     assert list(events)[-1].reason == "finished"
+    helper.join()
 
 
 def test_stop_while_paused(small_sample):
     trainer = make_trainer(small_sample, epochs=1)
+    running = trainer._running = RunningFlag()
     events = trainer.iterate()
     next(events)
     trainer.pause()
     assert isinstance(next(events), Paused)
-    threading.Timer(0.05, trainer.request_stop).start()
-    assert next(events).reason == "stopped"
+    stopped = threading.Event()
+
+    def stop_once_blocked():
+        if running.waiting.wait(30):
+            stopped.set()
+            trainer.request_stop()
+
+    helper = threading.Thread(target=stop_once_blocked)
+    helper.start()
+    assert next(events).reason == "stopped"  # blocks in the trainer until the stop
+    assert stopped.is_set()
+    helper.join()
 
 
 def test_divergence_stops_and_restores_last_good_weights(small_sample):

@@ -1,5 +1,6 @@
 """The command line: `aegui` opens the window (`aegui FILE` with a model or an image); `aegui train`,
-`aegui generate`, `aegui export`, `aegui download`, `aegui datasets`, `aegui presets` work headless. One module per
+`aegui generate`, `aegui export`, `aegui outliers`, `aegui encode`, `aegui similar`, `aegui duplicates`,
+`aegui download`, `aegui datasets`, `aegui presets` work headless. One module per
 command, each with `add_parser(commands)` and `run(args)`; what they share is in `arguments`.
 
 `python main.py`, `python -m aegui` and the `aegui` console script all call `program()`: `main()` as a program.
@@ -28,6 +29,9 @@ COMMANDS = {  # the command, and the module that adds its parser and runs it
     "generate": "generate",
     "export": "export",
     "outliers": "outliers",
+    "encode": "encode",
+    "similar": "similar",
+    "duplicates": "duplicates",
     "download": "download",
     "datasets": "datasets",
     "presets": "presets",

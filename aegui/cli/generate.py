@@ -11,7 +11,6 @@ from aegui.cli.arguments import (
     check_outputs,
     checked,
     data_inputs,
-    field_argument,
     fit_density,
     load_data,
 )
@@ -42,7 +41,10 @@ def add_parser(commands) -> None:
     generate.add_argument("--out", type=Path, required=True, metavar="FILE",
                           help="FILE.npy: float32 (N, height, width) in [0, 1], (N, 3, height, width) for colour; "
                           "FILE.png: a contact sheet")  # fmt: skip
-    field_argument(generate, "--seed", SEED, "(default: 0)", default=0)
+    generate.add_argument("--seed", type=checked(SEED), default=0, metavar="SEED",
+                          help="random seed for the codes drawn (and, for a file without a code density, the one "
+                          "fitted now): the same seed draws the same images "
+                          f"({SEED.describe_range()}; default: 0)")  # fmt: skip
     generate.add_argument("--temperature", type=checked(TEMPERATURE), default=1.0, metavar="T",
                           help="spread of the drawn codes around the density's centres (default: 1)")  # fmt: skip
     without = "for a file without a code density:"

@@ -104,10 +104,13 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
     elif leads:  # (every process of a group ends alike: one says why)
         print(f"aegui: {ended.message}", file=sys.stderr)
     baseline = mean_image_mse(dataset)  # what the mean training image scores, beside the model's test MSE
-    pca = None
+    peers: dict[str, dict | None] = {}
     if trainer.history.batch_losses:
         mse = _say_test_error(trainer, dataset, preset, epochs, ended, samples, baseline, stops)
-        pca = _compare_with_pca(trainer, dataset, mse, stops) if mse is not None and not stops.received else None
+        if mse is not None and not stops.received:
+            peers["pca"] = _compare_with_pca(trainer, dataset, mse, stops)
+        if leads and not stops.received:
+            peers["knn"] = _code_worth(trainer, dataset, preset.train.seed, stops)
     if not leads:
         return 0 if ended.reason == "finished" else 1
     if args.save and trainer.history.batch_losses:  # (the density is kept in the model file, for `aegui generate`)
@@ -122,14 +125,14 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
     if args.save:  # the model first: it is what took the time
         with stops.stage("saving", "saving the model"):
             kept = keep_previous(args.save, SUFFIX) if saves_over_resume else None  # (at previous_path)
-            path = save_checkpoint(args.save, trainer.model, trainer.history, preset.train, dataset=dataset.name,
+            path = save_checkpoint(args.save, trainer.model, trainer.history, preset.train, dataset=dataset.key,
                                    preset=preset.name, training_state=trainer.training_state())  # fmt: skip
         before = f" The file as it was before is kept as {shown(kept)}." if kept else ""
         print(f"Saved the model to {shown(path)}.{before}")
         if recovery is not None:
             recovery.remove()
     with stops.stage("saving", "writing the metrics"):
-        write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline, pca)
+        write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command, baseline, peers)
     return 0 if ended.reason == "finished" else 1
 
 
@@ -175,6 +178,22 @@ def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, f
     print(f"PCA with {count} components, fitted on the same {len(trainer.train_images):,} training images: test "
           f"MSE {pca:.6f}. This model: {mse:.6f}, {ratio:.3f}x PCA's ({verdict}).")  # fmt: skip
     return {"components": count, "test_mse": pca, "model_over_pca": ratio}
+
+
+def _code_worth(trainer, dataset, seed: int, stops: Stops) -> dict[str, float | int] | None:
+    """Where the images have labels: k-nearest-neighbour accuracy on the codes, beside PCA with as many components
+    and the raw pixels (what the codes are worth as features). None without labels or when a stop skipped it."""
+    from aegui.core.code_worth import code_worth
+
+    try:
+        with stops.stage("optional", "measuring what the codes are worth"):
+            worth = code_worth(trainer.model, dataset, seed=seed)
+    except KeyboardInterrupt:
+        return None
+    if worth is None:
+        return None
+    print(worth.describe())
+    return worth.as_dict()
 
 
 class RecoveryCopy:
@@ -278,7 +297,7 @@ def iterate(
 
 
 def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str, baseline: float,
-                  pca: dict[str, float] | None) -> None:  # fmt: skip
+                  peers: dict[str, dict | None]) -> None:  # fmt: skip
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
     from aegui.core import runs
 
@@ -289,5 +308,5 @@ def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, 
                  "command": command, "resumed_from": str(args.resume) if args.resume else None,
                  "skipped_files": [list(pair) for pair in getattr(args, "skipped_files", [])],
                  "image_shape": list(dataset.image_shape), "mean_image_test_mse": baseline,
-                 "pca": pca}  # fmt: skip
+                 "pca": peers.get("pca"), "knn": peers.get("knn")}  # fmt: skip
         runs.write_metrics(args.metrics_out, preset.name, preset, dataset, where, epochs, ended)

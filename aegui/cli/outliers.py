@@ -30,13 +30,14 @@ def add_parser(commands) -> None:
                           "relative error as a robust z-score within each class (default: standardised)")  # fmt: skip
     outliers.add_argument("--out", type=Path, metavar="FILE",
                           help="FILE.csv: every image, most unusual first (rank, file or index, label, score, "
-                          "error); FILE.png: a contact sheet of the top N")  # fmt: skip
+                          "error); FILE.png: a contact sheet of the top N, each captioned with its rank, class, "
+                          "score and file or index")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     from aegui.cli.arguments import open_model
     from aegui.core.mosaic import save_contact_sheet
-    from aegui.core.outliers import image_at, novelty, score_dataset, write_csv
+    from aegui.core.outliers import image_at, novelty, score_dataset, sheet_captions, write_csv
     from aegui.core.safe_text import terminal_text
 
     suffix = args.out.suffix.lower() if args.out else ""
@@ -63,6 +64,6 @@ def run(args: argparse.Namespace) -> int:
         from aegui.core.shapes import pictures
 
         images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
-        save_contact_sheet(args.out, pictures(images, dataset.image_shape))
+        save_contact_sheet(args.out, pictures(images, dataset.image_shape), captions=sheet_captions(rows))
         print(f"Wrote the top {len(rows)} as a sheet to {terminal_text(args.out)}.")
     return 0

@@ -75,6 +75,7 @@ def add_parser(commands) -> None:
     train.add_argument("--channels", type=hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
     field_argument(train, "--augment", FIELD["augment"])
     field_argument(train, "--shift", FIELD["shift"])
+    field_argument(train, "--mirror", FIELD["mirror"])
     field_argument(train, "--noise", FIELD["noise"])
     field_argument(train, "--noise-level", FIELD["noise_level"])
     train.add_argument("--exclude-class", type=int, metavar="K",
@@ -161,7 +162,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
                          "image_shape": dataset.image_shape}  # fmt: skip
         train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
                          "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
-                         "augment": args.augment, "shift": args.shift, "noise": args.noise,
+                         "augment": args.augment, "shift": args.shift, "mirror": args.mirror,
+                         "noise": args.noise,
                          "noise_level": args.noise_level, "beta": args.beta, "kl_warmup": args.kl_warmup,
                          "precision": args.precision,
                          "exclude_class": args.exclude_class}  # fmt: skip

@@ -90,3 +90,15 @@ def add_noise(images: torch.Tensor, kind: str, level: float, generator: torch.Ge
         keep = torch.rand(images.shape, generator=generator, device=images.device) >= level
         return images * keep
     return images
+
+
+def mirror_images(
+    images: torch.Tensor, share: float, generator: torch.Generator, shape: tuple[int, int, int]
+) -> torch.Tensor:
+    """Mirror a random `share` of flat images (N, values) left to right."""
+    if share <= 0:
+        return images
+    n = images.shape[0]
+    chosen = torch.rand(n, generator=generator, device=images.device) < share
+    grid = images.reshape(n, *shape)
+    return torch.where(chosen.view(n, 1, 1, 1), grid.flip(-1), grid).reshape(n, -1)

@@ -17,8 +17,8 @@ MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activa
                  "variational": "--variational", "linear_path": "--linear-path"}  # fmt: skip
 TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
                  "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
-                 "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta", "kl_warmup": "--kl-warmup",
-                 "exclude_class": "--exclude-class"}  # fmt: skip
+                 "mirror": "--mirror", "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta",
+                 "kl_warmup": "--kl-warmup", "exclude_class": "--exclude-class"}  # fmt: skip
 
 
 _PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")

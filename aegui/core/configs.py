@@ -171,6 +171,7 @@ class TrainConfig:
     seed: int = 0
     augment: float = 0.0  # strength of random shifts, rotations, scaling and thickness changes, 0 to 1
     shift: float = 0.0  # share of training images moved one whole pixel (sharp: nothing resampled), 0 to 1
+    mirror: float = 0.0  # share of training images mirrored left to right (photos: a scene seen the other way), 0 to 1
     noise: str = "none"  # denoising: "gaussian" or "masking" noise on the inputs, clean targets
     noise_level: float = 0.3  # std of the Gaussian noise, or the fraction of pixels masked
     beta: float = 1.0  # VAE only: the KL term's weight (1: the evidence lower bound)
@@ -192,6 +193,7 @@ class TrainConfig:
         set_field(self, "weight_decay", number(self.weight_decay, "Weight decay", 0.0, 1.0, high_open=True))
         set_field(self, "augment", number(self.augment, "Augmentation strength", 0.0, 1.0))
         set_field(self, "shift", number(self.shift, "The share of images shifted", 0.0, 1.0))
+        set_field(self, "mirror", number(self.mirror, "The share of images mirrored", 0.0, 1.0))
         set_field(self, "noise_level", number(self.noise_level, "The noise level", 0.0, 1.0))
         set_field(self, "beta", number(self.beta, "The KL weight (beta)", 0.0, MAX_BETA))
         set_field(self, "kl_warmup", whole(self.kl_warmup, "The KL warm-up", 0, 100_000))

@@ -17,6 +17,7 @@ import numpy as np
 from aegui.core.errors import AeguiError
 from aegui.core.folders import default_data_dir, shown
 from aegui.core.shapes import ImageShape, shape_of
+from aegui.core.words import possessive
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the window's first frame needs none
     import torch
@@ -284,7 +285,8 @@ def load_torchvision(name: str, data_dir: str | Path) -> Dataset:
         if split == "test" and spec.test_count is not None:
             images, labels = images[: spec.test_count], labels[: spec.test_count]
         classes = len(spec.classes)
-        check_labels(labels, f"{spec.title}'s {split} labels ({raw})", classes, classes if split == "train" else 1)
+        what = f"{possessive(spec.title)} {split} labels ({raw})"
+        check_labels(labels, what, classes, classes if split == "train" else 1)
         splits[split] = images, labels
     (train_images, train_labels), (test_images, test_labels) = splits["train"], splits["test"]
     return Dataset(

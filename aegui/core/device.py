@@ -40,11 +40,13 @@ def resolve_device_or_cpu(name: str = "auto") -> tuple[torch.device, str | None]
         return torch.device("cpu"), f"{error} Using the CPU instead."
 
 
-def describe_device(device: torch.device) -> str:
+def describe_device(device: torch.device, threads: int | None = None) -> str:
+    """'cpu (2 threads)', 'cuda (NVIDIA H100)': with the CPU, the threads of this process or those given
+    (the window's training process has threads of its own)."""
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        threads = torch.get_num_threads()
+        threads = torch.get_num_threads() if threads is None else threads
         return f"cpu ({threads} thread{'s' if threads > 1 else ''})"
     return device.type
 

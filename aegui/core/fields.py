@@ -32,6 +32,11 @@ SHIFT_HELP = (
     "they stay sharp (0: none)"
 )
 
+MIRROR_HELP = (
+    "The share of training images mirrored left to right, a photo seen the other way: twice the pictures to learn "
+    "from (0: none; not for digits or text, which mirrored are other shapes)"
+)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -127,6 +132,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("augment", "train", float, AUGMENT_HELP, 0.0, 1.0),
     Field("shift", "train", float, SHIFT_HELP, 0.0, 1.0, label="the share of images shifted"),
+    Field("mirror", "train", float, MIRROR_HELP, 0.0, 1.0, label="the share of images mirrored"),
     Field("noise", "train", str, "Denoising: train on noisy inputs with clean targets", choices=NOISES),
     Field("noise_level", "train", float, "Standard deviation of the noise, or the share of pixels masked", 0.0, 1.0),
     Field(

@@ -34,6 +34,7 @@ from aegui.core.image_reading import choose_fitting, label_of, read_labels
 from aegui.core.safe_text import terminal_text
 from aegui.core.shapes import stored
 from aegui.core.spawning import main_script_hidden
+from aegui.core.words import possessive
 
 MIN_IMAGES = 10
 TEST_FRACTION = 1 / 7  # as MNIST: 10,000 of 70,000
@@ -362,7 +363,7 @@ def load_image_folder(
         skipped = f" {report.describe()}" if report.skipped else ""
         raise DataError(f"{folder} holds {found}; at least {MIN_IMAGES} are needed to train on.{skipped}")
     if not is_test.any() or is_test.all():
-        raise DataError(f"{folder}'s train/ or test/ folder holds no readable images.")
+        raise DataError(f"{possessive(str(folder))} train/ or test/ folder holds no readable images.")
     rng = np.random.default_rng(SPLIT_SEED)  # mixed classes: the first test images (maps, gallery) show all
     train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
     dataset = Dataset(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ from aegui.core.data import Dataset
 from aegui.core.density import CLASS_FIT_SAMPLES, FIT_SAMPLES, CodeDensity, fit_density
 from aegui.core.errors import Cancelled
 from aegui.core.model import ModelConfig, model_for_weights
-from aegui.core.projections import Embedding, embed, pca
+from aegui.core.projections import METHODS, Embedding, embed, pca
 from aegui.core.shapes import describe_shape, shape_of
 from aegui.core.steps import to_float
 
@@ -54,16 +54,19 @@ def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: 
 
 @dataclass(frozen=True)
 class LatentMap:
-    """Test digits placed by their codes (`embedding`: PCA, t-SNE or UMAP) and by PCA of their
-    pixels, with both scores."""
+    """Test digits placed by their codes (`embedding`: PCA, t-SNE or UMAP) and by their pixels (by PCA, or
+    by the codes' method once laid out: like with like), with both scores."""
 
     codes: np.ndarray  # (N, code_size)
     embedding: Embedding  # the codes laid out on the plane
     labels: np.ndarray  # (N,)
     score: float
-    pixel_points: np.ndarray  # (N, 2), PCA of the raw pixels
+    pixel_points: np.ndarray  # (N, 2), the raw pixels laid out by `pixel_method`
     pixel_score: float
     indices: np.ndarray  # which test digits these are
+    pixel_method: str = "pca"  # a key of METHODS
+    pixel_explained: float | None = None  # by PCA: the share of the pixels' variance the plane holds
+    images: torch.Tensor | None = field(default=None, repr=False, compare=False)  # the test images (uint8)
 
     @property
     def points(self) -> np.ndarray:
@@ -76,6 +79,33 @@ class LatentMap:
     def with_embedding(self, embedding: Embedding) -> LatentMap:
         """The same digits laid out another way (its score computed)."""
         return replace(self, embedding=embedding, score=knn_accuracy(embedding.points, self.labels))
+
+    def with_pixels(self, points: np.ndarray, score: float, method: str) -> LatentMap:
+        """The same digits with their pixels laid out by `method` (its score given)."""
+        return replace(self, pixel_points=points, pixel_score=score, pixel_method=method, pixel_explained=None)
+
+    def pixels(self) -> np.ndarray:
+        """The mapped test images' pixels in [0, 1], one row each (N, pixels)."""
+        return to_float(self.images[torch.as_tensor(self.indices)]).numpy()
+
+    @property
+    def pixel_title(self) -> str:
+        """The pixels' map's name: 'PCA of pixels', 't-SNE of pixels'."""
+        return f"{METHODS[self.pixel_method]} of pixels"
+
+    def describe_pixels(self) -> str:
+        """How the pixels were laid out, for a sentence: 'PCA of the 784 pixel values (17% of their variance)'."""
+        values = self.images[0].numel() if self.images is not None and len(self.images) else 0
+        of = f"{METHODS[self.pixel_method]} of the {values:,} pixel values" if values else \
+            f"{METHODS[self.pixel_method]} of the pixels"  # fmt: skip
+        return f"{of} ({self.pixel_explained:.0%} of their variance)" if self.pixel_explained is not None else of
+
+    def describe(self, noun: str = "digit", classes: int = 10) -> str:
+        """Which map is which and what their scores mean, in three sentences."""
+        return (f"Codes: {self.embedding.describe()}, separation {self.score:.3f}. Pixels: {self.describe_pixels()}, "
+                f"separation {self.pixel_score:.3f}. Separation: the share of {noun}s whose {KNN_K} nearest "
+                f"neighbours on the map are mostly of their class (1: classes apart; {1 / max(classes, 1):.2g}: "
+                "mixed).")  # fmt: skip
 
 
 def encode_images(
@@ -135,15 +165,17 @@ def build_latent_map(
     pixel_points: np.ndarray | None = None,
     pixel_score: float | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    pixel_explained: float | None = None,
 ) -> LatentMap:
-    """The map of the first `count` test digits. Pass the pixel map back in to reuse it."""
+    """The map of the first `count` test digits, both sides by PCA. Pass the pixel map back in to reuse it."""
     count = min(count, len(images_uint8))
     images, label_array = images_uint8[:count], labels[:count].numpy()
     codes = encode_images(config, state, images, cancelled)
     embedding = embed(codes, "pca")
     if pixel_points is None or len(pixel_points) != count:
         pixels = to_float(images).numpy()
-        pixel_points = pca(pixels).project(pixels)
+        projection = pca(pixels)
+        pixel_points, pixel_explained = projection.project(pixels), projection.explained
         pixel_score = knn_accuracy(pixel_points, label_array)
     return LatentMap(
         codes=codes,
@@ -153,6 +185,8 @@ def build_latent_map(
         pixel_points=pixel_points,
         pixel_score=float(pixel_score),
         indices=np.arange(count),
+        pixel_explained=pixel_explained,
+        images=images_uint8,
     )
 
 
@@ -195,12 +229,13 @@ def export_codes_npy(path, codes: np.ndarray, labels: np.ndarray) -> None:
 
 
 def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
-                       pixel_cache: tuple[np.ndarray, float] | None, with_training_codes: bool,
+                       pixel_cache: tuple[np.ndarray, float, float | None] | None, with_training_codes: bool,
                        cancel: threading.Event) -> tuple[LatentMap, np.ndarray | None]:  # fmt: skip
     """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
-    `cancel` set makes it give up between chunks of digits)."""
-    pixel_points, pixel_score = pixel_cache if pixel_cache else (None, None)
+    `cancel` set makes it give up between chunks of digits). `pixel_cache`: an earlier map's pixel points,
+    score and explained variance, reused."""
+    pixel_points, pixel_score, explained = pixel_cache if pixel_cache else (None, None, None)
     latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
-                              pixel_score, cancel.is_set)  # fmt: skip
+                              pixel_score, cancel.is_set, explained)  # fmt: skip
     training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
     return latent, training_codes

@@ -141,6 +141,11 @@ class OutlierReport:
                 for rank, i in enumerate(order[:top], 1)]  # fmt: skip
 
 
+def sheet_captions(rows: list[tuple[int, str, str, float, int]]) -> list[str]:
+    """What a contact sheet of `rows` says under each image: its rank and score, class, and file or index."""
+    return [f"#{rank}  score {score:.3g}\nclass {label}\n{name}" for _position, name, label, score, rank in rows]
+
+
 def score_dataset(model: AutoEncoder, dataset: Dataset, method: str = "standardised", precision: str = "auto",
                   cancel: threading.Event | None = None,
                   progress: Callable[[int, int], None] | None = None) -> OutlierReport:  # fmt: skip

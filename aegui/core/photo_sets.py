@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aegui.core.data import DataError, Dataset, check_labels
+from aegui.core.words import possessive
 
 _CIFAR = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -105,13 +106,14 @@ def load_photo_set(name: str, data_dir: str | Path, size: int | None = None) -> 
             images, labels = _read(name, root, train)
         except (RuntimeError, OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as error:
             why = "missing or damaged files" if "download=True" in str(error) else str(error)  # (torchvision's words)
-            raise DataError(f"{spec.title}'s files in {photo_set_folder(name, root)} cannot be read ({why}). Run "
-                            f"`aegui download {name}` again.") from error  # fmt: skip
+            raise DataError(f"{possessive(spec.title)} files in {photo_set_folder(name, root)} cannot be read "
+                            f"({why}). Run `aegui download {name}` again.") from error  # fmt: skip
         if images.ndim != 4 or images.shape[1:] != (3, spec.side, spec.side) or len(images) != len(labels):
-            raise DataError(f"{spec.title}'s files in {photo_set_folder(name, root)} hold images shaped "
+            raise DataError(f"{possessive(spec.title)} files in {photo_set_folder(name, root)} hold images shaped "
                             f"{images.shape[1:]}, expected (3, {spec.side}, {spec.side}).")  # fmt: skip
         split = "train" if train else "test"
-        check_labels(labels, f"{spec.title}'s {split} labels", len(spec.classes), len(spec.classes) if train else 1)
+        what = f"{possessive(spec.title)} {split} labels"
+        check_labels(labels, what, len(spec.classes), len(spec.classes) if train else 1)
         splits.append((torch.from_numpy(_resized(images, side)), torch.from_numpy(labels)))
     (train_images, train_labels), (test_images, test_labels) = splits
     return Dataset(name=name, title=spec.title, train_images=train_images, train_labels=train_labels,

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from aegui.core.checks import ConfigError, whole
+from aegui.core.words import possessive
 
 ImageShape = tuple[int, int, int]
 DIGIT_SHAPE: ImageShape = (1, 28, 28)
@@ -73,6 +74,6 @@ def check_fits(shape: ImageShape, dataset) -> None:
     from aegui.core.data import DataError
 
     if tuple(shape) != dataset.image_shape:
-        raise DataError(f"This model takes {describe_shape(shape)} images, but {dataset.title}'s are "
+        raise DataError(f"This model takes {describe_shape(shape)} images, but {possessive(dataset.title)} are "
                         f"{describe_shape(dataset.image_shape)}. Make a new model for this data, or read the "
                         "folder at the model's size and colour.")  # fmt: skip

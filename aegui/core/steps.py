@@ -11,12 +11,28 @@ import torch.nn.functional as F
 from aegui.core.configs import TrainConfig
 from aegui.core.model import AutoEncoder
 
+PATH_RATE = 0.1  # a linear path's learning rate, as a share of the model's (see `parameter_groups`)
+
+
+def parameter_groups(model: torch.nn.Module, lr: float) -> list[dict]:
+    """The model's parameters for its optimizer: one group, or, for a model with a linear path, the layers and the
+    path, the path at PATH_RATE times the rate. The path starts at the principal components, the best linear map;
+    Adam moves every weight by about the rate whatever its gradient, so at the layers' rate the path was pushed
+    far from them (flowers: 7.8x PCA's test error at the schedule's peak, 1.001x after 30 epochs); at a tenth it
+    stays near them while the layers learn what they miss. Each group keeps its `rate` (its share of the rate)."""
+    named = list(model.named_parameters())
+    path = [parameter for name, parameter in named if ".path_" in f".{name}"]
+    layers = [parameter for name, parameter in named if ".path_" not in f".{name}"]
+    if not path:
+        return [{"params": layers, "lr": lr, "rate": 1.0}]
+    return [{"params": layers, "lr": lr, "rate": 1.0}, {"params": path, "lr": lr * PATH_RATE, "rate": PATH_RATE}]
+
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    parameters = list(model.parameters())
+    parameters = parameter_groups(model, config.lr)
     # Fused kernels update every tensor in one call: faster on the CPU too, and far fewer trips
     # through Python (which matters when a window shares the interpreter).
-    fused = {"fused": True} if parameters[0].device.type in ("cpu", "cuda") else {}
+    fused = {"fused": True} if parameters[0]["params"][0].device.type in ("cpu", "cuda") else {}
     if config.optimizer == "adam":
         return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay, **fused)
     if config.optimizer == "sgd":
@@ -31,7 +47,8 @@ def make_scheduler(
     optimizer: torch.optim.Optimizer, config: TrainConfig, total_steps: int
 ) -> torch.optim.lr_scheduler.LRScheduler | None:
     if config.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
+        peaks = [config.lr * group.get("rate", 1.0) for group in optimizer.param_groups]
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peaks, total_steps=total_steps)
     if config.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     return None

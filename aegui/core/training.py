@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from aegui.core.augment import add_noise, distort, shift_pixels
+from aegui.core.augment import add_noise, distort, mirror_images, shift_pixels
 from aegui.core.checks import ConfigError
 from aegui.core.configs import TrainConfig, check_learning_rate
 from aegui.core.data import Dataset
@@ -242,7 +242,7 @@ class Trainer:
         if lr is not None:
             self.scheduler = None
             for group in self.optimizer.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group.get("rate", 1.0)
 
     def iterate(self) -> Iterator[Event]:
         config, model = self.config, self.model
@@ -287,6 +287,7 @@ class Trainer:
                     if config.augment > 0:
                         images = distort(images, config.augment, self._augment_generator, model.image_shape)
                     images = shift_pixels(images, config.shift, self._augment_generator, model.image_shape)
+                    images = mirror_images(images, config.mirror, self._augment_generator, model.image_shape)
                     inputs = add_noise(images, config.noise, config.noise_level, self._augment_generator)
                     kl_weight = config.kl_weight(epoch - 1 + batch / self.steps_per_epoch)  # over the whole history
                     with self._code_draws():

@@ -21,6 +21,11 @@ def item_noun(dataset_name: str, classes: tuple[str, ...] = (), shape: tuple[int
     return "digit" if name == "images" and numbered and tuple(shape) == (1, 28, 28) else "image"
 
 
+def possessive(name: str) -> str:
+    """The name's possessive: "MNIST's"; "signs'" (a plural ending in s takes the apostrophe alone)."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def with_article(name: str) -> str:
     """'a 7', 'an 8', 'an Ankle boot', 'a T-shirt/top', 'an image'."""
     return f"{'an' if name[:1].lower() in 'aeio8' else 'a'} {name}"

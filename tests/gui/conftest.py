@@ -54,9 +54,11 @@ def widgets_are_deleted_by_qt(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def fresh_settings(tmp_path, monkeypatch):
-    """Each test starts with default settings and no autosave (a window saves settings when it closes)."""
+    """Each test starts with default settings, no autosave and no kept runs (a window saves settings when it
+    closes, and keeps its runs)."""
     monkeypatch.setenv("AEGUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("AEGUI_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    monkeypatch.setenv("AEGUI_RUNS_DIR", str(tmp_path / "runs"))
 
 
 @pytest.fixture(autouse=True)

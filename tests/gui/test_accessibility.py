@@ -44,7 +44,7 @@ def test_tab_walks_the_window_in_reading_order_and_passes_pictures_by(qtbot, win
             break
     expected = ["presetCombo", "modelKindCombo", "variationalCheck", "codeSizeSpin", "activationCombo", "lossCombo",
                 "optimizerCombo", "learningRateSpin", "batchSizeSpin", "epochsSpin", "precisionCombo", "augmentSpin",
-                "shiftSpin", "noiseCombo",
+                "shiftSpin", "mirrorSpin", "noiseCombo",
                 "noiseLevelSpin", "betaSpin", "klWarmupSpin", "datasetCombo"]  # fmt: skip
     assert order[: len(expected)] == expected
     later = order[len(expected) :]

@@ -22,8 +22,11 @@ def test_the_map_appears_with_both_scores(window, qtbot):
     code_map, pixel_map = window.parts.code_space_panel.code_map, window.parts.code_space_panel.pixel_map
     assert code_map.objectName() == "latentMap"
     assert code_map.point_count() == 1000 and pixel_map.point_count() == 1000  # the sample has 1,000 test digits
-    assert "separation 0." in code_map.title() and "separation 0." in pixel_map.title()
-    assert "10-nearest-neighbour" in window.parts.code_space_panel.status.text()
+    assert code_map.title().startswith("PCA of codes: separation 0.")
+    assert pixel_map.title().startswith("PCA of pixels: separation 0.")  # like with like: PCA on both sides
+    status = window.parts.code_space_panel.status.text()
+    assert "Codes: PCA of the 32-value codes (" in status and "Pixels: PCA of the 784 pixel values (" in status
+    assert "10 nearest neighbours on the map are mostly of their class" in status  # what the score means
 
 
 def test_the_drawing_is_a_point_that_moves(window, qtbot):
@@ -232,10 +235,9 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
 
     def slow_encode(config, state, images, cancelled):
         started.set()
-        for _ in range(1000):  # 10 s unless cancelled
-            if cancelled():
-                raise Cancelled("encoding cancelled")
-            threading.Event().wait(0.01)
+        cancel = cancelled.__self__  # (the worker's cancel event: `cancelled` is its is_set)
+        if cancel.wait(10):  # 10 s unless cancelled
+            raise Cancelled("encoding cancelled")
         raise AssertionError("never cancelled")
 
     open_tab(window, qtbot, 1)  # the map first, with the real encoder for test digits
@@ -262,11 +264,14 @@ def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window,
     open_tab(window, qtbot, 1)
     assert panel.code_map.title().startswith("PCA of codes: separation")
     _choose_projection(window, "tsne")
-    assert "Laying the codes out by t-SNE; PCA is shown meanwhile" in panel.status.text()  # PCA stays meanwhile
-    assert panel.code_map.title().startswith("PCA of codes")
+    assert "Laying the codes and the pixels out by t-SNE; PCA is shown meanwhile" in panel.status.text()
+    assert panel.code_map.title().startswith("PCA of codes") and panel.pixel_map.title().startswith("PCA of pixels")
     qtbot.waitUntil(lambda: panel.code_map.title().startswith("t-SNE of codes: separation"), timeout=60_000)
     latent = window.parts.code_space.latent
-    assert latent.embedding.method == "tsne" and "placed by t-SNE of the" in panel.status.text()
+    assert latent.embedding.method == "tsne" and latent.pixel_method == "tsne"  # the same method on both sides
+    assert "Codes: t-SNE of the 32-value codes" in panel.status.text()
+    assert "Pixels: t-SNE of the 784 pixel values" in panel.status.text()
+    qtbot.waitUntil(lambda: panel.pixel_map.title() == f"t-SNE of pixels: separation {latent.pixel_score:.3f}")
     drag(window.canvas, ZERO)
     wait_for_drawing(window, qtbot)
     qtbot.waitUntil(lambda: panel.code_map.marker() is not None)
@@ -274,11 +279,14 @@ def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window,
     np.testing.assert_allclose(panel.code_map.marker(), latent.embedding.place(code[None])[0], atol=1e-4)
     _choose_projection(window, "pca")  # back and forth: the t-SNE map comes from the cache, at once
     assert panel.code_map.title().startswith("PCA of codes")
+    qtbot.waitUntil(lambda: panel.pixel_map.title().startswith("PCA of pixels"))
     _choose_projection(window, "tsne")
     assert window.parts.code_space.latent is latent and panel.code_map.title().startswith("t-SNE of codes")
 
 
 def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, small_sample):
+    from dataclasses import replace
+
     from aegui.core.latent import build_latent_map
     from aegui.core.model import ModelConfig, build_model
     from aegui.gui.code_space.map_layouts import MapLayouts
@@ -294,11 +302,20 @@ def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, sm
     layouts.follow_training = True  # asked to follow: laid out now, even while training
     with qtbot.waitSignal(layouts.ready, timeout=60_000) as ready:
         assert layouts.request(pca_map, generation=1) is None
-        assert "Laying the codes out by t-SNE" in layouts.note(4)
+        assert "Laying the codes and the pixels out by t-SNE" in layouts.note(4)
     laid_out, generation = ready.args
     assert generation == 1 and laid_out.embedding.method == "tsne" and laid_out.indices is pca_map.indices
+    assert laid_out.pixel_method == "tsne" and laid_out.pixel_points.shape == (200, 2)
     training[0], layouts.follow_training = False, False
     assert layouts.request(pca_map, generation=1) is laid_out  # cached per weights, count and method
+    with qtbot.waitSignal(layouts.ready, timeout=60_000) as ready:  # other test images (new data): all afresh
+        other = replace(pca_map, images=pca_map.images.clone())
+        assert layouts.request(other, generation=1) is None and "codes and the pixels" in layouts.note(4)
+    assert ready.args[0].images is other.images and ready.args[0].pixel_points is not laid_out.pixel_points
+    with qtbot.waitSignal(layouts.ready, timeout=60_000) as ready:  # new weights: the pixels' layout is reused
+        assert layouts.request(pca_map, generation=2) is None
+        assert "Laying the codes out by t-SNE" in layouts.note(4)
+    assert ready.args[0].pixel_points is laid_out.pixel_points
     layouts.method = "pca"
     assert layouts.request(pca_map, generation=2) is pca_map
 
@@ -313,7 +330,7 @@ def test_zoomed_in_the_map_shows_the_digits_themselves(qtbot, sample):
     points = np.random.default_rng(0).normal(size=(1000, 2)).astype(np.float32)
     view.set_points(points, sample.test_labels[:1000].numpy(), 0.5)
     view.set_thumbnails(sample.test_images[:1000].numpy())
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: not view._thumbnail_timer.isActive())  # the thumbnails' turn has come
     assert view.thumbnails_shown() == 0  # 1,000 digits in view: dots
     view.getPlotItem().setRange(xRange=(-0.3, 0.3), yRange=(-0.3, 0.3), padding=0)
     qtbot.waitUntil(lambda: view.thumbnails_shown() > 0, timeout=5_000)

@@ -55,8 +55,9 @@ def test_drawing_updates_while_the_pen_moves(window, qtbot):
     for y in range(70, 260, 20):
         mouse(window.canvas, QEvent.Type.MouseMove, 160, y, none, left)
         qtbot.waitUntil(lambda: window.draw_panel.reconstruction_view.image() is not None)
-        qtbot.wait(10)  # one throttle period
-        seen.append(window.draw_panel.input_view.image())
+        shown = window.draw_panel.input_view  # the stroke so far, once the throttle lets it through
+        qtbot.waitUntil(lambda: np.array_equal(shown.image(), window.canvas.model_input()))  # noqa: B023
+        seen.append(shown.image())
     mouse(window.canvas, QEvent.Type.MouseButtonRelease, 160, 260, left, none)
     assert len(window.canvas.strokes()) == 1
     distinct = {image.tobytes() for image in seen}
@@ -81,6 +82,44 @@ def test_clear_undo_and_keys(window, qtbot):
     assert window.draw_panel.reconstruction_view.image() is None
     assert "Draw a digit" in window.draw_panel.hint.text()
     assert not window.canvas.model_input().any()
+
+
+def test_ctrl_z_after_delete_or_clear_brings_the_drawing_back(window, qtbot):
+    canvas = window.canvas
+    drag(canvas, TWO_STROKES)
+    drawn, seen = canvas.strokes(), canvas.model_input()
+    canvas.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert canvas.is_empty()
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert canvas.strokes() == drawn and np.array_equal(canvas.model_input(), seen)
+    wait_for_drawing(window, qtbot)  # the views show it again
+    qtbot.mouseClick(window.draw_panel.clear_button, Qt.MouseButton.LeftButton)
+    drag(canvas, SQUARE)  # a new drawing after the Clear: undone stroke by stroke, then the Clear
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert canvas.is_empty()
+    qtbot.mouseClick(window.draw_panel.undo_button, Qt.MouseButton.LeftButton)
+    assert canvas.strokes() == drawn
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert canvas.strokes() == drawn[:1]
+
+
+def test_undo_brings_back_a_drawing_an_image_replaced(window):
+    canvas = window.canvas
+    drag(canvas, SQUARE)
+    drawn = canvas.strokes()
+    image = np.zeros((28, 28), np.float32)
+    image[8:20, 12:16] = 1.0
+    canvas.set_image(image)
+    assert canvas.strokes() == [] and canvas.image() is not None
+    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    assert canvas.strokes() == drawn and canvas.image() is None
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    canvas.set_image(image)
+    drag(canvas, TWO_STROKES)
+    canvas.clear()
+    canvas.undo()  # the image with its strokes
+    assert len(canvas.strokes()) == 2 and np.array_equal(canvas.image(), image)
 
 
 def test_right_button_and_moves_without_a_button_draw_nothing(window):

@@ -1,5 +1,6 @@
 """Issue 6: every path a person can take with bad input or bad luck keeps their work and the app."""
 
+import contextlib
 import ctypes
 import gc
 import os
@@ -179,9 +180,19 @@ def test_autosave_is_offered_after_a_kill(tmp_path, qtbot):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
+    versions = set()  # each copy seen, by its file, size and time: each autosave writes the copy anew
+
+    def copies_written() -> int:
+        for copy in _copies():
+            with contextlib.suppress(OSError):  # (replaced between its listing and its look)
+                info = copy.stat()
+                if info.st_size > 0:
+                    versions.add((info.st_ino, info.st_size, info.st_mtime_ns))
+        return len(versions)
+
     try:
-        qtbot.waitUntil(lambda: len(_copies()) == 1 and _copies()[0].stat().st_size > 0, timeout=60_000)
-        qtbot.wait(500)  # a few more epochs
+        qtbot.waitUntil(lambda: len(_copies()) == 1 and copies_written() >= 1, timeout=60_000)
+        qtbot.waitUntil(lambda: copies_written() >= 3, timeout=60_000)  # a few more epochs, each saved anew
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -413,7 +424,7 @@ def test_download_from_the_window(window, qtbot, tmp_path):
 def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtbot, tmp_path):
     from tests.test_data import _serve
 
-    release = threading.Event()
+    release, sent = threading.Event(), threading.Event()
 
     def silent(handler):
         handler.send_response(200)
@@ -421,6 +432,7 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
         handler.end_headers()
         handler.wfile.write(b"\x1f\x8b")
         handler.wfile.flush()
+        sent.set()
         release.wait(30)  # longer than the window's wait for its threads when closing
 
     server, thread, url = _serve(silent)
@@ -429,7 +441,7 @@ def test_closing_the_window_ends_a_download_stuck_on_a_silent_server(window, qtb
         window.session.data.mirrors = [url]
         window.panel.data_box.download_button.click()
         qtbot.waitUntil(lambda: window.session.phase.value == "downloading", timeout=10_000)
-        qtbot.wait(300)  # the read is now blocked on the silent server
+        qtbot.waitUntil(sent.is_set, timeout=10_000)  # the server has gone silent: the read waits on it
         assert window.shutdown()  # every worker ended within the close's wait (not after the server's 30 s)
         assert live_workers() == 0
     finally:

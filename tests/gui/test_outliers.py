@@ -4,9 +4,11 @@ moving a file aside, and the novelty of a class left out of training."""
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
+from aegui.core.mosaic import READABLE_SIDE
 from benchmarks.images import write_digit_folder
 from tests.gui.test_faults import train_briefly
 
@@ -25,7 +27,11 @@ def test_the_tab_lists_the_most_unusual_first_and_a_click_draws_it(window, qtbot
     assert view.objectName() == "outliersView" and len(controller.rows) == 48
     scores = [row[3] for row in controller.rows]
     assert scores == sorted(scores, reverse=True) and len(controller.report.scores) == 5000
-    assert view.list.count() == 48 and view.list.item(0).text().startswith("1. ")
+    header = [view.table.horizontalHeaderItem(column).text() for column in range(view.table.columnCount())]
+    assert header == ["rank", "score", "class", "file or index"] and view.table.horizontalHeader().isVisible()
+    rank, score, label, name = view.row_text(0)
+    assert view.table.rowCount() == 48 and rank == "1" and float(score) == float(f"{scores[0]:.4g}")
+    assert label == controller.rows[0][2] and name == controller.rows[0][1]
     with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
         x, y = view.mosaic.centre_of(0)
         QTest.mouseClick(view.mosaic.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
@@ -34,6 +40,9 @@ def test_the_tab_lists_the_most_unusual_first_and_a_click_draws_it(window, qtbot
     view.class_combo.setCurrentIndex(view.class_combo.findData(7))
     assert {row[2] for row in controller.rows} == {"7"}
     assert controller.export("csv", tmp_path / "sevens.csv") and controller.export("png", tmp_path / "top.png")
+    sheet = np.asarray(Image.open(tmp_path / "top.png"))  # each image over its rank, score, class and name
+    under_first = sheet[2 + READABLE_SIDE + 2 :, : sheet.shape[1] // 7][:40]
+    assert sheet.shape[0] > 7 * (READABLE_SIDE + 40) and under_first.max() > 200  # text, in white, under it
     lines = (tmp_path / "sevens.csv").read_text().splitlines()
     assert len(lines) == 1 + int((np.concatenate([window.session.dataset.train_labels.numpy(),
                                                   window.session.dataset.test_labels.numpy()]) == 7).sum())  # fmt: skip
@@ -46,7 +55,7 @@ def test_a_file_of_an_image_folder_is_moved_aside_never_deleted(window, qtbot, t
         window.parts.data_picker.load_images(folder)
     view = open_outliers(window, qtbot)
     assert view.move_button.isEnabled() and view.show_button.isEnabled()
-    view.list.setCurrentRow(0)
+    view.table.setCurrentCell(0, 2)  # a click in the table's first row
     chosen = window.parts.outliers.selected_file()
     assert chosen is not None and chosen.is_file()
     moved = window.parts.outliers.move_aside(tmp_path / "aside")

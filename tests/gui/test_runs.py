@@ -90,3 +90,47 @@ def test_only_the_newest_earlier_runs_are_drawn(window, qtbot, monkeypatch):
     runs = window.parts.run_list.runs
     assert len(runs) == 3 and len(window.parts.run_list.earlier()) == 2 and plot.earlier_runs() == 1
     assert plot._earlier_colours == [runs[1].colour]  # the newer of the two
+
+
+def _kept_files():
+    from aegui.core.run_store import SUFFIX, runs_folder
+
+    return sorted(runs_folder().glob(f"*{SUFFIX}"))
+
+
+def test_runs_are_kept_between_sessions_and_a_damaged_file_stops_nothing(window_factory, qtbot):
+    """As TensorBoard keeps its logs: each run (renamed, hidden) is there at the next start, drawn beneath the
+    new model; a file that cannot be read is set aside and said, and the window starts all the same."""
+    from aegui.core.run_store import runs_folder
+
+    first = window_factory()
+    train(first, qtbot, SMALL)
+    qtbot.waitUntil(lambda: len(_kept_files()) == 1, timeout=10_000)
+    first.parts.runs_view.table.item(0, 0).setText("kept")
+    qtbot.waitUntil(lambda: '"name": "kept"' in _kept_files()[0].read_text(), timeout=10_000)
+    history = first.parts.run_list.runs[0].history
+    first.close()
+    (runs_folder() / "20000101T000000-damaged.run.json").write_text('{"format": "aegui-run", "vers')
+    second = window_factory()
+    qtbot.waitUntil(lambda: second.parts.run_list.loaded, timeout=10_000)
+    runs = second.parts.run_list.runs
+    assert [run.name for run in runs] == ["kept"] and runs[0].history.batch_losses == history.batch_losses
+    assert runs[0].history.epochs == history.epochs and second.parts.loss_plot.earlier_runs() == 1
+    assert "set aside as" in second.panel.message_label.text()
+    assert (runs_folder() / "20000101T000000-damaged.run.json.unreadable").exists()  # kept for a person to see
+    second.parts.runs_view.table.setCurrentCell(0, 0)
+    second.parts.runs_view.remove_button.click()  # removed from the list; its record kept aside
+    assert not _kept_files() and len(list((runs_folder() / "removed").glob("*.run.json"))) == 1
+    assert "move it back" in second.panel.message_label.text()
+
+
+def test_a_runs_folder_that_is_a_file_says_so_and_the_window_works(window_factory, qtbot, tmp_path, monkeypatch):
+    in_the_way = tmp_path / "runs-file"
+    in_the_way.write_text("someone's notes")
+    monkeypatch.setenv("AEGUI_RUNS_DIR", str(in_the_way))
+    window = window_factory()
+    qtbot.waitUntil(lambda: window.parts.run_list.loaded, timeout=10_000)
+    assert "Runs are not kept between sessions" in window.panel.message_label.text()
+    with qtbot.waitSignal(window.parts.run_list.message, timeout=60_000):  # (the run cannot be kept: said)
+        train(window, qtbot, SMALL)
+    assert window.parts.runs_view.table.rowCount() == 1 and in_the_way.read_text() == "someone's notes"

@@ -12,7 +12,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -165,20 +164,26 @@ def test_a_python_object_is_never_stored(tmp_path, caplog):
     assert b"@Variant" not in settings_file().read_bytes() and settings.value("plot/smoothing") == "0.5"
 
 
-UNBLOCK = """
-import os, sys, time
-time.sleep(float(sys.argv[2]))
+UNBLOCKED = 3  # the helper's exit status when it had to open the pipe
+UNBLOCK = f"""
+import os, select, sys
+def test_over(seconds):  # the test closes this process's input when it is over
+    return bool(select.select([sys.stdin], [], [], seconds)[0])
+if test_over(float(sys.argv[2])):
+    sys.exit(0)
 while True:  # both ends at once: whoever waits to open the pipe, to read or to write, goes on
     os.close(os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK))
-    time.sleep(0.2)
+    if test_over(0.2):
+        sys.exit({UNBLOCKED})
 """
 
 
 def unblocker(fifo: Path, grace: float) -> subprocess.Popen:
-    """A process that, after `grace` seconds, opens and closes the named pipe again and again, so that this
-    process, blocked opening it (holding Python's lock: no thread of its own can help), goes on and the test
-    fails instead of hanging."""
-    return subprocess.Popen([sys.executable, "-c", UNBLOCK, str(fifo), str(grace)])
+    """A process that, unless the test is over within `grace` seconds (it closes the process's input then),
+    opens and closes the named pipe again and again until it is, so that this process, blocked opening it
+    (holding Python's lock: no thread of its own can help), goes on and the test fails instead of hanging.
+    It exits with UNBLOCKED if it had to."""
+    return subprocess.Popen([sys.executable, "-c", UNBLOCK, str(fifo), str(grace)], stdin=subprocess.PIPE)
 
 
 def make_in_place(kind: str, path: Path) -> None:
@@ -204,13 +209,11 @@ def test_a_settings_path_that_is_not_a_file_is_not_opened(kind, qtbot, caplog):
     path = settings_file()
     path.parent.mkdir(parents=True)
     make_in_place(kind, path)
-    helper = unblocker(path, grace=20) if kind == "named pipe" else None
+    helper = unblocker(path, grace=60) if kind == "named pipe" else None
     window, closed = None, False
     try:
-        started = time.monotonic()
         window = MainWindow(load_later=True)  # (QSettings waited here for a writer to the pipe, for ever)
         qtbot.addWidget(window)
-        assert time.monotonic() - started < 10
         window.load_the_rest()
         qtbot.waitUntil(lambda: window.is_ready and window.session.dataset is not None, timeout=30_000)
         message = window.panel.message_label.text()
@@ -223,6 +226,7 @@ def test_a_settings_path_that_is_not_a_file_is_not_opened(kind, qtbot, caplog):
         if window is not None and not closed:
             window.close()  # (while the pipe is being unblocked: QSettings wrote to it)
         if helper is not None:
-            helper.kill()
+            helper.stdin.close()  # the test is over: the helper ends
             helper.wait()
+    assert helper is None or helper.returncode == 0, "the window waited on the named pipe until it was unblocked"
     assert path.exists() and not path.is_file()  # left as it was

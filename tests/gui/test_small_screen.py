@@ -89,3 +89,22 @@ def test_the_status_bar_says_what_to_do_in_full_on_a_laptop(laptop_window, qtbot
     label = laptop_window.status_line.label
     qtbot.waitUntil(lambda: "Choose data folder" in label.text(), timeout=20_000)
     assert label.shown_text() == label.text()
+
+
+def test_leave_out_a_long_progress_label_and_the_outliers_headers_are_whole_on_a_laptop(laptop_window, qtbot):
+    window = laptop_window
+    window.panel.show_message("A message a person must see.\nSecond line.\nThird line.", error=True)
+    box = window.panel.data_box
+    for widget in (box.dataset_combo, box.dataset_label, box.exclude_combo):  # the Data box: never below a scroll
+        assert wholly_visible(widget), widget.objectName()
+    label = "converting images · 1,500 of 2,062"
+    window.status_line.show_progress(0.73, label)
+    bar = window.status_line.progress
+    assert wholly_visible(bar) and bar.width() >= bar.fontMetrics().horizontalAdvance(label) + 16  # in one line
+    window.status_line.show_progress(-1, "")
+    view = window.parts.outliers_view
+    with qtbot.waitSignal(window.parts.outliers.scored, timeout=60_000):
+        window.tabs.setCurrentWidget(view)
+    header = view.table.horizontalHeader()
+    assert header.isVisible() and wholly_visible(header) and header.height() > 10
+    assert wholly_visible(view.table) and view.table.columnCount() == 4

@@ -88,12 +88,15 @@ class CodeSpacePanel(QWidget):
         controls.addWidget(self.follow_check)
         controls.addWidget(self.count_spin)
         controls.addStretch(1)
+        self.export_buttons: list[QPushButton] = []
         for kind, text, tip in (("csv", "Codes CSV…", "Export the test digits' codes and labels as CSV"),
                                 ("npy", "Codes NPY…", "Export the test digits' codes and labels as NumPy arrays"),
                                 ("png", "Map PNG…", "Export the code map as a PNG picture")):  # fmt: skip
             button = QPushButton(text, objectName=f"export{kind.upper()}Button", toolTip=tip)
             button.clicked.connect(lambda _checked=False, k=kind: self.exportRequested.emit(k))
             controls.addWidget(button)
+            self.export_buttons.append(button)
+        self._unfit = ""
         side = QVBoxLayout()
         side.addWidget(self.hovered_view, 1)
         side.addWidget(self.decoded_view, 1)
@@ -133,6 +136,25 @@ class CodeSpacePanel(QWidget):
         self.hovered_view.set_title(f"Hovered {noun}")
         self.hovered_view.set_hint(f"Point at {with_article(noun)} in the map.")
         self.manifold.setToolTip(f"Click {with_article(noun)} to put it on the canvas.")
+
+    def show_unfit(self, note: str) -> None:
+        """The model does not take the data (`note`: so, and what to do) or, with "", it does again: the maps, the
+        images under them and their exports need the model to run on the data."""
+        if note == self._unfit:
+            return
+        self._unfit = note
+        for widget in (*self.export_buttons, self.count_spin, self.projection_combo, self.follow_check):
+            widget.setEnabled(not note)
+        if note:
+            for plot in (self.code_map, self.pixel_map):
+                plot.set_points(np.zeros((0, 2), np.float32), np.zeros(0, np.int64))
+                plot.set_thumbnails(None)
+            self.hovered_view.set_image(None)
+            self.decoded_view.set_image(None)
+            self.status.setText(note)
+
+    def unfit_note(self) -> str:
+        return self._unfit
 
     def _on_count_changed(self, value: int) -> None:
         self._wanted_count = value  # (set_test_count changes the value with signals blocked)

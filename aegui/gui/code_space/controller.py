@@ -53,9 +53,10 @@ class CodeSpaceController(QObject):
         report: Callable[[str, bool], None],
         is_training: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
+        unfit_note: Callable[[], str] = lambda: "",  # the model does not take the data: so, and what to do
     ) -> None:
         super().__init__(parent)
-        self.code_panel, self.explore = code_panel, explore_panel
+        self.code_panel, self.explore, self._unfit_note = code_panel, explore_panel, unfit_note
         self._inference, self._weights, self._dataset, self._report = inference, weights, dataset, report
         self.latent: LatentMap | None = None  # the map shown: by PCA, or the chosen method once laid out
         self._pca_latent: LatentMap | None = None  # the latest weights' PCA map
@@ -64,7 +65,7 @@ class CodeSpaceController(QObject):
         self.layouts.progress.connect(self._on_layout_progress)
         self.layouts.failed.connect(lambda text: self._report(text, True))
         self.training_codes: np.ndarray | None = None
-        self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+        self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float, float | None]] = {}  # PCA of the pixels
         self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
         self._worker = None
         self._cancel = threading.Event()  # the running worker's: set to make it give up
@@ -116,6 +117,8 @@ class CodeSpaceController(QObject):
     def refresh(self) -> None:
         """Recompute the maps (and the training codes, if the Explore tab is open) from the current weights."""
         dataset, state, inference = self._dataset(), self._weights(), self._inference()
+        if self._show_unfit(self._unfit_note()):
+            return
         if dataset is None or state is None or inference is None:
             return
         if not (self._visible["map"] or self._visible["explore"]):
@@ -127,7 +130,7 @@ class CodeSpaceController(QObject):
         self._stale = False
         self.code_panel.set_test_count(len(dataset.test_images))
         count = self.code_panel.count_spin.value()
-        cache_key = (dataset.name, min(count, len(dataset.test_images)))
+        cache_key = (dataset.key, min(count, len(dataset.test_images)))
         self.code_panel.status.setText("Placing the test digits…")
         generation = self._generation
         self._cancel = threading.Event()
@@ -138,6 +141,15 @@ class CodeSpaceController(QObject):
         if self.training_codes is None:
             self._show_neighbours()  # "finding them…" while the training digits are encoded
 
+    def _show_unfit(self, note: str) -> bool:
+        """Whether the model does not take the data (`note` says so): then nothing is computed, or shown."""
+        self.code_panel.show_unfit(note), self.explore.show_unfit(note)
+        if note:  # (a map computed or laid out meanwhile is of weights and data that do not fit)
+            self.latent, self._pca_latent, self.training_codes = None, None, None
+            self._generation += 1
+            self._cancel.set()
+        return bool(note)
+
     def _on_computed(self, result, cache_key, generation: int) -> None:
         self._worker = None
         if generation != self._generation:  # computed for a model that is gone
@@ -146,7 +158,7 @@ class CodeSpaceController(QObject):
             return
         latent, training_codes = result
         self._pca_latent = latent
-        self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score)
+        self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score, latent.pixel_explained)
         if training_codes is not None:
             self.training_codes = training_codes
         self._show_latent(self.layouts.request(latent, generation) or latent)
@@ -166,8 +178,8 @@ class CodeSpaceController(QObject):
             panel.code_map.set_thumbnails(thumbnails.transpose(0, 2, 3, 1) if thumbnails.ndim == 4 else thumbnails)
         self._show_status()
         self.show_drawing(self._drawing_code)
-        if self._pixels_shown is not latent.pixel_points:  # new data or count: the pixels' map changes too, drawn
-            QTimer.singleShot(FRAME_MS, self._show_pixel_map)  # a frame later so that no paint holds up the window
+        if self._pixels_shown is not latent.pixel_points:  # new data, count or method: the pixels' map changes too,
+            QTimer.singleShot(FRAME_MS, self._show_pixel_map)  # drawn a frame later: no paint holds up the window
         else:  # (it does not depend on the weights: after an epoch only the codes' map moves)
             self.mapUpdated.emit()
 
@@ -176,12 +188,8 @@ class CodeSpaceController(QObject):
         if latent is None:
             return
         note = self.layouts.note(latent.codes.shape[1]) if latent.embedding.method != self.layouts.method else ""
-        self.code_panel.status.setText(
-            f"{len(latent.labels):,} test {self._noun()}s placed by {latent.embedding.describe()}. Separation, the "
-            f"10-nearest-neighbour accuracy in the map: codes {latent.score:.3f}, pixels {latent.pixel_score:.3f}."
-            + (f" {note}" if note else "")
-            + (f" {progress}" if progress else "")
-        )
+        text = latent.describe(self._noun(), len(self._classes()))
+        self.code_panel.status.setText(text + (f" {note}" if note else "") + (f" {progress}" if progress else ""))
 
     def _on_laid_out(self, latent: LatentMap, generation: int) -> None:
         if generation == self._generation and latent.embedding.method == self.layouts.method:
@@ -203,7 +211,7 @@ class CodeSpaceController(QObject):
         if self.latent is not None:
             self._pixels_shown = self.latent.pixel_points
             self.code_panel.pixel_map.set_points(self.latent.pixel_points, self.latent.labels, self.latent.pixel_score,
-                                                 len(self._classes()))  # fmt: skip
+                                                 len(self._classes()), self.latent.pixel_title)  # fmt: skip
         self.mapUpdated.emit()
 
     def _on_failed(self, error: Exception) -> None:

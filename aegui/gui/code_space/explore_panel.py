@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from aegui.core.words import with_article
 from aegui.gui.code_space.code_sliders import CodeSliders
@@ -38,9 +39,21 @@ class ExplorePanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(interpolation_box, 1)
         right.addWidget(neighbours_box, 1)
-        layout = QHBoxLayout(self)
-        layout.addWidget(sliders_box, 1)
-        layout.addLayout(right, 1)
+        self.unfit_label = QLabel("", objectName="exploreUnfitNote", wordWrap=True, visible=False,
+                                  textFormat=Qt.TextFormat.PlainText)  # fmt: skip
+        row = QHBoxLayout()
+        row.addWidget(sliders_box, 1)
+        row.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.unfit_label)
+        layout.addLayout(row, 1)
+
+    def show_unfit(self, note: str) -> None:
+        """The model does not take the data (`note`: so, and what to do): no neighbours among its images (the
+        sliders and the drawing's interpolations still work); "": it does again."""
+        self.unfit_label.setText(note)
+        self.unfit_label.setVisible(bool(note))
+        self._neighbours_box.setEnabled(not note)
 
     def set_noun(self, noun: str) -> None:
         """What the data's items are called ("digit", "image"): words follow the data."""

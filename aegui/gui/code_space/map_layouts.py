@@ -1,6 +1,8 @@
 """The code map's non-linear layouts (t-SNE, UMAP): computed in a worker after the instant PCA map is
 shown, with progress, cached per weights, digit count and method, and during training only when
-asked (t-SNE takes seconds; an epoch may take less)."""
+asked (t-SNE takes seconds; an epoch may take less). The pixels are laid out by the same method, so
+that the two maps compare like with like (cached per test images, count and method: they do not
+depend on the weights)."""
 
 from __future__ import annotations
 
@@ -8,22 +10,33 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.errors import Cancelled
-from aegui.core.latent import LatentMap
+from aegui.core.latent import LatentMap, knn_accuracy
 from aegui.core.projections import METHODS, embed, unavailable
 from aegui.gui.concurrency.threads import ProgressRelay, run_in_thread
 
 CACHED = 6  # layouts kept: switching methods or counts back and forth recomputes nothing
+PixelLayout = tuple[np.ndarray, float]  # the pixels' points and their separation score
 
 
-def lay_out(latent: LatentMap, method: str, progress: Callable[[str, int, int], None],
+def lay_out(latent: LatentMap, method: str, pixels: PixelLayout | None, progress: Callable[[str, int, int], None],
             cancelled: Callable[[], bool]) -> LatentMap:  # fmt: skip
-    """The same digits laid out by `method`, with its separation score (a worker's job)."""
-    embedding = embed(latent.codes, method, progress=lambda done: progress(method, round(1000 * done), 1000),
-                      cancelled=cancelled)  # fmt: skip
-    return latent.with_embedding(embedding)
+    """The same digits laid out by `method`, codes and (unless `pixels` are given) pixels, with their
+    separation scores (a worker's job)."""
+    sides = 1 if pixels is not None else 2
+
+    def report(side: int, done: float) -> None:
+        progress(method, round(1000 * (side + done) / sides), 1000)
+
+    embedding = embed(latent.codes, method, progress=lambda done: report(0, done), cancelled=cancelled)
+    latent = latent.with_embedding(embedding)
+    if pixels is None and latent.images is not None:
+        laid_out = embed(latent.pixels(), method, progress=lambda done: report(1, done), cancelled=cancelled)
+        return latent.with_pixels(laid_out.points, knn_accuracy(laid_out.points, latent.labels), laid_out.method)
+    return latent if pixels is None else latent.with_pixels(*pixels, method)
 
 
 class MapLayouts(QObject):
@@ -37,7 +50,12 @@ class MapLayouts(QObject):
         self.method = "pca"
         self.follow_training = False
         self._cache: OrderedDict[tuple[int, int, str], LatentMap] = OrderedDict()
+        # the pixels' layouts by test images, count and method, each with the images it was made of (held, so that
+        # their id is no other's while cached)
+        self._pixel_cache: OrderedDict[tuple[int, int, str], tuple[object, PixelLayout]] = OrderedDict()
         self._running: tuple[int, int, str] | None = None  # what the worker is laying out
+        self._running_images: object = None  # and of which test images
+        self._with_pixels = False  # and whether it lays the pixels out too
         self._cancel = threading.Event()
         self._relay = ProgressRelay()
         self._relay.progress.connect(self._on_progress)
@@ -51,7 +69,8 @@ class MapLayouts(QObject):
         if reason is not None:
             return reason
         if self._running is not None:
-            return f"Laying the codes out by {name}; PCA is shown meanwhile."
+            sides = "codes and the pixels" if self._with_pixels else "codes"
+            return f"Laying the {sides} out by {name}; PCA is shown meanwhile."
         if self._is_training() and not self.follow_training:
             return f"{name} is computed when training ends (tick 'follow training' for every epoch); PCA meanwhile."
         return ""
@@ -62,19 +81,25 @@ class MapLayouts(QObject):
         if self.method == "pca" or latent.codes.shape[1] == 2:
             return latent
         key = (generation, len(latent.codes), self.method)
-        if key in self._cache:
+        if key in self._cache and self._cache[key].images is latent.images:  # (of these weights and test images)
             self._cache.move_to_end(key)
             return self._cache[key]
         if unavailable(self.method) is not None or (self._is_training() and not self.follow_training):
             return None
-        if self._running == key:
+        if self._running == key and self._running_images is latent.images:
             return None
         self.cancel()
-        self._running, self._cancel = key, threading.Event()
-        run_in_thread(lay_out, latent, self.method, self._relay.report, self._cancel.is_set,
+        self._running, self._running_images, self._cancel = key, latent.images, threading.Event()
+        pixels = self._pixels_at_hand(latent)
+        self._with_pixels = pixels is None
+        run_in_thread(lay_out, latent, self.method, pixels, self._relay.report, self._cancel.is_set,
                       on_result=lambda laid_out: self._on_laid_out(key, laid_out),
-                      on_error=lambda error: self._on_failed(key, error))  # fmt: skip
+                      on_error=lambda error, images=latent.images: self._on_failed(key, images, error))  # fmt: skip
         return None
+
+    def _pixels_at_hand(self, latent: LatentMap) -> PixelLayout | None:
+        found = self._pixel_cache.get((id(latent.images), len(latent.codes), self.method))
+        return found[1] if found is not None and found[0] is latent.images else None
 
     def cancel(self) -> None:
         """Make a layout in progress give up (newer weights, another method, or the window closing)."""
@@ -87,15 +112,19 @@ class MapLayouts(QObject):
 
     def _on_laid_out(self, key: tuple[int, int, str], laid_out: LatentMap) -> None:
         self._cache[key] = laid_out
-        while len(self._cache) > CACHED:
-            self._cache.popitem(last=False)
-        if self._running == key:
+        if laid_out.pixel_method == key[2]:
+            pixels = (laid_out.pixel_points, laid_out.pixel_score)
+            self._pixel_cache[(id(laid_out.images), *key[1:])] = (laid_out.images, pixels)
+        for cache in (self._cache, self._pixel_cache):
+            while len(cache) > CACHED:
+                cache.popitem(last=False)
+        if self._running == key and self._running_images is laid_out.images:
             self._running = None
             self.progress.emit(-1.0, "")
             self.ready.emit(laid_out, key[0])
 
-    def _on_failed(self, key: tuple[int, int, str], error: Exception) -> None:
-        if self._running != key:
+    def _on_failed(self, key: tuple[int, int, str], images: object, error: Exception) -> None:
+        if self._running != key or self._running_images is not images:
             return  # given up for something newer
         self._running = None
         self.progress.emit(-1.0, "")

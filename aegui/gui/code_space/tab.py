@@ -16,7 +16,8 @@ def build(parts: Parts) -> Feature:
     explore_panel = parts.explore_panel = ExplorePanel()
     code_space = parts.code_space = CodeSpaceController(
         code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.model_data,
-        parts.report, session.is_training, parts.window)  # fmt: skip
+        parts.report, session.is_training, parts.window,
+        session.unfit_note)  # fmt: skip
     code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
 
     def on_dataset_loaded(dataset) -> None:  # words follow the data

@@ -8,9 +8,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
 from superqt.utils import FunctionWorker, WorkerBase, create_worker
 
 from aegui.core.pacing import MAX_UPDATES_PER_SECOND, Interval
@@ -118,5 +119,17 @@ def unfinished_workers() -> int:
 
 
 def wait_for_workers(msecs: int) -> bool:
-    """Wait until every worker thread is done; True if they all finished in time."""
-    return QThreadPool.globalInstance().waitForDone(msecs)
+    """Wait until every worker is done and its end delivered; True if they all finished in time. superqt starts a
+    worker created inside a running event loop on the next turn of the loop (a zero-time timer): the pool does
+    not know it yet, so waiting on the pool alone missed it and it ran after the window had gone (seen closing
+    the window just after an epoch's end). The loop turns here until no such worker is left."""
+    pool = QThreadPool.globalInstance()
+    deadline = time.monotonic() + msecs / 1000
+    while True:
+        if not pool.waitForDone(max(0, round((deadline - time.monotonic()) * 1000))):
+            return False
+        if unfinished_workers() == 0:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checks import ConfigError
 from aegui.core.data import Dataset
+from aegui.core.device import describe_device
 from aegui.core.model import AutoEncoder, model_for_weights
 from aegui.core.pacing import Interval
 from aegui.core.resume import TrainingState
@@ -31,6 +32,14 @@ from aegui.gui.concurrency.threads import run_generator_in_thread
 
 __all__ = ["TrainingProgress", "TrainingRun"]
 QUIT_WAIT_S = 2.0
+# the threads a training process trains on (at most: see BusyMachine): a new process's own, which this one had
+# when it started (while training, the window gives its own up: `TrainingRun.__init__`)
+PROCESS_THREADS = torch.get_num_threads()
+
+
+def describe_training_device(device: torch.device) -> str:
+    """Where the window's training runs, as every part of the window says it (About, the training message)."""
+    return describe_device(device, PROCESS_THREADS)
 
 
 _busy: set[TrainingRun] = set()

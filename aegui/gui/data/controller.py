@@ -132,6 +132,7 @@ class DataController(QObject):
         self._box.set_data_choice(self._session.data.choice)
         self._box.set_classes(dataset.classes)
         self._box.show_reading(dataset.name == IMAGES)
+        self._box.set_reading(*self._session.data.reading)  # (a model opened may have asked for its own)
         self._panel.set_train_size(len(dataset.train_images))
 
     def _on_phase_changed(self, phase: Phase) -> None:

@@ -1,6 +1,7 @@
 """The drawing canvas: mouse and tablet pen, smooth round-capped strokes, undo and clear; an image
 (a generated digit, or an image file opened or dropped on it) may lie under the strokes, to be drawn
-over.
+over. Undo takes back strokes one by one, and brings back a drawing that Clear (or a new image or
+drawing put in its place) threw away.
 
 For a digit model (28x28 grey) it is MNIST's pen pad: strokes alone are fitted as MNIST's digits were.
 For any other model the canvas is the model's image, whatever its size and colour: an image opened or
@@ -37,6 +38,8 @@ from aegui.gui.window.drops import dropped_file
 BACKGROUND, INK, HINT = (QColor(colour) for colour in (DIGIT_FIELD, DIGIT_INK, DIGIT_HINT))
 
 Point = tuple[float, float]
+STROKE = "stroke"  # an entry of the undo history: a stroke was added (the others are drawings thrown away)
+UNDO_DEPTH = 200  # entries of the undo history kept
 
 
 def smooth_path(points: list[Point]) -> QPainterPath:
@@ -64,13 +67,16 @@ class DrawCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setToolTip("Draw a digit, or drop an image file here. Delete clears, Ctrl+Z undoes the last stroke.")
+        self.setToolTip("Draw a digit, or drop an image file here. Delete clears; Ctrl+Z undoes the last stroke, or "
+                        "the Clear.")  # fmt: skip
         self.setAcceptDrops(True)
         self.setAccessibleName("Drawing canvas")
         self.setAccessibleDescription(self.toolTip())
         self._strokes: list[list[Point]] = []
         self._current: list[Point] | None = None
         self._image: np.ndarray | None = None  # a picture under the strokes, filling the canvas
+        self._history: list[str | tuple[list[list[Point]], np.ndarray | None]] = []  # for undo: STROKE, or a
+        # drawing (strokes and image) thrown away, newest last
         self._fitting = DIGITS  # the model's image size and colour, and how opened images are fitted
         self._ink = (1.0, 1.0, 1.0)  # the ink's colour (RGB in [0, 1]) over a colour model's image
         self._finished = QImage(side, side, QImage.Format.Format_RGB32)
@@ -110,6 +116,7 @@ class DrawCanvas(QWidget):
         clears the canvas (its image was made for another model)."""
         if fitting.shape != self._fitting.shape:
             self._strokes, self._current, self._image = [], None, None
+            self._history.clear()  # (drawings made for another model: not to be brought back)
             self._fitting = fitting
             self._pen.setColor(INK if self.is_digit_pad() or not fitting.color else QColor.fromRgbF(*self._ink))
             self._redraw_finished()
@@ -148,27 +155,49 @@ class DrawCanvas(QWidget):
     # --- editing ---
 
     def clear(self) -> None:
-        """Remove the strokes and the image under them."""
+        """Remove the strokes and the image under them (`undo` brings them back)."""
         if self.is_empty():
             return
-        self._strokes.clear()
+        self._keep_for_undo()
+        self._strokes = []
         self._current = None
         self._image = None
         self._redraw_finished()
         self._changed()
 
+    def can_undo(self) -> bool:
+        return bool(self._current or self._strokes or self._history)
+
     def undo(self) -> None:
+        """Take back the stroke being drawn or the last one, or bring back the drawing last thrown away."""
         if self._current:
             self._current = None
-        elif self._strokes:
+        elif self._history:
+            entry = self._history.pop()
+            if entry == STROKE:
+                self._strokes.pop()
+            else:
+                strokes, self._image = entry
+                self._strokes = [list(stroke) for stroke in strokes]
+        elif self._strokes:  # (its entry was dropped from a long history)
             self._strokes.pop()
         else:
             return
         self._redraw_finished()
         self._changed()
 
+    def _keep_for_undo(self, entry: str | None = None) -> None:
+        """Record a stroke added (STROKE), or, by default, the drawing about to be thrown away, if any."""
+        if entry is None:
+            if self.is_empty():
+                return
+            entry = ([list(stroke) for stroke in self._strokes], self._image)
+        self._history.append(entry)
+        del self._history[:-UNDO_DEPTH]
+
     def set_strokes(self, strokes: list[list[Point]]) -> None:
-        """Replace the drawing (for example with a saved or replayed one)."""
+        """Replace the drawing (for example with a saved or replayed one; `undo` brings the old one back)."""
+        self._keep_for_undo()
         self._strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in strokes if len(stroke)]
         self._current = None
         self._image = None
@@ -191,6 +220,7 @@ class DrawCanvas(QWidget):
                              f"one shaped {picture.shape}.")  # fmt: skip
         if picture.ndim <= 2 and channels == 3:
             picture = picture.reshape(channels, height, width).transpose(1, 2, 0)
+        self._keep_for_undo()
         self._image = np.clip(picture.reshape(self._picture_shape()), 0.0, 1.0)
         self._strokes, self._current = [], None
         self._redraw_finished()
@@ -245,6 +275,7 @@ class DrawCanvas(QWidget):
         if self._current is None:
             return
         self._strokes.append(self._current)
+        self._keep_for_undo(STROKE)
         self._current = None
         self._draw_into(self._finished, [self._strokes[-1]])
         self.update()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from aegui.core.image_files import fitting_for
 from aegui.core.inference import CodeScales, code_scales
 from aegui.core.pacing import Interval
+from aegui.core.words import possessive
 from aegui.gui.code_space.controller import FRAME_MS, CodeSpaceController
 from aegui.gui.concurrency.pacer import FramePacer
 from aegui.gui.concurrency.threads import run_in_thread
@@ -89,6 +90,7 @@ class DrawingController(QObject):
         self._refresh_code_range()
         self._refresh_gallery()
         self.code_space.data_changed()
+        self.refresh_drawing()  # (its note says whether the model takes the data)
 
     def _on_weights_changed(self) -> None:
         self.code_space.refresh()
@@ -110,6 +112,10 @@ class DrawingController(QObject):
             self._gallery_due.mark()
             names = [dataset.class_name(int(label)) for label in dataset.test_labels[:GALLERY_COUNT]]
             self.gallery.show_model(dataset.test_images, session.inference, session.train_config, names)
+        elif not session.takes_data():  # the data's images alone: this model cannot rebuild them
+            shown = session.dataset
+            self.gallery.show_originals(shown.test_images, f"{possessive(shown.title)} test images: this model does "
+                                        "not take them (Train makes one that does)")  # fmt: skip
 
     def _refresh_code_range(self) -> None:
         """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
@@ -138,7 +144,7 @@ class DrawingController(QObject):
     def refresh_drawing(self) -> None:
         session = self.session
         if self.canvas.is_empty():
-            self.draw_panel.show_result(None, None)
+            self.draw_panel.show_result(None, None, session.unfit_note(short=True))
             self.code_space.show_drawing(None)
         else:
             image = self.canvas.model_input()
@@ -146,6 +152,7 @@ class DrawingController(QObject):
             result = session.inference.reconstruct(image) if session.inference is not None else None
             untrained = session.history.epochs_done == 0 and not session.is_training()
             note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
+            note = session.unfit_note(short=True) or note
             self.draw_panel.show_result(image, result, note)
             self.code_space.show_drawing(result.code if result is not None else None)
             now = time.perf_counter()

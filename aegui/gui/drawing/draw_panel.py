@@ -25,10 +25,10 @@ class DrawPanel(QWidget):
         self.canvas = canvas
         self.clear_button = QPushButton("Clear")
         self.clear_button.setObjectName("clearButton")
-        self.clear_button.setToolTip("Clear the canvas (Delete)")
-        self.undo_button = QPushButton("Undo stroke")
+        self.clear_button.setToolTip("Clear the canvas (Delete; Undo brings it back)")
+        self.undo_button = QPushButton("Undo")
         self.undo_button.setObjectName("undoButton")
-        self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
+        self.undo_button.setToolTip("Undo the last stroke, or bring back what Clear removed (Ctrl+Z)")
         self.ink_button = QPushButton("Ink colour…", objectName="inkColorButton", visible=False)
         self.ink_button.setToolTip("The colour strokes paint with over the image")
         self.hint = QLabel(DRAW_HINT)

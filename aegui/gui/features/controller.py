@@ -46,8 +46,10 @@ class FeaturesController(QObject):
         self._view.filters_caption.setText(f"The first layer's {len(shown)} most used {kind} (of {units}).")
         centre, spread = self._code_spread(inference)
         self._view.directions.show_images(code_directions(model, centre, spread))
+        by = f"{SPREAD:g} standard deviations of its test codes" if spread is not None else "1 around zero (no test "\
+             "images it takes are loaded)"  # fmt: skip
         self._view.directions_caption.setText(f"Each of the {model.code_size} code values raised minus lowered by "
-                                              f"{SPREAD:g} standard deviations of its test codes.")  # fmt: skip
+                                              f"{by}.")  # fmt: skip
         self.drawing_changed()
 
     def _code_spread(self, inference: InferenceModel) -> tuple[np.ndarray | None, np.ndarray | None]:

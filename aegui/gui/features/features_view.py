@@ -4,7 +4,7 @@ activations for the drawing, as strips. Shows what it is given; `feature_maps.Fe
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aegui.gui.theme.themes import Theme, themes
@@ -67,6 +67,8 @@ class FeaturesView(QWidget):
         self.strips_caption = QLabel("Draw a digit to see every layer's activations.", objectName="activationsCaption",
                                      wordWrap=True)  # fmt: skip
         self.export_button = QPushButton("Export as PNG…", objectName="exportFeaturesButton")
+        self.unfit_label = QLabel("", objectName="featuresUnfitNote", wordWrap=True, visible=False,
+                                  textFormat=Qt.TextFormat.PlainText)  # fmt: skip
         boxes = QGridLayout()
         sections = (("First layer", self.filters_caption, self.filters),
                     ("Code values", self.directions_caption, self.directions),
@@ -82,6 +84,13 @@ class FeaturesView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.unfit_label)
         layout.addLayout(boxes, 1)
         layout.addLayout(buttons)
         self.export_button.clicked.connect(self.exportRequested)
+
+    def show_unfit(self, note: str) -> None:
+        """The model does not take the data (`note`: so, and what to do; what is shown is the model's own: its
+        weights, its code values, the activations of the drawing), or "": it does."""
+        self.unfit_label.setText(note)
+        self.unfit_label.setVisible(bool(note))

@@ -14,6 +14,8 @@ def build(parts: Parts) -> Feature:
         view, lambda: session.inference, lambda: session.model_data.test_images if session.model_data else None,
         lambda: None if canvas.is_empty() else canvas.model_input(), parts.window)  # fmt: skip
     session.modelChanged.connect(maps.weights_changed)
+    for signal in (session.modelChanged, session.datasetLoaded):  # (the model may not take the data)
+        signal.connect(lambda *_args: view.show_unfit(session.unfit_note()))
     session.weightsChanged.connect(maps.weights_changed)
     parts.model_views.drawingUpdated.connect(maps.drawing_changed)
     view.exportRequested.connect(lambda: parts.files.export_png_dialog(view, "features"))

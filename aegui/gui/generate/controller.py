@@ -74,12 +74,16 @@ class GenerateController(QObject):
         session, model = self.session, self.session.model
         if model is None:
             return None, "No model."
+        unfit = session.unfit_note()  # (its own images still come from its density or prior: none is fitted here)
         if model.density is not None and not session.is_training():
-            return model.density, f"From {model.density.describe()}."
+            return model.density, f"From {model.density.describe()}." + (f" {unfit}" if unfit else "")
         if session.history.epochs_done == 0 and not session.is_training():
             return None, "Train the model first: an untrained decoder draws noise."
         if model.config.variational:
-            return CodeDensity.standard_normal(model.code_size), self._waiting("the VAE's prior N(0, I)")
+            prior, named = CodeDensity.standard_normal(model.code_size), "the VAE's prior N(0, I)"
+            return prior, f"From {named}. {unfit}" if unfit else self._waiting(named)
+        if unfit:
+            return None, f"No codes to draw from: this model has no code density, and none can be fitted. {unfit}"
         if session.model_data is None or session.inference is None:
             return None, "Load data first: a plain autoencoder's codes are drawn from where its test codes lie."
         if self._fallback is None or self._fallback[0] != self._version:

@@ -14,7 +14,15 @@ from PySide6.QtGui import QDesktopServices
 
 from aegui.core.data import IMAGES
 from aegui.core.errors import AeguiError
-from aegui.core.outliers import Cancelled, OutlierReport, image_at, novelty, score_dataset, write_csv
+from aegui.core.outliers import (
+    Cancelled,
+    OutlierReport,
+    image_at,
+    novelty,
+    score_dataset,
+    sheet_captions,
+    write_csv,
+)
 from aegui.core.shapes import pictures, stored
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
@@ -64,7 +72,11 @@ class OutliersController(QObject):
         self._generation += 1
         self._cancel.set()  # scores of weights or data that are gone
         self._stale = True
-        if self._visible and not self.session.is_training():
+        note = self.session.unfit_note()
+        if note:  # the model does not take the data: no scores to show or export
+            self.report, self.rows = None, []
+            self.view.show_unfit(note)
+        elif self._visible and not self.session.is_training():
             self.refresh()
         elif self._visible:
             self.view.show_status("The scores follow when training ends (each costs a pass over the data).")
@@ -77,6 +89,7 @@ class OutliersController(QObject):
         self._stale = False
         self._cancel = threading.Event()
         generation = self._generation
+        self.view.show_fit()
         self.view.set_classes(dataset.classes)
         self.view.show_files(dataset.name == IMAGES and bool(dataset.train_files))
         self.view.show_status(f"Scoring {len(dataset.train_images) + len(dataset.test_images):,} images…")
@@ -139,7 +152,7 @@ class OutliersController(QObject):
         self.view.mark(row, float(self.report.scores[position]))
 
     def selected_file(self) -> Path | None:
-        row = self.view.list.currentRow()
+        row = self.view.current_row()
         dataset = self.session.model_data
         if self.report is None or not self.report.files or not 0 <= row < len(self.rows) or dataset is None:
             return None
@@ -193,7 +206,7 @@ class OutliersController(QObject):
             if kind == "csv":
                 write_csv(path, self.report, self.report.rows(None, self.label))
             else:
-                save_contact_sheet(path, self.view.mosaic.images())
+                save_contact_sheet(path, self.view.mosaic.images(), captions=sheet_captions(self.rows))
         except AeguiError as error:
             self._report(str(error), True)
             return False

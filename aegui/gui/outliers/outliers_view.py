@@ -1,5 +1,5 @@
-"""The Outliers tab: the most unusual images first (thumbnails, and a list with each one's file or index,
-class and score), a histogram of every score with the selected one marked, a class filter, exports and,
+"""The Outliers tab: the most unusual images first (thumbnails, and a table with each one's rank, score,
+class and file or index), a histogram of every score with the selected one marked, a class filter, exports and,
 for a folder of images, Show in folder and Move aside; for a model trained without one class, the ROC
 curve of the score as its detector. Shows what it is given; `controller.OutliersController` computes it."""
 
@@ -8,12 +8,15 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListWidget,
     QPushButton,
     QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,11 +26,12 @@ from aegui.gui.widgets.digit_mosaic import DigitMosaic
 from aegui.gui.widgets.plots import pg
 
 SHOWN = 48  # thumbnails in the grid
+COLUMNS = ("rank", "score", "class", "file or index")
 SCORES = {"standardised": "standardised in its class", "relative": "relative error", "error": "squared error"}
 
 
 class OutliersView(QWidget):
-    imageChosen = Signal(int)  # a row of the list, most unusual first (0: the strangest)
+    imageChosen = Signal(int)  # a row of the table, most unusual first (0: the strangest)
     classChosen = Signal(object)  # a label, or None for every class
     scoreChosen = Signal(str)
     exportRequested = Signal(str)  # "csv" or "png"
@@ -51,7 +55,21 @@ class OutliersView(QWidget):
         self.move_button = QPushButton("Move aside…", objectName="outliersMoveButton")
         self.move_button.setToolTip("Move the selected image's file into a folder you pick (nothing is deleted).")
         self.mosaic = DigitMosaic("outliersMosaic", min_height=150)
-        self.list = QListWidget(objectName="outliersList")
+        self.table = QTableWidget(0, len(COLUMNS), objectName="outliersTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setToolTip("The most unusual images first: rank, score, class, and the file (or the split and "
+                              "index). Click one to draw over it.")  # fmt: skip
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 4)  # as many rows in sight as a list had
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.histogram = pg.PlotWidget()
         self.histogram.setObjectName("outliersHistogram")
         self.histogram.setMenuEnabled(False)
@@ -86,7 +104,7 @@ class OutliersView(QWidget):
         plots.addWidget(self.roc)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.mosaic)
-        body.addWidget(self.list)
+        body.addWidget(self.table)
         body.addWidget(plots)
         body.setSizes([360, 300, 360])
         layout = QVBoxLayout(self)
@@ -96,7 +114,7 @@ class OutliersView(QWidget):
         layout.addWidget(self.novelty_label)
 
         self.mosaic.digitClicked.connect(self._on_digit_clicked)
-        self.list.currentRowChanged.connect(self._on_row_changed)
+        self.table.currentCellChanged.connect(self._on_current_cell_changed)
         self.class_combo.currentIndexChanged.connect(self._on_class_changed)
         self.score_combo.currentIndexChanged.connect(self._on_score_changed)
         self.csv_button.clicked.connect(lambda: self.exportRequested.emit("csv"))
@@ -136,18 +154,24 @@ class OutliersView(QWidget):
                       scores: np.ndarray) -> None:  # fmt: skip
         """The most unusual images (pictures in [0, 1]) with their rows, and every image's score."""
         self.mosaic.show_images(images)
-        self.list.blockSignals(True)
-        self.list.clear()
-        self.list.addItems([f"{rank}. {score:.4g}  {label}  {name}" for _position, name, label, score, rank in rows])
-        self.list.blockSignals(False)
+        self.table.blockSignals(True)
+        self.table.clearContents()
+        self.table.setRowCount(len(rows))
+        for row, (_position, name, label, score, rank) in enumerate(rows):
+            for column, text in enumerate((str(rank), f"{score:.4g}", label, name)):
+                item = QTableWidgetItem(text)
+                if column < 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
         counts, edges = np.histogram(scores, bins=min(80, max(10, len(scores) // 20)))
         self._bars.setData(edges, counts)
         self._marker.setVisible(False)
 
     def mark(self, row: int, score: float) -> None:
-        self.list.blockSignals(True)
-        self.list.setCurrentRow(row)
-        self.list.blockSignals(False)
+        self.table.blockSignals(True)
+        self.table.setCurrentCell(row, 0)
+        self.table.blockSignals(False)
         self._marker.setPos(score)
         self._marker.setVisible(True)
 
@@ -160,6 +184,30 @@ class OutliersView(QWidget):
 
     def show_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def show_unfit(self, note: str) -> None:
+        """The model does not take the data (`note`: so, and what to do): no scores, nothing to export or pick."""
+        self.show_outliers(np.zeros((0, 28, 28), np.float32), [], np.zeros(0))
+        self.histogram.hide()
+        for widget in (self.csv_button, self.png_button, self.show_button, self.move_button, self.class_combo,
+                       self.score_combo):  # fmt: skip
+            widget.setEnabled(False)
+        self.show_novelty("")
+        self.status.setText(note)
+
+    def show_fit(self) -> None:
+        """The model takes the data again: its scores are on their way."""
+        self.histogram.show()
+        for widget in (self.csv_button, self.png_button, self.class_combo, self.score_combo):
+            widget.setEnabled(True)
+
+    def current_row(self) -> int:
+        """The row picked in the table (-1: none)."""
+        return self.table.currentRow()
+
+    def row_text(self, row: int) -> tuple[str, ...]:
+        """What the table shows in a row, column by column (see COLUMNS)."""
+        return tuple(self.table.item(row, column).text() for column in range(self.table.columnCount()))
 
     def marker_position(self) -> float | None:
         return float(self._marker.value()) if self._marker.isVisible() else None
@@ -175,6 +223,6 @@ class OutliersView(QWidget):
     def _on_score_changed(self, _index: int) -> None:
         self.scoreChosen.emit(self.score_combo.currentData())
 
-    def _on_row_changed(self, row: int) -> None:
-        if row >= 0:
+    def _on_current_cell_changed(self, row: int, _column: int, previous_row: int, _previous_column: int) -> None:
+        if row >= 0 and row != previous_row:  # (another cell of the same row picks nothing new)
             self.imageChosen.emit(row)

@@ -8,12 +8,13 @@ offered copy stays on disk until the person answers.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile
@@ -32,9 +33,12 @@ from aegui.core.model import ModelConfig
 from aegui.core.training import History, TrainConfig
 from aegui.core.writes import KINDS, TEMPORARY
 from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.session.data_fit import data_title
 
 PREFIX = "autosave"
 WRITING = ".writing"
+CONTEXT = ".json"  # beside each copy: what the session knew besides the model (how many epochs its run had left)
+MAX_CONTEXT_BYTES = 64 << 10
 log = logging.getLogger(__name__)
 
 
@@ -77,11 +81,13 @@ class Orphan:
     path: Path
     lock: QLockFile
     checkpoint: Checkpoint
+    context: dict = field(default_factory=dict)  # what `Autosave.write_in_background` was given as context
 
     def describe(self) -> str:
+        data = f", trained on {data_title(self.checkpoint.dataset)}" if self.checkpoint.dataset else ""
         return (
             f"aegui stopped unexpectedly while a model was training. Restore it? "
-            f"({self.checkpoint.summary()}, autosaved {self.checkpoint.created.replace('T', ' ')} UTC)"
+            f"({self.checkpoint.summary()}{data}, autosaved {self.checkpoint.created.replace('T', ' ')} UTC)"
         )
 
     def release(self) -> None:
@@ -90,7 +96,26 @@ class Orphan:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+        context_of(self.path).unlink(missing_ok=True)
         self.lock.unlock()
+
+
+def context_of(path: Path) -> Path:
+    """Where the context of the copy at `path` is kept."""
+    return path.with_name(path.name + CONTEXT)
+
+
+def read_context(path: Path) -> dict:
+    """The context kept beside a copy; {} when there is none or it cannot be read (the copy still opens)."""
+    from aegui.core.writes import readable_file
+
+    try:
+        with readable_file(context_of(path), "the autosave's context").open("rb") as handle:
+            text = handle.read(MAX_CONTEXT_BYTES + 1)
+        context = json.loads(text) if len(text) <= MAX_CONTEXT_BYTES else None
+    except (AeguiError, OSError, ValueError):
+        return {}
+    return context if isinstance(context, dict) else {}
 
 
 class Autosave:
@@ -122,12 +147,14 @@ class Autosave:
         return self.path.is_file()
 
     def write_in_background(self, config: ModelConfig, state: dict, history: History,
-                            train_config: TrainConfig | None, dataset: str, preset: str, on_error) -> None:  # fmt: skip
-        """Write a copy of these weights in a worker thread; a removal meanwhile drops it."""
+                            train_config: TrainConfig | None, dataset: str, preset: str, on_error,
+                            context: dict | None = None) -> None:  # fmt: skip
+        """Write a copy of these weights (and, beside it, `context`: plain JSON) in a worker thread; a removal
+        meanwhile drops it."""
         run_in_thread(self._write, self._generation, config, state, history, train_config, dataset, preset,
-                      on_result=_ignore, on_error=on_error)  # fmt: skip
+                      context=context, on_result=_ignore, on_error=on_error)  # fmt: skip
 
-    def _write(self, generation: int, *contents) -> None:
+    def _write(self, generation: int, *contents, context: dict | None = None) -> None:
         """Write to a private file, then put it in place unless the copy was removed meanwhile."""
         with self._guard:
             try:
@@ -139,11 +166,17 @@ class Autosave:
                 raise
         writing = self.path.with_name(self.path.name + WRITING)
         save_weights(writing, *contents)
+        context_writing = context_of(self.path).with_name(context_of(self.path).name + WRITING)
+        if context is not None:
+            context_writing.write_text(json.dumps(context), encoding="utf-8")
         with self._guard:
             if generation == self._generation:
                 os.replace(writing, self.path)
+                if context is not None:
+                    os.replace(context_writing, context_of(self.path))
                 return
         writing.unlink(missing_ok=True)
+        context_writing.unlink(missing_ok=True)
 
     def remove(self) -> None:
         """The work is saved or let go: drop the copy, and any write still in flight, without waiting."""
@@ -151,6 +184,7 @@ class Autosave:
             self._generation += 1
             try:
                 self.path.unlink(missing_ok=True)
+                context_of(self.path).unlink(missing_ok=True)
             except NotADirectoryError:
                 pass  # (the folder is a file: there is no copy)
             except OSError as error:
@@ -162,6 +196,8 @@ class Autosave:
             self._hold()
             self._generation += 1
             os.replace(orphan.path, self.path)
+            if context_of(orphan.path).exists():
+                os.replace(context_of(orphan.path), context_of(self.path))
         orphan.lock.unlock()
 
     def close(self, keep: bool) -> None:
@@ -195,7 +231,7 @@ class Autosave:
             if not lock.tryLock(0):
                 continue  # its instance is running
             try:
-                return Orphan(path, lock, load_checkpoint(path))
+                return Orphan(path, lock, load_checkpoint(path), read_context(path))
             except CheckpointError:
                 try:
                     path.replace(path.with_name(path.name + ".unreadable"))

@@ -23,13 +23,13 @@ from aegui.core.device import resolve_device_or_cpu
 from aegui.core.folders import default_data_dir
 from aegui.core.inference import InferenceModel
 from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.resume import TrainingState
-from aegui.core.shapes import describe_shape
+from aegui.core.resume import MAX_EPOCHS, TrainingState
 from aegui.core.training import History, TrainConfig
 from aegui.gui.concurrency.processes import prepare_training_process, warm_up_training
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun
 from aegui.gui.session.autosave import Autosave
+from aegui.gui.session.data_fit import DataFitFlows
 from aegui.gui.session.loaders import DataSource, ModelLoader
 from aegui.gui.session.model_file import ModelFileFlows
 from aegui.gui.session.phases import STATUS, Action, Phase, allowed, refusal
@@ -51,7 +51,7 @@ SHUTDOWN_WAIT_MS = 1500
 TRAINING_PROCESS_DELAY_MS = 1000
 
 
-class SessionController(ModelFileFlows, TrainingFlows, QObject):
+class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
     phaseChanged = Signal(object)  # the new Phase
     datasetLoaded = Signal(object)  # the Dataset now in use
     modelChanged = Signal()  # another model: new, reset, opened or restored (its history with it)
@@ -96,6 +96,7 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.preset_name = "default"
         self.trained_on: tuple[str, str] | None = None  # (dataset key, title) of the data the model was trained on
         self.training_state: TrainingState | None = None  # where its last run stood: Train goes on exactly from it
+        self.epochs_left: int | None = None  # epochs its last run had left, when it stopped midway (or crashed)
         self.model_path: Path | None = None
         self.dirty = False
         self.trainer: TrainingRun | None = None  # the run in progress, in the training process
@@ -252,10 +253,12 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
 
     def _replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
                        path: str | Path | None, trained_on: tuple[str, str] | None = None,
-                       training_state: TrainingState | None = None) -> None:  # fmt: skip
+                       training_state: TrainingState | None = None,
+                       epochs_left: int | None = None) -> None:  # fmt: skip
         self.model = model.cpu()
         self.trained_on = trained_on
         self.training_state = training_state
+        self.epochs_left = epochs_left
         self.history = history
         self.train_config = train_config
         self.preset_name = preset
@@ -280,21 +283,6 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         self.new_model(config, preset)
         self.message.emit("The model was reset to new, untrained weights.", False)
         return True
-
-    def data_note(self) -> str:
-        """What Train would do with a trained model and other data than it was trained on ('' if nothing)."""
-        dataset, trained_on = self.dataset, self.trained_on
-        if dataset is None or trained_on is None or not self.history.epochs_done:
-            return ""
-        key, title = trained_on
-        if self.model is not None and self.model.image_shape != dataset.image_shape:
-            return (f"This model takes {describe_shape(self.model.image_shape)} images; {dataset.title}'s are "
-                    f"{describe_shape(dataset.image_shape)}. Train starts a new model for them.")  # fmt: skip
-        if key in (dataset.name, dataset.key):
-            return ""
-        return (
-            f"This model was trained on {title}; Train goes on training it on {dataset.title}. New model starts afresh."
-        )
 
     def current_weights(self) -> dict[str, torch.Tensor] | None:
         """A detached copy of the weights for work in another thread: the latest snapshot while training."""
@@ -326,7 +314,8 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
         state = self.current_weights()  # None without a model, or before training's first snapshot
         if state is not None and self.model is not None and not self._closed:
             self.recovery.write(self.model.config, state, self.history.copy(), self.train_config,
-                                self.dataset.name if self.dataset else "", self.preset_name)  # fmt: skip
+                                self.trained_data_key(), self.preset_name,
+                                {"epochs_left": self.run_epochs_left()})  # fmt: skip
 
     def look_for_recovery(self) -> None:
         """Look, in a worker, for a copy left by an instance that ended without cleaning up."""
@@ -337,9 +326,12 @@ class SessionController(ModelFileFlows, TrainingFlows, QObject):
             return False
         if not self.settle_unsaved("restoring the autosave"):
             return False
-        self._install(self.recovery.take(), None)
+        checkpoint, context = self.recovery.take()
+        left = context.get("epochs_left")
+        self._install(checkpoint, None, left if isinstance(left, int) and 0 < left <= MAX_EPOCHS else None)
         self._set_dirty(True)
-        self.message.emit("Restored the autosaved model. Save it to keep it.", False)
+        data = self.follow_model_data(checkpoint.dataset)
+        self.message.emit(f"Restored the autosaved model. {data + ' ' if data else ''}Save it to keep it.", False)
         return True
 
     def discard_recovery(self) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aegui.core.checkpoints import CheckpointError, save_weights
-from aegui.core.data import DATASET_CHOICES, IMAGES, dataset_title
+from aegui.core.data import IMAGES
 from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.session.data_fit import data_title
 from aegui.gui.session.phases import Action, refusal
-
-TITLED = set(DATASET_CHOICES) - {"auto", IMAGES}  # the names dataset_title knows
 
 
 def export_weights(config, state, path: Path, to: str, part: str):
@@ -56,7 +55,9 @@ class ModelFileFlows:
             problem = refusal(Action.OPEN, self._phase)
         elif self.settle_unsaved("opening another model"):
             self._install(checkpoint, path)
-            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{_notes(checkpoint)}", False)
+            data = self.follow_model_data(checkpoint.dataset)
+            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{_notes(checkpoint)}"
+                              f"{' ' + data if data else ''}", False)  # fmt: skip
             self.fileUsed.emit(Path(path))
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
             self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
@@ -68,11 +69,13 @@ class ModelFileFlows:
             self.message.emit(problem, True)
             self.openEnded.emit(path, problem)
 
-    def _install(self, checkpoint, path: str | Path | None) -> None:
-        name = checkpoint.dataset
-        trained_on = (name, dataset_title(name) if name in TITLED else name) if name else None
+    def _install(self, checkpoint, path: str | Path | None, epochs_left: int | None = None) -> None:
+        name, state = checkpoint.dataset, checkpoint.training_state
+        trained_on = (name, data_title(name)) if name else None
+        if state is not None and state.interrupted:
+            epochs_left = state.run_epochs - state.run_epochs_done
         self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
-                            path, trained_on, checkpoint.training_state)  # fmt: skip
+                            path, trained_on, state, epochs_left)  # fmt: skip
 
     def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
         """Export the model (while training: its latest published weights) in a worker; the message line says
@@ -100,7 +103,7 @@ class ModelFileFlows:
         density = self.model.density if self.trainer is None else None  # (a density is of the weights it was fitted to)
         try:
             save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
-                         self.dataset.name if self.dataset else "", self.preset_name, density,
+                         self.trained_data_key(), self.preset_name, density,
                          self.training_state if self.trainer is None else None)  # fmt: skip
         except CheckpointError as error:
             self.message.emit(str(error), True)

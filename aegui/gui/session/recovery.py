@@ -43,11 +43,12 @@ class Recovery(QObject):
         return self._due.due() if epoch_ended else self._long_due.due()
 
     def write(self, config: ModelConfig, state: dict, history: History, train_config: TrainConfig | None,
-              dataset: str, preset: str) -> None:  # fmt: skip
+              dataset: str, preset: str, context: dict | None = None) -> None:  # fmt: skip
         if self._closed:
             return
         self.begin_run()
-        self.autosave.write_in_background(config, state, history, train_config, dataset, preset, self._on_write_failed)
+        self.autosave.write_in_background(config, state, history, train_config, dataset, preset, self._on_write_failed,
+                                          context)  # fmt: skip
 
     def _on_write_failed(self, error: Exception) -> None:  # a bound method: Qt holds it weakly
         self.failed.emit(f"Autosave failed: {error}")
@@ -68,13 +69,14 @@ class Recovery(QObject):
         self.checked.emit(None)
         self.failed.emit(f"Could not look for an autosaved model: {error}")
 
-    def take(self) -> Checkpoint | None:
-        """The offered copy's contents; the copy becomes this instance's, removed once the work is saved."""
+    def take(self) -> tuple[Checkpoint, dict] | None:
+        """The offered copy's contents and context; the copy becomes this instance's, removed once the work is
+        saved."""
         if self.orphan is None:
             return None
         orphan, self.orphan = self.orphan, None
         self.autosave.adopt(orphan)
-        return orphan.checkpoint
+        return orphan.checkpoint, orphan.context
 
     def discard(self) -> None:
         if self.orphan is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aegui.core.device import describe_device
 from aegui.core.errors import AeguiError
 from aegui.core.model import ModelConfig
 from aegui.core.training import Ended, EpochEnd, Paused, TrainConfig
 from aegui.gui.concurrency.threads import run_in_thread
-from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun
+from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun, describe_training_device
 from aegui.gui.session.phases import Action, Phase
 from aegui.gui.session.run_progress import RunProgress, ended_report, pca_comparison, pca_test_mse
 
@@ -52,14 +51,20 @@ class TrainingFlows:
         self.trained_on = (self.dataset.key, self.dataset.title)
         self._run = RunProgress.begin(self.history, train_config.epochs)
         self.recovery.begin_run()
-        self.message.emit(f"Training on {self.dataset.summary}, {describe_device(self.device)}{trainer.batch_note()}.",
-                          False)  # fmt: skip
+        device = describe_training_device(self.device)  # (as About says it)
+        self.message.emit(f"Training on {self.dataset.summary}, {device}{trainer.batch_note()}.", False)
         self._set_phase(Phase.TRAINING)
         self.progressChanged.emit(0.0, self._run.label(1, 0.0))
         trainer.yielded.connect(self._on_training_update)
         trainer.returned.connect(self._on_training_ended)
         self.trainingStarted.emit()
         return True
+
+    def run_epochs_left(self) -> int:
+        """The epochs the run in progress (else the last, stopped midway) has still to train."""
+        if self._run is not None:
+            return max(self._run.epochs - (self.history.epochs_done - self._run.first_epoch + 1), 0)
+        return self.epochs_left or 0
 
     def pause(self) -> bool:
         if not self._may(Action.PAUSE):
@@ -122,7 +127,8 @@ class TrainingFlows:
         progress, self._run = self._run, None
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
             self.model.load_state_dict(run.final_state)
-            self.training_state = run.final_training_state
+            self.training_state = state = run.final_training_state
+            self.epochs_left = state.run_epochs - state.run_epochs_done if state is not None else None
             self.model.density = None  # (fitted to the codes of weights it no longer has)
             self.inference.load_state(run.final_state)
         elif run is not None:  # the process was lost with the weights: the history goes back with them

@@ -1,6 +1,7 @@
-"""Every training run of the session, kept with its settings and history so that runs can be compared:
-shown or hidden under the current one, renamed, removed, exported as CSV, and, when asked, written
-as TensorBoard logs."""
+"""Every training run, kept with its settings and history so that runs can be compared: shown or hidden
+under the current one, renamed, removed, exported as CSV, and, when asked, written as TensorBoard logs.
+Runs are kept between sessions (`aegui.core.run_store`): those of earlier sessions are listed at start, and
+each change is written in a worker; a file or folder that cannot be used is said, and stops nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from aegui.core.errors import AeguiError
 from aegui.core.folders import default_data_dir
+from aegui.core.run_store import KeptRun, RunStore
 from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
 from aegui.core.training import Ended, History
 from aegui.gui.concurrency.threads import run_in_thread
@@ -32,6 +35,7 @@ class SessionRun:
     model_generation: int  # which model of the session it trained (its later runs continue the same curve)
     visible: bool = True
     settings: dict = field(default_factory=dict)  # the model's and training's settings
+    kept: KeptRun | None = None  # as it is kept between sessions (its file's name)
 
     @property
     def final_test_loss(self) -> float | None:
@@ -63,10 +67,14 @@ class RunsController(QObject):
     changed = Signal()
     message = Signal(str, bool)
 
-    def __init__(self, session, view: RunsView, plot: LossPlot, parent: QObject | None = None) -> None:
+    def __init__(self, session, view: RunsView, plot: LossPlot, parent: QObject | None = None,
+                 store: RunStore | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self._session, self._view, self._plot = session, view, plot
         self.runs: list[SessionRun] = []
+        self.store = store if store is not None else RunStore()
+        self.loaded = False  # the runs of earlier sessions are listed
+        self._keep_problem = ""  # why runs are not kept (said once)
         self.tensorboard_folder: Path | None = None  # where each run's logs go, when asked
         self._generation = 0
         self._started = 0.0
@@ -84,6 +92,42 @@ class RunsController(QObject):
         self.changed.connect(self._on_changed)
         self._redraw_later = QTimer(self, singleShot=True, interval=0)  # after the model change's own work
         self._redraw_later.timeout.connect(self._on_changed)
+        run_in_thread(self.store.load, on_result=self._on_loaded, on_error=self._on_load_failed)
+
+    # --- kept between sessions ---
+
+    def _on_loaded(self, found: tuple[list[KeptRun], list[str]]) -> None:
+        kept, problems = found
+        earlier = [SessionRun(run.name, run.preset, run.code_size, run.history, run.seconds, run.colour, -1,
+                              run.visible, run.settings, run) for run in kept]  # fmt: skip
+        self.runs[:0] = earlier
+        self._count += len(earlier)
+        self.loaded = True
+        if earlier:
+            self.changed.emit()
+        if problems:
+            self.message.emit(" ".join(problems) + " Everything else is as it was.", True)
+
+    def _on_load_failed(self, error: Exception) -> None:
+        self.loaded = True
+        self.message.emit(f"The runs of earlier sessions could not be read: {error}", True)
+
+    def _keep(self, run: SessionRun) -> None:
+        """Write the run's file (in a worker), as it is now."""
+        if run.kept is None:
+            run.kept = KeptRun(run.name, run.preset, run.code_size, run.seconds, run.colour, run.history)
+        run.kept.name, run.kept.visible, run.kept.settings = run.name, run.visible, run.settings
+        run_in_thread(self.store.save, run.kept, self.store.ticket(run.kept.id), on_result=self._on_kept,
+                      on_error=self._on_keep_failed)  # fmt: skip
+
+    def _on_kept(self, _none) -> None:
+        self._keep_problem = ""
+
+    def _on_keep_failed(self, error: Exception) -> None:
+        text = str(error) if isinstance(error, AeguiError) else f"The run could not be kept: {error}."
+        if text != self._keep_problem:  # (said once: every run would say it again)
+            self._keep_problem = text
+            self.message.emit(f"{text} It stays listed until the window closes.", True)
 
     def _on_changed(self) -> None:
         self._view.show_runs(self.runs)
@@ -128,6 +172,7 @@ class RunsController(QObject):
                          session.train_config.to_dict() if session.train_config else {}})  # fmt: skip
         self.runs.append(run)
         self.changed.emit()
+        self._keep(run)
         if self.tensorboard_folder is not None:
             folder = self.tensorboard_folder / run.name.replace(":", "").replace(" ", "-")
             run_in_thread(write_tensorboard, folder, run.history, self._epochs_before,
@@ -142,15 +187,26 @@ class RunsController(QObject):
         if self.runs[index].visible != visible:
             self.runs[index].visible = visible
             self.changed.emit()
+            self._keep(self.runs[index])
 
     def rename(self, index: int, name: str) -> None:
         if name.strip() and name.strip() != self.runs[index].name:
             self.runs[index].name = name.strip()
             self.changed.emit()
+            self._keep(self.runs[index])
 
     def remove(self, index: int) -> None:
-        del self.runs[index]
+        run = self.runs.pop(index)
         self.changed.emit()
+        if run.kept is not None:
+            try:
+                aside = self.store.remove(run.kept)
+            except AeguiError as error:
+                self.message.emit(str(error), True)
+            else:
+                if aside is not None:
+                    self.message.emit(f"Removed {run.name}; its record is kept in {aside} (move it back to the runs "
+                                      "folder to list it again).", False)  # fmt: skip
 
     def export_csv(self, path: str | Path) -> None:
         """Every run's history (raises AeguiError when the file cannot be written)."""

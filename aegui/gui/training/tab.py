@@ -28,14 +28,14 @@ def build(parts: Parts) -> Feature:
     log_check.toggled.connect(loss_plot.set_log_scale)
     session.epochEnded.connect(loss_plot.add_record)
     session.modelChanged.connect(lambda: _on_model_changed(parts))
-    session.datasetLoaded.connect(lambda dataset: _suggest_preset(parts, dataset))
+    session.datasetLoaded.connect(lambda _dataset: _suggest_preset(parts))
     session.trainingStarted.connect(lambda: loss_plot.begin_run(session.history.epochs_done,
                                                                 session.trainer.steps_per_epoch,
                                                                 session.trainer.config.epochs))  # fmt: skip
     session.trainingProgress.connect(lambda item: loss_plot.add_batch_losses(item.losses, item.first_step))
     parts.panel.learningRateChanged.connect(session.set_lr)
     for signal in (session.datasetLoaded, session.modelChanged, session.trainingStarted, session.trainingFinished):
-        signal.connect(lambda *_args: parts.panel.show_data_note(session.data_note()))
+        signal.connect(lambda *_args: parts.panel.show_data_note(_data_note(parts)))
     log_check.setChecked(read(parts.settings, LOG_SCALE_KEY, False, bool))
     runs_view.set_smoothing(read(parts.settings, SMOOTHING_KEY, 0.0, float))
 
@@ -47,18 +47,24 @@ def build(parts: Parts) -> Feature:
                    save_settings=save_settings)  # fmt: skip
 
 
-PRESET_FOR_IMAGES = {"default": "photos"}  # for images other than 28x28 grey, while the model is new
-PRESET_FOR_DIGITS = {"photos": "default"}
+def _suggest_preset(parts: Parts) -> None:
+    """The preset follows the data, as `aegui train` picks it: for a new model, default and photos swap (another
+    preset chosen stays); when the model in the session does not take the data (Train then starts a new one),
+    any preset not made for it gives way to the one that is."""
+    session, panel = parts.session, parts.panel
+    wanted, name = session.fitting_preset(), panel.preset_name()
+    if wanted is None or session.preset_fits(name):
+        return
+    if not session.takes_data() or (session.is_untouched() and name in ("default", "photos")):
+        panel.choose_preset(wanted)
 
 
-def _suggest_preset(parts: Parts, dataset) -> None:
-    """A new model's preset follows the data: photos for colour or larger images, the default for digits."""
-    from aegui.core.shapes import is_digit_pad
-
-    wanted = PRESET_FOR_DIGITS if is_digit_pad(dataset.image_shape) else PRESET_FOR_IMAGES
-    name = parts.panel.preset_name()
-    if name in wanted and parts.session.is_untouched():
-        parts.panel.choose_preset(wanted[name])
+def _data_note(parts: Parts) -> str:
+    """Beside Train: what it would do with this model and this data ('' when nothing needs saying)."""
+    session, note = parts.session, parts.session.data_note()
+    if note and not session.takes_data():
+        note += f" The '{parts.panel.preset_name()}' preset is chosen for them."
+    return note
 
 
 def _on_model_changed(parts: Parts) -> None:
@@ -66,9 +72,8 @@ def _on_model_changed(parts: Parts) -> None:
     session = parts.session
     if session.model_path is not None or session.history.epochs_done:
         parts.panel.show_model(session.preset_name, session.model.config, session.train_config)
-        state = session.training_state
-        if state is not None and state.interrupted:  # the epochs its run had left: Train goes on exactly
-            parts.panel.epochs_spin.setValue(state.run_epochs - state.run_epochs_done)
+        if session.epochs_left:  # the epochs its run had left (stopped midway, or autosaved before a crash)
+            parts.panel.epochs_spin.setValue(session.epochs_left)
     parts.panel.show_loaded_model(session.model.config)
     parts.loss_plot.set_pixels(session.model.config.pixels)
     parts.loss_plot.show_history(session.history)

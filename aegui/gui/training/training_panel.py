@@ -80,6 +80,7 @@ class TrainingPanel(QWidget):
         self.kind_combo = QComboBox(objectName="modelKindCombo")
         self.augment_spin = QDoubleSpinBox(objectName="augmentSpin", decimals=2, singleStep=0.1)
         self.shift_spin = QDoubleSpinBox(objectName="shiftSpin", decimals=2, singleStep=0.1)
+        self.mirror_spin = QDoubleSpinBox(objectName="mirrorSpin", decimals=2, singleStep=0.1)
         self.noise_combo = QComboBox(objectName="noiseCombo")
         self.noise_spin = QDoubleSpinBox(objectName="noiseLevelSpin", decimals=2, singleStep=0.05)
         self.variational_check = QCheckBox("VAE", objectName="variationalCheck")
@@ -92,7 +93,7 @@ class TrainingPanel(QWidget):
             "kind": self.kind_combo, "code_size": self.code_spin, "activation": self.activation_combo,
             "loss": self.loss_combo, "optimizer": self.optimizer_combo, "lr": self.lr_spin,
             "batch_size": self.batch_spin, "epochs": self.epochs_spin, "precision": self.precision_combo,
-            "augment": self.augment_spin, "shift": self.shift_spin,
+            "augment": self.augment_spin, "shift": self.shift_spin, "mirror": self.mirror_spin,
             "noise": self.noise_combo, "noise_level": self.noise_spin, "variational": self.variational_check,
             "beta": self.beta_spin, "kl_warmup": self.warmup_spin,
         }  # fmt: skip
@@ -140,6 +141,7 @@ class TrainingPanel(QWidget):
         form.addRow("Precision", self.precision_combo)
         form.addRow("Augmentation", self.augment_spin)
         form.addRow("Pixel shifts", self.shift_spin)
+        form.addRow("Mirrored", self.mirror_spin)
         noise_row = QHBoxLayout()
         noise_row.addWidget(self.noise_combo, 1)
         noise_row.addWidget(self.noise_spin)
@@ -154,9 +156,8 @@ class TrainingPanel(QWidget):
         settings_layout = QVBoxLayout(settings)
         settings_layout.setContentsMargins(0, 0, 0, 0)
         settings_layout.addWidget(model_box)
-        settings_layout.addWidget(self.data_box)
         settings_layout.addStretch(1)
-        # The settings scroll on a short screen; the buttons and the message below them stay in sight.
+        # The settings scroll on a short screen; the data (Leave out too), the buttons and the message stay in sight.
         self.settings_area = QScrollArea(objectName="settingsArea", widgetResizable=True)
         self.settings_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.settings_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields (scrolled into view)
@@ -166,6 +167,7 @@ class TrainingPanel(QWidget):
         self.settings_area.setMinimumWidth(settings.minimumSizeHint().width() + scroll_bar)
         layout = QVBoxLayout(self)
         layout.addWidget(self.settings_area, 1)
+        layout.addWidget(self.data_box)
         layout.addLayout(buttons)
         layout.addWidget(self.data_note_label)
         layout.addWidget(self.new_model_button)

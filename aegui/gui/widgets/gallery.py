@@ -58,6 +58,18 @@ class ReconstructionGallery(DigitFrame):
             self._view.autoRange(padding=0)
         self.updates += 1
 
+    def show_originals(self, test_images: torch.Tensor, caption: str) -> None:
+        """The first test images (uint8) alone, no model's output under them, and why (`caption`)."""
+        self._label.setText(caption)
+        shape = self._picture.shape
+        self._picture = tile([pictures(to_float(test_images[:COUNT]).numpy(), shape_of(tuple(test_images.shape)))],
+                             COUNT)  # fmt: skip
+        self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        if self.rows != 1 or self._picture.shape != shape:
+            self.rows = 1
+            self._view.autoRange(padding=0)
+        self.updates += 1
+
     def show_model(self, test_images: torch.Tensor, inference: InferenceModel | None,
                    train_config: TrainConfig | None, names: list[str] | None = None) -> None:  # fmt: skip
         """The first test images (uint8, their classes' `names`) and what `inference` makes of them; when

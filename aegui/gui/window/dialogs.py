@@ -83,11 +83,11 @@ def ask_unsaved(parent: QWidget, doing: str) -> str:
 def about_text(device: torch.device) -> str:
     import torch  # (loaded by then: About is offered once the window is ready)
 
-    from aegui.core.device import describe_device
+    from aegui.gui.concurrency.training_process import describe_training_device
 
     return (
         f"<b>aegui {__version__}</b><br>A desktop studio for autoencoders.<br><br>"
         f"PyTorch {torch.__version__}<br>Qt {qVersion()} (PySide6 {pyside_version})<br>"
-        f"Python {platform.python_version()}<br>Training device: {describe_device(device)}<br><br>"
+        f"Python {platform.python_version()}<br>Training device: {describe_training_device(device)}<br><br>"
         f"{MNIST_ATTRIBUTION}"
     )

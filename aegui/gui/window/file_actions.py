@@ -136,13 +136,22 @@ class FileActions(QObject):
             self.recent.remember_folder(path.parent)
         return path
 
+    def _unfit(self) -> bool:
+        """True, after saying why, while the model does not take the data: its codes and scores are not there."""
+        unfit = self._window.session.unfit_note()
+        if unfit:
+            self._report(f"Nothing to export: {unfit}", error=True)
+        return bool(unfit)
+
     def export_code_space_dialog(self, kind: str) -> None:
+        if self._unfit():
+            return
         path = self._export_path(kind, "map" if kind == "png" else "test-codes")
         if path and self._window.parts.code_space.export(kind, path):
             self._report(f"Exported {path}.")
 
     def export_outliers_dialog(self, kind: str) -> None:
-        path = self._export_path(kind, "outliers")
+        path = None if self._unfit() else self._export_path(kind, "outliers")
         if path:
             self._window.parts.outliers.export(kind, path)
 

@@ -35,7 +35,7 @@ DEFAULT_WIDTH = 1400
 DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
 LOADING = STATUS[Phase.STARTING]
-FIRST_FRAME_ACTIONS = ("quitAction", *(name for _title, name in TABS))  # usable before the library has loaded
+FIRST_FRAME_ACTIONS = ("quitAction", "docsAction", "shortcutsAction", *(name for _title, name in TABS))  # (no torch)
 FEATURES = ("training", "code_space", "drawing", "generate", "features", "outliers", "data")  # built in this order
 _available_size = available_size  # tests stand in a screen of their own here
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from aegui.gui.session.phases import Action
 from aegui.gui.window import dialogs
+from aegui.gui.window.help import SHORTCUTS, show_help
 
 if TYPE_CHECKING:
     from aegui.gui.window.main_window import MainWindow
@@ -59,7 +60,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("&Quit", w.close, "Ctrl+Q", "quitAction", None),
         ],
         "&Edit": [
-            ("Undo stroke", w.canvas.undo, "Ctrl+Z", "undoStrokeAction", None),
+            ("&Undo (a stroke or a Clear)", w.canvas.undo, "Ctrl+Z", "undoStrokeAction", None),
             ("Clear canvas", w.canvas.clear, Qt.Key.Key_Delete, "clearAction", None),
         ],
         "&Training": [
@@ -76,8 +77,13 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             None,
             "themeMenu",
         ],
-        "&Help": [("&About aegui", lambda: QMessageBox.about(w, "About aegui", dialogs.about_text(w.session.device)),
-                   None, "aboutAction", None)],
+        "&Help": [
+            ("&Documentation", lambda: show_help(w), keys.HelpContents, "docsAction", None),
+            ("&Keyboard shortcuts", lambda: show_help(w, SHORTCUTS), "Ctrl+/", "shortcutsAction", None),
+            None,
+            ("&About aegui", lambda: QMessageBox.about(w, "About aegui", dialogs.about_text(w.session.device)),
+             None, "aboutAction", None),
+        ],
     }  # fmt: skip
     actions: dict[str, QAction] = {}
     by_phase: list[tuple[QAction, Action]] = []

@@ -22,6 +22,7 @@ class RecentFiles(QObject):
     def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self.cleared: list[Path] = []  # the list as it was before Clear the list, to bring back
 
     def models(self) -> list[Path]:
         """The most recent first; at most RECENT_COUNT."""
@@ -37,7 +38,13 @@ class RecentFiles(QObject):
         self._store([other for other in self.models() if other != Path(path).absolute()])
 
     def clear(self) -> None:
+        self.cleared = self.models() or self.cleared
         self._store([])
+
+    def undo_clear(self) -> None:
+        """Bring back the list Clear the list emptied (with any model used since, first)."""
+        added, cleared, self.cleared = self.models(), self.cleared, []
+        self._store((added + [path for path in cleared if path not in added])[:RECENT_COUNT])
 
     def _store(self, paths: list[Path]) -> None:
         self._settings.setValue(RECENT_KEY, [str(path) for path in paths])
@@ -66,6 +73,9 @@ def fill_recent_menu(menu: QMenu, recent: RecentFiles, open_model) -> None:
     if not models:
         empty = menu.addAction("No models opened yet")
         empty.setEnabled(False)
+    if recent.cleared:
+        undo = menu.addAction(f"Bring back the cleared list ({len(recent.cleared)})", recent.undo_clear)
+        undo.setObjectName("undoClearRecentAction")
     menu.addSeparator()
     clear = menu.addAction("Clear the list", recent.clear)
     clear.setObjectName("clearRecentAction")

@@ -8,6 +8,8 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 PROGRESS_STEPS = 1000
+PROGRESS_WIDTH = 190  # the bar's width, widened for a longer label ('converting images · 1,500 of 2,062')
+LABEL_MARGIN = 24  # room the bar's frame takes beside its label
 
 
 class ElidedLabel(QLabel):
@@ -43,7 +45,7 @@ class StatusLine(QWidget):
         super().__init__(parent)
         self.label = ElidedLabel("", objectName="statusLabel")
         self.progress = QProgressBar(objectName="trainingProgress", maximum=PROGRESS_STEPS, textVisible=True)
-        self.progress.setFixedWidth(190)
+        self.progress.setFixedWidth(PROGRESS_WIDTH)
         self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # its room is kept while hidden: showing it must not change the status bar's height, which would
         # resize (and repaint) every plot in the window
@@ -63,7 +65,11 @@ class StatusLine(QWidget):
         """A fraction in [0, 1] with its label ('epoch 3/9 · 41%'); below 0 hides the bar."""
         if fraction < 0:
             self.progress.hide()
+            self.progress.setFixedWidth(PROGRESS_WIDTH)
             return
+        needed = self.progress.fontMetrics().horizontalAdvance(label) + LABEL_MARGIN
+        if needed > self.progress.width():  # the whole label, in one line; (it only widens while shown: no jitter)
+            self.progress.setFixedWidth(needed)
         self.progress.setValue(round(PROGRESS_STEPS * min(fraction, 1.0)))
         self.progress.setFormat(label)
         self.progress.setToolTip(label)
