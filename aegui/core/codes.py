@@ -53,6 +53,12 @@ class ImageRows:
         return block[0] if np.ndim(positions) == 0 else block
 
 
+def label_name(labels: np.ndarray, classes: tuple[str, ...], position: int) -> str:
+    """The class name of image `position` (labels: -1 where unknown), '' where unknown, the number past `classes`."""
+    label = int(labels[position])
+    return "" if label < 0 else classes[label] if label < len(classes) else str(label)
+
+
 @dataclass(frozen=True)
 class Collection:
     """Every image of a dataset in one order (a folder's by file name, else training then test images), with
@@ -71,8 +77,7 @@ class Collection:
 
     def label_name(self, position: int) -> str:
         """The class name of an image, or '' where unknown."""
-        label = int(self.labels[position])
-        return "" if label < 0 else self.classes[label] if label < len(self.classes) else str(label)
+        return label_name(self.labels, self.classes, position)
 
     def by_split(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-image values (in this order) as (training, test), each in its split's own order."""
@@ -135,8 +140,8 @@ class EncodedImages:
     classes: tuple[str, ...]
 
     def label_name(self, position: int) -> str:
-        label = int(self.labels[position])
-        return "" if label < 0 else self.classes[label] if label < len(self.classes) else str(label)
+        """The class name of an image, or '' where unknown."""
+        return label_name(self.labels, self.classes, position)
 
     def write(self, path: str | Path) -> None:
         """Write them as `write_codes` does (.csv, .npy or .parquet by the name's ending)."""

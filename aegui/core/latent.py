@@ -118,15 +118,16 @@ def encode_images(
 
     `cancelled` is asked between chunks of 4,096 images; when it says True, `Cancelled` is raised.
     """
+    from aegui.core.codes import iter_codes
+
     model = model_for_weights(config).eval()
     model.load_state_dict(state)
-    codes = []
-    with torch.inference_mode():
-        for start in range(0, len(images_uint8), ENCODE_CHUNK):
-            if cancelled():
-                raise Cancelled("encoding cancelled")
-            codes.append(model.encoder(to_float(images_uint8[start : start + ENCODE_CHUNK])))
-    return torch.cat(codes).numpy()
+    blocks, codes = iter_codes(model, images_uint8, ENCODE_CHUNK), []
+    for _ in range(0, len(images_uint8), ENCODE_CHUNK):
+        if cancelled():
+            raise Cancelled("encoding cancelled")
+        codes.append(next(blocks))
+    return np.concatenate(codes) if codes else np.zeros((0, model.code_size), np.float32)
 
 
 def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train_images: torch.Tensor,
