@@ -22,8 +22,8 @@ CHUNK = 2_000
 
 def knn_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
                  test_labels: np.ndarray, k: int = NEIGHBOURS) -> float:  # fmt: skip
-    """The share of test rows whose k nearest training rows (Euclidean; a majority vote, ties to the nearer
-    class) name their label."""
+    """The share of test rows whose k nearest training rows (Euclidean; scikit-learn's majority vote, where a tie
+    goes to the smaller label, not the nearer one as in `latent.knn_accuracy`) name their label."""
     from sklearn.neighbors import KNeighborsClassifier
 
     k = max(1, min(k, len(train_features)))
