@@ -35,35 +35,35 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from aegui.core.checkpoints import load_model, save_checkpoint
-    from aegui.core.code_worth import code_worth, knn_accuracy
-    from aegui.core.codes import encode_images
-    from aegui.core.data import load_dataset
-    from aegui.core.duplicates import find_duplicates
-    from aegui.core.export import export_model
-    from aegui.core.image_files import image_to_input
-    from aegui.core.images import load_image_folder
-    from aegui.core.latent import fit_model_density
-    from aegui.core.model import AutoEncoder, ModelConfig
-    from aegui.core.outliers import outlier_scores
-    from aegui.core.preprocessing import strokes_to_image
+    from aegui.core.analysis.code_worth import code_worth, knn_accuracy
+    from aegui.core.analysis.codes import encode_images
+    from aegui.core.analysis.duplicates import find_duplicates
+    from aegui.core.analysis.latent import fit_model_density
+    from aegui.core.analysis.outliers import outlier_scores
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.data.image_files import image_to_input
+    from aegui.core.data.images import load_image_folder
+    from aegui.core.data.preprocessing import strokes_to_image
+    from aegui.core.files.checkpoints import load_model, save_checkpoint
+    from aegui.core.files.export import export_model
+    from aegui.core.model.autoencoder import AutoEncoder, ModelConfig
 
 _LAZY = {
-    "load_model": "aegui.core.checkpoints",
-    "save_checkpoint": "aegui.core.checkpoints",
-    "code_worth": "aegui.core.code_worth",
-    "knn_accuracy": "aegui.core.code_worth",
-    "encode_images": "aegui.core.codes",
-    "load_dataset": "aegui.core.data",
-    "find_duplicates": "aegui.core.duplicates",
-    "export_model": "aegui.core.export",
-    "image_to_input": "aegui.core.image_files",
-    "load_image_folder": "aegui.core.images",
-    "fit_model_density": "aegui.core.latent",
-    "AutoEncoder": "aegui.core.model",
-    "ModelConfig": "aegui.core.model",
-    "outlier_scores": "aegui.core.outliers",
-    "strokes_to_image": "aegui.core.preprocessing",
+    "load_model": "aegui.core.files.checkpoints",
+    "save_checkpoint": "aegui.core.files.checkpoints",
+    "code_worth": "aegui.core.analysis.code_worth",
+    "knn_accuracy": "aegui.core.analysis.code_worth",
+    "encode_images": "aegui.core.analysis.codes",
+    "load_dataset": "aegui.core.data.catalog",
+    "find_duplicates": "aegui.core.analysis.duplicates",
+    "export_model": "aegui.core.files.export",
+    "image_to_input": "aegui.core.data.image_files",
+    "load_image_folder": "aegui.core.data.images",
+    "fit_model_density": "aegui.core.analysis.latent",
+    "AutoEncoder": "aegui.core.model.autoencoder",
+    "ModelConfig": "aegui.core.model.autoencoder",
+    "outlier_scores": "aegui.core.analysis.outliers",
+    "strokes_to_image": "aegui.core.data.preprocessing",
 }
 
 

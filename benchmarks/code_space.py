@@ -68,11 +68,11 @@ def slider_rows(moves: int = 400) -> list[Row]:
 def separation_rows() -> list[Row]:
     import torch
 
-    from aegui.core.data import load_dataset
-    from aegui.core.latent import build_latent_map
-    from aegui.core.model import build_model
-    from aegui.core.presets import get_preset
-    from aegui.core.training import Trainer
+    from aegui.core.analysis.latent import build_latent_map
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import get_preset
+    from aegui.core.training.trainer import Trainer
 
     dataset = load_dataset("mnist", MNIST_ROOT)
     preset = get_preset("map2d")

@@ -12,11 +12,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from aegui.core.data import load_dataset
-from aegui.core.model import build_model
-from aegui.core.presets import get_preset
-from aegui.core.steps import evaluate, make_optimizer
-from aegui.core.training import EpochEnd, Trainer
+from aegui.core.data.catalog import load_dataset
+from aegui.core.model.autoencoder import build_model
+from aegui.core.model.presets import get_preset
+from aegui.core.model.steps import evaluate, make_optimizer
+from aegui.core.training.trainer import EpochEnd, Trainer
 from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, skipped
 
 

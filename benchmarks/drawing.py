@@ -65,9 +65,9 @@ def _judge():
 def _train(preset_name: str, dataset):
     import torch
 
-    from aegui.core.model import build_model
-    from aegui.core.presets import customise, epochs_for, get_preset
-    from aegui.core.training import Trainer
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import customise, epochs_for, get_preset
+    from aegui.core.training.trainer import Trainer
 
     preset = get_preset(preset_name)
     preset = customise(preset, train={"epochs": epochs_for(preset, len(dataset.train_images))})
@@ -79,8 +79,9 @@ def _train(preset_name: str, dataset):
 
 
 def accuracy_rows() -> list[Row]:
-    from aegui.core.data import load_dataset, load_sample
-    from aegui.core.presets import epochs_for, get_preset
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.data.datasets import load_sample
+    from aegui.core.model.presets import epochs_for, get_preset
 
     judge, judge_model = _judge()
     samples, labels = load_pen_digits()

@@ -16,7 +16,7 @@ from benchmarks.common import REPO, Row
 
 _OPEN = """
 import sys, time
-from aegui.core.checkpoints import CheckpointError, load_checkpoint
+from aegui.core.files.checkpoints import CheckpointError, load_checkpoint
 
 
 def peak_kb():
@@ -68,10 +68,10 @@ def _open(path: Path) -> tuple[float, float, str]:
 
 
 def run() -> list[Row]:
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import build_model
-    from aegui.core.presets import PRESETS
-    from aegui.core.training import History
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import PRESETS
+    from aegui.core.training.trainer import History
 
     folder = Path(tempfile.mkdtemp(prefix="aegui-hostile-"))
     model = build_model(PRESETS["default"].model)

@@ -64,11 +64,11 @@ def decoded(model, codes: torch.Tensor) -> np.ndarray:
 def run() -> list[Row]:
     if not (has_mnist() and JUDGE.exists()):
         return [skipped("generated digits", "", f"full MNIST ({MNIST_ROOT}) or the judge ({JUDGE}) not found")]
-    from aegui.core.checkpoints import load_checkpoint
-    from aegui.core.data import load_dataset
-    from aegui.core.density import CodeDensity
-    from aegui.core.latent import encode_images
-    from aegui.core.mosaic import grid_images
+    from aegui.core.analysis.latent import encode_images
+    from aegui.core.analysis.mosaic import grid_images
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.files.checkpoints import load_checkpoint
+    from aegui.core.model.density import CodeDensity
 
     dataset = load_dataset("mnist", MNIST_ROOT)
     rows: list[Row] = []

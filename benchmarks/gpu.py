@@ -20,16 +20,16 @@ PRESETS = ("default", "record30")
 
 
 def accelerator() -> torch.device | None:
-    from aegui.core.device import resolve_device
+    from aegui.core.model.device import resolve_device
 
     device = resolve_device("auto")
     return None if device.type == "cpu" else device
 
 
 def samples_per_second(preset_name: str, dataset, device: torch.device) -> tuple[float, torch.nn.Module]:
-    from aegui.core.model import build_model
-    from aegui.core.presets import customise, get_preset
-    from aegui.core.training import EpochEnd, Trainer
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import customise, get_preset
+    from aegui.core.training.trainer import EpochEnd, Trainer
 
     preset = customise(get_preset(preset_name), train={"epochs": 1})
     torch.manual_seed(0)
@@ -40,7 +40,7 @@ def samples_per_second(preset_name: str, dataset, device: torch.device) -> tuple
 
 def opens_on_cpu(model: torch.nn.Module, dataset) -> float:
     """Largest difference between the GPU model's reconstructions and those of its file opened on the CPU."""
-    from aegui.core.checkpoints import load_checkpoint, save_checkpoint
+    from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
 
     images = dataset.test_images[:256].float().div(255).reshape(-1, 784)
     with torch.no_grad():
@@ -58,8 +58,9 @@ def run() -> list[Row]:
     device = accelerator()
     if device is None:
         return [skipped("GPU training speed-up", "(measured when present)", "no CUDA or Apple MPS device here")]
-    from aegui.core.data import load_dataset, load_sample
-    from aegui.core.device import describe_device
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.data.datasets import load_sample
+    from aegui.core.model.device import describe_device
 
     dataset = load_dataset("mnist", MNIST_ROOT) if has_mnist() else load_sample()
     rows = []

@@ -22,9 +22,9 @@ def _headless_samples_per_s(dataset, preset_name: str, seconds: float) -> float:
     """Training throughput without a window over `seconds` of wall clock (after the first batch)."""
     import torch
 
-    from aegui.core.model import build_model
-    from aegui.core.presets import customise, get_preset
-    from aegui.core.training import BatchEnd, Trainer
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import customise, get_preset
+    from aegui.core.training.trainer import BatchEnd, Trainer
 
     preset = customise(get_preset(preset_name), train={"epochs": 1000})
     torch.manual_seed(0)
@@ -88,7 +88,7 @@ def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
 
 def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int = 3) -> list[Row]:
     """Training in the window against headless, on a quiet machine and with two other CPU-bound programs."""
-    from aegui.core.data import load_dataset
+    from aegui.core.data.catalog import load_dataset
 
     qapp, window = open_window()
     dataset = load_dataset("mnist", MNIST_ROOT)
@@ -166,8 +166,8 @@ def loss_plot_rows(points: int = 200_000) -> list[Row]:
 def runs_rows(runs: int = 10, batches: int = 20_000, epochs: int = 20) -> list[Row]:
     """Issue 17: earlier runs overlaid under the current one, each of 20,000 batch losses: a full
     redraw of the plot, and the smoothing slider dragged from 0 to 0.99 (smoothing every curve, painted)."""
-    from aegui.core.runs import smoothed_levels
-    from aegui.core.training import History
+    from aegui.core.training.runs import smoothed_levels
+    from aegui.core.training.trainer import History
     from aegui.gui.theme.themes import class_colours
 
     plot = _shown_loss_plot()

@@ -45,7 +45,7 @@ def write_digit_folder(folder: Path, images: np.ndarray, labels: np.ndarray, sid
 
 
 def _mnist(count: int) -> tuple[np.ndarray, np.ndarray]:
-    from aegui.core.data import load_dataset
+    from aegui.core.data.catalog import load_dataset
 
     mnist = load_dataset("mnist", MNIST_ROOT)
     return mnist.train_images[:count].numpy(), mnist.train_labels[:count].numpy()
@@ -75,7 +75,7 @@ def training_rows(folder: Path) -> list[Row]:
 
 
 def conversion_rows(folder: Path, count: int = 50_000) -> list[Row]:
-    from aegui.core.images import load_image_folder
+    from aegui.core.data.images import load_image_folder
 
     images, labels = _mnist(count)
     write_digit_folder(folder / "many", images, labels, broken=0, text_files=0)

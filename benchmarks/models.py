@@ -34,7 +34,7 @@ def pca_squared_error(dataset, dims: int) -> float:
 def pen_inputs() -> tuple[np.ndarray, np.ndarray] | None:
     if not UNIPEN.exists():
         return None
-    from aegui.core.preprocessing import strokes_to_image
+    from aegui.core.data.preprocessing import strokes_to_image
     from benchmarks.drawing import load_pen_digits, place_like_a_person
 
     samples, labels = load_pen_digits()
@@ -44,9 +44,9 @@ def pen_inputs() -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def train_preset(name: str, dataset):
-    from aegui.core.model import build_model
-    from aegui.core.presets import get_preset
-    from aegui.core.training import EpochEnd, Trainer
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import get_preset
+    from aegui.core.training.trainer import EpochEnd, Trainer
 
     preset = get_preset(name)
     torch.manual_seed(0)
@@ -59,8 +59,8 @@ def train_preset(name: str, dataset):
 def run(presets: tuple[str, ...] | None = None) -> list[Row]:
     if not has_mnist():
         return [skipped("preset table", "", f"full MNIST not found at {MNIST_ROOT}")]
-    from aegui.core.data import load_dataset
-    from aegui.core.presets import PRESETS
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.model.presets import PRESETS
 
     dataset = load_dataset("mnist", MNIST_ROOT)
     pens = pen_inputs()

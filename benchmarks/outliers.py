@@ -27,7 +27,7 @@ def planted_folder(folder: Path) -> Path:
     from PIL import Image
     from sklearn.datasets import load_sample_images
 
-    from aegui.core.data import load_dataset
+    from aegui.core.data.catalog import load_dataset
     from benchmarks.images import DIGIT_NAMES, write_digit_folder
 
     mnist = load_dataset("mnist", MNIST_ROOT)
@@ -62,8 +62,8 @@ def run() -> list[Row]:
     if not has_mnist():
         return [skipped("outliers", "planted 18 of 20; mean AUC >= 0.8", "needs full MNIST in ../shared")]
     import aegui
-    from aegui.core.images import load_image_folder
-    from aegui.core.outliers import novelty, reconstruction_errors, score_dataset
+    from aegui.core.analysis.outliers import novelty, reconstruction_errors, score_dataset
+    from aegui.core.data.images import load_image_folder
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as work:
@@ -85,7 +85,7 @@ def run() -> list[Row]:
         reconstruction_errors(model, images, relative=True)
         rows.append(Row("outliers: seconds to score 10,000 images (default preset)", time.perf_counter() - started,
                         "s", "", "", None))  # fmt: skip
-        from aegui.core.data import load_dataset
+        from aegui.core.data.catalog import load_dataset
 
         mnist = load_dataset("mnist", MNIST_ROOT)
         relative, plain = [], []

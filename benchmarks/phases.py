@@ -37,9 +37,9 @@ def main(argv: list[str]) -> int:
     seconds["import torch"] = time.perf_counter() - STARTED
     import aegui.cli
     import aegui.cli.train as command
-    import aegui.core.checkpoints as checkpoints
-    import aegui.core.steps as steps
-    import aegui.core.training as training
+    import aegui.core.files.checkpoints as checkpoints
+    import aegui.core.model.steps as steps
+    import aegui.core.training.trainer as training
 
     seconds["import aegui"] = time.perf_counter() - STARTED - seconds["import torch"]
     command.load_data = timed(seconds, "read the data", command.load_data)

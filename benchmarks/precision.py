@@ -31,15 +31,15 @@ QUALITY_EPOCHS = 3
 
 
 def load_data():
-    from aegui.core.data import load_dataset
+    from aegui.core.data.catalog import load_dataset
 
     return load_dataset("mnist", MNIST_ROOT) if has_mnist() else load_dataset("sample")
 
 
 def trainer_for(preset_name: str, dataset, precision: str, epochs: int | None = None):
-    from aegui.core.model import build_model
-    from aegui.core.presets import customise, epochs_for, get_preset
-    from aegui.core.training import Trainer
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.presets import customise, epochs_for, get_preset
+    from aegui.core.training.trainer import Trainer
 
     base = get_preset(preset_name)
     preset = customise(base, train={"precision": precision,
@@ -49,7 +49,7 @@ def trainer_for(preset_name: str, dataset, precision: str, epochs: int | None = 
 
 
 def samples_per_second(preset_name: str, dataset, precision: str) -> float:
-    from aegui.core.training import BatchEnd
+    from aegui.core.training.trainer import BatchEnd
 
     trainer = trainer_for(preset_name, dataset, precision, epochs=1000)
     started = None
@@ -64,7 +64,7 @@ def samples_per_second(preset_name: str, dataset, precision: str) -> float:
 
 
 def speed_rows(dataset, native: bool) -> list[Row]:
-    from aegui.core.presets import PRESETS
+    from aegui.core.model.presets import PRESETS
 
     rows = []
     for name in PRESETS:
@@ -98,7 +98,7 @@ def pen_accuracy(model) -> float | None:
 def quality_rows(dataset, auto: str, native: bool) -> list[Row]:
     """Where bf16 is emulated (20-30x slower than fp32 here) both train EMULATED_EPOCHS instead of the
     preset's: bf16's rounding, and so its quality, is the same emulated or native."""
-    from aegui.core.training import EpochEnd
+    from aegui.core.training.trainer import EpochEnd
 
     results = {}
     for precision in ("fp32", "bf16"):
@@ -166,9 +166,9 @@ def whole_command_rows(auto: str) -> list[Row]:
 def sample_quality_rows(native: bool) -> list[Row]:
     """Every preset, fp32 beside bf16, on the embedded sample (QUALITY_EPOCHS epochs: bf16 is emulated and
     slow on a CPU without native bf16): test squared error per image and pen reconstructions read right."""
-    from aegui.core.data import load_dataset
-    from aegui.core.presets import PRESETS
-    from aegui.core.training import EpochEnd
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.model.presets import PRESETS
+    from aegui.core.training.trainer import EpochEnd
 
     sample = load_dataset("sample")
     rows = []
@@ -198,7 +198,7 @@ def drawing_rows() -> list[Row]:
 
 
 def run() -> list[Row]:
-    from aegui.core.device import cpu_has_native_bf16, precision_name, resolve_precision
+    from aegui.core.model.device import cpu_has_native_bf16, precision_name, resolve_precision
 
     dataset = load_data()
     native = cpu_has_native_bf16()

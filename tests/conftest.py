@@ -40,7 +40,7 @@ def _private_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def sample():
-    from aegui.core.data import load_sample
+    from aegui.core.data.datasets import load_sample
 
     return load_sample()
 

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 import aegui
-from aegui.core import checkpoints
-from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import History, TrainConfig, Trainer
+from aegui.core.files import checkpoints
+from aegui.core.files.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import History, TrainConfig, Trainer
 
 CONFIG = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 
@@ -79,7 +79,7 @@ def test_a_save_killed_midway_leaves_nothing_behind_after_the_next_save(trained)
     script = (
         "import os, signal, sys, torch\n"
         "from aegui.core import checkpoints\n"
-        "from aegui.core.model import ModelConfig, build_model\n"
+        "from aegui.core.model.autoencoder import ModelConfig, build_model\n"
         "def die(payload, out):\n"
         "    out.write(b'half a file'); out.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
         "checkpoints.torch.save = die\n"

@@ -179,7 +179,7 @@ def test_the_model_is_saved_even_when_the_metrics_cannot_be_written(tmp_path, ca
     def full_disk(*args, **kwargs):
         raise AeguiError("Could not write the metrics: No space left on device.")
 
-    monkeypatch.setattr("aegui.core.runs.write_metrics", full_disk)
+    monkeypatch.setattr("aegui.core.training.runs.write_metrics", full_disk)
     saved = tmp_path / "model.aegui.pt"
     args = ["train", "--epochs", "1", "--dataset", "sample", "--save", str(saved), "--metrics-out", str(tmp_path / "m")]
     assert main(args) == 2
@@ -190,7 +190,7 @@ def test_a_second_ctrl_c_while_saving_waits_for_the_file(tmp_path, capsys, monke
     import os
     import signal
 
-    from aegui.core import checkpoints
+    from aegui.core.files import checkpoints
 
     real_save = checkpoints.save_checkpoint
 

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from aegui.cli import main
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.images import load_image_folder
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import TrainConfig, Trainer
+from aegui.core.data.images import load_image_folder
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import TrainConfig, Trainer
 
 CONV = ModelConfig(kind="conv", channels=(8, 16), hidden_sizes=(), code_size=16, activation="silu",
                    image_shape=(3, 32, 32))  # fmt: skip

@@ -10,13 +10,13 @@ import torch
 from PIL import Image, ImageDraw
 
 import aegui
-from aegui.core.code_worth import code_worth, knn_accuracy
-from aegui.core.codes import check_codes_output, collection, encode_images, write_codes
-from aegui.core.duplicates import find_duplicates
+from aegui.core.analysis.code_worth import code_worth, knn_accuracy
+from aegui.core.analysis.codes import check_codes_output, collection, encode_images, write_codes
+from aegui.core.analysis.duplicates import find_duplicates
+from aegui.core.analysis.neighbours import CodeIndex
 from aegui.core.errors import AeguiError
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.neighbours import CodeIndex
-from aegui.core.training import TrainConfig, Trainer
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import TrainConfig, Trainer
 
 SMALL = ModelConfig(hidden_sizes=(64,), code_size=8, activation="relu")
 
@@ -122,7 +122,7 @@ def test_the_index_finds_what_brute_force_finds():
 
 
 def test_a_large_collection_finds_nearly_every_nearest_other_among_cells(monkeypatch):
-    import aegui.core.neighbours as neighbours
+    import aegui.core.analysis.neighbours as neighbours
 
     rng = np.random.default_rng(2)  # codes as a model's are: clustered, most of their spread in a few directions
     spread = 1 / (1 + np.arange(64) / 4)

@@ -11,15 +11,15 @@ import torch
 from PIL import Image
 
 from aegui.cli import main
-from aegui.core.checkpoints import load_checkpoint, save_checkpoint
-from aegui.core.configs import ModelConfig, TrainConfig
-from aegui.core.image_files import Fitting, fitting_for, image_to_input
-from aegui.core.images import converting_workers, load_image_folder
-from aegui.core.model import build_model
-from aegui.core.mosaic import contact_sheet
-from aegui.core.preprocessing import fit_image, strokes_over_image
-from aegui.core.shapes import pictures
-from aegui.core.training import Trainer
+from aegui.core.analysis.mosaic import contact_sheet
+from aegui.core.data.image_files import Fitting, fitting_for, image_to_input
+from aegui.core.data.images import converting_workers, load_image_folder
+from aegui.core.data.preprocessing import fit_image, strokes_over_image
+from aegui.core.data.shapes import pictures
+from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import build_model
+from aegui.core.model.configs import ModelConfig, TrainConfig
+from aegui.core.training.trainer import Trainer
 from benchmarks.images import write_photo_folder
 
 SMALL_CONV = ModelConfig(kind="conv", channels=(8, 16), hidden_sizes=(), code_size=32, activation="silu",

@@ -9,10 +9,10 @@ import threading
 import pytest
 import torch
 
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.data import DataError
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import TrainConfig
+from aegui.core.data.datasets import DataError
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import TrainConfig
 from aegui.gui.concurrency.threads import live_workers, unfinished_workers, wait_for_workers
 from aegui.gui.session import loaders as session_module
 from aegui.gui.session.autosave import Autosave
@@ -288,7 +288,7 @@ def test_a_failed_data_change_keeps_the_data_in_use(make_session, qtbot, monkeyp
 
 def test_an_image_folder_loads_with_progress_and_a_newer_choice_stops_its_conversion(make_session, qtbot, tmp_path,
                                                                                      sample, monkeypatch):  # fmt: skip
-    from aegui.core import images
+    from aegui.core.data import images
     from benchmarks.images import write_digit_folder
 
     session, view = make_session()
@@ -419,7 +419,7 @@ def test_the_latest_open_wins_and_training_started_meanwhile_refuses_it(make_ses
 
 
 def test_a_density_is_kept_only_for_the_model_it_was_fitted_to(make_session, qtbot):
-    from aegui.core.density import CodeDensity
+    from aegui.core.model.density import CodeDensity
 
     session, _ = make_session()
     fitted_for = session.model
@@ -463,7 +463,7 @@ def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_sess
 
 def test_a_run_asked_for_before_its_process_is_ready_starts_here_and_goes_on_there_exactly(make_session, qtbot,
                                                                                        monkeypatch):  # fmt: skip
-    from aegui.core.training import Trainer
+    from aegui.core.training.trainer import Trainer
     from aegui.gui.concurrency import processes, training_process
 
     processes.stop_training_processes()  # the next run's process starts now: it takes seconds

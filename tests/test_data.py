@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from aegui.cli import main
-from aegui.core import download, transfer
-from aegui.core.catalog import available_datasets
-from aegui.core.data import TORCHVISION_DATA, DataError, load_dataset, load_sample
-from aegui.core.download import DownloadError
+from aegui.core.data.catalog import available_datasets, load_dataset
+from aegui.core.data.datasets import TORCHVISION_DATA, DataError, load_sample
+from aegui.core.files import download, transfer
+from aegui.core.files.download import DownloadError
 from tests.conftest import MNIST_ROOT, needs_mnist
 
 

@@ -13,8 +13,8 @@ import torch
 
 import aegui
 from aegui.cli import main
-from aegui.core.device import describe_device
-from aegui.core.distributed import DistributedError, ProcessGroup, from_environment, without_nproc
+from aegui.core.model.device import describe_device
+from aegui.core.training.distributed import DistributedError, ProcessGroup, from_environment, without_nproc
 from tests.conftest import REPO
 
 SMALL = ["train", "--dataset", "sample", "--epochs", "2", "--hidden", "64", "--code-size", "8", "--seed", "3"]

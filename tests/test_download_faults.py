@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from aegui.cli import main
-from aegui.core import download, transfer
-from aegui.core.catalog import available_datasets
-from aegui.core.download import DownloadCancelled, DownloadError
-from aegui.core.photo_sets import PHOTO_SETS
+from aegui.core.data.catalog import available_datasets
+from aegui.core.data.photo_sets import PHOTO_SETS
+from aegui.core.files import download, transfer
+from aegui.core.files.download import DownloadCancelled, DownloadError
 from tests.test_data import _emnist_archive, make_fake_mnist, write_idx
 
 Body = Callable[[BaseHTTPRequestHandler], None]

@@ -7,10 +7,10 @@ import torch
 
 import aegui
 from aegui.cli import main
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.export import TOLERANCE, ExportError, export_model
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import TrainConfig, Trainer
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.files.export import TOLERANCE, ExportError, export_model
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import TrainConfig, Trainer
 
 NEEDS_EXPORT = "ONNX checks need the export extra: pip install 'aegui[export]'"
 onnxruntime = pytest.importorskip("onnxruntime", reason=NEEDS_EXPORT)
@@ -72,7 +72,7 @@ def test_torchscript_loads_in_plain_pytorch(tmp_path, trained, sample):
 
 
 def test_an_export_that_does_not_match_is_refused_and_not_written(tmp_path, trained, monkeypatch):
-    import aegui.core.export as export
+    import aegui.core.files.export as export
 
     monkeypatch.setattr(export, "_run_torchscript", lambda data, example: ("torch.jit.load", [np.ones((16, 784))]))
     with pytest.raises(ExportError, match="away from aegui's"):

@@ -4,8 +4,8 @@ convolutional)."""
 import numpy as np
 import torch
 
-from aegui.core.features import activations, code_directions, first_layer, strip
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.analysis.features import activations, code_directions, first_layer, strip
+from aegui.core.model.autoencoder import ModelConfig, build_model
 
 MLP = ModelConfig(hidden_sizes=(40,), code_size=3, activation="relu")
 CONV = ModelConfig(kind="conv", channels=(6, 8), hidden_sizes=(20,), code_size=3, activation="relu")

@@ -79,9 +79,9 @@ def test_a_model_file_opens_the_real_window(tmp_path):
 
 
 def _save(path):
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import ModelConfig, build_model
-    from aegui.core.training import History
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import ModelConfig, build_model
+    from aegui.core.training.trainer import History
 
     save_checkpoint(path, build_model(ModelConfig(hidden_sizes=(16,), code_size=2)), History())
 

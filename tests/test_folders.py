@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from aegui.cli import main
-from aegui.core.image_files import ImageFileError, image_to_input, read_image
-from aegui.core.images import class_order, load_image_folder
+from aegui.core.data.image_files import ImageFileError, image_to_input, read_image
+from aegui.core.data.images import class_order, load_image_folder
 
 
 def _digit(path: Path, value: int = 0) -> None:

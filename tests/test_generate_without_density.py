@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from aegui.cli import main
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.configs import ModelConfig
-from aegui.core.latent import fit_model_density
-from aegui.core.model import build_model
+from aegui.core.analysis.latent import fit_model_density
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import build_model
+from aegui.core.model.configs import ModelConfig
 from benchmarks.images import write_photo_folder
 
 COLOUR = ModelConfig(kind="conv", channels=(8, 16), hidden_sizes=(), code_size=8, activation="silu",

@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from aegui.cli import main
-from aegui.core.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.analysis.latent import fit_model_density
 from aegui.core.checks import ConfigError
-from aegui.core.density import CodeDensity, density_from_state, fit_density, quantile_grid
-from aegui.core.latent import fit_model_density
-from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.steps import batch_loss
-from aegui.core.training import TrainConfig, Trainer
+from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import AutoEncoder, ModelConfig, build_model
+from aegui.core.model.density import CodeDensity, density_from_state, fit_density, quantile_grid
+from aegui.core.model.steps import batch_loss
+from aegui.core.training.trainer import TrainConfig, Trainer
 
 VAE = ModelConfig(hidden_sizes=(64,), code_size=2, activation="relu", code_activation="linear", variational=True)
 PLAIN = ModelConfig(hidden_sizes=(64,), code_size=4, activation="relu", code_activation="linear")
@@ -147,8 +147,8 @@ def test_with_labels_each_class_has_its_own_components_weighted_by_its_share():
 
 
 def test_a_fit_gives_up_when_cancelled(monkeypatch):
-    from aegui.core import density
     from aegui.core.errors import Cancelled
+    from aegui.core.model import density
 
     monkeypatch.setattr(density, "TOLERANCE", 0.0)  # (EM would go on for all its iterations)
     asked = []
@@ -172,7 +172,7 @@ def test_the_manifold_grid_runs_left_to_right_and_top_to_bottom():
 
 
 def test_only_a_vae_encodes_the_test_images_to_weigh_its_mixture_against_its_prior(monkeypatch, small_sample):
-    import aegui.core.latent as latent
+    import aegui.core.analysis.latent as latent
 
     encoded: list[int] = []
     encode = latent.encode_images

@@ -12,10 +12,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aegui.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
-from aegui.core.fields import FIELDS, SEED
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import History
+from aegui.core.files.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.model.fields import FIELDS, SEED
+from aegui.core.training.trainer import History
 
 CONFIG = ModelConfig(hidden_sizes=(16,), code_size=3, activation="relu")
 EPOCH = {"epoch": 1, "train_loss": 0.1, "test_loss": 0.1, "test_mse": 0.1, "test_sse_per_image": 7.8}

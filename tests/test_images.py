@@ -9,12 +9,12 @@ from PIL import Image
 
 from aegui import image_to_input
 from aegui.cli import main
-from aegui.core import images as image_folders
-from aegui.core.data import DataError
+from aegui.core.data import images as image_folders
+from aegui.core.data.datasets import DataError
+from aegui.core.data.image_files import ImageFileError, read_image
+from aegui.core.data.images import load_image_folder
+from aegui.core.data.preprocessing import CENTRE, fit_image
 from aegui.core.errors import Cancelled
-from aegui.core.image_files import ImageFileError, read_image
-from aegui.core.images import load_image_folder
-from aegui.core.preprocessing import CENTRE, fit_image
 from benchmarks.images import DIGIT_NAMES, write_digit_folder
 
 
@@ -92,7 +92,7 @@ def test_unreadable_files_raise_a_clear_error(tmp_path):
 
 def test_an_image_too_large_to_decode_is_refused_before_decoding(tmp_path, monkeypatch):
     Image.new("L", (300, 300), 255).save(tmp_path / "big.png")
-    monkeypatch.setattr("aegui.core.image_files.MAX_PIXELS", 200 * 200)
+    monkeypatch.setattr("aegui.core.data.image_files.MAX_PIXELS", 200 * 200)
     with pytest.raises(ImageFileError, match="too large"):
         image_to_input(tmp_path / "big.png")
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from aegui.cli import main
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.runs import read_runs_csv, write_runs_csv
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
 from aegui.core.safe_text import csv_cell, from_csv_cell, terminal_text
-from aegui.core.training import History
+from aegui.core.training.runs import read_runs_csv, write_runs_csv
+from aegui.core.training.trainer import History
 from tests.conftest import REPO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

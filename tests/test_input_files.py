@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from aegui.cli import main
-from aegui.core.data import DataError
+from aegui.core.data.datasets import DataError
+from aegui.core.data.image_reading import read_labels
 from aegui.core.errors import AeguiError
-from aegui.core.image_reading import read_labels
 
 WAIT = 20.0  # seconds: refusing takes milliseconds; reading a pipe with no writer never ends
 

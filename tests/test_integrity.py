@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from aegui.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from aegui.core.configs import ModelConfig, TrainConfig
-from aegui.core.model import build_model
-from aegui.core.training import History
+from aegui.core.files.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import build_model
+from aegui.core.model.configs import ModelConfig, TrainConfig
+from aegui.core.training.trainer import History
 
 TINY = ModelConfig(hidden_sizes=(32,), code_size=4)
 
@@ -34,7 +34,7 @@ def _rewrite(path: Path, change, checksum: bool = True) -> None:
     change(payload)
     had_one = payload.pop("checksum", None) is not None
     if checksum and had_one:
-        from aegui.core.checkpoint_archive import checksum
+        from aegui.core.files.checkpoint_archive import checksum
 
         payload["checksum"] = checksum(payload)
     torch.save(payload, path)

@@ -19,7 +19,7 @@ MOST_GROWTH_MB = 600  # measured for the four reads below: 140 MB now, 2,444 MB 
 MEASURE = """
 import json, resource, sys
 import numpy as np
-from aegui.core.image_files import Fitting, image_to_input, read_image
+from aegui.core.data.image_files import Fitting, image_to_input, read_image
 
 path, out = sys.argv[1], sys.argv[2]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from aegui.core.latent import (
+from aegui.core.analysis.latent import (
     build_latent_map,
     export_codes_csv,
     export_codes_npy,
@@ -11,7 +11,7 @@ from aegui.core.latent import (
     nearest_neighbours,
     pca,
 )
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.model.autoencoder import ModelConfig, build_model
 
 
 def test_pca_finds_the_main_directions():
@@ -102,9 +102,9 @@ def test_exports_round_trip(tmp_path):
 
 
 def test_encoding_stops_between_chunks_when_cancelled(small_sample, monkeypatch):
-    from aegui.core import latent
+    from aegui.core.analysis import latent
+    from aegui.core.analysis.latent import encode_images
     from aegui.core.errors import Cancelled
-    from aegui.core.latent import encode_images
 
     monkeypatch.setattr(latent, "ENCODE_CHUNK", 100)
     model = build_model(ModelConfig(hidden_sizes=(16,), code_size=3, activation="relu"), seed=0)

@@ -2,7 +2,7 @@ import sys
 
 import pytest
 
-from aegui.core.memory import release_free_memory
+from aegui.core.training.memory import release_free_memory
 
 
 def _resident_mb() -> float:

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from aegui.core.checks import ConfigError
-from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.presets import PRESETS, customise, get_preset
+from aegui.core.model.autoencoder import AutoEncoder, ModelConfig, build_model
+from aegui.core.model.presets import PRESETS, customise, get_preset
 
 SHAPES = [(3, 784), (3, 28, 28), (3, 1, 28, 28), (784,), (28, 28)]
 
@@ -112,7 +112,7 @@ def test_unknown_preset():
 
 
 def test_small_data_gets_more_epochs():
-    from aegui.core.presets import epochs_for
+    from aegui.core.model.presets import epochs_for
 
     seed = get_preset("seed")
     assert epochs_for(seed, 60_000) == 8 and epochs_for(seed, 120_000) == 8
@@ -139,7 +139,7 @@ def test_bad_channels(channels):
 
 
 def test_code_scale_survives_weights_that_overflow():
-    from aegui.core.inference import InferenceModel
+    from aegui.core.analysis.inference import InferenceModel
 
     config = ModelConfig(hidden_sizes=(16,), code_size=4, activation="relu")
     state = {name: tensor.clone() for name, tensor in build_model(config, seed=0).state_dict().items()}

@@ -16,8 +16,8 @@ from PIL import Image
 import aegui
 import aegui.cli.keeping as keeping
 from aegui.cli import main
-from aegui.core.checkpoints import load_checkpoint
-from aegui.core.training import EpochEnd, Trainer
+from aegui.core.files.checkpoints import load_checkpoint
+from aegui.core.training.trainer import EpochEnd, Trainer
 
 QUICK = ["train", "--dataset", "sample", "--preset", "seed", "--batch-size", "1000"]
 
@@ -222,8 +222,8 @@ def test_long_runs_keep_a_copy_to_go_on_from_until_saved(monkeypatch, tmp_path):
 
 
 def test_the_test_error_printed_after_a_stop_within_an_epoch_is_the_saved_weights(monkeypatch, tmp_path, capsys):
-    from aegui.core.steps import evaluate
-    from aegui.core.training import BatchEnd
+    from aegui.core.model.steps import evaluate
+    from aegui.core.training.trainer import BatchEnd
 
     iterate = Trainer.iterate
 
@@ -237,7 +237,7 @@ def test_the_test_error_printed_after_a_stop_within_an_epoch_is_the_saved_weight
     save = tmp_path / "m.aegui.pt"
     assert main([*QUICK, "--epochs", "3", "--save", str(save)]) == 130
     out = capsys.readouterr().out
-    from aegui.core.data import load_sample
+    from aegui.core.data.datasets import load_sample
 
     saved = evaluate(aegui.load_model(save), load_sample().test_images, "mse")["mse"]
     line = next(line for line in out.splitlines() if line.startswith("Test MSE"))
@@ -275,8 +275,9 @@ def test_a_model_file_whose_name_is_not_utf8_saves_and_opens(model_file, tmp_pat
 
 
 def test_named_pipes_where_files_or_folders_are_read_are_refused_at_once(tmp_path, capsys):
-    from aegui.core.data import DataError, load_dataset
-    from aegui.core.runs import RunsFileError, read_runs_csv
+    from aegui.core.data.catalog import load_dataset
+    from aegui.core.data.datasets import DataError
+    from aegui.core.training.runs import RunsFileError, read_runs_csv
 
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
@@ -392,7 +393,7 @@ def test_an_earlier_runs_recovery_copy_is_never_overwritten_and_can_be_resumed(m
 
 
 def test_the_printed_command_names_the_same_files_whatever_their_names_hold(tmp_path):
-    from aegui.core.commands import shell_word
+    from aegui.core.model.commands import shell_word
 
     for name in ("plain", "two words", "esc\x1bdir", os.fsdecode(b"caf\xe9"), "quo'te\\x", "bidi\u202eX", "cr\rlf\n"):
         word = shell_word(name)

@@ -9,11 +9,11 @@ from PIL import Image
 
 import aegui
 from aegui.cli import main
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.mosaic import CAPTION_WIDTH
-from aegui.core.outliers import novelty, outlier_scores, score_dataset, sheet_captions, standardised
-from aegui.core.training import TrainConfig, Trainer
+from aegui.core.analysis.mosaic import CAPTION_WIDTH
+from aegui.core.analysis.outliers import novelty, outlier_scores, score_dataset, sheet_captions, standardised
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import TrainConfig, Trainer
 
 SMALL = ModelConfig(hidden_sizes=(128,), code_size=16, activation="relu")
 QUICK = TrainConfig(epochs=4, batch_size=100, lr=3e-3, optimizer="adam", loss="bce", schedule="onecycle")
@@ -123,7 +123,7 @@ def test_an_image_folder_lists_its_files(tmp_path, capsys, digits_model, sample)
 
 
 def test_a_sheet_s_captions_give_rank_score_class_and_name():
-    from aegui.core.mosaic import contact_sheet
+    from aegui.core.analysis.mosaic import contact_sheet
 
     name = "folder/a_very_long_file_name_that_will_not_fit_0042.png"
     rows = [(5, name, "Ankle boot", 3.14159, 1)]

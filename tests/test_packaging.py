@@ -62,7 +62,8 @@ def test_importing_core_loads_no_qt_and_aegui_is_light():
     code = (
         "import sys, aegui\n"
         "assert 'torch' not in sys.modules, 'import aegui must stay light'\n"
-        "import aegui.core.checkpoints, aegui.core.data, aegui.core.training, aegui.core.presets, aegui.cli\n"
+        "import aegui.core.files.checkpoints, aegui.core.data.datasets, aegui.core.training.trainer\n"
+        "import aegui.core.model.presets, aegui.cli\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'PySide6', 'pyqtgraph', 'superqt'}))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

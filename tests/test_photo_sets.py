@@ -14,10 +14,10 @@ import pytest
 from torchvision import datasets
 
 from aegui.cli import main
-from aegui.core import download
-from aegui.core.catalog import available_datasets
-from aegui.core.data import DataError, load_dataset
-from aegui.core.photo_sets import PHOTO_SETS
+from aegui.core.data.catalog import available_datasets, load_dataset
+from aegui.core.data.datasets import DataError
+from aegui.core.data.photo_sets import PHOTO_SETS
+from aegui.core.files import download
 from tests.test_data import local_mirror  # noqa: F401 (a fixture)
 
 RNG = np.random.default_rng(0)

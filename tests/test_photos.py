@@ -13,14 +13,14 @@ from PIL import Image
 
 import aegui
 from aegui.cli import main
-from aegui.core.augment import mirror_images
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.configs import ModelConfig, TrainConfig
-from aegui.core.data import Dataset
-from aegui.core.model import build_model
-from aegui.core.pca import fit_components
-from aegui.core.steps import PATH_RATE, evaluate
-from aegui.core.training import Trainer
+from aegui.core.data.augment import mirror_images
+from aegui.core.data.datasets import Dataset
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import build_model
+from aegui.core.model.configs import ModelConfig, TrainConfig
+from aegui.core.model.pca import fit_components
+from aegui.core.model.steps import PATH_RATE, evaluate
+from aegui.core.training.trainer import Trainer
 
 
 def _photos(count: int, seed: int, side: int = 16) -> torch.Tensor:
@@ -116,7 +116,7 @@ def test_netpbm_and_other_formats_pillow_reads_are_read(tmp_path, suffix):
             picture[20 + 5 * index : 80, 30:60] = 200 if person == "s1" else 90
             image = Image.fromarray(picture).convert("1" if suffix == ".pbm" else "RGB" if suffix == ".ppm" else "L")
             image.save(folder / person / f"{index}{suffix}")
-    from aegui.core.images import load_image_folder
+    from aegui.core.data.images import load_image_folder
 
     dataset, report = load_image_folder(folder)
     assert len(dataset.train_images) + len(dataset.test_images) == 12 and not report.skipped

@@ -10,13 +10,13 @@ import pytest
 import torch
 
 from aegui.cli import main
-from aegui.core import device
-from aegui.core.checkpoints import load_checkpoint, save_checkpoint
 from aegui.core.checks import ConfigError
-from aegui.core.configs import native_bf16_in
-from aegui.core.device import resolve_precision
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import EpochEnd, TrainConfig, Trainer
+from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.model import device
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.model.configs import native_bf16_in
+from aegui.core.model.device import resolve_precision
+from aegui.core.training.trainer import EpochEnd, TrainConfig, Trainer
 
 TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")
 CPU = torch.device("cpu")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from aegui import strokes_to_image
-from aegui.core.preprocessing import BOX, brush_width
+from aegui.core.data.preprocessing import BOX, brush_width
 from tests.conftest import JUDGE, UNIPEN, needs_judge, needs_unipen
 
 

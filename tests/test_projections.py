@@ -6,10 +6,10 @@ import types
 import numpy as np
 import pytest
 
-from aegui.core import projections
+from aegui.core.analysis import projections
+from aegui.core.analysis.latent import knn_accuracy
+from aegui.core.analysis.projections import ProjectionUnavailable, embed, unavailable
 from aegui.core.errors import Cancelled
-from aegui.core.latent import knn_accuracy
-from aegui.core.projections import ProjectionUnavailable, embed, unavailable
 
 
 @pytest.fixture(scope="module")

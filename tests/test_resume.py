@@ -11,12 +11,12 @@ import torch
 
 import aegui
 from aegui.cli import main
-from aegui.core import training
-from aegui.core.checkpoints import load_checkpoint, save_checkpoint
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.resume import plan
-from aegui.core.steps import evaluate
-from aegui.core.training import BatchEnd, TrainConfig, Trainer
+from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.model.steps import evaluate
+from aegui.core.training import trainer as training
+from aegui.core.training.resume import plan
+from aegui.core.training.trainer import BatchEnd, TrainConfig, Trainer
 
 SMALL = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 ONE_CYCLE = TrainConfig(epochs=4, batch_size=250, lr=3e-3, optimizer="adam", schedule="onecycle", loss="bce",

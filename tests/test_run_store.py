@@ -1,4 +1,4 @@
-"""Runs kept between sessions (`aegui.core.run_store`): written and read back as they were; a file that cannot
+"""Runs kept between sessions (`aegui.core.training.run_store`): written and read back as they were; a file that cannot
 be read is set aside and said, never raised; a folder that cannot be used is said; the newest write wins."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import math
 import pytest
 
 from aegui.core.errors import AeguiError
-from aegui.core.run_store import SUFFIX, KeptRun, RunFileError, RunStore, parse_run
-from aegui.core.training import History
+from aegui.core.training.run_store import SUFFIX, KeptRun, RunFileError, RunStore, parse_run
+from aegui.core.training.trainer import History
 
 RECORD = {"epoch": 1, "train_loss": 0.31, "test_loss": 0.29, "test_mse": 0.05, "seconds": 1.5}
 

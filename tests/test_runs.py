@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from aegui.cli import main
-from aegui.core import runs as runs_module
-from aegui.core.runs import RunsFileError, read_runs_csv, smooth, tensorboard_available, write_runs_csv
-from aegui.core.training import History
+from aegui.core.training import runs as runs_module
+from aegui.core.training.runs import RunsFileError, read_runs_csv, smooth, tensorboard_available, write_runs_csv
+from aegui.core.training.trainer import History
 
 needs_tensorboard = pytest.mark.skipif(not tensorboard_available(), reason="the tensorboard extra is not installed")
 

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from aegui.core.checks import ConfigError
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.steps import cross_entropy_sum, evaluate
-from aegui.core.training import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.model.steps import cross_entropy_sum, evaluate
+from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd, History, Paused, TrainConfig, Trainer
 
 TINY = ModelConfig(hidden_sizes=(64,), code_size=16, activation="relu")
 
@@ -69,7 +69,7 @@ class RunningFlag(threading.Event):
 def test_elapsed_is_wall_clock_with_pauses_left_out(small_sample, monkeypatch):
     """Elapsed and ETA count the time a person waits (a slow consumer, a busy machine), not only the time
     spent inside batches; a pause is not counted. (On a clock of the test's: batches take no time on it.)"""
-    from aegui.core import training
+    from aegui.core.training import trainer as training
 
     clock = FakeTime()
     monkeypatch.setattr(training, "time", clock)
@@ -275,7 +275,7 @@ def test_the_fast_cross_entropy_matches_torchs_in_value_and_gradient():
 
 
 def test_distortions_keep_images_valid_and_change_them():
-    from aegui.core.augment import distort
+    from aegui.core.data.augment import distort
 
     images = torch.zeros(64, 784)
     images[:, 300:320] = 1.0
@@ -290,7 +290,7 @@ def test_distortions_keep_images_valid_and_change_them():
 
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 5, 7)])
 def test_pixel_shifts_move_a_share_of_images_one_whole_pixel_and_resample_nothing(shape):
-    from aegui.core.augment import shift_pixels
+    from aegui.core.data.augment import shift_pixels
 
     count = 2000
     images = torch.zeros(count, *shape)
@@ -313,7 +313,7 @@ def test_pixel_shifts_move_a_share_of_images_one_whole_pixel_and_resample_nothin
 
 
 def test_noise_kinds():
-    from aegui.core.augment import add_noise
+    from aegui.core.data.augment import add_noise
 
     images = torch.full((4, 784), 0.5)
     generator = torch.Generator().manual_seed(0)
@@ -325,7 +325,7 @@ def test_noise_kinds():
 
 
 def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.training.trainer as training
 
     seen = []
     original = training.batch_loss
@@ -342,7 +342,7 @@ def test_denoising_trains_on_noisy_inputs_with_clean_targets(small_sample, monke
 
 
 def test_pixel_shifts_reach_the_batches_inputs_and_targets_alike(small_sample, monkeypatch):
-    import aegui.core.training as training
+    import aegui.core.training.trainer as training
 
     seen = []
     original = training.batch_loss
@@ -373,7 +373,7 @@ def test_bad_augmentation_settings(settings):
 @pytest.mark.parametrize("faster", [1, 2])
 def test_on_a_busy_machine_training_keeps_the_thread_count_that_makes_more_steps(faster):
     """Which count wins under load depends on the machine: it is measured, not assumed."""
-    from aegui.core.training_server import BusyMachine
+    from aegui.core.training.server import BusyMachine
 
     clock = {"now": 0.0, "step": 0, "others": 0.0, "ours": 0.0}
 

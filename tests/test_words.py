@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from aegui.core.data import DataError
-from aegui.core.shapes import check_fits
+from aegui.core.data.datasets import DataError
+from aegui.core.data.shapes import check_fits
 from aegui.core.words import possessive
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import aegui
 from aegui.cli import main
-from aegui.core.checkpoints import CheckpointError, save_checkpoint
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.files.checkpoints import CheckpointError, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
 from aegui.core.writes import WriteError, writable_target, write_text
 
 TINY = ModelConfig(hidden_sizes=(16,), code_size=2)

@@ -64,8 +64,8 @@ def file_to_open(argv: Sequence[str]) -> list[str] | None:
     the file it is given (a desktop entry's %f); None when the first argument is not such a file."""
     if not argv or argv[0].startswith("-") or argv[0] in COMMANDS:
         return None
-    from aegui.core.configs import SUFFIX
-    from aegui.core.image_files import IMAGE_SUFFIXES
+    from aegui.core.data.image_files import IMAGE_SUFFIXES
+    from aegui.core.model.configs import SUFFIX
 
     path = Path(argv[0])
     name = path.name.lower()

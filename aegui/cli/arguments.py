@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aegui.core.errors import AeguiError
-from aegui.core.fields import Field
+from aegui.core.model.fields import Field
 from aegui.core.safe_text import shown
 
 IMAGES_HELP = (
@@ -71,7 +71,7 @@ def field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, not
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, dataset_help: str, images_help: str) -> None:
-    from aegui.core.data import DATASET_CHOICES
+    from aegui.core.data.datasets import DATASET_CHOICES
 
     parser.add_argument("--dataset", choices=DATASET_CHOICES, default="auto", help=dataset_help)
     parser.add_argument("--data-dir", type=Path, help=DATA_DIR_HELP)
@@ -109,12 +109,12 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
         size = size if size is not None else shape[1]
         color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
     if args.images is None:
-        from aegui.core.data import load_dataset
+        from aegui.core.data.catalog import load_dataset
 
         dataset = load_dataset(args.dataset, args.data_dir, size)
         print(shown(dataset.describe()))
         return dataset
-    from aegui.core.images import load_image_folder
+    from aegui.core.data.images import load_image_folder
 
     on_terminal = sys.stderr.isatty()
 
@@ -137,8 +137,8 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
 def data_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:
     """What the data arguments read: (files, folders), each `(what, path)`, for `check_outputs`: the labels file,
     the image folder, and the datasets' own folders in the data folder (`--data-dir`, or the one in use)."""
-    from aegui.core.data import PHOTO_SET_NAMES, SAMPLE_FILE, TORCHVISION_DATA
-    from aegui.core.photo_sets import photo_set_folder
+    from aegui.core.data.datasets import PHOTO_SET_NAMES, SAMPLE_FILE, TORCHVISION_DATA
+    from aegui.core.data.photo_sets import photo_set_folder
     from aegui.resources import resource_path
 
     images = getattr(args, "images", None)
@@ -224,7 +224,7 @@ def _check_folder_writable(path: Path, folder: Path, nothing_done: str) -> None:
 def open_model(path: Path):
     """The checkpoint in a model file, with what a person should know of how it was read (settings a newer aegui
     wrote, left out) said on standard error."""
-    from aegui.core.checkpoints import load_checkpoint
+    from aegui.core.files.checkpoints import load_checkpoint
     from aegui.core.safe_text import terminal_text
 
     checkpoint = load_checkpoint(path)
@@ -237,7 +237,7 @@ def fit_density(model, dataset, seed: int) -> None:
     """Fit the density of the model's training codes (what `generate` draws from) and say so."""
     import time
 
-    from aegui.core.latent import fit_model_density
+    from aegui.core.analysis.latent import fit_model_density
 
     started = time.perf_counter()
     model.density = fit_model_density(model.config, model.state_dict(), dataset.train_images, dataset.test_images,

@@ -17,7 +17,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aegui.core.catalog import available_datasets
+    from aegui.core.data.catalog import available_datasets
     from aegui.core.folders import chosen_data_folder, default_data_dir
 
     folder = args.data_dir or default_data_dir()

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from aegui.cli.arguments import checked
-from aegui.core.data import DOWNLOADABLE
-from aegui.core.fields import Field
+from aegui.core.data.datasets import DOWNLOADABLE
+from aegui.core.model.fields import Field
 from aegui.core.safe_text import shown
 
 TIMEOUT = Field("timeout", "download", float, "The seconds to wait for the server", 1.0, 3600.0)
@@ -34,7 +34,7 @@ def mirror(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from aegui.core.download import download_dataset
+    from aegui.core.files.download import download_dataset
     from aegui.core.folders import default_data_dir
 
     bars: dict[str, tqdm] = {}

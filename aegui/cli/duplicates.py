@@ -9,7 +9,7 @@ from pathlib import Path
 from aegui.cli.arguments import add_data_arguments, checked
 from aegui.cli.encode import MODEL_HELP
 from aegui.core.errors import AeguiError
-from aegui.core.fields import Field
+from aegui.core.model.fields import Field
 
 SHOWN = Field("top", "duplicates", int, "How many groups to list", 1, 1_000_000)
 RATIO = Field("ratio", "duplicates", float, "The largest distance of a pair, as a share of its images' "
@@ -18,8 +18,8 @@ CSV_COLUMNS = ("group", "file_a", "label_a", "file_b", "label_b", "distance", "r
 
 
 def add_parser(commands) -> None:
-    from aegui.core.duplicates import NEIGHBOURS
-    from aegui.core.duplicates import RATIO as DEFAULT_RATIO
+    from aegui.core.analysis.duplicates import NEIGHBOURS
+    from aegui.core.analysis.duplicates import RATIO as DEFAULT_RATIO
 
     duplicates = commands.add_parser(
         "duplicates",
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from aegui.cli.encode import read_collection
-    from aegui.core.duplicates import duplicate_features, find_duplicates
-    from aegui.core.image_files import fitting_for
+    from aegui.core.analysis.duplicates import duplicate_features, find_duplicates
+    from aegui.core.data.image_files import fitting_for
     from aegui.core.safe_text import shown, terminal_text
 
     if args.out is not None and args.out.suffix.lower() != ".csv":

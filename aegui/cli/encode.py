@@ -49,8 +49,8 @@ def read_collection(args: argparse.Namespace, outputs: list[tuple[str, Path | No
     """Check the outputs against every input, then open the model and read its data: (checkpoint, dataset,
     collection), the data read at the model's size and colour."""
     from aegui.cli.arguments import open_model
-    from aegui.core.codes import collection
-    from aegui.core.shapes import check_fits
+    from aegui.core.analysis.codes import collection
+    from aegui.core.data.shapes import check_fits
 
     files, folders = data_inputs(args)
     check_outputs(outputs, [("the model file MODEL", args.model), *inputs, *files], folders)
@@ -64,7 +64,7 @@ def all_codes(model, found):
     """Every image's code (N, code_size), with progress on standard error."""
     import numpy as np
 
-    from aegui.core.codes import iter_codes
+    from aegui.core.analysis.codes import iter_codes
 
     blocks = iter_codes(model, found.images, progress=progress_line("Encoding"))
     return np.concatenate([np.zeros((0, model.code_size), np.float32), *blocks])
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from aegui.core.code_worth import code_worth, has_labels
-    from aegui.core.codes import check_codes_output, iter_codes, write_codes
+    from aegui.core.analysis.code_worth import code_worth, has_labels
+    from aegui.core.analysis.codes import check_codes_output, iter_codes, write_codes
     from aegui.core.safe_text import terminal_text
 
     suffix = check_codes_output(args.out)

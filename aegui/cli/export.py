@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aegui.cli.arguments import check_outputs, open_model
-    from aegui.core.export import SUFFIXES, export_model
+    from aegui.core.files.export import SUFFIXES, export_model
 
     to = args.to or next((kind for kind, suffix in SUFFIXES.items() if args.out.suffix.lower() == suffix), None)
     if to is None:

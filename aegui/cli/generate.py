@@ -14,9 +14,9 @@ from aegui.cli.arguments import (
     fit_density,
     load_data,
 )
-from aegui.core.configs import MAX_GENERATED
 from aegui.core.errors import AeguiError
-from aegui.core.fields import SEED, Field
+from aegui.core.model.configs import MAX_GENERATED
+from aegui.core.model.fields import SEED, Field
 from aegui.core.safe_text import shown
 from aegui.core.words import count
 
@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aegui.cli.arguments import open_model
-    from aegui.core.mosaic import grid_images, save_contact_sheet
-    from aegui.core.shapes import check_fits, is_digit_pad, pictures
+    from aegui.core.analysis.mosaic import grid_images, save_contact_sheet
+    from aegui.core.data.shapes import check_fits, is_digit_pad, pictures
     from aegui.core.words import item_noun
     from aegui.core.writes import write_with
 
@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
 def no_density(name: str, why: str, shape: tuple[int, int, int], dataset: str) -> str:
     """Why codes cannot be drawn for a model of `shape` (not digits) that has no code density, and how to get one."""
-    from aegui.core.data import DATASET_CHOICES
-    from aegui.core.shapes import describe_shape
+    from aegui.core.data.datasets import DATASET_CHOICES
+    from aegui.core.data.shapes import describe_shape
 
     named = f" (or --dataset {dataset}, the data it was trained on)" if dataset in DATASET_CHOICES[1:] else ""
     return (f"{name} has no code density saved ({why}), and its images are {describe_shape(shape)}, not digits: "

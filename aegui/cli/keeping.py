@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from aegui.cli.arguments import fit_density
-from aegui.core.configs import SUFFIX
+from aegui.core.model.configs import SUFFIX
 from aegui.core.safe_text import shown
 
 NEGLIGIBLE_MSE = 1e-7  # test errors below this are rounding: no ratio of them means anything
@@ -94,8 +94,8 @@ def finish(args, preset, dataset, trainer, group, epochs, ended, samples: int, d
            recovery: RecoveryCopy | None, saves_over_resume: bool) -> int:  # fmt: skip
     """After the loop, however it ended: say how far it got, then keep it (the density where there is time for
     it, the model, the metrics); the exit code."""
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.steps import mean_image_mse
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.steps import mean_image_mse
     from aegui.core.writes import keep_previous
 
     leads = group is None or group.leads
@@ -140,7 +140,7 @@ def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, basel
                     stops: Stops) -> float | None:  # fmt: skip
     """The test error of the weights that are kept: the last epoch's, or, after a stop within an epoch, theirs as
     they stopped (evaluated now, unless another stop says not to wait); and the run's speed."""
-    from aegui.core.steps import evaluate
+    from aegui.core.model.steps import evaluate
 
     mse, per_image, where = (epochs[-1].test_mse, epochs[-1].test_sse_per_image, "") if epochs else (0.0, 0.0, "")
     if trainer.batches_into_epoch:  # the weights moved on since the last epoch's end
@@ -161,7 +161,7 @@ def _say_test_error(trainer, dataset, preset, epochs, ended, samples: int, basel
 def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, float] | None:
     """PCA with as many components as the code has values, fitted on the same training images: the simplest peer,
     which a model must beat to earn its keep. Said beside the model's test MSE; None when a stop skipped it."""
-    from aegui.core.pca import fit_components
+    from aegui.core.model.pca import fit_components
 
     code_size = trainer.model.code_size
     try:
@@ -183,7 +183,7 @@ def _compare_with_pca(trainer, dataset, mse: float, stops: Stops) -> dict[str, f
 def _code_worth(trainer, dataset, seed: int, stops: Stops) -> dict[str, float | int] | None:
     """Where the images have labels: k-nearest-neighbour accuracy on the codes, beside PCA with as many components
     and the raw pixels (what the codes are worth as features). None without labels or when a stop skipped it."""
-    from aegui.core.code_worth import code_worth
+    from aegui.core.analysis.code_worth import code_worth
 
     try:
         with stops.stage("optional", "measuring what the codes are worth"):
@@ -208,7 +208,7 @@ class RecoveryCopy:
         self._resumed_from_it = resumed_from_it  # --resume read this very copy
 
     def epoch_ended(self, stops: Stops) -> None:
-        from aegui.core.checkpoints import CheckpointError, save_checkpoint
+        from aegui.core.files.checkpoints import CheckpointError, save_checkpoint
 
         if time.monotonic() - self._written < RECOVERY_COPY_INTERVAL:
             return
@@ -258,7 +258,7 @@ def iterate(
     images trained on)."""
     from tqdm import tqdm
 
-    from aegui.core.training import BatchEnd, Ended, EpochEnd
+    from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd
 
     bar = tqdm(total=trainer.total_steps, unit="batch", leave=False, file=getattr(sys.stderr, "raw", sys.stderr),
                disable=not (sys.stderr.isatty() and leads), dynamic_ncols=True)  # fmt: skip
@@ -299,7 +299,7 @@ def iterate(
 def write_outputs(args, preset, dataset, trainer, group, epochs, ended, device, command: str, baseline: float,
                   peers: dict[str, dict | None]) -> None:  # fmt: skip
     """--metrics-out: every batch and epoch as CSV rows, or the metrics JSON."""
-    from aegui.core import runs
+    from aegui.core.training import runs
 
     if args.metrics_out and args.metrics_out.suffix.lower() == ".csv":
         runs.write_runs_csv(args.metrics_out, [(preset.name, trainer.history)])

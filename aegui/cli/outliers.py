@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aegui.cli.arguments import add_data_arguments, check_outputs, checked, data_inputs, load_data
 from aegui.core.errors import AeguiError
-from aegui.core.fields import Field
+from aegui.core.model.fields import Field
 
 TOP = Field("top", "outliers", int, "How many to list", 1, 1_000_000)
 
@@ -36,8 +36,8 @@ def add_parser(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aegui.cli.arguments import open_model
-    from aegui.core.mosaic import save_contact_sheet
-    from aegui.core.outliers import image_at, novelty, score_dataset, sheet_captions, write_csv
+    from aegui.core.analysis.mosaic import save_contact_sheet
+    from aegui.core.analysis.outliers import image_at, novelty, score_dataset, sheet_captions, write_csv
     from aegui.core.safe_text import terminal_text
 
     suffix = args.out.suffix.lower() if args.out else ""
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     elif suffix == ".png":
         import numpy as np
 
-        from aegui.core.shapes import pictures
+        from aegui.core.data.shapes import pictures
 
         images = np.stack([image_at(dataset, report, position).numpy() for position, *_rest in rows]) / 255.0
         save_contact_sheet(args.out, pictures(images, dataset.image_shape), captions=sheet_captions(rows))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aegui.core.presets import LOSS_NAMES, PRESETS
+from aegui.core.model.presets import LOSS_NAMES, PRESETS
 from aegui.core.words import count
 
 

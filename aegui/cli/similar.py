@@ -8,7 +8,7 @@ from pathlib import Path
 from aegui.cli.arguments import add_data_arguments, checked
 from aegui.cli.encode import MODEL_HELP
 from aegui.core.errors import AeguiError
-from aegui.core.fields import Field
+from aegui.core.model.fields import Field
 
 TOP = Field("top", "similar", int, "How many to list", 1, 100_000)
 CSV_COLUMNS = ("query", "rank", "file_or_index", "label", "distance")
@@ -39,7 +39,7 @@ def add_parser(commands) -> None:
 
 def _query_image(path: Path, fitting) -> object:
     """The query image as the model's uint8 input, fitted as the collection's images were."""
-    from aegui.core.image_files import fitted_uint8
+    from aegui.core.data.image_files import fitted_uint8
     from aegui.core.safe_text import shown
 
     image = fitted_uint8(path, fitting)
@@ -56,7 +56,7 @@ def _itself(path: Path, folder: Path | None, names: tuple[str, ...]) -> int | No
         relative = path.resolve().relative_to(folder.expanduser().resolve())
     except ValueError:
         return None
-    from aegui.core.images import shown_name
+    from aegui.core.data.images import shown_name
 
     name = shown_name(str(relative))
     return names.index(name) if name in names else None
@@ -66,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aegui.cli.encode import all_codes, read_collection
-    from aegui.core.codes import iter_codes
-    from aegui.core.image_files import ImageFileError, fitting_for, read_image
-    from aegui.core.neighbours import CodeIndex
+    from aegui.core.analysis.codes import iter_codes
+    from aegui.core.analysis.neighbours import CodeIndex
+    from aegui.core.data.image_files import ImageFileError, fitting_for, read_image
     from aegui.core.safe_text import csv_cell, shown, terminal_text
     from aegui.core.writes import readable_file
 

@@ -23,16 +23,16 @@ from aegui.cli.arguments import (
 )
 from aegui.cli.keeping import RecoveryCopy, Stops, finish, iterate, previous_path, recovery_path
 from aegui.cli.presets import table as presets_table
-from aegui.core.commands import MODEL_OPTIONS, TRAIN_OPTIONS, shell_word, train_command
-from aegui.core.configs import DEVICE_CHOICES, INITS, SCHEDULES
 from aegui.core.errors import AeguiError
-from aegui.core.fields import FIELD, SEED, Field
-from aegui.core.presets import LOSS_NAMES, PRESET_NAMES
+from aegui.core.model.commands import MODEL_OPTIONS, TRAIN_OPTIONS, shell_word, train_command
+from aegui.core.model.configs import DEVICE_CHOICES, INITS, SCHEDULES
+from aegui.core.model.fields import FIELD, SEED, Field
+from aegui.core.model.presets import LOSS_NAMES, PRESET_NAMES
 from aegui.core.safe_text import shown
 from aegui.core.words import count
 
 if TYPE_CHECKING:
-    from aegui.core.distributed import ProcessGroup
+    from aegui.core.training.distributed import ProcessGroup
 
 PROCESSES = Field("nproc", "train", int, "Training processes on this machine", 1, 1024)
 RECOVERY_INTERVAL = 5.0  # seconds between copies of the weights a diverging run goes back to
@@ -106,7 +106,7 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aegui.core import distributed
+    from aegui.core.training import distributed
 
     group = distributed.from_environment()
     if group is None and args.nproc and args.nproc > 1:
@@ -125,12 +125,12 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     """Train in this process: alone, or as one of a torchrun `group` (only its leader saves and writes)."""
     import torch
 
-    from aegui.core.device import describe_device, resolve_device_or_cpu
-    from aegui.core.distributed import join
-    from aegui.core.model import build_model
-    from aegui.core.presets import customise, epochs_for, epochs_note, get_preset
-    from aegui.core.shapes import describe_shape, is_digit_pad
-    from aegui.core.training import Trainer
+    from aegui.core.data.shapes import describe_shape, is_digit_pad
+    from aegui.core.model.autoencoder import build_model
+    from aegui.core.model.device import describe_device, resolve_device_or_cpu
+    from aegui.core.model.presets import customise, epochs_for, epochs_note, get_preset
+    from aegui.core.training.distributed import join
+    from aegui.core.training.trainer import Trainer
 
     quiet = contextlib.redirect_stdout(io.StringIO()) if args.print_command else contextlib.nullcontext()
     with quiet:  # (--print-command prints the command alone)
@@ -183,7 +183,7 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
     train = preset.train
     board = None
     if args.tensorboard is not None and leads:
-        from aegui.core.runs import TensorBoardLog
+        from aegui.core.training.runs import TensorBoardLog
 
         board = TensorBoardLog(args.tensorboard)  # before training: a missing package is said at once
     print(
@@ -288,9 +288,9 @@ def _resumed(args: argparse.Namespace):
     from dataclasses import replace
 
     from aegui.cli.arguments import open_model
-    from aegui.core.data import DATASET_CHOICES
-    from aegui.core.presets import PRESETS, Preset
-    from aegui.core.resume import plan
+    from aegui.core.data.datasets import DATASET_CHOICES
+    from aegui.core.model.presets import PRESETS, Preset
+    from aegui.core.training.resume import plan
 
     checkpoint = open_model(args.resume)
     if checkpoint.train_config is None:

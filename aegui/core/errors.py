@@ -7,3 +7,7 @@ class AeguiError(Exception):
 
 class Cancelled(Exception):
     """Work given up because whoever wanted it asked to stop (for example, the window closing)."""
+
+
+class DataError(AeguiError):
+    """Data that cannot be found or read, with a message meant for a person."""

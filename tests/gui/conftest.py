@@ -10,7 +10,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from aegui.core.training import TrainConfig
+from aegui.core.training.trainer import TrainConfig
 from tests.conftest import UNIPEN
 
 ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")

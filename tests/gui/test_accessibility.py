@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSlider, QSpinBox
 
-from aegui.core.model import ModelConfig
+from aegui.core.model.autoencoder import ModelConfig
 from aegui.gui.window.accessibility import unnamed
 from aegui.gui.window.menus import TABS
 from tests.gui.conftest import ONE_EPOCH

@@ -38,7 +38,7 @@ def test_autosave_under_a_file_says_so_and_never_raises_on_closing(in_the_way, b
 
 
 def test_a_write_says_once_why_no_copy_is_kept(in_the_way):
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.model.autoencoder import ModelConfig, build_model
 
     config = ModelConfig(hidden_sizes=(16,), code_size=3)
     contents = (config, build_model(config).state_dict(), None, None, "sample", "default")

@@ -190,8 +190,8 @@ def test_more_points_and_exports(window, qtbot, tmp_path):
 
 
 def test_opening_a_two_value_model_maps_codes_directly(window, qtbot, tmp_path):
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import ModelConfig, build_model
 
     path = save_checkpoint(tmp_path / "two.aegui.pt", build_model(ModelConfig(hidden_sizes=(16,), code_size=2)))
     open_tab(window, qtbot, 1)
@@ -227,7 +227,7 @@ def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot,
     (nor leave its thread running after the window is gone)."""
     import threading
 
-    from aegui.core import latent
+    from aegui.core.analysis import latent
     from aegui.core.errors import Cancelled
     from aegui.gui.concurrency.threads import live_workers
 
@@ -287,8 +287,8 @@ def test_tsne_is_laid_out_after_pca_shows_and_the_star_is_placed_into_it(window,
 def test_during_training_tsne_waits_for_its_end_unless_asked_to_follow(qtbot, small_sample):
     from dataclasses import replace
 
-    from aegui.core.latent import build_latent_map
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.analysis.latent import build_latent_map
+    from aegui.core.model.autoencoder import ModelConfig, build_model
     from aegui.gui.code_space.map_layouts import MapLayouts
 
     model = build_model(ModelConfig(hidden_sizes=(32,), code_size=4))

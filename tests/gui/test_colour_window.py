@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aegui.core.image_files import image_to_input
+from aegui.core.data.image_files import image_to_input
 from benchmarks.images import write_photo_folder
 from tests.gui.conftest import drag
 from tests.gui.test_own_images import drop

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from aegui.core.checkpoints import autosave_folder, save_checkpoint
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import History, TrainConfig
+from aegui.core.files.checkpoints import autosave_folder, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.training.trainer import History, TrainConfig
 from aegui.gui.window.file_actions import FileActions
 from tests.gui.conftest import ONE_EPOCH
 

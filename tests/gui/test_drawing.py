@@ -151,8 +151,8 @@ def test_drawing_follows_training(window, qtbot):
 
 
 def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import ModelConfig, build_model
 
     model = build_model(ModelConfig(hidden_sizes=(64,), code_size=5, activation="relu"), seed=3)
     path = save_checkpoint(tmp_path / "five.aegui.pt", model)
@@ -170,8 +170,8 @@ def test_drawing_with_an_opened_model(window, qtbot, tmp_path):
 
 
 def test_a_drawing_refreshed_right_after_another_code_size_arrives(window, qtbot, tmp_path):
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import ModelConfig, build_model
 
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)

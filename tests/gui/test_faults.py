@@ -23,9 +23,9 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from aegui.core import checkpoints
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.files import checkpoints
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
 from aegui.gui.concurrency.threads import live_workers
 from aegui.gui.window.main_window import MainWindow
 from tests.conftest import REPO, needs_mnist, open_and_wait

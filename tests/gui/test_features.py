@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from aegui.core.model import ModelConfig
+from aegui.core.model.autoencoder import ModelConfig
 from tests.gui.conftest import ONE_EPOCH, drag, wait_for_drawing
 
 ZERO = [[(160, 50), (100, 100), (95, 200), (160, 270), (225, 200), (220, 100), (160, 50)]]

@@ -7,8 +7,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from aegui.core.checkpoints import load_checkpoint, save_checkpoint
-from aegui.core.model import ModelConfig, build_model
+from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
 from tests.conftest import open_and_wait
 from tests.gui.conftest import ONE_EPOCH, drag, wait_for_drawing
 

@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from aegui.core.mosaic import READABLE_SIDE
+from aegui.core.analysis.mosaic import READABLE_SIDE
 from benchmarks.images import write_digit_folder
 from tests.gui.test_faults import train_briefly
 

@@ -11,10 +11,10 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from aegui import image_to_input
-from aegui.core.checkpoints import save_checkpoint
-from aegui.core.configs import SUFFIX
-from aegui.core.model import ModelConfig, build_model
-from aegui.core.training import History
+from aegui.core.files.checkpoints import save_checkpoint
+from aegui.core.model.autoencoder import ModelConfig, build_model
+from aegui.core.model.configs import SUFFIX
+from aegui.core.training.trainer import History
 from aegui.gui.code_space.latent_map import LatentMapView
 from aegui.gui.theme.themes import class_colours
 from aegui.gui.window.recent_files import RECENT_COUNT

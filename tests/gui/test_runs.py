@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from aegui.core.model import ModelConfig
-from aegui.core.runs import peak_bins, read_runs_csv, smooth, tensorboard_available
+from aegui.core.model.autoencoder import ModelConfig
+from aegui.core.training.runs import peak_bins, read_runs_csv, smooth, tensorboard_available
 from tests.gui.conftest import ONE_EPOCH
 
 SMALL = ModelConfig(hidden_sizes=(32,), code_size=4)
@@ -93,7 +93,7 @@ def test_only_the_newest_earlier_runs_are_drawn(window, qtbot, monkeypatch):
 
 
 def _kept_files():
-    from aegui.core.run_store import SUFFIX, runs_folder
+    from aegui.core.training.run_store import SUFFIX, runs_folder
 
     return sorted(runs_folder().glob(f"*{SUFFIX}"))
 
@@ -101,7 +101,7 @@ def _kept_files():
 def test_runs_are_kept_between_sessions_and_a_damaged_file_stops_nothing(window_factory, qtbot):
     """As TensorBoard keeps its logs: each run (renamed, hidden) is there at the next start, drawn beneath the
     new model; a file that cannot be read is set aside and said, and the window starts all the same."""
-    from aegui.core.run_store import runs_folder
+    from aegui.core.training.run_store import runs_folder
 
     first = window_factory()
     train(first, qtbot, SMALL)

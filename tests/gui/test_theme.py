@@ -90,7 +90,7 @@ def test_a_stored_theme_that_is_not_a_choice_means_system(window_factory, restor
 def test_earlier_runs_are_faint_over_the_themes_background(qtbot):
     """(The plot is given each theme as a theme change gives it, without changing the application's palette:
     the live switch of every view is tested above.)"""
-    from aegui.core.training import History
+    from aegui.core.training.trainer import History
     from aegui.gui.training.loss_plot import LossPlot
 
     plot = LossPlot()

@@ -9,8 +9,8 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from aegui.core.pacing import MAX_UPDATES_PER_SECOND
-from aegui.core.training import Ended
+from aegui.core.training.pacing import MAX_UPDATES_PER_SECOND
+from aegui.core.training.trainer import Ended
 from aegui.gui.concurrency.training_process import TrainingProgress
 from tests.conftest import REPO, open_and_wait
 from tests.gui.conftest import drag
@@ -318,8 +318,8 @@ def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
 
 
 def test_an_opened_model_keeps_its_layers_when_trained_further(window, qtbot, tmp_path):
-    from aegui.core.checkpoints import save_checkpoint
-    from aegui.core.model import ModelConfig, build_model
+    from aegui.core.files.checkpoints import save_checkpoint
+    from aegui.core.model.autoencoder import ModelConfig, build_model
 
     config = ModelConfig(hidden_sizes=(48, 24), code_size=7, activation="relu")
     path = save_checkpoint(tmp_path / "custom.aegui.pt", build_model(config))
@@ -413,7 +413,7 @@ def test_the_window_shows_and_draws_before_the_model_library_has_loaded(qtbot):
 def test_the_window_hands_freed_memory_back_now_and_then_in_a_worker(window, qtbot, monkeypatch):
     import threading
 
-    from aegui.core import memory
+    from aegui.core.training import memory
 
     qtbot.waitUntil(lambda: window.is_ready, timeout=20_000)
     calls = []
@@ -427,7 +427,7 @@ def test_the_window_hands_freed_memory_back_now_and_then_in_a_worker(window, qtb
 
 
 def test_a_finished_run_says_how_its_test_error_compares_with_pca(window, qtbot):
-    from aegui.core.pca import fit_components
+    from aegui.core.model.pca import fit_components
     from tests.gui.test_faults import train_briefly
 
     train_briefly(window, qtbot)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aegui.core.projections import METHODS, unavailable
+from aegui.core.analysis.projections import METHODS, unavailable
 from aegui.core.words import with_article
 from aegui.gui.code_space.digit_legend import DigitLegend
 from aegui.gui.code_space.latent_map import LatentMapView

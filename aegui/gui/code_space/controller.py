@@ -14,10 +14,8 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import DIGITS, Dataset
-from aegui.core.errors import Cancelled
-from aegui.core.inference import InferenceModel
-from aegui.core.latent import (
+from aegui.core.analysis.inference import InferenceModel
+from aegui.core.analysis.latent import (
     LatentMap,
     Neighbours,
     compute_code_space,
@@ -27,7 +25,9 @@ from aegui.core.latent import (
     interpolate,
     nearest_neighbours,
 )
-from aegui.core.shapes import pictures
+from aegui.core.data.datasets import DIGITS, Dataset
+from aegui.core.data.shapes import pictures
+from aegui.core.errors import Cancelled
 from aegui.core.words import noun_of, with_article
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.code_space.explore_panel import ExplorePanel

@@ -7,7 +7,7 @@ from html import escape
 
 from PySide6.QtWidgets import QLabel
 
-from aegui.core.data import DIGITS
+from aegui.core.data.datasets import DIGITS
 from aegui.gui.theme.themes import class_colours
 
 

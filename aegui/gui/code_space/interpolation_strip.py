@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from aegui.core.mosaic import as_pictures, tile
+from aegui.core.analysis.mosaic import as_pictures, tile
 from aegui.core.words import with_article
 from aegui.gui.widgets.digit_view import image_area
 

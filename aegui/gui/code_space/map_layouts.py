@@ -13,9 +13,9 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from aegui.core.analysis.latent import LatentMap, knn_accuracy
+from aegui.core.analysis.projections import METHODS, embed, unavailable
 from aegui.core.errors import Cancelled
-from aegui.core.latent import LatentMap, knn_accuracy
-from aegui.core.projections import METHODS, embed, unavailable
 from aegui.gui.concurrency.threads import ProgressRelay, run_in_thread
 
 CACHED = 6  # layouts kept: switching methods or counts back and forth recomputes nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from aegui.core.mosaic import tile
+from aegui.core.analysis.mosaic import tile
 from aegui.core.words import with_article
 from aegui.gui.widgets.digit_view import image_area
 

@@ -27,7 +27,7 @@ class MemoryRelease(QObject):
     def _on_timeout(self) -> None:
         if self._releasing:
             return
-        from aegui.core.memory import release_free_memory
+        from aegui.core.training.memory import release_free_memory
 
         self._releasing = True
         done = lambda *_: setattr(self, "_releasing", False)  # noqa: E731

@@ -1,4 +1,4 @@
-"""The one pacing rule for GUI work (`aegui.core.pacing.Interval`), applied to refreshes in the GUI
+"""The one pacing rule for GUI work (`aegui.core.training.pacing.Interval`), applied to refreshes in the GUI
 thread: run at most once per interval, at once whenever it can, deferring a request that comes too
 soon instead of dropping it."""
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from aegui.core.pacing import Interval
+from aegui.core.training.pacing import Interval
 
 
 class FramePacer(QObject):

@@ -11,7 +11,7 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
 
 from aegui.core.spawning import main_script_hidden
-from aegui.core.training_server import serve
+from aegui.core.training.server import serve
 from aegui.gui.concurrency.threads import warm_in_background
 
 QUIT_WAIT_S = 2.0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
 from superqt.utils import FunctionWorker, WorkerBase, create_worker
 
-from aegui.core.pacing import MAX_UPDATES_PER_SECOND, Interval
+from aegui.core.training.pacing import MAX_UPDATES_PER_SECOND, Interval
 
 
 class MainThreadCollector(QObject):

@@ -1,6 +1,6 @@
 """A training run in a training process (`aegui.gui.concurrency.processes` starts and keeps them).
 
-Training runs in a process of its own (`aegui.core.training_server` says why). The window talks to
+Training runs in a process of its own (`aegui.core.training.server` says why). The window talks to
 it through `TrainingRun`, which looks like a `Trainer` to the session (pause, resume, stop, set the
 rate, the latest weights) and reports its records as signals in the GUI thread, read from the pipe
 with a socket notifier: no thread waits on it. Processes are kept and reused run after run.
@@ -20,13 +20,22 @@ import torch
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.checks import ConfigError
-from aegui.core.data import Dataset
-from aegui.core.device import describe_device
-from aegui.core.model import AutoEncoder, model_for_weights
-from aegui.core.pacing import Interval
-from aegui.core.resume import TrainingState
-from aegui.core.training import Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer, check_learning_rate
-from aegui.core.training_server import Job, SnapshotBuffers, TrainingProgress, window_run
+from aegui.core.data.datasets import Dataset
+from aegui.core.model.autoencoder import AutoEncoder, model_for_weights
+from aegui.core.model.device import describe_device
+from aegui.core.training.pacing import Interval
+from aegui.core.training.resume import TrainingState
+from aegui.core.training.server import Job, SnapshotBuffers, TrainingProgress, window_run
+from aegui.core.training.trainer import (
+    Ended,
+    EpochEnd,
+    History,
+    Paused,
+    Snapshot,
+    TrainConfig,
+    Trainer,
+    check_learning_rate,
+)
 from aegui.gui.concurrency.processes import acquire, release
 from aegui.gui.concurrency.threads import run_generator_in_thread
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from aegui.core.catalog import available_datasets
-from aegui.core.data import DOWNLOADABLE, IMAGES, Dataset, dataset_title
+from aegui.core.data.catalog import available_datasets, dataset_title
+from aegui.core.data.datasets import DOWNLOADABLE, IMAGES, Dataset
+from aegui.core.data.shapes import describe_shape
 from aegui.core.errors import AeguiError
 from aegui.core.folders import remember_data_folder
-from aegui.core.shapes import describe_shape
 from aegui.gui.data.download_dialog import DownloadDialog
 from aegui.gui.session.controller import SessionController
 from aegui.gui.session.phases import Phase

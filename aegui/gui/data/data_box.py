@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from aegui.core.catalog import DatasetInfo
-from aegui.core.data import DATASET_CHOICES, IMAGES, dataset_title
+from aegui.core.data.catalog import DatasetInfo, dataset_title
+from aegui.core.data.datasets import DATASET_CHOICES, IMAGES
 from aegui.gui.session.phases import Action, Phase, allowed
 from aegui.gui.widgets.combos import select
 from aegui.gui.window.settings import read

@@ -29,9 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from aegui.core.image_files import DIGITS, Fitting, ImageFileError, image_to_input
-from aegui.core.preprocessing import brush_width, strokes_over_image, strokes_to_image
-from aegui.core.shapes import is_digit_pad
+from aegui.core.data.image_files import DIGITS, Fitting, ImageFileError, image_to_input
+from aegui.core.data.preprocessing import brush_width, strokes_over_image, strokes_to_image
+from aegui.core.data.shapes import is_digit_pad
 from aegui.gui.theme.themes import DIGIT_FIELD, DIGIT_HINT, DIGIT_INK
 from aegui.gui.window.drops import dropped_file
 

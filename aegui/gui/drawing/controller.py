@@ -12,9 +12,9 @@ from collections import deque
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.image_files import fitting_for
-from aegui.core.inference import CodeScales, code_scales
-from aegui.core.pacing import Interval
+from aegui.core.analysis.inference import CodeScales, code_scales
+from aegui.core.data.image_files import fitting_for
+from aegui.core.training.pacing import Interval
 from aegui.core.words import possessive
 from aegui.gui.code_space.controller import FRAME_MS, CodeSpaceController
 from aegui.gui.concurrency.pacer import FramePacer

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from aegui.gui.drawing.canvas import DrawCanvas
 
 if TYPE_CHECKING:
-    from aegui.core.inference import Reconstruction
+    from aegui.core.analysis.inference import Reconstruction
 
 DRAW_HINT = "Draw a digit on the canvas to see its code and reconstruction."
 IMAGE_HINT = "Drop or open an image (File › Open image…), or draw, to see its code and reconstruction."

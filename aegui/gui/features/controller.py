@@ -9,9 +9,9 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QObject
 
-from aegui.core.features import activations, code_directions, first_layer, strip
-from aegui.core.inference import InferenceModel
-from aegui.core.steps import to_float
+from aegui.core.analysis.features import activations, code_directions, first_layer, strip
+from aegui.core.analysis.inference import InferenceModel
+from aegui.core.model.steps import to_float
 from aegui.gui.features.features_view import FeaturesView
 
 SPREAD_DIGITS = 500  # test digits whose codes set each code value's centre and spread

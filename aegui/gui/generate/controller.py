@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal
 
-from aegui.core.data import Dataset
-from aegui.core.density import CodeDensity
+from aegui.core.analysis.latent import fit_model_density
+from aegui.core.data.datasets import Dataset
 from aegui.core.errors import Cancelled
-from aegui.core.latent import fit_model_density
-from aegui.core.model import AutoEncoder
+from aegui.core.model.autoencoder import AutoEncoder
+from aegui.core.model.density import CodeDensity
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.drawing.canvas import DrawCanvas

@@ -12,9 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
-from aegui.core.data import IMAGES
-from aegui.core.errors import AeguiError
-from aegui.core.outliers import (
+from aegui.core.analysis.outliers import (
     Cancelled,
     OutlierReport,
     image_at,
@@ -23,7 +21,9 @@ from aegui.core.outliers import (
     sheet_captions,
     write_csv,
 )
-from aegui.core.shapes import pictures, stored
+from aegui.core.data.datasets import IMAGES
+from aegui.core.data.shapes import pictures, stored
+from aegui.core.errors import AeguiError
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 
@@ -31,7 +31,7 @@ from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 def _score(config, state, dataset, method: str, precision: str, cancel: threading.Event):
     """In a worker: every image of `dataset` scored by a model with these weights, and the novelty of the
     class it was trained without (if any)."""
-    from aegui.core.model import model_for_weights
+    from aegui.core.model.autoencoder import model_for_weights
 
     model = model_for_weights(config)
     model.load_state_dict(state)
@@ -195,7 +195,7 @@ class OutliersController(QObject):
 
     def export(self, kind: str, path: str | Path) -> bool:
         """The list as CSV (every image, most unusual first, of the class shown) or the grid as a PNG sheet."""
-        from aegui.core.mosaic import save_contact_sheet
+        from aegui.core.analysis.mosaic import save_contact_sheet
 
         if self.report is None:
             self._report("The scores are not ready yet.", True)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
-from aegui.core.checkpoints import (
+from aegui.core.errors import AeguiError
+from aegui.core.files.checkpoints import (
     Checkpoint,
     CheckpointError,
     autosave_folder,
@@ -27,10 +28,9 @@ from aegui.core.checkpoints import (
     remove_stale_temporaries,
     save_weights,
 )
-from aegui.core.configs import SUFFIX
-from aegui.core.errors import AeguiError
-from aegui.core.model import ModelConfig
-from aegui.core.training import History, TrainConfig
+from aegui.core.model.autoencoder import ModelConfig
+from aegui.core.model.configs import SUFFIX
+from aegui.core.training.trainer import History, TrainConfig
 from aegui.core.writes import KINDS, TEMPORARY
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.session.data_fit import data_title

@@ -17,14 +17,15 @@ from pathlib import Path
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.data import IMAGES, Dataset, dataset_title
-from aegui.core.density import CodeDensity
-from aegui.core.device import resolve_device_or_cpu
+from aegui.core.analysis.inference import InferenceModel
+from aegui.core.data.catalog import dataset_title
+from aegui.core.data.datasets import IMAGES, Dataset
 from aegui.core.folders import default_data_dir
-from aegui.core.inference import InferenceModel
-from aegui.core.model import AutoEncoder, ModelConfig, build_model
-from aegui.core.resume import MAX_EPOCHS, TrainingState
-from aegui.core.training import History, TrainConfig
+from aegui.core.model.autoencoder import AutoEncoder, ModelConfig, build_model
+from aegui.core.model.density import CodeDensity
+from aegui.core.model.device import resolve_device_or_cpu
+from aegui.core.training.resume import MAX_EPOCHS, TrainingState
+from aegui.core.training.trainer import History, TrainConfig
 from aegui.gui.concurrency.processes import prepare_training_process, warm_up_training
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aegui.core.data import DATASET_CHOICES, IMAGES, dataset_title
-from aegui.core.shapes import describe_shape, is_digit_pad
+from aegui.core.data.catalog import dataset_title
+from aegui.core.data.datasets import DATASET_CHOICES, IMAGES
+from aegui.core.data.shapes import describe_shape, is_digit_pad
 from aegui.core.words import possessive
 
 DIGITS_PRESET, PHOTOS_PRESET = "default", "photos"
@@ -108,7 +109,7 @@ class DataFitFlows:
             return f"Loading {title}, the images it was trained on." if self.load_data(IMAGES, folder) else ""
         if name not in NAMED:
             return ""
-        from aegui.core.catalog import available_datasets
+        from aegui.core.data.catalog import available_datasets
 
         if not next((info.present for info in available_datasets(self.data.folder) if info.name == name), False):
             return f"It was trained on {title}, which is not in the data folder: download it to see its images."

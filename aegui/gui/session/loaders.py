@@ -13,10 +13,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from aegui.core.checkpoints import CheckpointError, load_checkpoint
-from aegui.core.data import IMAGES, Dataset, load_dataset
-from aegui.core.download import download_dataset
+from aegui.core.data.catalog import load_dataset
+from aegui.core.data.datasets import IMAGES, Dataset
 from aegui.core.errors import AeguiError
+from aegui.core.files.checkpoints import CheckpointError, load_checkpoint
+from aegui.core.files.download import download_dataset
 from aegui.gui.concurrency.threads import ProgressRelay, run_in_thread
 from aegui.gui.concurrency.training_process import share_dataset
 
@@ -29,7 +30,7 @@ def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
     try:
         if choice != IMAGES:
             return request, (share_dataset(load_dataset(choice, folder, reading[0])), "", False)
-        from aegui.core.images import load_image_folder
+        from aegui.core.data.images import load_image_folder
 
         size, color, fit = reading
         dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled,

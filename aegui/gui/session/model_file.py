@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aegui.core.checkpoints import CheckpointError, save_weights
-from aegui.core.data import IMAGES
+from aegui.core.data.datasets import IMAGES
+from aegui.core.files.checkpoints import CheckpointError, save_weights
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.session.data_fit import data_title
 from aegui.gui.session.phases import Action, refusal
 
 
 def export_weights(config, state, path: Path, to: str, part: str):
-    """In a worker: a model with these weights, exported (and checked) as `aegui.core.export` does."""
-    from aegui.core.export import export_model
-    from aegui.core.model import model_for_weights
+    """In a worker: a model with these weights, exported (and checked) as `aegui.core.files.export` does."""
+    from aegui.core.files.export import export_model
+    from aegui.core.model.autoencoder import model_for_weights
 
     model = model_for_weights(config)
     model.load_state_dict(state)

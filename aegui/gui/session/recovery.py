@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from aegui.core.checkpoints import Checkpoint
-from aegui.core.model import ModelConfig
-from aegui.core.pacing import Interval
-from aegui.core.training import History, TrainConfig
+from aegui.core.files.checkpoints import Checkpoint
+from aegui.core.model.autoencoder import ModelConfig
+from aegui.core.training.pacing import Interval
+from aegui.core.training.trainer import History, TrainConfig
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.session.autosave import Autosave, Orphan
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aegui.core.training import BatchEnd, Ended, History
+from aegui.core.training.trainer import BatchEnd, Ended, History
 
 
 def clock(seconds: float) -> str:
@@ -62,7 +62,7 @@ def ended_report(ended: Ended, history: History) -> tuple[str, bool, str]:
 def pca_test_mse(dataset, code_size: int, left_out: int = -1) -> tuple[int, float]:
     """(In a worker.) PCA with `code_size` components (fewer where there are fewer training images) fitted on the
     training images a model of that code size trained on (a class left out stays out): (components, test MSE)."""
-    from aegui.core.pca import fit_components
+    from aegui.core.model.pca import fit_components
 
     training = dataset.leaving_out(left_out) if left_out >= 0 else dataset
     components = fit_components(training.train_images, code_size)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aegui.core.errors import AeguiError
-from aegui.core.model import ModelConfig
-from aegui.core.training import Ended, EpochEnd, Paused, TrainConfig
+from aegui.core.model.autoencoder import ModelConfig
+from aegui.core.training.trainer import Ended, EpochEnd, Paused, TrainConfig
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun, describe_training_device
 from aegui.gui.session.phases import Action, Phase

@@ -10,8 +10,8 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt
 
-from aegui.core.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
-from aegui.core.training import History
+from aegui.core.training.runs import SMOOTHING_LEVELS, smooth, smoothed_levels
+from aegui.core.training.trainer import History
 from aegui.gui.concurrency.pacer import FramePacer
 from aegui.gui.theme.themes import Theme, follow_theme, rgb, style_plot
 from aegui.gui.widgets.plot_cache import paint_from_cache

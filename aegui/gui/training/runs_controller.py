@@ -1,6 +1,6 @@
 """Every training run, kept with its settings and history so that runs can be compared: shown or hidden
 under the current one, renamed, removed, exported as CSV, and, when asked, written as TensorBoard logs.
-Runs are kept between sessions (`aegui.core.run_store`): those of earlier sessions are listed at start, and
+Runs are kept between sessions (`aegui.core.training.run_store`): those of earlier sessions are listed at start, and
 each change is written in a worker; a file or folder that cannot be used is said, and stops nothing."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.errors import AeguiError
 from aegui.core.folders import default_data_dir
-from aegui.core.run_store import KeptRun, RunStore
-from aegui.core.runs import TensorBoardLog, smoothed_levels, write_runs_csv
-from aegui.core.training import Ended, History
+from aegui.core.training.run_store import KeptRun, RunStore
+from aegui.core.training.runs import TensorBoardLog, smoothed_levels, write_runs_csv
+from aegui.core.training.trainer import Ended, History
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.theme.themes import class_colours
 from aegui.gui.training.loss_plot import LossPlot
@@ -44,7 +44,7 @@ class SessionRun:
 
 def write_tensorboard(folder: Path, history: History, first_epoch: int) -> Path:
     """A run's batch losses and epoch records as TensorBoard scalars (a worker's job)."""
-    from aegui.core.training import EpochEnd
+    from aegui.core.training.trainer import EpochEnd
 
     log = TensorBoardLog(folder)
     try:

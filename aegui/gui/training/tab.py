@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from aegui.core.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
+from aegui.core.training.runs import HOW_TO_GET_TENSORBOARD, tensorboard_available
 from aegui.gui.training.loss_plot import LossPlot
 from aegui.gui.training.runs_controller import RunsController
 from aegui.gui.training.runs_view import RunsView

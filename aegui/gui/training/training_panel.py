@@ -1,6 +1,6 @@
 """Training controls: preset, hyperparameters, dataset, and Train / Pause / Stop / Reset.
 
-The fields come from one table (`aegui.core.fields`): their ranges, tooltips and stored settings.
+The fields come from one table (`aegui.core.model.fields`): their ranges, tooltips and stored settings.
 What is enabled follows the session's phase (`apply_phase`); the panel only shows and emits.
 """
 
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from aegui.core.configs import ModelConfig, TrainConfig, cpu_has_native_bf16
-from aegui.core.fields import FIELDS
-from aegui.core.presets import (
+from aegui.core.model.configs import ModelConfig, TrainConfig, cpu_has_native_bf16
+from aegui.core.model.fields import FIELDS
+from aegui.core.model.presets import (
     LOSS_NAMES,
     PRESET_NAMES,
     PRESETS,

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 
-from aegui.core.mosaic import GAP, as_pictures, grid, grid_columns
+from aegui.core.analysis.mosaic import GAP, as_pictures, grid, grid_columns
 from aegui.gui.widgets.digit_view import DigitFrame, image_area
 from aegui.gui.widgets.plots import pg
 

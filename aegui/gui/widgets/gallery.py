@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from aegui.core.augment import add_noise
-from aegui.core.configs import TrainConfig
-from aegui.core.inference import InferenceModel
-from aegui.core.mosaic import tile
-from aegui.core.shapes import pictures, shape_of
-from aegui.core.steps import to_float
+from aegui.core.analysis.inference import InferenceModel
+from aegui.core.analysis.mosaic import tile
+from aegui.core.data.augment import add_noise
+from aegui.core.data.shapes import pictures, shape_of
+from aegui.core.model.configs import TrainConfig
+from aegui.core.model.steps import to_float
 from aegui.gui.theme.themes import Theme, themes
 from aegui.gui.widgets.digit_view import DigitFrame
 from aegui.gui.widgets.plots import pg

@@ -11,9 +11,9 @@ from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from aegui import __version__
-from aegui.core.configs import SUFFIX
-from aegui.core.data import MNIST_ATTRIBUTION
-from aegui.core.image_files import IMAGE_SUFFIXES
+from aegui.core.data.datasets import MNIST_ATTRIBUTION
+from aegui.core.data.image_files import IMAGE_SUFFIXES
+from aegui.core.model.configs import SUFFIX
 
 if TYPE_CHECKING:
     import torch

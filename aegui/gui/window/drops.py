@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 
-from aegui.core.configs import SUFFIX
-from aegui.core.image_files import IMAGE_SUFFIXES
+from aegui.core.data.image_files import IMAGE_SUFFIXES
+from aegui.core.model.configs import SUFFIX
 
 
 def dropped_file(mime: QMimeData, kind: str) -> Path | None:

@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from aegui.core.configs import SUFFIX
 from aegui.core.errors import AeguiError
+from aegui.core.model.configs import SUFFIX
 from aegui.gui.window import dialogs
 from aegui.gui.window.drops import dropped_file
 from aegui.gui.window.recent_files import RecentFiles, fill_recent_menu

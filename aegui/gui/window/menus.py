@@ -130,10 +130,10 @@ def copy_as_command(window: MainWindow) -> str | None:
     clipboard (it trains the same model from the command line)."""
     from PySide6.QtGui import QGuiApplication
 
-    from aegui.core.commands import train_command
-    from aegui.core.data import IMAGES
+    from aegui.core.data.datasets import IMAGES
     from aegui.core.errors import AeguiError
     from aegui.core.folders import default_data_dir
+    from aegui.core.model.commands import train_command
 
     panel, session = window.panel, window.session
     try:

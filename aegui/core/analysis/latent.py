@@ -1,0 +1,242 @@
+"""The code space made visible: 2-D maps, their separation scores, decoding anywhere, neighbours.
+
+Hinton & Salakhutdinov's figure compares PCA of the pixels with the autoencoder's 2-D codes. Here a
+map is any 2-D placement of test digits; its separation score is the leave-one-out accuracy of a
+k-nearest-neighbour vote in the map, so the comparison is a number too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from aegui.core.analysis.projections import METHODS, Embedding, embed, pca
+from aegui.core.data.datasets import Dataset
+from aegui.core.data.shapes import describe_shape, shape_of
+from aegui.core.errors import Cancelled
+from aegui.core.model.autoencoder import ModelConfig, model_for_weights
+from aegui.core.model.density import CLASS_FIT_SAMPLES, FIT_SAMPLES, CodeDensity, fit_density
+from aegui.core.model.steps import to_float
+
+KNN_K = 10
+ENCODE_CHUNK = 4096
+
+
+def vote_weights(k: int) -> np.ndarray:
+    """Weights for the votes of k neighbours, nearest first: they break ties towards the nearer
+    neighbours without changing clear majorities."""
+    return (1.0 + np.linspace(1e-3, 0.0, k)).astype(np.float32)
+
+
+def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: int = 2048) -> float:
+    """Leave-one-out accuracy of a k-nearest-neighbour majority vote (ties: the nearest label wins)."""
+    x = torch.as_tensor(np.asarray(points, np.float32))
+    y = torch.as_tensor(np.asarray(labels, np.int64))
+    n = len(x)
+    if n <= k:
+        return float("nan")
+    correct = 0
+    for start in range(0, n, chunk):
+        distances = torch.cdist(x[start : start + chunk], x)
+        rows = torch.arange(distances.shape[0])
+        distances[rows, rows + start] = float("inf")  # leave the point itself out
+        nearest = distances.topk(k, largest=False).indices  # (c, k), nearest first
+        votes = torch.zeros(len(nearest), int(y.max()) + 1)
+        weights = torch.as_tensor(vote_weights(k)).expand(len(nearest), k)
+        votes.scatter_add_(1, y[nearest], weights)
+        correct += int((votes.argmax(1) == y[start : start + chunk]).sum())
+    return correct / n
+
+
+@dataclass(frozen=True)
+class LatentMap:
+    """Test digits placed by their codes (`embedding`: PCA, t-SNE or UMAP) and by their pixels (by PCA, or
+    by the codes' method once laid out: like with like), with both scores."""
+
+    codes: np.ndarray  # (N, code_size)
+    embedding: Embedding  # the codes laid out on the plane
+    labels: np.ndarray  # (N,)
+    score: float
+    pixel_points: np.ndarray  # (N, 2), the raw pixels laid out by `pixel_method`
+    pixel_score: float
+    indices: np.ndarray  # which test digits these are
+    pixel_method: str = "pca"  # a key of METHODS
+    pixel_explained: float | None = None  # by PCA: the share of the pixels' variance the plane holds
+    images: torch.Tensor | None = field(default=None, repr=False, compare=False)  # the test images (uint8)
+
+    @property
+    def points(self) -> np.ndarray:
+        return self.embedding.points
+
+    def decode_point(self, point: np.ndarray, neighbours: int = 8) -> np.ndarray:
+        """A code for any spot of the map (see `Embedding.code_at`)."""
+        return self.embedding.code_at(point, neighbours)
+
+    def with_embedding(self, embedding: Embedding) -> LatentMap:
+        """The same digits laid out another way (its score computed)."""
+        return replace(self, embedding=embedding, score=knn_accuracy(embedding.points, self.labels))
+
+    def with_pixels(self, points: np.ndarray, score: float, method: str) -> LatentMap:
+        """The same digits with their pixels laid out by `method` (its score given)."""
+        return replace(self, pixel_points=points, pixel_score=score, pixel_method=method, pixel_explained=None)
+
+    def pixels(self) -> np.ndarray:
+        """The mapped test images' pixels in [0, 1], one row each (N, pixels)."""
+        return to_float(self.images[torch.as_tensor(self.indices)]).numpy()
+
+    @property
+    def pixel_title(self) -> str:
+        """The pixels' map's name: 'PCA of pixels', 't-SNE of pixels'."""
+        return f"{METHODS[self.pixel_method]} of pixels"
+
+    def describe_pixels(self) -> str:
+        """How the pixels were laid out, for a sentence: 'PCA of the 784 pixel values (17% of their variance)'."""
+        values = self.images[0].numel() if self.images is not None and len(self.images) else 0
+        of = f"{METHODS[self.pixel_method]} of the {values:,} pixel values" if values else \
+            f"{METHODS[self.pixel_method]} of the pixels"  # fmt: skip
+        return f"{of} ({self.pixel_explained:.0%} of their variance)" if self.pixel_explained is not None else of
+
+    def describe(self, noun: str = "digit", classes: int = 10) -> str:
+        """Which map is which and what their scores mean, in three sentences."""
+        return (f"Codes: {self.embedding.describe()}, separation {self.score:.3f}. Pixels: {self.describe_pixels()}, "
+                f"separation {self.pixel_score:.3f}. Separation: the share of {noun}s whose {KNN_K} nearest "
+                f"neighbours on the map are mostly of their class (1: classes apart; {1 / max(classes, 1):.2g}: "
+                "mixed).")  # fmt: skip
+
+
+def encode_images(
+    config: ModelConfig,
+    state: dict[str, torch.Tensor],
+    images_uint8: torch.Tensor,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> np.ndarray:
+    """Codes of uint8 images with a private copy of the model (safe in a worker thread).
+
+    `cancelled` is asked between chunks of 4,096 images; when it says True, `Cancelled` is raised.
+    """
+    from aegui.core.analysis.codes import iter_codes
+
+    model = model_for_weights(config).eval()
+    model.load_state_dict(state)
+    blocks, codes = iter_codes(model, images_uint8, ENCODE_CHUNK), []
+    for _ in range(0, len(images_uint8), ENCODE_CHUNK):
+        if cancelled():
+            raise Cancelled("encoding cancelled")
+        codes.append(next(blocks))
+    return np.concatenate(codes) if codes else np.zeros((0, model.code_size), np.float32)
+
+
+def fit_model_density(config: ModelConfig, state: dict[str, torch.Tensor], train_images: torch.Tensor,
+                      test_images: torch.Tensor | None = None, seed: int = 0,
+                      cancelled: Callable[[], bool] = lambda: False,
+                      train_labels: torch.Tensor | None = None) -> CodeDensity:  # fmt: skip
+    """The density of the model's codes of (up to 20,000 of) the training images, a share of its components
+    for each class when `train_labels` are given (see `fit_density`), checked, for a VAE, against the prior
+    on the test images' codes. Uses a private copy of the model (worker-safe); `cancelled` as in
+    `fit_density`."""
+    images_shape = shape_of(tuple(train_images.shape))
+    if images_shape != tuple(config.image_shape):
+        raise ValueError(f"A code density is fitted to the codes of the model's own images: it takes "
+                         f"{describe_shape(config.image_shape)} images, not "
+                         f"{describe_shape(images_shape)}.")  # fmt: skip
+    rng = np.random.default_rng(seed)
+    most = CLASS_FIT_SAMPLES if train_labels is not None else FIT_SAMPLES
+    labels = None if train_labels is None else np.asarray(train_labels).reshape(-1)
+    if len(train_images) > most:
+        chosen = rng.choice(len(train_images), most, replace=False)
+        train_images = train_images[torch.as_tensor(chosen)]
+        labels = None if labels is None else labels[chosen]
+    held_out = None  # (only a VAE's mixture is weighed against its prior on held-out codes)
+    if config.variational and test_images is not None and len(test_images):
+        held_out = encode_images(config, state, test_images[:FIT_SAMPLES], cancelled)
+    codes = encode_images(config, state, train_images, cancelled)
+    return fit_density(codes, held_out, config.variational, seed=seed, cancelled=cancelled, labels=labels)
+
+
+def build_latent_map(
+    config: ModelConfig,
+    state: dict[str, torch.Tensor],
+    images_uint8: torch.Tensor,
+    labels: torch.Tensor,
+    count: int = 2000,
+    pixel_points: np.ndarray | None = None,
+    pixel_score: float | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    pixel_explained: float | None = None,
+) -> LatentMap:
+    """The map of the first `count` test digits, both sides by PCA. Pass the pixel map back in to reuse it."""
+    count = min(count, len(images_uint8))
+    images, label_array = images_uint8[:count], labels[:count].numpy()
+    codes = encode_images(config, state, images, cancelled)
+    embedding = embed(codes, "pca")
+    if pixel_points is None or len(pixel_points) != count:
+        pixels = to_float(images).numpy()
+        projection = pca(pixels)
+        pixel_points, pixel_explained = projection.project(pixels), projection.explained
+        pixel_score = knn_accuracy(pixel_points, label_array)
+    return LatentMap(
+        codes=codes,
+        embedding=embedding,
+        labels=label_array,
+        score=knn_accuracy(embedding.points, label_array),
+        pixel_points=pixel_points,
+        pixel_score=float(pixel_score),
+        indices=np.arange(count),
+        pixel_explained=pixel_explained,
+        images=images_uint8,
+    )
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    indices: np.ndarray  # into the training set, nearest first
+    distances: np.ndarray
+    labels: np.ndarray
+    majority: int  # the most common label among them (ties: the nearer)
+
+
+def nearest_neighbours(code: np.ndarray, codes: np.ndarray, labels: np.ndarray, k: int = 8) -> Neighbours:
+    """The k codes nearest to `code` (Euclidean), and their majority label."""
+    distances = np.linalg.norm(codes - np.asarray(code, np.float32), axis=1)
+    k = min(k, len(codes))
+    nearest = np.argpartition(distances, k - 1)[:k]
+    nearest = nearest[np.argsort(distances[nearest])]
+    found = labels[nearest]
+    votes = np.bincount(found, weights=vote_weights(k), minlength=10)
+    return Neighbours(nearest, distances[nearest], found, int(votes.argmax()))
+
+
+def interpolate(start: np.ndarray, end: np.ndarray, steps: int = 10) -> np.ndarray:
+    """Codes evenly spaced on the line from start to end, both included: (steps, code_size)."""
+    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
+    return (1 - t) * np.asarray(start, np.float32) + t * np.asarray(end, np.float32)
+
+
+def export_codes_csv(path, codes: np.ndarray, labels: np.ndarray) -> None:
+    header = "label," + ",".join(f"code_{i}" for i in range(codes.shape[1]))
+    table = np.column_stack([labels.astype(np.float64), codes.astype(np.float64)])
+    np.savetxt(path, table, delimiter=",", header=header, comments="", fmt=["%d"] + ["%.6g"] * codes.shape[1])
+
+
+def export_codes_npy(path, codes: np.ndarray, labels: np.ndarray) -> None:
+    """A structured array with 'label' and 'code' fields, readable with np.load alone."""
+    table = np.zeros(len(codes), dtype=[("label", np.int64), ("code", np.float32, (codes.shape[1],))])
+    table["label"], table["code"] = labels, codes
+    np.save(path, table)
+
+
+def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
+                       pixel_cache: tuple[np.ndarray, float, float | None] | None, with_training_codes: bool,
+                       cancel: threading.Event) -> tuple[LatentMap, np.ndarray | None]:  # fmt: skip
+    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
+    `cancel` set makes it give up between chunks of digits). `pixel_cache`: an earlier map's pixel points,
+    score and explained variance, reused."""
+    pixel_points, pixel_score, explained = pixel_cache if pixel_cache else (None, None, None)
+    latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
+                              pixel_score, cancel.is_set, explained)  # fmt: skip
+    training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
+    return latent, training_codes

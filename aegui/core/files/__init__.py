@@ -1,0 +1,1 @@
+"""Files on disk: model checkpoints and exports, safe writes, the data folder and downloads."""

@@ -1,0 +1,78 @@
+"""The `aegui train` line that reproduces a run: its preset and every setting that differs from it, the
+epochs and seed always, and the data it trained on. The window's "Copy as command", `--print-command` and
+the metrics file all take it from here."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from aegui.core.model.configs import ModelConfig, TrainConfig
+from aegui.core.model.presets import PRESETS
+
+# setting -> option, for every setting the command line takes
+MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activation": "--activation",
+                 "init": "--init", "kind": "--model", "channels": "--channels",
+                 "variational": "--variational", "linear_path": "--linear-path"}  # fmt: skip
+TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
+                 "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
+                 "mirror": "--mirror", "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta",
+                 "kl_warmup": "--kl-warmup", "exclude_class": "--exclude-class"}  # fmt: skip
+
+
+_PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def shell_word(word: str) -> str:
+    """`word` for a shell line: quoted as shlex quotes it, or, where it holds control or bidi characters or bytes
+    that are not UTF-8, in bash's $'...' with those written as escapes, so that the line is safe to show and still
+    names the same file."""
+    if not _PLAIN.search(word):
+        return shlex.quote(word)
+
+    def escaped(character: str) -> str:
+        code = ord(character)
+        if character in "\\'":
+            return "\\" + character
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8
+            return f"\\x{code - 0xDC00:02x}"
+        if _PLAIN.match(character):
+            return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        return character
+
+    return "$'" + "".join(escaped(character) for character in word) + "'"
+
+
+def _word(value) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: str = "auto",
+                  images: str | Path | None = None, data_dir: str | Path | None = None,
+                  reading: tuple[str, ...] = ()) -> str:  # fmt: skip
+    """`aegui train …` with exactly these settings, as one shell-quoted line; `reading`: the options that
+    read the image folder as it was read (a Dataset's `reading`)."""
+    base = PRESETS.get(preset) or PRESETS["default"]
+    words = ["aegui", "train", "--preset", base.name]
+    for options, wanted, default in ((MODEL_OPTIONS, model, base.model), (TRAIN_OPTIONS, train, base.train)):
+        for name, option in options.items():
+            value = getattr(wanted, name)
+            if value == getattr(default, name):
+                continue
+            if isinstance(value, bool):
+                words.append(option if value else f"--no-{option[2:]}")
+            else:
+                words += [option, _word(value)]
+    words += ["--epochs", str(train.epochs), "--seed", str(train.seed)]
+    if images is not None:
+        words += ["--images", str(images), *reading]
+    elif dataset not in ("", "auto"):
+        words += ["--dataset", dataset, *reading]
+    if data_dir is not None and images is None:
+        words += ["--data-dir", str(data_dir)]
+    return " ".join(shell_word(word) for word in words)

@@ -1,0 +1,1 @@
+"""Training: the trainer, its records and runs, resuming, pacing, the training process and several processes."""

@@ -1,0 +1,298 @@
+"""Training in a process of its own, for the window: the child side, and what both sides share.
+
+Why a process: in one process the window and the training thread share the GIL and PyTorch's
+thread pools. On a busy desktop a thread preempted while holding the GIL stalls the other, and
+training in the window ran at 0.06-0.7x of headless with two other busy programs (see
+`python -m benchmarks gui`). In its own process the trainer is headless, with the window one more
+program beside it.
+
+Protocol, over one duplex pipe. The parent sends a `Job` (tensors in shared memory), then control
+messages: ("pause",), ("resume",), ("stop",), ("lr", value), ("quit",). The child answers with the
+records of `throttled_updates` (TrainingProgress, EpochEnd, Paused), ("snapshot", version, step,
+epoch) whenever it has published weights into the shared `SnapshotBuffers`, and finally the Ended
+record after the final weights are in the buffers. When the pipe breaks (the parent died), the child
+stops training and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import queue
+import threading
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from aegui.core.data.datasets import Dataset
+from aegui.core.errors import AeguiError
+from aegui.core.model.autoencoder import ModelConfig, model_for_weights
+from aegui.core.training.pacing import MAX_UPDATES_PER_SECOND, Interval
+from aegui.core.training.resume import TrainingState
+from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """Batches done since the last update, and where training stands."""
+
+    losses: np.ndarray  # per-batch losses, in order
+    first_step: int  # the step of losses[0], 1-based within this run
+    last: BatchEnd
+    lr: float  # the learning rate now (the weights travel through SnapshotBuffers, not with the records)
+
+
+def window_run(trainer: Trainer) -> Generator:
+    """A run's first batches in the window's own worker, while the training process starts: its records,
+    throttled as the process's are; returns the Ended record."""
+    return (yield from throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND)))
+
+
+def throttled_updates(trainer: Trainer, interval: Interval) -> Generator:
+    """Yield TrainingProgress (at most once per interval), EpochEnd and Paused records; return the Ended record."""
+    pending: list[float] = []
+    last: BatchEnd | None = None
+    for event in trainer.iterate():
+        if isinstance(event, BatchEnd):
+            pending.append(event.loss)
+            last = event
+        due = interval.due() or not isinstance(event, BatchEnd)
+        if pending and last is not None and due:
+            yield TrainingProgress(np.asarray(pending, np.float64), last.step - len(pending) + 1, last, trainer.lr)
+            pending = []
+            interval.mark()
+        if isinstance(event, (EpochEnd, Paused)):  # a pause comes after the losses before it
+            yield event
+        elif isinstance(event, Ended):
+            return event
+    raise AssertionError("the trainer always ends with an Ended record")
+
+
+class SnapshotBuffers:
+    """Two copies of a model's (float32) weights in shared memory, written by the training process and
+    read by the window. Each has a sequence counter, odd while it is being written (a seqlock): a reader
+    that saw the counter change, or odd, reads again. Two buffers, written in turn, mean a reader almost
+    never waits. One flat block for both (and one for the counters) keeps what crosses the pipe small.
+    The model's current weights start in buffer 0."""
+
+    def __init__(self, state: dict[str, torch.Tensor]) -> None:
+        sizes = [tensor.numel() for tensor in state.values()]
+        self.flat = torch.zeros(2, sum(sizes), dtype=torch.float32).share_memory_()
+        self.counters = torch.zeros(2, dtype=torch.int64).share_memory_()
+        self.shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
+        self.latest = 1
+        self.write(state)
+
+    def _views(self, index: int) -> dict[str, torch.Tensor]:
+        views, offset = {}, 0
+        for name, shape in self.shapes.items():
+            count = math.prod(shape)
+            views[name] = self.flat[index, offset : offset + count].view(shape)
+            offset += count
+        return views
+
+    def write(self, state: dict[str, torch.Tensor]) -> int:
+        """Copy `state` into the buffer not read last; return its index (the child's side)."""
+        index = 1 - self.latest
+        self.counters[index] += 1  # odd: being written
+        with torch.no_grad():
+            for name, view in self._views(index).items():
+                view.copy_(state[name])
+        self.counters[index] += 1
+        self.latest = index
+        return index
+
+    def read(self, index: int) -> dict[str, torch.Tensor]:
+        """A private copy of buffer `index`, never a torn one (the window's side)."""
+        while True:
+            before = int(self.counters[index])
+            copy = {name: view.clone() for name, view in self._views(index).items()}
+            if before % 2 == 0 and int(self.counters[index]) == before:
+                return copy
+
+
+class BusyMachine:
+    """Chooses how many threads training uses while other programs keep the cores busy, by measuring.
+
+    PyTorch's thread team meets at a barrier many times per batch; when other programs keep every core
+    busy, a descheduled member makes the others wait, so one thread fewer can be faster, or slower:
+    it depends on the machine and its load. Measured on the same 2-core machine with two busy programs,
+    on 2026-11-28 one thread won (3,300 samples/s against 500-2,400 with two); on 2026-11-29 two did
+    (6,900 against 4,600). So while others take more than half a core, training tries the other count
+    for a few seconds now and then and keeps whichever made more steps per second; once they take less
+    than a quarter of a core, it uses every thread again.
+    """
+
+    def __init__(self, threads: int, interval: float = 1.0, trial: float = 3.0, every: float = 30.0,
+                 clock=time.monotonic, cpu_times=None) -> None:  # fmt: skip
+        self.most = max(threads, 1)
+        self.threads = self.most
+        self._interval, self._trial, self._every = interval, trial, every
+        self._clock = clock
+        self._cpu_times = cpu_times or self._times
+        self._rates: dict[int, float] = {}  # steps per second last measured with each thread count
+        self._trying: tuple[int, float] | None = None  # (the count before the trial, when the trial ends)
+        self._next_trial = -math.inf
+        self._last_check: tuple[float, int, tuple[float, float] | None] | None = None
+
+    @staticmethod
+    def _times() -> tuple[float, float] | None:
+        """(CPU seconds used by everything, by this process and the window's) so far, or None where unknown.
+        The window's own drawing is not another program: it must not make training change its threads."""
+        try:
+            with open("/proc/stat") as stat:
+                fields = stat.readline().split()[1:]
+            with open(f"/proc/{os.getppid()}/stat") as parent:
+                parent_fields = parent.read().rsplit(")", 1)[1].split()
+            ticks = os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            return None
+        busy = sum(int(value) for index, value in enumerate(fields[:8]) if index not in (3, 4))  # not idle, iowait
+        window = int(parent_fields[11]) + int(parent_fields[12])  # utime, stime
+        used = os.times()
+        return busy / ticks, used.user + used.system + window / ticks
+
+    def restart(self) -> None:
+        """Steps stop counting for a while (an epoch's evaluation, a pause): measure afresh."""
+        self._last_check = None
+
+    def advise(self, step: int) -> int:
+        """The thread count for now, given the steps done so far (checked once per interval)."""
+        now = self._clock()
+        if self.most == 1:
+            return self.threads
+        if self._last_check is None:
+            self._last_check = (now, step, self._cpu_times())
+            return self.threads
+        then, then_step, then_times = self._last_check
+        if now - then < self._interval:
+            return self.threads
+        times = self._cpu_times()
+        self._last_check = (now, step, times)
+        if times is None or then_times is None:
+            return self.threads
+        seconds = now - then
+        self._rates[self.threads] = (step - then_step) / seconds
+        others = max((times[0] - then_times[0]) - (times[1] - then_times[1]), 0.0) / seconds
+        if others < 0.25:  # quiet again: every thread
+            self.threads, self._trying, self._next_trial = self.most, None, -math.inf
+        elif others > 0.5 or self._trying is not None:
+            self._while_busy(now)
+        return self.threads
+
+    def _while_busy(self, now: float) -> None:
+        if self._trying is not None:
+            before, ends = self._trying
+            if now < ends:
+                return
+            tried = self.threads
+            self.threads = tried if self._rates.get(tried, 0.0) > self._rates.get(before, 0.0) else before
+            self._trying, self._next_trial = None, now + self._every
+        elif now >= self._next_trial:
+            other = self.most - 1 if self.threads == self.most else self.most
+            self._trying = (self.threads, now + self._trial)
+            self.threads = other
+
+
+@dataclass
+class Job:
+    """One training run, as sent to the training process."""
+
+    model_config: dict[str, Any]
+    train_config: TrainConfig
+    history_epochs: list[dict[str, float]]
+    dataset: Dataset
+    device: str
+    buffers: SnapshotBuffers
+    training_state: TrainingState | None = None  # where the model's last run stood, to go on exactly
+
+
+def _run(job: Job, conn, current: dict) -> None:
+    model = model_for_weights(ModelConfig.from_dict(job.model_config))
+    model.load_state_dict(job.buffers.read(job.buffers.latest))
+    history = History(list(job.history_epochs), [])
+    buffers = job.buffers
+
+    def publish(snapshot: Snapshot) -> None:
+        index = buffers.write(snapshot.state)
+        conn.send(("snapshot", index, snapshot.version, snapshot.step, snapshot.epoch))
+
+    try:
+        trainer = Trainer(model, job.dataset, job.train_config, job.device, history=history, on_snapshot=publish,
+                          resume=job.training_state)  # fmt: skip
+    except Exception as error:  # the parent checked the settings; anything left is reported, not raised
+        conn.send(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
+        return
+    current["trainer"] = trainer
+    busy = current["busy"]
+    if current.get("pause"):
+        trainer.pause()
+    if current.get("stop"):
+        trainer.request_stop()
+    updates = throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND))
+    try:
+        while True:
+            item = next(updates)
+            if isinstance(item, TrainingProgress):
+                if busy.advise(item.last.step) != torch.get_num_threads():
+                    torch.set_num_threads(busy.threads)
+            else:  # an epoch's evaluation or a pause: no steps for a while
+                busy.restart()
+            conn.send(item)
+    except StopIteration as done:
+        ended: Ended = done.value
+    except Exception as error:  # report every failure; the process lives on for the next job
+        ended = Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
+    current["trainer"] = None
+    # the final weights (after a divergence, the last good ones), where the run stands, then the end
+    conn.send(("final", buffers.write(model.state_dict())))
+    if ended.reason in ("finished", "stopped"):
+        conn.send(("state", trainer.training_state()))
+    conn.send(ended)
+
+
+def serve(conn) -> None:
+    """The training process's main function: run the jobs the parent sends until it quits or goes away."""
+    jobs: queue.Queue = queue.Queue()
+    current: dict = {"trainer": None, "stop": False, "pause": False, "busy": BusyMachine(torch.get_num_threads())}
+
+    def read_commands() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the window's process is gone: stop and leave
+                message = ("quit",)
+            trainer = current["trainer"]
+            if isinstance(message, Job):
+                current["stop"] = current["pause"] = False
+                jobs.put(message)
+                continue
+            kind = message[0]
+            if kind in ("stop", "quit"):
+                current["stop"] = True
+                if trainer is not None:
+                    trainer.request_stop()
+                if kind == "quit":
+                    jobs.put(None)
+                    return
+            elif kind in ("pause", "resume"):  # (a run not yet under way starts paused)
+                current["pause"] = kind == "pause"
+                if trainer is not None:
+                    trainer.pause() if kind == "pause" else trainer.resume()
+            elif trainer is not None and kind == "lr":
+                with contextlib.suppress(AeguiError):  # the window checks the rate before sending it
+                    trainer.set_lr(message[1])
+
+    threading.Thread(target=read_commands, name="aegui-commands", daemon=True).start()
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo (a second)
+    conn.send(("ready",))  # PyTorch is imported: the window hands its runs over from now on
+    while (job := jobs.get()) is not None:
+        try:
+            _run(job, conn, current)
+        except (BrokenPipeError, EOFError, OSError):
+            return
