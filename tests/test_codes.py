@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw
 
 import aegui
-from aegui.core.analysis.code_worth import code_worth, knn_accuracy
+from aegui.core.analysis.code_worth import code_worth, knn_accuracy, knn_predict
 from aegui.core.analysis.codes import check_codes_output, collection, encode_images, write_codes
 from aegui.core.analysis.duplicates import find_duplicates
 from aegui.core.analysis.neighbours import CodeIndex
@@ -157,6 +157,10 @@ def test_duplicates_are_pairs_far_nearer_than_usual_grouped():
 def test_knn_accuracy_and_what_codes_are_worth(digits_model, small_sample):
     features = np.array([[0.0], [0.1], [1.0], [1.1]])
     assert knn_accuracy(features, np.array([0, 0, 1, 1]), np.array([[0.05], [1.05]]), np.array([0, 1]), k=1) == 1.0
+    # one vote for the maps' scores and the codes' worth: a tie goes to the nearer neighbour, not the smaller label
+    train, labels = np.array([[0.0], [-1.0], [3.0]]), np.array([5, 2, 2])
+    assert knn_predict(train, labels, np.array([[0.2]]), k=2).tolist() == [5]
+    assert knn_predict(train, labels, train, k=1, own_rows=np.arange(3)).tolist() == [2, 5, 5]  # never itself
     worth = code_worth(digits_model, small_sample)
     assert worth is not None and worth.train == 1000 and worth.test == 200
     assert 0.5 < worth.pixels <= 1 and 0.3 < worth.pca <= 1 and 0.1 < worth.codes <= 1 and worth.components == 8

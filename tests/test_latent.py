@@ -1,14 +1,10 @@
 import numpy as np
 import pytest
-import torch
 
 from aegui.core.analysis.latent import (
     build_latent_map,
-    export_codes_csv,
-    export_codes_npy,
     interpolate,
     knn_accuracy,
-    nearest_neighbours,
     pca,
 )
 from aegui.core.model.autoencoder import ModelConfig, build_model
@@ -70,35 +66,11 @@ def test_two_value_codes_are_their_own_map(small_sample):
     np.testing.assert_allclose(latent.decode_point(np.array([0.3, -1.2])), [0.3, -1.2], atol=1e-6)
 
 
-def test_nearest_neighbours_and_majority():
-    codes = np.array([[0.0], [1.0], [2.0], [10.0], [11.0]], np.float32)
-    labels = np.array([3, 3, 5, 7, 7])
-    found = nearest_neighbours(np.array([0.9]), codes, labels, k=3)
-    assert list(found.indices) == [1, 0, 2] and found.majority == 3
-    assert list(nearest_neighbours(np.array([10.4]), codes, labels, k=2).labels) == [7, 7]
-
-
 def test_interpolation_includes_both_ends():
     line = interpolate(np.zeros(3), np.ones(3), 10)
     assert line.shape == (10, 3)
     np.testing.assert_allclose(line[0], 0) and np.testing.assert_allclose(line[-1], 1)
     assert np.all(np.diff(line[:, 0]) > 0)
-
-
-def test_exports_round_trip(tmp_path):
-    codes = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
-    labels = np.arange(20) % 10
-    export_codes_csv(tmp_path / "c.csv", codes, labels)
-    lines = (tmp_path / "c.csv").read_text().splitlines()
-    assert lines[0] == "label,code_0,code_1,code_2,code_3" and len(lines) == 21
-    table = np.loadtxt(tmp_path / "c.csv", delimiter=",", skiprows=1)
-    np.testing.assert_allclose(table[:, 1:], codes, rtol=1e-5)
-    assert list(table[:, 0].astype(int)) == list(labels)
-    export_codes_npy(tmp_path / "c.npy", codes, labels)
-    loaded = np.load(tmp_path / "c.npy")
-    np.testing.assert_array_equal(loaded["code"], codes)
-    np.testing.assert_array_equal(loaded["label"], labels)
-    assert torch.is_tensor(torch.from_numpy(loaded["code"]))
 
 
 def test_encoding_stops_between_chunks_when_cancelled(small_sample, monkeypatch):

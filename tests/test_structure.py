@@ -88,3 +88,54 @@ def test_the_cli_is_one_module_per_command():
     for name in commands:
         module = importlib.import_module(f"aegui.cli.{name}")
         assert callable(module.add_parser) and callable(module.run), name
+
+
+def _import_graph(with_typing_imports: bool) -> dict[str, set[str]]:
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the test extra)")
+    graph = grimp.build_graph("aegui", exclude_type_checking_imports=not with_typing_imports)
+    return {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
+
+
+def _circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each a circle of imports."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in edges.get(module, ()):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = [stack.pop()]
+            while group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    assert _circles(_import_graph(with_typing_imports=False)) == []
+
+
+def test_circles_are_found():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_core_is_in_rooms():
+    """At least four rooms (sub-packages) and at most twelve modules at the core's top."""
+    core = REPO / "aegui" / "core"
+    rooms = [path for path in core.iterdir() if (path / "__init__.py").is_file()]
+    loose = [path.name for path in core.glob("*.py") if path.name != "__init__.py"]
+    assert len(rooms) >= 4 and len(loose) <= 12, (rooms, loose)

@@ -55,8 +55,9 @@ def checked(field: Field):
     return parse
 
 
-def field_argument(parser: argparse.ArgumentParser, flag: str, field: Field, note: str = "", **extra: Any) -> None:
-    """An option from the fields table: its choices or range, and its help (the command line's part of it)."""
+def field_argument(parser: argparse.ArgumentParser, field: Field, note: str = "", **extra: Any) -> None:
+    """An option from the fields table: its flag, choices or range, and its help (the command line's part of it)."""
+    flag = field.option
     if field.kind is bool:
         kind: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
     elif field.choices:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aegui.core.analysis.code_worth import code_worth, has_labels
-    from aegui.core.analysis.codes import check_codes_output, iter_codes, write_codes
+    from aegui.core.analysis.codes import check_codes_output, export_names, iter_codes, write_codes
     from aegui.core.safe_text import terminal_text
 
     suffix = check_codes_output(args.out)
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     labels = [found.label_name(i) for i in range(len(found.names))]
-    write_codes(args.out, found.names, labels, blocks(), model.code_size)
+    write_codes(args.out, export_names(dataset, found), labels, blocks(), model.code_size)
     seconds = time.perf_counter() - started
     known = " with their labels" if found.labelled else ""
     print(f"Wrote the codes of {len(found.names):,} images ({model.code_size} values each){known} to "

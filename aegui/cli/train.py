@@ -53,31 +53,31 @@ def add_parser(commands) -> None:
         help="settings to start from (default: default for 28x28 grey images such as digits, photos for others)",
     )
     # the training fields' ranges, choices and help come from the table the window uses too
-    field_argument(train, "--epochs", FIELD["epochs"], "(default: the preset's; more on small data)")
-    field_argument(train, "--batch-size", FIELD["batch_size"])
-    field_argument(train, "--lr", FIELD["lr"])
-    field_argument(train, "--loss", FIELD["loss"])
-    field_argument(train, "--optimizer", FIELD["optimizer"])
-    field_argument(train, "--precision", FIELD["precision"], "(default: the preset's, auto)")
+    field_argument(train, FIELD["epochs"], "(default: the preset's; more on small data)")
+    field_argument(train, FIELD["batch_size"])
+    field_argument(train, FIELD["lr"])
+    field_argument(train, FIELD["loss"])
+    field_argument(train, FIELD["optimizer"])
+    field_argument(train, FIELD["precision"], "(default: the preset's, auto)")
     train.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule")
-    field_argument(train, "--code-size", FIELD["code_size"])
-    train.add_argument("--hidden", type=hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
-    field_argument(train, "--activation", FIELD["activation"])
+    field_argument(train, FIELD["code_size"])
+    train.add_argument("--hidden", dest="hidden_sizes", type=hidden_sizes, help="encoder hidden sizes, e.g. 512,256")
+    field_argument(train, FIELD["activation"])
     train.add_argument("--init", choices=INITS, help="'normal': the lesson's unit-normal weights and biases")
-    field_argument(train, "--model", FIELD["kind"])
-    field_argument(train, "--variational", FIELD["variational"])
+    field_argument(train, FIELD["kind"])
+    field_argument(train, FIELD["variational"])
     train.add_argument("--linear-path", dest="linear_path", action=argparse.BooleanOptionalAction,
                        help="a linear map beside encoder and decoder that starts as the principal components of the "
                        "training images (PCA), so that training begins where PCA ends (default: the preset's; on "
                        "for photos)")  # fmt: skip
-    field_argument(train, "--beta", FIELD["beta"])
-    field_argument(train, "--kl-warmup", FIELD["kl_warmup"])
+    field_argument(train, FIELD["beta"])
+    field_argument(train, FIELD["kl_warmup"])
     train.add_argument("--channels", type=hidden_sizes, help="conv: the two convolutions' channels, e.g. 32,64")
-    field_argument(train, "--augment", FIELD["augment"])
-    field_argument(train, "--shift", FIELD["shift"])
-    field_argument(train, "--mirror", FIELD["mirror"])
-    field_argument(train, "--noise", FIELD["noise"])
-    field_argument(train, "--noise-level", FIELD["noise_level"])
+    field_argument(train, FIELD["augment"])
+    field_argument(train, FIELD["shift"])
+    field_argument(train, FIELD["mirror"])
+    field_argument(train, FIELD["noise"])
+    field_argument(train, FIELD["noise_level"])
     train.add_argument("--exclude-class", type=int, metavar="K",
                        help="novelty experiments: train without class K (kept in the test set; aegui outliers then "
                        "says how well the reconstruction error finds it)")  # fmt: skip
@@ -87,7 +87,7 @@ def add_parser(commands) -> None:
     train.add_argument("--nproc", type=checked(PROCESSES), metavar="N",
                        help="train in N processes on this machine (starts torchrun; gloo on CPUs, nccl on GPUs); "
                        "the same global batch as one process")  # fmt: skip
-    field_argument(train, "--seed", SEED, "(default: 0)", default=0)
+    field_argument(train, SEED, "(default: 0)", default=0)
     train.add_argument("--resume", type=Path, metavar="MODEL",
                        help="continue training a saved model exactly where it stood (its settings, optimizer, "
                        "schedule and random state): an interrupted run goes on to its planned end, a finished one "
@@ -154,19 +154,8 @@ def train_here(args: argparse.Namespace, group: ProcessGroup | None) -> int:
                 print(f"Preset: photos, for {describe_shape(dataset.image_shape)} images (--preset chooses another).")
         base = get_preset(args.preset)
         epochs = args.epochs or epochs_for(base, len(dataset.train_images))
-        model_changes = {"code_size": args.code_size, "hidden_sizes": args.hidden, "activation": args.activation,
-                         "init": args.init, "kind": args.kind, "channels": args.channels,
-                         "variational": args.variational,
-                         "linear_path": False if args.variational and args.linear_path is None else args.linear_path,
-                         "code_activation": "linear" if args.variational else None,
-                         "image_shape": dataset.image_shape}  # fmt: skip
-        train_changes = {"epochs": epochs, "batch_size": args.batch_size, "lr": args.lr, "loss": args.loss,
-                         "optimizer": args.optimizer, "schedule": args.schedule, "seed": args.seed,
-                         "augment": args.augment, "shift": args.shift, "mirror": args.mirror,
-                         "noise": args.noise,
-                         "noise_level": args.noise_level, "beta": args.beta, "kl_warmup": args.kl_warmup,
-                         "precision": args.precision,
-                         "exclude_class": args.exclude_class}  # fmt: skip
+        model_changes = {**{name: getattr(args, name) for name in MODEL_OPTIONS}, "image_shape": dataset.image_shape}
+        train_changes = {**{name: getattr(args, name) for name in TRAIN_OPTIONS}, "epochs": epochs, "seed": args.seed}
         preset = customise(base, model=model_changes, train=train_changes)
         if not args.epochs and epochs_note(base, len(dataset.train_images)) and not args.print_command:
             print(epochs_note(base, len(dataset.train_images)))
@@ -353,5 +342,4 @@ def _shown(value) -> str:
 
 
 # the options of a run's settings: (the option, the name argparse gives it, the setting, whether the model's)
-CHANGES = tuple((flag, "hidden" if name == "hidden_sizes" else name, name, name in MODEL_OPTIONS)
-                for name, flag in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items())  # fmt: skip
+CHANGES = tuple((flag, name, name, name in MODEL_OPTIONS) for name, flag in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items())

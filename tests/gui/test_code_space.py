@@ -147,15 +147,18 @@ def test_interpolating_between_two_picked_digits(window, qtbot):
     assert strip.status.text().startswith("Set A and B")
 
 
-def test_nearest_training_digits(window, qtbot):
+def test_the_drawings_nearest_images_among_training_and_test(window, qtbot):
     open_tab(window, qtbot, 2)
-    qtbot.waitUntil(lambda: window.parts.code_space.training_codes is not None, timeout=30_000)
-    assert window.parts.code_space.training_codes.shape == (4000, 32)
-    drag(window.canvas, ZERO)
-    wait_for_drawing(window, qtbot)
+    uses = window.parts.code_space.collection
+    qtbot.waitUntil(lambda: uses.encoded is not None, timeout=30_000)
+    assert uses.encoded.codes.shape == (5000, 32)  # the sample's 4,000 training and 1,000 test digits
     view = window.parts.explore_panel.neighbours
+    with qtbot.waitSignal(uses.neighboursShown, timeout=30_000):
+        drag(window.canvas, ZERO)
     labels = view.labels()
-    assert labels is not None and len(labels) == 8
+    assert labels is not None and len(labels) == 8 and len(view.shown()) == 8
+    distances = [shown.distance for shown in view.shown()]
+    assert distances == sorted(distances) and distances[0] > 0  # (the drawing is none of the images)
     majority = np.bincount(labels).argmax()
     assert f"looks like {with_article(str(majority))}" in view.verdict.text() or np.sort(np.bincount(labels))[
         -2
@@ -172,21 +175,14 @@ def test_the_map_follows_training(window, qtbot):
     qtbot.waitUntil(lambda: len(updates) >= 3, timeout=30_000)  # each epoch, and once at the end
 
 
-def test_more_points_and_exports(window, qtbot, tmp_path):
+def test_more_points_and_the_map_as_png(window, qtbot, tmp_path):
     open_tab(window, qtbot, 1)
     window.parts.code_space_panel.count_spin.setValue(500)
     with qtbot.waitSignal(window.parts.code_space.mapUpdated, timeout=30_000):
         window.parts.code_space_panel.countChanged.emit(500)
     assert window.parts.code_space_panel.code_map.point_count() == 500
-    assert window.parts.code_space.export("csv", tmp_path / "codes.csv")
-    assert window.parts.code_space.export("npy", tmp_path / "codes.npy")
     assert window.parts.code_space.export("png", tmp_path / "map.png")
-    assert len((tmp_path / "codes.csv").read_text().splitlines()) == 1001  # every test digit, and a header
-    table = np.load(tmp_path / "codes.npy")
-    assert table["code"].shape == (1000, 32) and set(table["label"]) == set(range(10))
     assert (tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
-    assert not window.parts.code_space.export("csv", tmp_path / "missing-folder" / "codes.csv")
-    assert "Could not write" in window.panel.message_label.text()
 
 
 def test_opening_a_two_value_model_maps_codes_directly(window, qtbot, tmp_path):
@@ -223,31 +219,31 @@ def test_sliders_span_the_codes_of_the_trained_weights(window, qtbot):
 
 
 def test_closing_the_window_cancels_a_long_code_space_computation(window, qtbot, monkeypatch):
-    """Encoding 60,000 training digits with a big model takes seconds; closing must not wait for it
+    """Encoding 70,000 digits with a big model takes seconds; closing must not wait for it
     (nor leave its thread running after the window is gone)."""
     import threading
 
-    from aegui.core.analysis import latent
     from aegui.core.errors import Cancelled
+    from aegui.gui.code_space import collection_codes
     from aegui.gui.concurrency.threads import live_workers
 
     started = threading.Event()
 
-    def slow_encode(config, state, images, cancelled):
+    def slow_encode(config, state, dataset, cancel):
         started.set()
-        cancel = cancelled.__self__  # (the worker's cancel event: `cancelled` is its is_set)
         if cancel.wait(10):  # 10 s unless cancelled
             raise Cancelled("encoding cancelled")
         raise AssertionError("never cancelled")
 
-    open_tab(window, qtbot, 1)  # the map first, with the real encoder for test digits
-    monkeypatch.setattr(latent, "encode_images", slow_encode)
-    window.tabs.setCurrentIndex(2)  # Explore wants the training digits' codes: the slow part
+    open_tab(window, qtbot, 1)  # the map first (its worth waits for the collection's codes)
+    monkeypatch.setattr(collection_codes, "encode_collection", slow_encode)
+    window.parts.code_space.refresh()  # new codes asked for: the slow part
+    window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(started.is_set, timeout=10_000)
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
     verdict = window.parts.explore_panel.neighbours.verdict
-    assert verdict.text() == "Finding the nearest training digits…"  # not "draw a digit": there is one
+    assert verdict.text() == "Finding the nearest digits…"  # not "draw a digit": there is one
     window.close()
     assert live_workers() == 0  # the worker gave up while the window waited for it
 

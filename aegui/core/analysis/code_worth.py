@@ -5,12 +5,14 @@ the classes apart scores near the pixels, or above them, in far fewer values."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from aegui.core.data.datasets import Dataset
+from aegui.core.errors import Cancelled
 from aegui.core.model.autoencoder import AutoEncoder
 from aegui.core.model.steps import to_float
 
@@ -20,17 +22,40 @@ MAX_TEST = 5_000  # and at most this many test images are classified
 CHUNK = 2_000
 
 
-def knn_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
-                 test_labels: np.ndarray, k: int = NEIGHBOURS) -> float:  # fmt: skip
-    """The share of test rows whose k nearest training rows (Euclidean; scikit-learn's majority vote, where a tie
-    goes to the smaller label, not the nearer one as in `latent.knn_accuracy`) name their label."""
-    from sklearn.neighbors import KNeighborsClassifier
+def vote_weights(k: int) -> np.ndarray:
+    """Weights for the votes of k neighbours, nearest first: they break ties towards the nearer neighbours without
+    changing clear majorities."""
+    return (1.0 + np.linspace(1e-3, 0.0, k)).astype(np.float32)
 
+
+def knn_predict(train_features: np.ndarray, train_labels: np.ndarray, queries: np.ndarray, k: int = NEIGHBOURS,
+                own_rows: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Each query's label by a vote of its k nearest training rows (exact Euclidean search by `CodeIndex`; a tie
+    goes to the nearer neighbours). `own_rows`: the training rows the queries are, each left out of its own vote
+    (leave-one-out). The one k-nearest-neighbour vote of aegui: what the codes are worth and the maps' scores."""
+    from aegui.core.analysis.neighbours import CodeIndex
+
+    labels = np.asarray(train_labels, np.int64).reshape(-1)
+    features = np.asarray(train_features, np.float32).reshape(len(labels), -1)
+    _distances, nearest = CodeIndex(features).search(np.asarray(queries, np.float32), k, own_rows)
+    votes = np.zeros((len(nearest), int(labels.max(initial=0)) + 1), np.float64)
+    rows = np.repeat(np.arange(len(nearest)), nearest.shape[1])
+    np.add.at(votes, (rows, labels[nearest].reshape(-1)), np.tile(vote_weights(nearest.shape[1]), len(nearest)))
+    return votes.argmax(1)
+
+
+def knn_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
+                 test_labels: np.ndarray, k: int = NEIGHBOURS, cancelled: Callable[[], bool] = lambda: False,
+                 ) -> float:  # fmt: skip
+    """The share of test rows whose k nearest training rows (Euclidean, `knn_predict`'s vote) name their label.
+    `cancelled` is asked between blocks of CHUNK test rows; when it says True, `Cancelled` is raised."""
     k = max(1, min(k, len(train_features)))
-    classifier = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(train_features, train_labels)
-    predicted = np.concatenate([classifier.predict(test_features[start : start + CHUNK])
-                                for start in range(0, len(test_features), CHUNK)])  # fmt: skip
-    return float(np.mean(predicted == np.asarray(test_labels)))
+    predicted = [np.zeros(0, np.int64)]
+    for start in range(0, len(test_features), CHUNK):
+        if cancelled():
+            raise Cancelled("measuring cancelled")
+        predicted.append(knn_predict(train_features, train_labels, test_features[start : start + CHUNK], k))
+    return float(np.mean(np.concatenate(predicted) == np.asarray(test_labels).reshape(-1)))
 
 
 @dataclass(frozen=True)
@@ -80,10 +105,12 @@ def has_labels(dataset: Dataset) -> bool:
 
 
 def code_worth(model: AutoEncoder, dataset: Dataset, k: int = NEIGHBOURS, seed: int = 0,
-               codes: tuple[np.ndarray, np.ndarray] | None = None) -> CodeWorth | None:  # fmt: skip
+               codes: tuple[np.ndarray, np.ndarray] | None = None,
+               cancelled: Callable[[], bool] = lambda: False) -> CodeWorth | None:  # fmt: skip
     """kNN accuracy of the model's codes beside PCA with as many components and the raw pixels (test images
     against training images, each a seeded sample of at most MAX_TEST and MAX_TRAIN); None where the dataset
-    has no labels. `codes`: the training and test images' codes, where they are already at hand."""
+    has no labels. `codes`: the training and test images' codes, where they are already at hand. `cancelled`: as
+    in `knn_accuracy` (a window's worker gives up for newer weights)."""
     from aegui.core.analysis.codes import iter_codes
     from aegui.core.model.pca import fit_components
 
@@ -98,14 +125,14 @@ def code_worth(model: AutoEncoder, dataset: Dataset, k: int = NEIGHBOURS, seed: 
     else:
         train_codes = np.concatenate([*iter_codes(model, train_images)])
         test_codes = np.concatenate([*iter_codes(model, test_images)])
-    on_codes = knn_accuracy(train_codes, train_labels, test_codes, test_labels, k)
+    on_codes = knn_accuracy(train_codes, train_labels, test_codes, test_labels, k, cancelled)
     train_pixels, test_pixels = to_float(train_images), to_float(test_images)
     components = fit_components(train_images, model.code_size, seed)
 
     def project(pixels: torch.Tensor) -> np.ndarray:
         return ((pixels - components.mean) @ components.directions.T).numpy()
 
-    on_pca = knn_accuracy(project(train_pixels), train_labels, project(test_pixels), test_labels, k)
-    on_pixels = knn_accuracy(train_pixels.numpy(), train_labels, test_pixels.numpy(), test_labels, k)
+    on_pca = knn_accuracy(project(train_pixels), train_labels, project(test_pixels), test_labels, k, cancelled)
+    on_pixels = knn_accuracy(train_pixels.numpy(), train_labels, test_pixels.numpy(), test_labels, k, cancelled)
     return CodeWorth(on_codes, on_pca, on_pixels, model.code_size, len(components.directions),
                      train_pixels.shape[1], len(train), len(test), k)  # fmt: skip

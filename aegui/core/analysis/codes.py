@@ -167,6 +167,14 @@ def encode_images(model: AutoEncoder, images, chunk: int = CHUNK) -> EncodedImag
     return EncodedImages(codes, tuple(f"#{i}" for i in range(len(codes))), np.full(len(codes), -1), ())
 
 
+def export_names(dataset: Dataset, found: Collection) -> tuple[str, ...]:
+    """Each image's name in a file of codes (`aegui encode`, the window's Export codes): its file, or the
+    dataset's name, split and index ('mnist train #12')."""
+    if len(dataset.train_files) + len(dataset.test_files) == len(found.names):
+        return found.names
+    return tuple(f"{dataset.name} {name}" for name in found.names)
+
+
 def check_codes_output(path: Path) -> str:
     """The kind of codes file a name asks for (its ending), or an AeguiError saying why it cannot be written."""
     suffix = path.suffix.lower()

@@ -1,4 +1,4 @@
-"""The code space made visible: 2-D maps, their separation scores, decoding anywhere, neighbours.
+"""The code space made visible: 2-D maps, their separation scores, decoding anywhere, interpolation.
 
 Hinton & Salakhutdinov's figure compares PCA of the pixels with the autoencoder's 2-D codes. Here a
 map is any 2-D placement of test digits; its separation score is the leave-one-out accuracy of a
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from aegui.core.analysis.code_worth import knn_predict
 from aegui.core.analysis.projections import METHODS, Embedding, embed, pca
 from aegui.core.data.datasets import Dataset
 from aegui.core.data.shapes import describe_shape, shape_of
@@ -26,30 +27,14 @@ KNN_K = 10
 ENCODE_CHUNK = 4096
 
 
-def vote_weights(k: int) -> np.ndarray:
-    """Weights for the votes of k neighbours, nearest first: they break ties towards the nearer
-    neighbours without changing clear majorities."""
-    return (1.0 + np.linspace(1e-3, 0.0, k)).astype(np.float32)
-
-
-def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K, chunk: int = 2048) -> float:
-    """Leave-one-out accuracy of a k-nearest-neighbour majority vote (ties: the nearest label wins)."""
-    x = torch.as_tensor(np.asarray(points, np.float32))
-    y = torch.as_tensor(np.asarray(labels, np.int64))
-    n = len(x)
-    if n <= k:
+def knn_accuracy(points: np.ndarray, labels: np.ndarray, k: int = KNN_K) -> float:
+    """Leave-one-out accuracy of a k-nearest-neighbour vote among the points (`code_worth.knn_predict`'s: ties go
+    to the nearer neighbours); NaN for k points or fewer."""
+    labels = np.asarray(labels, np.int64).reshape(-1)
+    if len(labels) <= k:
         return float("nan")
-    correct = 0
-    for start in range(0, n, chunk):
-        distances = torch.cdist(x[start : start + chunk], x)
-        rows = torch.arange(distances.shape[0])
-        distances[rows, rows + start] = float("inf")  # leave the point itself out
-        nearest = distances.topk(k, largest=False).indices  # (c, k), nearest first
-        votes = torch.zeros(len(nearest), int(y.max()) + 1)
-        weights = torch.as_tensor(vote_weights(k)).expand(len(nearest), k)
-        votes.scatter_add_(1, y[nearest], weights)
-        correct += int((votes.argmax(1) == y[start : start + chunk]).sum())
-    return correct / n
+    predicted = knn_predict(points, labels, points, k, own_rows=np.arange(len(labels)))
+    return float(np.mean(predicted == labels))
 
 
 @dataclass(frozen=True)
@@ -191,52 +176,19 @@ def build_latent_map(
     )
 
 
-@dataclass(frozen=True)
-class Neighbours:
-    indices: np.ndarray  # into the training set, nearest first
-    distances: np.ndarray
-    labels: np.ndarray
-    majority: int  # the most common label among them (ties: the nearer)
-
-
-def nearest_neighbours(code: np.ndarray, codes: np.ndarray, labels: np.ndarray, k: int = 8) -> Neighbours:
-    """The k codes nearest to `code` (Euclidean), and their majority label."""
-    distances = np.linalg.norm(codes - np.asarray(code, np.float32), axis=1)
-    k = min(k, len(codes))
-    nearest = np.argpartition(distances, k - 1)[:k]
-    nearest = nearest[np.argsort(distances[nearest])]
-    found = labels[nearest]
-    votes = np.bincount(found, weights=vote_weights(k), minlength=10)
-    return Neighbours(nearest, distances[nearest], found, int(votes.argmax()))
-
-
 def interpolate(start: np.ndarray, end: np.ndarray, steps: int = 10) -> np.ndarray:
     """Codes evenly spaced on the line from start to end, both included: (steps, code_size)."""
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
     return (1 - t) * np.asarray(start, np.float32) + t * np.asarray(end, np.float32)
 
 
-def export_codes_csv(path, codes: np.ndarray, labels: np.ndarray) -> None:
-    header = "label," + ",".join(f"code_{i}" for i in range(codes.shape[1]))
-    table = np.column_stack([labels.astype(np.float64), codes.astype(np.float64)])
-    np.savetxt(path, table, delimiter=",", header=header, comments="", fmt=["%d"] + ["%.6g"] * codes.shape[1])
-
-
-def export_codes_npy(path, codes: np.ndarray, labels: np.ndarray) -> None:
-    """A structured array with 'label' and 'code' fields, readable with np.load alone."""
-    table = np.zeros(len(codes), dtype=[("label", np.int64), ("code", np.float32, (codes.shape[1],))])
-    table["label"], table["code"] = labels, codes
-    np.save(path, table)
-
-
 def compute_code_space(config: ModelConfig, state: dict[str, torch.Tensor], dataset: Dataset, count: int,
-                       pixel_cache: tuple[np.ndarray, float, float | None] | None, with_training_codes: bool,
-                       cancel: threading.Event) -> tuple[LatentMap, np.ndarray | None]:  # fmt: skip
-    """The map of `count` test digits and, if asked, the codes of every training digit (a worker's job;
-    `cancel` set makes it give up between chunks of digits). `pixel_cache`: an earlier map's pixel points,
-    score and explained variance, reused."""
+                       pixel_cache: tuple[np.ndarray, float, float | None] | None,
+                       cancel: threading.Event) -> LatentMap:  # fmt: skip
+    """The map of `count` test digits (a worker's job; `cancel` set makes it give up between chunks of digits).
+    `pixel_cache`: an earlier map's pixel points, score and explained variance, reused. (The whole collection's
+    codes, for neighbours and what they are worth, are `gui.code_space.collection_codes`'.)"""
     pixel_points, pixel_score, explained = pixel_cache if pixel_cache else (None, None, None)
     latent = build_latent_map(config, state, dataset.test_images, dataset.test_labels, count, pixel_points,
                               pixel_score, cancel.is_set, explained)  # fmt: skip
-    training_codes = encode_images(config, state, dataset.train_images, cancel.is_set) if with_training_codes else None
-    return latent, training_codes
+    return latent

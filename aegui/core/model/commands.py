@@ -9,16 +9,12 @@ import shlex
 from pathlib import Path
 
 from aegui.core.model.configs import ModelConfig, TrainConfig
+from aegui.core.model.fields import setting_options
 from aegui.core.model.presets import PRESETS
 
 # setting -> option, for every setting the command line takes
-MODEL_OPTIONS = {"code_size": "--code-size", "hidden_sizes": "--hidden", "activation": "--activation",
-                 "init": "--init", "kind": "--model", "channels": "--channels",
-                 "variational": "--variational", "linear_path": "--linear-path"}  # fmt: skip
-TRAIN_OPTIONS = {"batch_size": "--batch-size", "lr": "--lr", "loss": "--loss", "optimizer": "--optimizer",
-                 "schedule": "--schedule", "precision": "--precision", "augment": "--augment", "shift": "--shift",
-                 "mirror": "--mirror", "noise": "--noise", "noise_level": "--noise-level", "beta": "--beta",
-                 "kl_warmup": "--kl-warmup", "exclude_class": "--exclude-class"}  # fmt: skip
+MODEL_OPTIONS = setting_options("model")
+TRAIN_OPTIONS = {name: flag for name, flag in setting_options("train").items() if name != "epochs"}  # (always written)
 
 
 _PLAIN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -44,7 +40,8 @@ def shell_word(word: str) -> str:
     return "$'" + "".join(escaped(character) for character in word) + "'"
 
 
-def _word(value) -> str:
+def setting_word(value) -> str:
+    """A setting's value as the command line writes it: 512,256 for layers, 0.001 for a rate."""
     if isinstance(value, tuple):
         return ",".join(str(part) for part in value)
     if isinstance(value, float):
@@ -67,7 +64,7 @@ def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: 
             if isinstance(value, bool):
                 words.append(option if value else f"--no-{option[2:]}")
             else:
-                words += [option, _word(value)]
+                words += [option, setting_word(value)]
     words += ["--epochs", str(train.epochs), "--seed", str(train.seed)]
     if images is not None:
         words += ["--images", str(images), *reading]

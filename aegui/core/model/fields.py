@@ -49,6 +49,16 @@ class Field:
     choices: tuple[str, ...] = ()
     label: str = ""  # what messages call it (default: the name in words)
     window_note: str = ""  # what only the window's field can do (its tooltip says so; the command line does not)
+    flag: str = ""  # the command-line option (default: --name with dashes)
+
+    @property
+    def words(self) -> str:
+        """What messages call it."""
+        return self.label or self.name.replace("_", " ")
+
+    @property
+    def option(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
 
     @property
     def key(self) -> str:
@@ -91,14 +101,20 @@ class Field:
         """`value` if usable, else a ValueError that says what is allowed."""
         parsed = self.parse(value)
         if parsed is None:
-            raise ValueError(
-                f"{self.label or self.name.replace('_', ' ')} must be {self.describe_range()}, not {value!r}"
-            )
+            raise ValueError(f"{self.words} must be {self.describe_range()}, not {value!r}")
         return parsed
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("kind", "model", str, "Fully connected layers or convolutions", choices=MODEL_KINDS),
+    Field(
+        "kind",
+        "model",
+        str,
+        "Fully connected layers or convolutions",
+        choices=MODEL_KINDS,
+        label="model",
+        flag="--model",
+    ),
     Field(
         "variational",
         "model",
@@ -157,3 +173,15 @@ FIELDS: tuple[Field, ...] = (
 FIELD = {field.name: field for field in FIELDS}
 # not a panel field (the window trains with the preset's seed), checked the same way on the command line
 SEED = Field("seed", "train", int, "Random seed for weights and batches", 0, 2**32 - 1)
+
+# settings the command line takes that have no field in the panel: (setting, "model" or "train", option)
+OTHER_OPTIONS = (("hidden_sizes", "model", "--hidden"), ("init", "model", "--init"),
+                 ("channels", "model", "--channels"), ("linear_path", "model", "--linear-path"),
+                 ("schedule", "train", "--schedule"),
+                 ("exclude_class", "train", "--exclude-class"))  # fmt: skip
+
+
+def setting_options(part: str) -> dict[str, str]:
+    """Setting -> command-line option, for every `part` ("model" or "train") setting a run's command can change."""
+    return {**{field.name: field.option for field in FIELDS if field.part == part},
+            **{name: flag for name, of, flag in OTHER_OPTIONS if of == part}}  # fmt: skip

@@ -151,8 +151,11 @@ def get_preset(name: str) -> Preset:
 
 
 def customise(preset: Preset, model: dict[str, Any] | None = None, train: dict[str, Any] | None = None) -> Preset:
-    """The preset with some settings changed; None values are left as they are."""
+    """The preset with some settings changed; None values are left as they are. Asking for a VAE brings what
+    a VAE needs unless told otherwise: its code is a Gaussian's mean (linear), with no linear path beside it."""
     model_changes = {key: value for key, value in (model or {}).items() if value is not None}
+    if model_changes.get("variational"):
+        model_changes = {"code_activation": "linear", "linear_path": False, **model_changes}
     train_changes = {key: value for key, value in (train or {}).items() if value is not None}
     return replace(
         preset,

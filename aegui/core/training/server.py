@@ -6,12 +6,13 @@ training in the window ran at 0.06-0.7x of headless with two other busy programs
 `python -m benchmarks gui`). In its own process the trainer is headless, with the window one more
 program beside it.
 
-Protocol, over one duplex pipe. The parent sends a `Job` (tensors in shared memory), then control
-messages: ("pause",), ("resume",), ("stop",), ("lr", value), ("quit",). The child answers with the
-records of `throttled_updates` (TrainingProgress, EpochEnd, Paused), ("snapshot", version, step,
-epoch) whenever it has published weights into the shared `SnapshotBuffers`, and finally the Ended
-record after the final weights are in the buffers. When the pipe breaks (the parent died), the child
-stops training and exits.
+Protocol, over one duplex pipe: the typed messages of `aegui.core.training.protocol`. The parent sends a
+`Job` (tensors in shared memory), then control messages (Pause, Resume, Stop, SetRate, Quit); the child
+answers with the records of `throttled_updates` (TrainingProgress, EpochEnd, Paused), SnapshotWritten
+whenever it has published weights into the shared `SnapshotBuffers`, and finally FinalWeights, RunState
+and the Ended record. A command is applied to the run under way, or kept for the job about to start
+(`Controls`): none is lost however it crosses the start of a run. When the pipe breaks (the parent died),
+the child stops training and leaves quietly.
 """
 
 from __future__ import annotations
@@ -23,28 +24,32 @@ import queue
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
-from aegui.core.data.datasets import Dataset
 from aegui.core.errors import AeguiError
 from aegui.core.model.autoencoder import ModelConfig, model_for_weights
 from aegui.core.training.pacing import MAX_UPDATES_PER_SECOND, Interval
-from aegui.core.training.resume import TrainingState
-from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, TrainConfig, Trainer
+from aegui.core.training.protocol import (
+    Command,
+    FinalWeights,
+    Job,
+    Pause,
+    Quit,
+    Ready,
+    Reply,
+    Resume,
+    RunState,
+    SetRate,
+    SnapshotWritten,
+    Stop,
+    TrainingProgress,
+    Unknown,
+)
+from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, Trainer
 
-
-@dataclass(frozen=True)
-class TrainingProgress:
-    """Batches done since the last update, and where training stands."""
-
-    losses: np.ndarray  # per-batch losses, in order
-    first_step: int  # the step of losses[0], 1-based within this run
-    last: BatchEnd
-    lr: float  # the learning rate now (the weights travel through SnapshotBuffers, not with the records)
+__all__ = ["BusyMachine", "Job", "SnapshotBuffers", "TrainingProgress", "serve", "throttled_updates", "window_run"]
 
 
 def window_run(trainer: Trainer) -> Generator:
@@ -199,41 +204,109 @@ class BusyMachine:
             self.threads = other
 
 
-@dataclass
-class Job:
-    """One training run, as sent to the training process."""
-
-    model_config: dict[str, Any]
-    train_config: TrainConfig
-    history_epochs: list[dict[str, float]]
-    dataset: Dataset
-    device: str
-    buffers: SnapshotBuffers
-    training_state: TrainingState | None = None  # where the model's last run stood, to go on exactly
+class PipeGone(Exception):
+    """The window's end of the pipe is closed: its process is gone (or going)."""
 
 
-def _run(job: Job, conn, current: dict) -> None:
-    model = model_for_weights(ModelConfig.from_dict(job.model_config))
-    model.load_state_dict(job.buffers.read(job.buffers.latest))
-    history = History(list(job.history_epochs), [])
+class Link:
+    """The process's end of the pipe. Both of its threads send (the run's records; what the command reader
+    could not take), one message at a time; a send to a closed pipe raises PipeGone."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def send(self, message: Reply) -> None:
+        try:
+            with self._lock:
+                self._conn.send(message)
+        except (OSError, EOFError) as error:  # BrokenPipeError, ConnectionResetError, a closed handle
+            raise PipeGone from error
+
+    def recv(self) -> object:
+        return self._conn.recv()
+
+
+class Controls:
+    """The window's commands, for the run under way or, before it is under way, for the job about to start.
+
+    One lock around "note the command, then reach the trainer" (the command reader) and "attach the trainer,
+    then apply what was noted" (the run loop): a command that crosses the start of a run reaches it whichever
+    of the two comes first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._trainer: Trainer | None = None
+        self._stop = self._pause = False
+        self._lr: float | None = None
+
+    def new_job(self) -> None:
+        """A job has arrived: what was noted for the last one no longer holds."""
+        with self._lock:
+            self._stop = self._pause = False
+            self._lr = None
+
+    def command(self, command: Pause | Resume | Stop | SetRate | Quit) -> None:
+        with self._lock:
+            match command:
+                case Stop() | Quit():
+                    self._stop = True
+                case Pause() | Resume():
+                    self._pause = isinstance(command, Pause)
+                case SetRate(lr=lr):
+                    self._lr = lr
+            if self._trainer is not None:
+                self._apply(self._trainer, command)
+
+    def attach(self, trainer: Trainer) -> None:
+        """The run loop's trainer, from now on reached directly; what was asked before applies to it now."""
+        with self._lock:
+            self._trainer = trainer
+            if self._lr is not None:
+                self._apply(trainer, SetRate(self._lr))
+            if self._pause:
+                self._apply(trainer, Pause())
+            if self._stop:
+                self._apply(trainer, Stop())
+
+    def detach(self) -> None:
+        with self._lock:
+            self._trainer = None
+
+    @staticmethod
+    def _apply(trainer: Trainer, command: Pause | Resume | Stop | SetRate | Quit) -> None:
+        match command:
+            case Stop() | Quit():
+                trainer.request_stop()
+            case Pause():
+                trainer.pause()
+            case Resume():
+                trainer.resume()
+            case SetRate(lr=lr):
+                with contextlib.suppress(AeguiError):  # the window checks the rate before sending it
+                    trainer.set_lr(lr)
+
+
+def _failed(error: Exception) -> Ended:
+    return Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
+
+
+def _run(job: Job, link: Link, controls: Controls, busy: BusyMachine) -> None:
     buffers = job.buffers
 
     def publish(snapshot: Snapshot) -> None:
-        index = buffers.write(snapshot.state)
-        conn.send(("snapshot", index, snapshot.version, snapshot.step, snapshot.epoch))
+        link.send(SnapshotWritten(buffers.write(snapshot.state), snapshot.version, snapshot.step, snapshot.epoch))
 
     try:
+        model = model_for_weights(ModelConfig.from_dict(job.model_config))
+        model.load_state_dict(buffers.read(buffers.latest))
+        history = History(list(job.history_epochs), [])
         trainer = Trainer(model, job.dataset, job.train_config, job.device, history=history, on_snapshot=publish,
                           resume=job.training_state)  # fmt: skip
     except Exception as error:  # the parent checked the settings; anything left is reported, not raised
-        conn.send(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
+        link.send(_failed(error))
         return
-    current["trainer"] = trainer
-    busy = current["busy"]
-    if current.get("pause"):
-        trainer.pause()
-    if current.get("stop"):
-        trainer.request_stop()
+    controls.attach(trainer)
     updates = throttled_updates(trainer, Interval(1.0 / MAX_UPDATES_PER_SECOND))
     try:
         while True:
@@ -243,56 +316,57 @@ def _run(job: Job, conn, current: dict) -> None:
                     torch.set_num_threads(busy.threads)
             else:  # an epoch's evaluation or a pause: no steps for a while
                 busy.restart()
-            conn.send(item)
+            link.send(item)
     except StopIteration as done:
         ended: Ended = done.value
+    except PipeGone:
+        raise
     except Exception as error:  # report every failure; the process lives on for the next job
-        ended = Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0)
-    current["trainer"] = None
+        ended = _failed(error)
+    finally:
+        controls.detach()
     # the final weights (after a divergence, the last good ones), where the run stands, then the end
-    conn.send(("final", buffers.write(model.state_dict())))
+    link.send(FinalWeights(buffers.write(model.state_dict())))
     if ended.reason in ("finished", "stopped"):
-        conn.send(("state", trainer.training_state()))
-    conn.send(ended)
+        link.send(RunState(trainer.training_state()))
+    link.send(ended)
+
+
+def _read_commands(link: Link, jobs: queue.Queue, controls: Controls) -> None:
+    """The command reader: jobs go to the run loop, commands to `controls`; leaves at Quit or when the pipe ends."""
+    while True:
+        try:
+            message: Command | object = link.recv()
+        except (EOFError, OSError):  # the window's process is gone: stop and leave
+            message = Quit()
+        except Exception as error:  # (a message that cannot be unpickled: reported, and the next one read)
+            message = Unknown(f"an unreadable message ({type(error).__name__}: {error})")
+        match message:
+            case Job():
+                controls.new_job()
+                jobs.put(message)
+            case Pause() | Resume() | Stop() | SetRate():
+                controls.command(message)
+            case Quit():
+                controls.command(message)
+                jobs.put(None)
+                return
+            case _:
+                what = message.what if isinstance(message, Unknown) else f"an unknown command: {message!r:.200}"
+                with contextlib.suppress(PipeGone):
+                    link.send(Unknown(what))
 
 
 def serve(conn) -> None:
-    """The training process's main function: run the jobs the parent sends until it quits or goes away."""
-    jobs: queue.Queue = queue.Queue()
-    current: dict = {"trainer": None, "stop": False, "pause": False, "busy": BusyMachine(torch.get_num_threads())}
-
-    def read_commands() -> None:
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):  # the window's process is gone: stop and leave
-                message = ("quit",)
-            trainer = current["trainer"]
-            if isinstance(message, Job):
-                current["stop"] = current["pause"] = False
-                jobs.put(message)
-                continue
-            kind = message[0]
-            if kind in ("stop", "quit"):
-                current["stop"] = True
-                if trainer is not None:
-                    trainer.request_stop()
-                if kind == "quit":
-                    jobs.put(None)
-                    return
-            elif kind in ("pause", "resume"):  # (a run not yet under way starts paused)
-                current["pause"] = kind == "pause"
-                if trainer is not None:
-                    trainer.pause() if kind == "pause" else trainer.resume()
-            elif trainer is not None and kind == "lr":
-                with contextlib.suppress(AeguiError):  # the window checks the rate before sending it
-                    trainer.set_lr(message[1])
-
-    threading.Thread(target=read_commands, name="aegui-commands", daemon=True).start()
+    """The training process's main function: run the jobs the parent sends until it quits or goes away (then
+    it leaves quietly, whenever that is: before it is ready, during a run, or as the run ends)."""
+    link, jobs, controls = Link(conn), queue.Queue(), Controls()
+    busy = BusyMachine(torch.get_num_threads())
+    threading.Thread(target=_read_commands, args=(link, jobs, controls), name="aegui-commands", daemon=True).start()
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo (a second)
-    conn.send(("ready",))  # PyTorch is imported: the window hands its runs over from now on
-    while (job := jobs.get()) is not None:
-        try:
-            _run(job, conn, current)
-        except (BrokenPipeError, EOFError, OSError):
-            return
+    try:
+        link.send(Ready())  # PyTorch is imported: the window hands its runs over from now on
+        while (job := jobs.get()) is not None:
+            _run(job, link, controls, busy)
+    except PipeGone:
+        return

@@ -37,7 +37,7 @@ MAX_COUNT = 10_000
 
 class CodeSpacePanel(QWidget):
     countChanged = Signal(int)
-    exportRequested = Signal(str)  # "csv", "npy" or "png"
+    exportRequested = Signal(str)  # "codes" (every image's, as CSV, .npy or Parquet) or "png" (the map)
     projectionChosen = Signal(str)  # a key of projections.METHODS
     followToggled = Signal(bool)  # lay the map out again at every epoch while training
 
@@ -74,6 +74,11 @@ class CodeSpacePanel(QWidget):
             wordWrap=True,
             textFormat=Qt.TextFormat.PlainText,
         )
+        self.worth_label = QLabel("", objectName="codeWorthLabel", wordWrap=True, visible=False,
+                                  textFormat=Qt.TextFormat.PlainText)  # fmt: skip
+        self.worth_label.setToolTip("How often an image's 5 nearest training images name its class, on the codes, "
+                                    "on PCA with as many components, and on the raw pixels (as `aegui encode` "
+                                    "and `aegui train` say).")  # fmt: skip
         self.manifold = DigitMosaic("manifoldView", 150)
         self.manifold.setToolTip("Click a digit to put it on the canvas.")
         self.manifold_box = QWidget(objectName="manifoldBox")
@@ -89,10 +94,11 @@ class CodeSpacePanel(QWidget):
         controls.addWidget(self.count_spin)
         controls.addStretch(1)
         self.export_buttons: list[QPushButton] = []
-        for kind, text, tip in (("csv", "Codes CSV…", "Export the test digits' codes and labels as CSV"),
-                                ("npy", "Codes NPY…", "Export the test digits' codes and labels as NumPy arrays"),
+        for kind, text, tip in (("codes", "Export codes…", "Every image's code (training and test), one row each: "
+                                 "its file or its split and index, its label, its code values; as CSV, .npy or "
+                                 "Parquet"),
                                 ("png", "Map PNG…", "Export the code map as a PNG picture")):  # fmt: skip
-            button = QPushButton(text, objectName=f"export{kind.upper()}Button", toolTip=tip)
+            button = QPushButton(text, objectName=f"export{kind.capitalize()}Button", toolTip=tip)
             button.clicked.connect(lambda _checked=False, k=kind: self.exportRequested.emit(k))
             controls.addWidget(button)
             self.export_buttons.append(button)
@@ -109,6 +115,7 @@ class CodeSpacePanel(QWidget):
         left.addLayout(maps, 1)
         left.addWidget(self.legend)
         left.addWidget(self.status)
+        left.addWidget(self.worth_label)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 4)
         layout.addLayout(side, 1)
@@ -152,6 +159,14 @@ class CodeSpacePanel(QWidget):
             self.hovered_view.set_image(None)
             self.decoded_view.set_image(None)
             self.status.setText(note)
+
+    def show_worth(self, text: str) -> None:
+        """What the codes are worth, in a line ("": hidden, as for data without labels)."""
+        self.worth_label.setText(text)
+        self.worth_label.setVisible(bool(text))
+
+    def worth(self) -> str:
+        return self.worth_label.text() if self.worth_label.isVisibleTo(self) else ""
 
     def unfit_note(self) -> str:
         return self._unfit

@@ -1,5 +1,5 @@
-"""Wires the code-space views to the model: the live map, decoding anywhere, sliders,
-interpolation and neighbours. The maps and the training set's codes are computed off the GUI
+"""Wires the code-space views to the model: the live map, decoding anywhere, sliders and interpolation; the
+neighbours, what the codes are worth and their export are `CollectionCodes`'. The maps are computed off the GUI
 thread, from a detached copy of the weights, and only while a tab that shows them is open."""
 
 from __future__ import annotations
@@ -15,33 +15,22 @@ import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.analysis.inference import InferenceModel
-from aegui.core.analysis.latent import (
-    LatentMap,
-    Neighbours,
-    compute_code_space,
-    encode_images,
-    export_codes_csv,
-    export_codes_npy,
-    interpolate,
-    nearest_neighbours,
-)
+from aegui.core.analysis.latent import LatentMap, compute_code_space, interpolate
 from aegui.core.data.datasets import DIGITS, Dataset
-from aegui.core.data.shapes import pictures
 from aegui.core.errors import Cancelled
 from aegui.core.words import noun_of, with_article
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
+from aegui.gui.code_space.collection_codes import CollectionCodes
 from aegui.gui.code_space.explore_panel import ExplorePanel
 from aegui.gui.code_space.interpolation_strip import STEPS
 from aegui.gui.code_space.map_layouts import MapLayouts
 from aegui.gui.concurrency.threads import run_in_thread
 
-NEIGHBOURS = 8
 FRAME_MS = 16
 
 
 class CodeSpaceController(QObject):
     mapUpdated = Signal()
-    neighboursUpdated = Signal()
 
     def __init__(
         self,
@@ -54,6 +43,7 @@ class CodeSpaceController(QObject):
         is_training: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
         unfit_note: Callable[[], str] = lambda: "",  # the model does not take the data: so, and what to do
+        read: Callable[[], tuple[list, list]] = lambda: ([], []),  # what the model and data are read from
     ) -> None:
         super().__init__(parent)
         self.code_panel, self.explore, self._unfit_note = code_panel, explore_panel, unfit_note
@@ -64,7 +54,8 @@ class CodeSpaceController(QObject):
         self.layouts.ready.connect(self._on_laid_out)
         self.layouts.progress.connect(self._on_layout_progress)
         self.layouts.failed.connect(lambda text: self._report(text, True))
-        self.training_codes: np.ndarray | None = None
+        self.collection = CollectionCodes(explore_panel.neighbours, code_panel.show_worth, inference, weights, dataset,
+                                          report, is_training, read, self)  # fmt: skip
         self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float, float | None]] = {}  # PCA of the pixels
         self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
         self._worker = None
@@ -85,7 +76,7 @@ class CodeSpaceController(QObject):
         maps.spotClicked.connect(self._on_spot_clicked)
         code_panel.pixel_map.pointHovered.connect(self._on_point_hovered)
         code_panel.pixel_map.pointClicked.connect(self._on_point_clicked)
-        code_panel.countChanged.connect(lambda _count: self.refresh())
+        code_panel.countChanged.connect(lambda _count: self.refresh(codes_changed=False))
         code_panel.projectionChosen.connect(self._on_projection_chosen)
         code_panel.followToggled.connect(self._on_follow_toggled)
         explore_panel.sliders.codeChanged.connect(self._on_sliders_moved)
@@ -96,9 +87,10 @@ class CodeSpaceController(QObject):
 
     def set_visible(self, map_visible: bool, explore_visible: bool) -> None:
         self._visible = {"map": map_visible, "explore": explore_visible}
-        needs_codes = explore_visible and self.training_codes is None
-        if (self._stale and (map_visible or explore_visible)) or needs_codes:
+        if self._stale and (map_visible or explore_visible):
             self.refresh()
+        if not self._unfit_note():
+            self.collection.set_visible(map_visible, explore_visible)
 
     def model_changed(self) -> None:
         """New weights or a new model: sliders follow its code size; maps and neighbours go stale."""
@@ -108,17 +100,19 @@ class CodeSpaceController(QObject):
         self._generation += 1
         self._cancel.set()  # whatever is being computed is for weights that are gone
         self.layouts.cancel()
-        self.latent, self._pca_latent, self.training_codes = None, None, None
+        self.latent, self._pca_latent = None, None
         self._ends = {"a": None, "b": None}
         self.explore.interpolation.clear()
         self._setup_sliders(inference)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Recompute the maps (and the training codes, if the Explore tab is open) from the current weights."""
+    def refresh(self, codes_changed: bool = True) -> None:
+        """Recompute the maps from the current weights (`codes_changed`: new weights, model or data)."""
         dataset, state, inference = self._dataset(), self._weights(), self._inference()
         if self._show_unfit(self._unfit_note()):
             return
+        if codes_changed:
+            self.collection.invalidate()
         if dataset is None or state is None or inference is None:
             return
         if not (self._visible["map"] or self._visible["explore"]):
@@ -135,19 +129,18 @@ class CodeSpaceController(QObject):
         generation = self._generation
         self._cancel = threading.Event()
         self._worker = run_in_thread(compute_code_space, inference.config, state, dataset, count,
-                                     self._pixel_cache.get(cache_key), self._visible["explore"], self._cancel,
+                                     self._pixel_cache.get(cache_key), self._cancel,
                                      on_result=lambda result: self._on_computed(result, cache_key, generation),
                                      on_error=self._on_failed)  # fmt: skip
-        if self.training_codes is None:
-            self._show_neighbours()  # "finding them…" while the training digits are encoded
 
     def _show_unfit(self, note: str) -> bool:
         """Whether the model does not take the data (`note` says so): then nothing is computed, or shown."""
         self.code_panel.show_unfit(note), self.explore.show_unfit(note)
         if note:  # (a map computed or laid out meanwhile is of weights and data that do not fit)
-            self.latent, self._pca_latent, self.training_codes = None, None, None
+            self.latent, self._pca_latent = None, None
             self._generation += 1
             self._cancel.set()
+            self.collection.unfit()
         return bool(note)
 
     def _on_computed(self, result, cache_key, generation: int) -> None:
@@ -156,11 +149,9 @@ class CodeSpaceController(QObject):
             self._pending = False
             self.refresh()
             return
-        latent, training_codes = result
+        latent = result
         self._pca_latent = latent
         self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score, latent.pixel_explained)
-        if training_codes is not None:
-            self.training_codes = training_codes
         self._show_latent(self.layouts.request(latent, generation) or latent)
         if self._pending:
             self._pending = False
@@ -221,7 +212,6 @@ class CodeSpaceController(QObject):
                 self._pending = False
                 self.refresh()
             return
-        self._show_neighbours()
         self._report(f"Could not compute the code space: {error}", True)
 
     def cancel(self) -> None:
@@ -229,6 +219,7 @@ class CodeSpaceController(QObject):
         self._pending = False
         self._cancel.set()
         self.layouts.cancel()
+        self.collection.cancel()
 
     def _setup_sliders(self, inference: InferenceModel) -> None:
         """Sliders for the model's code size, spanning [-1, 1] until `set_slider_ranges` gives the spans."""
@@ -251,25 +242,12 @@ class CodeSpaceController(QObject):
             self.code_panel.code_map.set_marker(self.latent.embedding.place(code[None])[0])
         else:
             self.code_panel.code_map.set_marker(None)
-        self._show_neighbours()
+        self.collection.show_drawing(self._drawing_code, self._noun())
         if code is not None and len(code) == len(
             self.explore.sliders.code()
         ):  # (sliders follow a new model a frame later)
             self.explore.sliders.set_code(code)
             self._decode_sliders()
-
-    def _show_neighbours(self) -> None:
-        dataset, code = self._dataset(), self._drawing_code
-        view = self.explore.neighbours
-        if code is None or dataset is None or self.training_codes is None or len(code) != self.training_codes.shape[1]:
-            view.show_neighbours(None, None, None, waiting=code is not None and self._worker is not None)
-            return
-        found: Neighbours = nearest_neighbours(code, self.training_codes, dataset.train_labels.numpy(), NEIGHBOURS)
-        images = pictures(
-            dataset.train_images[torch.as_tensor(found.indices)].float().numpy() / 255, dataset.image_shape
-        )
-        view.show_neighbours(images, found.labels, found.majority, names=dataset.classes)
-        self.neighboursUpdated.emit()
 
     # --- map interaction ---
 
@@ -304,6 +282,7 @@ class CodeSpaceController(QObject):
         self._picked = index
         self.code_panel.decoded_view.set_image(image, f"picked test image #{index} ({self._name(index)})")
         self.explore.interpolation.status.setText(f"Picked test {self._noun()} #{index}: use it as A or B.")
+        self.collection.show_image(1, int(self.latent.indices[index]))  # (its nearest images: in Explore)
 
     def decode_at(self, x: float, y: float) -> np.ndarray | None:
         """The digit the model generates at a spot of the code map."""
@@ -375,22 +354,12 @@ class CodeSpaceController(QObject):
 
     # --- export ---
 
-    def all_test_codes(self) -> tuple[np.ndarray, np.ndarray] | None:
-        dataset, state, inference = self._dataset(), self._weights(), self._inference()
-        if dataset is None or state is None or inference is None:
-            return None
-        return encode_images(inference.config, state, dataset.test_images), dataset.test_labels.numpy()
-
     def export(self, kind: str, path: str | Path) -> bool:
-        try:
-            if kind == "png":
-                return self.code_panel.grab().save(str(path), "PNG")
-            found = self.all_test_codes()
-            if found is None:
-                return False
-            codes, labels = found
-            (export_codes_csv if kind == "csv" else export_codes_npy)(path, codes, labels)
+        """The map as a PNG picture ("png"), or every image's code (.csv, .npy or .parquet, by `path`'s ending,
+        written in a worker: `collection.exported` says when)."""
+        if kind != "png":
+            return self.collection.export(path)
+        if self.code_panel.grab().save(str(path), "PNG"):
             return True
-        except OSError as error:
-            self._report(f"Could not write {path}: {error.strerror or error}", True)
-            return False
+        self._report(f"Could not write {path}.", True)
+        return False

@@ -1,4 +1,4 @@
-"""Exploring the code: sliders with their decoded digit, interpolation, nearest neighbours."""
+"""Exploring the code: sliders with their decoded digit, interpolation, and the images nearest the one picked."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class ExplorePanel(QWidget):
         sliders_layout.addWidget(self.slider_view, 1)
         interpolation_box = QGroupBox("Interpolation")
         QVBoxLayout(interpolation_box).addWidget(self.interpolation)
-        neighbours_box = self._neighbours_box = QGroupBox("Nearest training digits in code space")
+        neighbours_box = self._neighbours_box = QGroupBox("Nearest digits in code space (training and test)")
         QVBoxLayout(neighbours_box).addWidget(self.neighbours)
         right = QVBoxLayout()
         right.addWidget(interpolation_box, 1)
@@ -57,7 +57,7 @@ class ExplorePanel(QWidget):
 
     def set_noun(self, noun: str) -> None:
         """What the data's items are called ("digit", "image"): words follow the data."""
-        self._neighbours_box.setTitle(f"Nearest training {noun}s in code space")
+        self._neighbours_box.setTitle(f"Nearest {noun}s in code space (training and test)")
         self.slider_view.set_hint(f"Draw {with_article(noun)} or move a slider.")
         self.neighbours.set_noun(noun)
         self.interpolation.set_noun(noun)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aegui.core.words import noun_of
 from aegui.gui.code_space.code_space_panel import CodeSpacePanel
 from aegui.gui.code_space.controller import CodeSpaceController
@@ -14,11 +16,20 @@ def build(parts: Parts) -> Feature:
     session = parts.session
     code_panel = parts.code_space_panel = CodeSpacePanel()
     explore_panel = parts.explore_panel = ExplorePanel()
+
+    def read() -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:
+        """What the model and the data are read from (files, folders): an export of the codes goes elsewhere."""
+        dataset = session.dataset
+        source = Path(dataset.source) if dataset is not None and dataset.source else None
+        folder = source if source is not None and source.is_dir() else None
+        return [("the model file", session.model_path)], [("the folder the data is read from", folder)]
+
     code_space = parts.code_space = CodeSpaceController(
         code_panel, explore_panel, lambda: session.inference, session.current_weights, lambda: session.model_data,
         parts.report, session.is_training, parts.window,
-        session.unfit_note)  # fmt: skip
+        session.unfit_note, read)  # fmt: skip
     code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
+    parts.canvas.strokesChanged.connect(code_space.collection.follow_drawing)  # (the drawing is asked about again)
 
     def on_dataset_loaded(dataset) -> None:  # words follow the data
         code_panel.set_noun(noun_of(dataset))

@@ -1,15 +1,20 @@
 """The one pacing rule for GUI work (`aegui.core.training.pacing.Interval`), applied to refreshes in the GUI
 thread: run at most once per interval, at once whenever it can, deferring a request that comes too
-soon instead of dropping it."""
+soon instead of dropping it; and to a training run's records (`UpdatePacer`)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from aegui.core.training.pacing import Interval
+from aegui.core.training.protocol import EpochEnd, Paused, TrainingProgress
+
+WINDOW_UPDATES_PER_SECOND = 30  # the most times a second a training run's records reach the window's views
 
 
 class FramePacer(QObject):
@@ -51,3 +56,53 @@ class FramePacer(QObject):
     def _run(self) -> None:
         self._interval.mark()
         self._function()
+
+
+@dataclass(frozen=True)
+class TrainingUpdate:
+    """What a run reported since the window last took its records in: the losses of every batch since, in one
+    TrainingProgress; the epochs that ended; the pause it stopped at (nothing after a pause is in the same update)."""
+
+    progress: TrainingProgress | None = None
+    epochs: tuple[EpochEnd, ...] = ()
+    paused: Paused | None = None
+
+
+def gathered(records: list[TrainingProgress | EpochEnd | Paused]) -> TrainingUpdate:
+    """Records, in the order they came, as one update (their batches follow each other)."""
+    progress = [record for record in records if isinstance(record, TrainingProgress)]
+    joined = progress[-1] if progress else None
+    if len(progress) > 1:
+        losses = np.concatenate([record.losses for record in progress])
+        joined = replace(progress[-1], losses=losses, first_step=progress[0].first_step)
+    epochs = tuple(record for record in records if isinstance(record, EpochEnd))
+    return TrainingUpdate(joined, epochs, next((record for record in records if isinstance(record, Paused)), None))
+
+
+class UpdatePacer(QObject):
+    """Gathers a run's records as they come and hands them on as one TrainingUpdate, at once when the last was
+    handed on long enough ago, else when it is due: at most WINDOW_UPDATES_PER_SECOND a second, none dropped.
+    A pause is handed on at once, with what came before it."""
+
+    def __init__(self, deliver: Callable[[TrainingUpdate], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._deliver = deliver
+        self._pending: list[TrainingProgress | EpochEnd | Paused] = []
+        self._pacer = FramePacer(self._hand_on, 1000.0 / WINDOW_UPDATES_PER_SECOND, self)
+
+    def add(self, record: TrainingProgress | EpochEnd | Paused) -> None:
+        self._pending.append(record)
+        if isinstance(record, Paused):  # (a person's pauses come at a person's pace)
+            self.flush()
+        else:
+            self._pacer.request()
+
+    def flush(self) -> None:
+        """Hand on what is gathered now (before a pause, before the run's end)."""
+        self._pacer.cancel()
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        if self._pending:
+            records, self._pending = self._pending, []
+            self._deliver(gathered(records))

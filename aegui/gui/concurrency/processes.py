@@ -11,6 +11,7 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
 
 from aegui.core.spawning import main_script_hidden
+from aegui.core.training.protocol import Command, Quit, Ready
 from aegui.core.training.server import serve
 from aegui.gui.concurrency.threads import warm_in_background
 
@@ -18,8 +19,8 @@ QUIT_WAIT_S = 2.0
 
 
 class TrainingProcess(QObject):
-    """One training process and its pipe; `message` carries what it sends, `readied` says it has started
-    (PyTorch imported), `died` says it is gone."""
+    """One training process and its pipe; `message` carries what it sends (`aegui.core.training.protocol`'s
+    replies), `readied` says it has started (PyTorch imported), `died` says it is gone."""
 
     message = Signal(object)
     readied = Signal()
@@ -38,7 +39,7 @@ class TrainingProcess(QObject):
         self.alive = True
         self.ready = False
 
-    def send(self, message) -> bool:
+    def send(self, message: Command) -> bool:
         try:
             self._conn.send(message)
             return True
@@ -52,7 +53,7 @@ class TrainingProcess(QObject):
             if self._conn.poll(timeout):
                 while self.alive and self._conn.poll():
                     message = self._conn.recv()
-                    if message == ("ready",):
+                    if isinstance(message, Ready):
                         self.ready = True
                         self.readied.emit()
                     else:
@@ -72,7 +73,7 @@ class TrainingProcess(QObject):
 
     def quit(self) -> None:
         if self.alive:
-            self.send(("quit",))
+            self.send(Quit())
             self.process.join(QUIT_WAIT_S)
         if self.process.is_alive():
             self.process.terminate()

@@ -9,10 +9,15 @@ A process takes seconds to start (importing PyTorch). A run asked for before its
 its first batches in a worker of the window's own, and hands over to the process, exactly where it stands
 (weights, optimizer, schedule, random state: `TrainingState`), as soon as the process says it is ready:
 the first losses show within a fraction of a second of Train.
+
+However fast the batches come, the window takes a run's records in at most WINDOW_UPDATES_PER_SECOND times a
+second, gathered into one `TrainingUpdate` (`UpdatePacer`): what it does with each is bounded by the time
+since the last, never by the batches or epochs (a tiny data set can end an epoch every batch).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import replace
 
@@ -24,8 +29,20 @@ from aegui.core.data.datasets import Dataset
 from aegui.core.model.autoencoder import AutoEncoder, model_for_weights
 from aegui.core.model.device import describe_device
 from aegui.core.training.pacing import Interval
+from aegui.core.training.protocol import (
+    FinalWeights,
+    Job,
+    Pause,
+    Resume,
+    RunState,
+    SetRate,
+    SnapshotWritten,
+    Stop,
+    TrainingProgress,
+    Unknown,
+)
 from aegui.core.training.resume import TrainingState
-from aegui.core.training.server import Job, SnapshotBuffers, TrainingProgress, window_run
+from aegui.core.training.server import SnapshotBuffers, window_run
 from aegui.core.training.trainer import (
     Ended,
     EpochEnd,
@@ -36,10 +53,12 @@ from aegui.core.training.trainer import (
     Trainer,
     check_learning_rate,
 )
+from aegui.gui.concurrency.pacer import WINDOW_UPDATES_PER_SECOND, TrainingUpdate, UpdatePacer
 from aegui.gui.concurrency.processes import acquire, release
 from aegui.gui.concurrency.threads import run_generator_in_thread
 
-__all__ = ["TrainingProgress", "TrainingRun"]
+__all__ = ["WINDOW_UPDATES_PER_SECOND", "TrainingProgress", "TrainingRun", "TrainingUpdate"]
+log = logging.getLogger(__name__)
 QUIT_WAIT_S = 2.0
 # the threads a training process trains on (at most: see BusyMachine): a new process's own, which this one had
 # when it started (while training, the window gives its own up: `TrainingRun.__init__`)
@@ -70,8 +89,9 @@ def share_dataset(dataset: Dataset) -> Dataset:
 
 
 class TrainingRun(QObject):
-    """A training run in a training process, with a Trainer's controls; records arrive as `yielded`
-    (TrainingProgress, EpochEnd, Paused) and, at the end, `returned` (the Ended record). Once ended,
+    """A training run in a training process, with a Trainer's controls; its records arrive as `yielded`
+    (a TrainingUpdate, at most WINDOW_UPDATES_PER_SECOND a second) and, at the end, `returned` (the Ended
+    record). Once ended,
     `final_state` holds the final weights (after a divergence, the last good ones)."""
 
     yielded = Signal(object)
@@ -103,6 +123,8 @@ class TrainingRun(QObject):
         self._offset: tuple[int, float] = (0, 0.0)  # steps and seconds trained in the window before the handover
         self._local: Trainer | None = None  # the run's first batches, trained here while the process starts
         self._stopping = False  # a person asked the run to stop
+        self._local_lr: float | None = None  # the last rate asked while the first batches trained here
+        self._updates = UpdatePacer(self._deliver, self)
         self._process = acquire()
         self._process.message.connect(self._on_message)
         self._process.died.connect(self._on_died)
@@ -125,28 +147,35 @@ class TrainingRun(QObject):
 
     def pause(self) -> None:
         self.is_paused = True
-        self._command(("pause",))
+        self._command(Pause())
 
     def resume(self) -> None:
         self.is_paused = False
-        self._command(("resume",))
+        self._command(Resume())
 
     def request_stop(self) -> None:
         self.is_paused, self._stopping = False, True
-        self._command(("stop",))
+        self._command(Stop())
 
     def set_lr(self, lr: float) -> None:
-        self._command(("lr", check_learning_rate(lr)))
+        self._command(SetRate(check_learning_rate(lr)))
 
-    def _command(self, message: tuple) -> None:
+    def _command(self, command: Pause | Resume | Stop | SetRate) -> None:
         """To the process, or to the run's first batches while they train here."""
         local = self._local
         if local is None:
-            self._process.send(message)
-        elif message[0] == "lr":
-            local.set_lr(message[1])
-        else:
-            getattr(local, {"pause": "pause", "resume": "resume", "stop": "request_stop"}[message[0]])()
+            self._process.send(command)
+            return
+        match command:
+            case Pause():
+                local.pause()
+            case Resume():
+                local.resume()
+            case Stop():
+                local.request_stop()
+            case SetRate(lr=lr):
+                self._local_lr = lr  # (asked as they hand over, it goes with them)
+                local.set_lr(lr)
 
     def latest_snapshot(self) -> Snapshot | None:
         """The newest published weights, copied out of shared memory once per version."""
@@ -199,11 +228,8 @@ class TrainingRun(QObject):
         if self._local is not None:
             self._local.request_stop()  # at the next batch; its end hands the run over
 
-    def _on_local_record(self, item) -> None:
-        if isinstance(item, (TrainingProgress, EpochEnd)):
-            self.lr = item.lr
-        if self in _busy:
-            self.yielded.emit(item)
+    def _on_local_record(self, item: TrainingProgress | EpochEnd | Paused) -> None:
+        self._record(item)
 
     def _on_local_failed(self, error: Exception) -> None:
         self._on_local_ended(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
@@ -222,7 +248,9 @@ class TrainingRun(QObject):
             config = replace(self._config, epochs=self._config.epochs - done)
             job = Job(local.model.config.to_dict(), config, list(local.history.epochs), self._dataset, self._device,
                       self._buffers, local.training_state())  # fmt: skip
-            if self._process.send(job) and (not self.is_paused or self._process.send(("pause",))):
+            asked = [Pause()] if self.is_paused else []
+            asked += [SetRate(self._local_lr)] if self._local_lr is not None else []
+            if self._process.send(job) and all(self._process.send(command) for command in asked):
                 return
             ended = Ended(
                 "failed",
@@ -260,23 +288,32 @@ class TrainingRun(QObject):
 
     # --- from the process ---
 
-    def _on_message(self, message) -> None:
-        message = self._shifted(message)
-        if isinstance(message, tuple):
-            if message[0] == "snapshot":
-                self._latest = message[1:]
-            elif message[0] == "final":
-                self.final_state = self._buffers.read(message[1])
-            elif message[0] == "state":
-                self.final_training_state = message[1]
-            return
-        if isinstance(message, Ended):
-            self._finish(message)
-            return
-        if isinstance(message, (TrainingProgress, EpochEnd)):
-            self.lr = message.lr
-        if isinstance(message, (TrainingProgress, EpochEnd, Paused)):
-            self.yielded.emit(message)
+    def _on_message(self, message: object) -> None:
+        match self._shifted(message):
+            case SnapshotWritten(index=index, version=version, step=step, epoch=epoch):
+                self._latest = (index, version, step, epoch)
+            case FinalWeights(index=index):
+                self.final_state = self._buffers.read(index)
+            case RunState(state=state):
+                self.final_training_state = state
+            case Ended() as ended:
+                self._finish(ended)
+            case TrainingProgress() | EpochEnd() | Paused() as record:
+                self._record(record)
+            case Unknown(what=what):
+                log.error("The training process did not know %s.", what)
+            case other:
+                log.error("An unknown message from the training process: %.200r", other)
+
+    def _record(self, record: TrainingProgress | EpochEnd | Paused) -> None:
+        """A record for the window (from the process or the first batches here), gathered until it is due."""
+        if isinstance(record, (TrainingProgress, EpochEnd)):
+            self.lr = record.lr
+        self._updates.add(record)
+
+    def _deliver(self, update: TrainingUpdate) -> None:
+        if self in _busy:
+            self.yielded.emit(update)
 
     def _on_died(self) -> None:
         if self._local is not None:  # before it took the run over: the first batches stop, and count for nothing
@@ -293,6 +330,7 @@ class TrainingRun(QObject):
     def _finish(self, ended: Ended) -> None:
         if self not in _busy:
             return
+        self._updates.flush()  # every record before the end
         self._process.message.disconnect(self._on_message)
         self._process.died.disconnect(self._on_died)
         if self._process.alive:

@@ -4,7 +4,6 @@ on the canvas (and so in the drawing row and on the code map); exports, Show in 
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from aegui.core.analysis.outliers import (
 from aegui.core.data.datasets import IMAGES
 from aegui.core.data.shapes import pictures, stored
 from aegui.core.errors import AeguiError
+from aegui.core.files.moves import Moved, move_files, plan_moves
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 
@@ -181,17 +181,15 @@ class OutliersController(QObject):
         path = self.selected_file()
         if path is None:
             return None
-        target = folder / path.name
         try:
-            if target.exists():
-                raise AeguiError(f"{target} exists already; nothing was moved.")
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(path), str(target))
-        except (OSError, AeguiError) as error:
-            self._report(f"Could not move {path.name}: {getattr(error, 'strerror', None) or error}", True)
+            moved = move_files(plan_moves([path], folder))
+        except AeguiError as error:
+            moved = Moved((), f"Could not move {path.name}: {error}")
+        if moved.problem:
+            self._report(moved.problem, True)
             return None
         self._report(f"Moved {path.name} to {folder}. Open the image folder again to train without it.", False)
-        return target
+        return moved.done[0].target
 
     def export(self, kind: str, path: str | Path) -> bool:
         """The list as CSV (every image, most unusual first, of the class shown) or the grid as a PNG sheet."""

@@ -1,7 +1,8 @@
 """The Outliers tab: the most unusual images first (thumbnails, and a table with each one's rank, score,
 class and file or index), a histogram of every score with the selected one marked, a class filter, exports and,
 for a folder of images, Show in folder and Move aside; for a model trained without one class, the ROC
-curve of the score as its detector. Shows what it is given; `controller.OutliersController` computes it."""
+curve of the score as its detector. Its other mode, Near-duplicates, is `duplicates_view.DuplicatesView`. Shows
+what it is given; `controller.OutliersController` computes it."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from aegui.gui.outliers.duplicates_view import DuplicatesView
 from aegui.gui.theme.themes import Theme, follow_theme, style_plot
 from aegui.gui.widgets.digit_mosaic import DigitMosaic
 from aegui.gui.widgets.plots import pg
 
 SHOWN = 48  # thumbnails in the grid
 COLUMNS = ("rank", "score", "class", "file or index")
+MODES = {"unusual": "most unusual", "duplicates": "near-duplicates"}
 SCORES = {"standardised": "standardised in its class", "relative": "relative error", "error": "squared error"}
 
 
@@ -37,10 +41,18 @@ class OutliersView(QWidget):
     exportRequested = Signal(str)  # "csv" or "png"
     showInFolderRequested = Signal()
     moveAsideRequested = Signal()
+    modeChosen = Signal(str)  # a key of MODES
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("outliersView")
+        self.mode_combo = QComboBox(objectName="outliersModeCombo")
+        for mode, name in MODES.items():
+            self.mode_combo.addItem(name, mode)
+        self.mode_combo.setToolTip("most unusual: the images the model rebuilds worst; near-duplicates: pairs of "
+                                   "images far nearer each other than to the rest (copies), to move "
+                                   "aside.")  # fmt: skip
+        self.duplicates = DuplicatesView()
         self.class_combo = QComboBox(objectName="outliersClassCombo")
         self.class_combo.setToolTip("Show the most unusual images of one class, or of all.")
         self.score_combo = QComboBox(objectName="outliersScoreCombo")
@@ -91,7 +103,9 @@ class OutliersView(QWidget):
         self.status = QLabel("", objectName="outliersStatus", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.novelty_label = QLabel("", objectName="noveltyLabel", wordWrap=True)
 
-        controls = QHBoxLayout()
+        unusual_controls = QWidget()
+        controls = QHBoxLayout(unusual_controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         controls.addWidget(QLabel("Class"))
         controls.addWidget(self.class_combo)
         controls.addWidget(QLabel("Score"))
@@ -107,14 +121,27 @@ class OutliersView(QWidget):
         body.addWidget(self.table)
         body.addWidget(plots)
         body.setSizes([360, 300, 360])
+        unusual = QWidget()
+        unusual_layout = QVBoxLayout(unusual)
+        unusual_layout.setContentsMargins(0, 0, 0, 0)
+        unusual_layout.addWidget(body, 1)
+        unusual_layout.addWidget(self.status)
+        unusual_layout.addWidget(self.novelty_label)
+        self._controls, self._pages = QStackedWidget(), QStackedWidget()
+        for page, its_controls in ((unusual, unusual_controls), (self.duplicates, self.duplicates.controls)):
+            self._pages.addWidget(page)
+            self._controls.addWidget(its_controls)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.mode_combo)
+        top.addWidget(self._controls, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(body, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.novelty_label)
+        layout.addLayout(top)
+        layout.addWidget(self._pages, 1)
 
         self.mosaic.digitClicked.connect(self._on_digit_clicked)
         self.table.currentCellChanged.connect(self._on_current_cell_changed)
+        self.mode_combo.currentIndexChanged.connect(self._on_mode_changed)
         self.class_combo.currentIndexChanged.connect(self._on_class_changed)
         self.score_combo.currentIndexChanged.connect(self._on_score_changed)
         self.csv_button.clicked.connect(lambda: self.exportRequested.emit("csv"))
@@ -201,6 +228,10 @@ class OutliersView(QWidget):
         for widget in (self.csv_button, self.png_button, self.class_combo, self.score_combo):
             widget.setEnabled(True)
 
+    def mode(self) -> str:
+        """The mode shown: a key of MODES."""
+        return self.mode_combo.currentData()
+
     def current_row(self) -> int:
         """The row picked in the table (-1: none)."""
         return self.table.currentRow()
@@ -216,6 +247,11 @@ class OutliersView(QWidget):
 
     def _on_digit_clicked(self, index: int) -> None:
         self.imageChosen.emit(index)
+
+    def _on_mode_changed(self, index: int) -> None:
+        self._pages.setCurrentIndex(index)
+        self._controls.setCurrentIndex(index)
+        self.modeChosen.emit(self.mode_combo.currentData())
 
     def _on_class_changed(self, _index: int) -> None:
         self.classChosen.emit(self.class_combo.currentData())

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from aegui.core.errors import AeguiError
 from aegui.core.model.autoencoder import ModelConfig
-from aegui.core.training.trainer import Ended, EpochEnd, Paused, TrainConfig
+from aegui.core.training.trainer import Ended, TrainConfig
 from aegui.gui.concurrency.threads import run_in_thread
-from aegui.gui.concurrency.training_process import TrainingProgress, TrainingRun, describe_training_device
+from aegui.gui.concurrency.training_process import TrainingRun, TrainingUpdate, describe_training_device
 from aegui.gui.session.phases import Action, Phase
 from aegui.gui.session.run_progress import RunProgress, ended_report, pca_comparison, pca_test_mse
 
@@ -99,28 +99,30 @@ class TrainingFlows:
             return False
         return True
 
-    def _on_training_update(self, item) -> None:
-        if isinstance(item, TrainingProgress):
+    def _on_training_update(self, update: TrainingUpdate) -> None:
+        """What the run reported since the last update (at most WINDOW_UPDATES_PER_SECOND a second): each view
+        is told once, however many batches and epochs it holds."""
+        if (item := update.progress) is not None:
             self.history.batch_losses.extend(item.losses.tolist())
             fraction, label = self._run.update(item.last, self.trainer.batch_size)
             if self._phase is Phase.TRAINING:
                 self.statusChanged.emit(self._run.text)
             self.progressChanged.emit(fraction, label)
             self.trainingProgress.emit(item)
-            if self.recovery.due(epoch_ended=False):
-                self._autosave()
-        elif isinstance(item, EpochEnd):
-            self.history.epochs.append(item.to_dict())
-            if self.recovery.due(epoch_ended=True):
-                self._autosave()
+        self.history.epochs.extend(record.to_dict() for record in update.epochs)
+        if (item is not None or update.epochs) and self.recovery.due(epoch_ended=bool(update.epochs)):
+            self._autosave()
+        if update.epochs:
             if self.inference is not None:
                 self.inference.update(self.trainer.latest_snapshot())
             self._set_dirty(True)
-            self.epochEnded.emit(item)
+            for record in update.epochs:
+                self.epochEnded.emit(record)
             self.weightsChanged.emit()
-        elif isinstance(item, Paused) and self._phase is Phase.PAUSING and self.trainer.is_paused:
-            self._set_phase(Phase.PAUSED, f"Paused after batch {item.step:,}. Resume (Space) goes on from there.")
-            self.trainingPaused.emit(item.step)
+        paused = update.paused
+        if paused is not None and self._phase is Phase.PAUSING and self.trainer.is_paused:
+            self._set_phase(Phase.PAUSED, f"Paused after batch {paused.step:,}. Resume (Space) goes on from there.")
+            self.trainingPaused.emit(paused.step)
 
     def _on_training_ended(self, ended: Ended) -> None:
         run, self.trainer = self.trainer, None

@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 CHOICE_LABELS = {"mlp": "Fully connected", "conv": "Convolutional", **LOSS_NAMES,
                  "rmsprop": "RMSProp", "adam": "Adam", "sgd": "SGD + momentum", "gaussian": "Gaussian"}  # fmt: skip
 CHANGED_STYLE = "font-weight: bold;"
-MODEL_FIELD_LABELS = {"kind": "model", "variational": "VAE", "code_size": "code size", "activation": "activation",
+# what differs from a loaded model, in words: the panel's model fields, then what only the preset sets
+MODEL_FIELD_LABELS = {**{field.name: field.words for field in FIELDS if field.part == "model"},
                       "hidden_sizes": "layers (preset)", "channels": "channels (preset)", "init": "initial weights",
                       "code_activation": "code activation (preset)"}  # fmt: skip
 
@@ -237,12 +238,9 @@ class TrainingPanel(QWidget):
         preset = get_preset(self.preset_name())
         if self._base_model is not None:  # keep an opened model's layers, which no field shows
             preset = replace(preset, model=self._base_model)
-        variational = self.variational_check.isChecked()
         preset = customise(
             preset,
-            model={"code_size": self.code_spin.value(), "activation": self.activation_combo.currentData(),
-                   "kind": self.kind_combo.currentData(), "variational": variational,
-                   "code_activation": "linear" if variational else None},  # (a VAE's code is a Gaussian's mean)
+            model={field.name: self.value(field.name) for field in FIELDS if field.part == "model"},
             train={**{field.name: self.value(field.name) for field in FIELDS if field.part == "train"},
                    "exclude_class": self.data_box.excluded_class()},
         )  # fmt: skip

@@ -42,6 +42,20 @@ def export_path(parent: QWidget, kind: str, name: str, folder: Path) -> Path | N
     return Path(path) if path else None
 
 
+CODES_FILTERS = {".csv": "CSV: file, label, code values (*.csv)", ".npy": "NumPy: the codes alone (*.npy)",
+                 ".parquet": "Parquet: the CSV's columns, needs pyarrow (*.parquet)"}  # fmt: skip
+
+
+def codes_export_path(parent: QWidget, folder: Path) -> Path | None:
+    """Ask where to write every image's code and as what: the ending typed, else the file type chosen's."""
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export every image's code", str(folder / "aegui-codes.csv"),
+                                               ";;".join(CODES_FILTERS.values()))  # fmt: skip
+    if not path:
+        return None
+    suffix = next((ending for ending, text in CODES_FILTERS.items() if text == chosen), ".csv")
+    return Path(path if Path(path).suffix.lower() in CODES_FILTERS else path + suffix)
+
+
 MODEL_EXPORTS = {  # the file type chosen in the dialog: (format, part)
     "ONNX, whole model (*.onnx)": ("onnx", "full"),
     "ONNX, encoder: images to codes (*.onnx)": ("onnx", "encoder"),

@@ -144,9 +144,17 @@ class FileActions(QObject):
         return bool(unfit)
 
     def export_code_space_dialog(self, kind: str) -> None:
+        """The code map as a PNG ("png"), or every image's code (any other kind: CSV, .npy or Parquet, as the
+        dialog's file type or the name's ending says), refused before asking where while the model does not fit."""
         if self._unfit():
             return
-        path = self._export_path(kind, "map" if kind == "png" else "test-codes")
+        if kind != "png":
+            path = dialogs.codes_export_path(self._window, self.recent.folder())
+            if path:
+                self.recent.remember_folder(path.parent)
+                self._window.parts.code_space.export("codes", path)  # (in a worker; it says when it is written)
+            return
+        path = self._export_path(kind, "map")
         if path and self._window.parts.code_space.export(kind, path):
             self._report(f"Exported {path}.")
 

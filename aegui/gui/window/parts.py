@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aegui.gui.generate.controller import GenerateController
     from aegui.gui.generate.generate_view import GenerateView
     from aegui.gui.outliers.controller import OutliersController
+    from aegui.gui.outliers.duplicates_controller import DuplicatesController
     from aegui.gui.outliers.outliers_view import OutliersView
     from aegui.gui.session.controller import SessionController
     from aegui.gui.training.loss_plot import LossPlot
@@ -85,5 +86,6 @@ class Parts:
     # outliers
     outliers_view: OutliersView | None = None
     outliers: OutliersController | None = None
+    duplicates: DuplicatesController | None = None  # the Outliers tab's Near-duplicates mode
     # data
     data_picker: DataController | None = None
