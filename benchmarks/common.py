@@ -53,7 +53,11 @@ def qt_app():
             print(message, file=sys.stderr)
 
     qInstallMessageHandler(handler)
-    return QApplication([])
+    from aegui.gui.app_wide.set_up import set_up_process
+
+    app = QApplication([])
+    set_up_process(app)
+    return app
 
 
 def open_window():

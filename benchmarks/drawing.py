@@ -132,7 +132,7 @@ def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...]
                 events.append((QEvent.Type.MouseButtonPress, *stroke[0], left, left))
                 events += [(QEvent.Type.MouseMove, x, y, none, left) for x, y in stroke[1:]]
                 events.append((QEvent.Type.MouseButtonRelease, *stroke[-1], left, none))
-        window.parts.model_views.drawing_latencies.clear()
+        window.parts.drawing_controller.drawing_latencies.clear()
         loop = QEventLoop()
         timer = QTimer()
         timer.setInterval(move_ms)
@@ -151,7 +151,7 @@ def latency_rows(digits: int = 50, move_ms: int = 8, precisions: tuple[str, ...]
         timer.timeout.connect(step)
         timer.start()
         loop.exec()
-        return np.asarray(window.parts.model_views.drawing_latencies) * 1000
+        return np.asarray(window.parts.drawing_controller.drawing_latencies) * 1000
 
     measured = [("idle", replay(samples[:digits]))]
     window.panel.epochs_spin.setValue(50)

@@ -12,68 +12,6 @@ import numpy as np
 
 from benchmarks.common import MNIST_ROOT, REPO, Row, has_mnist, open_window, qt_app, skipped
 
-
-def _competitors(count: int) -> list[subprocess.Popen]:
-    """Other programs keeping the CPU busy, as on a person's desktop (browser, editor, indexer)."""
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-
-
-def _headless_samples_per_s(dataset, preset_name: str, seconds: float) -> float:
-    """Training throughput without a window over `seconds` of wall clock (after the first batch)."""
-    import torch
-
-    from aegui.core.model.autoencoder import build_model
-    from aegui.core.model.presets import customise, get_preset
-    from aegui.core.training.trainer import BatchEnd, Trainer
-
-    preset = customise(get_preset(preset_name), train={"epochs": 1000})
-    torch.manual_seed(0)
-    trainer = Trainer(build_model(preset.model), dataset, preset.train)
-    first = None
-    for event in trainer.iterate():
-        if isinstance(event, BatchEnd):
-            now = time.perf_counter()
-            first = first or (now, event.step)
-            if now - first[0] >= seconds:
-                trainer.request_stop()
-                return (event.step - first[1]) * trainer.batch_size / (now - first[0])
-    raise AssertionError("training ended early")
-
-
-def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
-    """Train in the window for `seconds` with a 10 ms heartbeat timer in the GUI thread; return samples/s
-    (wall clock, from the first progress report the window received to the last) and the heartbeat's gaps."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    beats: list[float] = []
-    reports: list[tuple[float, int]] = []
-    session = window.session
-    window.panel.epochs_spin.setValue(1000)
-    window.new_model()  # fresh weights each run, without the unsaved-training question
-
-    def on_progress(item) -> None:
-        reports.append((time.perf_counter(), item.last.step))
-        if reports[-1][0] - reports[0][0] >= seconds and session.phase.value == "training":
-            session.stop()
-
-    heartbeat = QTimer()
-    heartbeat.setInterval(10)
-    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
-    loop = QEventLoop()
-    window.session.trainingFinished.connect(loop.quit)
-    session.trainingProgress.connect(on_progress)
-    heartbeat.start()
-    window.start_training()
-    batch_size = session.trainer.batch_size
-    loop.exec()
-    window.session.trainingFinished.disconnect(loop.quit)
-    session.trainingProgress.disconnect(on_progress)
-    heartbeat.stop()
-    (start, first_step), (end, last_step) = reports[0], reports[-1]
-    gaps = np.diff(np.asarray(beats)) * 1000 if len(beats) > 1 else np.zeros(1)
-    return (last_step - first_step) * batch_size / (end - start), gaps
-
-
 # The options measured side by side on 2026-11-29 (this 2-core machine, 'default', in-app / headless,
 # one-epoch runs), with the training in a thread of the window's process:
 #   thread at nice +10 (the old design):  quiet 0.98x; two busy programs 0.11x (506 vs 4,436 samples/s)
@@ -88,26 +26,24 @@ def _app_run(window, qapp, seconds: float) -> tuple[float, np.ndarray]:
 
 def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int = 3) -> list[Row]:
     """Training in the window against headless, on a quiet machine and with two other CPU-bound programs."""
-    from aegui.core.data.catalog import load_dataset
+    from benchmarks.gui_tabs import competitors, end, headless_samples_per_s, window_run
 
-    qapp, window = open_window()
-    dataset = load_dataset("mnist", MNIST_ROOT)
+    _qapp, window = open_window()
+    dataset = window.session.dataset
     window.panel.preset_combo.setCurrentIndex(window.panel.preset_combo.findData(preset_name))
-    _app_run(window, qapp, 2.0)  # warm-up: the training process, first allocations
+    window_run(window, 2.0)  # warm-up: the training process, first allocations
     rows = []
     for busy in (0, 2):
-        others = _competitors(busy)
+        others = competitors(busy)
         try:
             headless, in_app, gaps = [], [], []
             for _ in range(rounds):  # alternate, so drift on a shared machine hits both alike
-                headless.append(_headless_samples_per_s(dataset, preset_name, seconds))
-                speed, run_gaps = _app_run(window, qapp, seconds)
-                in_app.append(speed)
-                gaps.append(run_gaps)
+                headless.append(headless_samples_per_s(dataset, preset_name, seconds))
+                run = window_run(window, seconds)
+                in_app.append(run.samples_per_s)
+                gaps.append(run.gaps_ms)
         finally:
-            for process in others:
-                process.kill()
-                process.wait()
+            end(others)
         condition = "quiet machine" if not busy else f"{busy} other CPU-bound programs running"
         bar = 0.9 if not busy else 0.85
         ratio = float(np.median(in_app) / np.median(headless))
@@ -116,7 +52,7 @@ def desktop_rows(preset_name: str = "default", seconds: float = 8.0, rounds: int
         rows += [
             Row(f"{condition}: training in the app / headless", round(ratio, 3), "x", f">= {bar}",
                 f"app {np.median(in_app):,.0f} vs headless {np.median(headless):,.0f} samples/s, medians of "
-                f"{rounds} alternating {seconds:g}-s runs of '{preset_name}' on full MNIST", ratio >= bar),
+                f"{rounds} alternating {seconds:g}-s runs of '{preset_name}' on {dataset.name}", ratio >= bar),
             Row(f"{condition}: GUI heartbeat while training, p99 gap", round(p99, 1), "ms", "<= 50",
                 f"{len(all_gaps):,} beats of a 10 ms timer, same runs", p99 <= 50),
             Row(f"{condition}: GUI heartbeat while training, largest gap", round(worst, 1), "ms", "<= 200",
@@ -153,7 +89,7 @@ def loss_plot_rows(points: int = 200_000) -> list[Row]:
         start = points - 1000 + chunk * 100
         begun = time.perf_counter()
         plot.add_batch_losses(losses[start : start + 100], start + 1)
-        plot._redraw_batches.flush()
+        plot._redraw_curves.flush()
         plot.viewport().repaint()
         times.append((time.perf_counter() - begun) * 1000)
     plot.close()
@@ -265,14 +201,22 @@ def first_feedback_rows(delays: tuple[float, ...] = (0.5, 2.0, 5.0), runs: int =
     return rows
 
 
-def run() -> list[Row]:
+def run(seconds: float | None = None, busy: int = 0, map_method: str | None = None,
+        only_tabs: bool = False) -> list[Row]:  # fmt: skip
+    """Everything, then the per-tab table (`gui_tabs`: `seconds` per tab, `busy` other programs, a map
+    laid out back to back in the Code space); `only_tabs`: the table alone."""
+    from benchmarks.gui_tabs import tab_rows
+
+    tabs = tab_rows(seconds or 5.0, busy, map_method)
+    if only_tabs:
+        return tabs
     rows = startup_rows() + first_feedback_rows() + loss_plot_rows() + runs_rows()
     if not has_mnist():
         why = f"full MNIST not found at {MNIST_ROOT}"
         rows += action_rows()
-        return rows + [skipped("GUI heartbeat while training", "p99 <= 50 ms", why),
-                       skipped("training throughput in the app / headless", ">= 0.85", why)]  # fmt: skip
-    return rows + desktop_rows() + action_rows()
+        return rows + tabs + [skipped("GUI heartbeat while training", "p99 <= 50 ms", why),
+                              skipped("training throughput in the app / headless", ">= 0.85", why)]  # fmt: skip
+    return rows + desktop_rows() + action_rows() + tabs
 
 
 class _Heartbeat:
@@ -383,7 +327,7 @@ def action_rows() -> list[Row]:
         served.mkdir()
         server, thread = _serve_mnist(served)
         window.session.data.mirrors = [f"http://127.0.0.1:{server.server_address[1]}/"]
-        window.parts.data_picker.download("mnist")
+        window.parts.data_controller.download("mnist")
         _spin(qapp, 0.0, lambda: window.session.phase.value == "loading data", 120)
         act("download finished: full MNIST loaded", lambda: None,
             lambda: window.session.dataset is not None and window.session.dataset.name == "mnist", 1.0)  # fmt: skip

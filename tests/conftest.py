@@ -57,3 +57,12 @@ def open_and_wait(qtbot, session, path) -> str | None:
     with qtbot.waitSignal(session.openEnded, timeout=30_000) as ended:
         assert session.open(path)
     return ended.args[1]
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp):
+    """pytest-qt's application, set up for the whole process as aegui's start-up sets up its own."""
+    from aegui.gui.app_wide.set_up import set_up_process
+
+    set_up_process(qapp)
+    return qapp

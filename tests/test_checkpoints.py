@@ -78,7 +78,7 @@ def test_a_save_killed_midway_leaves_nothing_behind_after_the_next_save(trained)
     model, _, path = trained
     script = (
         "import os, signal, sys, torch\n"
-        "from aegui.core import checkpoints\n"
+        "from aegui.core.files import checkpoints\n"
         "from aegui.core.model.autoencoder import ModelConfig, build_model\n"
         "def die(payload, out):\n"
         "    out.write(b'half a file'); out.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"

@@ -131,3 +131,62 @@ def test_the_parser_stays_light():
     code = "import sys; from aegui.cli import build_parser; build_parser(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "False", result.stdout + result.stderr
+
+
+def test_encode_reads_a_folder_a_block_at_a_time(collection, tmp_path, capsys, monkeypatch):
+    """The folder is never read whole: images come in blocks (here of 8) and go out as rows; an unreadable file is
+    skipped and said; the .npy file's header counts the rows written; what the codes are worth is what the window's
+    whole-folder reading measures (the same split, the same samples)."""
+    from aegui.core.analysis import codes as codes_module
+    from aegui.core.analysis.code_worth import code_worth
+    from aegui.core.data import images
+
+    folder, model, _planted = collection
+    mixed = tmp_path / "mixed"
+    for path in folder.rglob("*.*"):
+        (mixed / path.relative_to(folder)).parent.mkdir(parents=True, exist_ok=True)
+        (mixed / path.relative_to(folder)).write_bytes(path.read_bytes())
+    (mixed / "china" / "broken.png").write_bytes(b"not an image")
+    whole, _report = load_image_folder(mixed, size=32, color="rgb")
+    worth = code_worth(save_and_load(model), whole)
+    real_iter, seen = codes_module.iter_codes, []
+
+    def watched(model, images, *args, **kwargs):
+        seen.append(len(images))
+        return real_iter(model, images, *args, **kwargs)
+
+    monkeypatch.setattr(images, "PROGRESS_EVERY", 8)
+    monkeypatch.setattr(codes_module, "iter_codes", watched)
+    monkeypatch.setattr(images, "load_image_folder", lambda *args, **kwargs: pytest.fail("the folder was read whole"))
+    assert main(["encode", str(model), "--images", str(mixed), "--out", str(tmp_path / "codes.npy")]) == 0
+    out = capsys.readouterr().out
+    assert "1 file skipped: china/broken.png (cannot be read as an image)" in out
+    assert max(seen) <= 8 and sum(seen) == 39
+    assert np.load(tmp_path / "codes.npy").shape == (39, 16)
+    assert worth.describe() in out
+
+
+def save_and_load(path):
+    from aegui.core.files.checkpoints import load_checkpoint
+
+    return load_checkpoint(path).model
+
+
+def test_the_pairs_writer_is_the_windows_too(tmp_path):
+    """`write_pairs` (what `duplicates --out` writes, for the window's export): group, both images with their labels,
+    the distances; a name a spreadsheet would run is written as text; a pipe is never opened."""
+    import os
+
+    from aegui.core.analysis.duplicates import find_duplicates, write_pairs
+    from aegui.core.errors import AeguiError
+
+    features = np.array([[0.0, 0.0], [0.0, 0.01], [5.0, 5.0], [9.0, 1.0], [3.0, 8.0], [7.0, 7.0], [1.0, 6.0]])
+    pairs = find_duplicates(features)
+    names = ["=cmd()", "b.png", "c.png", "d.png", "e.png", "f.png", "g.png"]
+    write_pairs(tmp_path / "pairs.csv", pairs, names, ["x", "", "y", "y", "y", "y", "y"])
+    written = rows(tmp_path / "pairs.csv")
+    assert written[0] == ["group", "file_a", "label_a", "file_b", "label_b", "distance", "relative_distance"]
+    assert written[1][:5] == ["1", "'=cmd()", "x", "b.png", ""] and float(written[1][5]) == pytest.approx(0.01)
+    os.mkfifo(tmp_path / "pipe.csv")
+    with pytest.raises(AeguiError, match="named pipe"):
+        write_pairs(tmp_path / "pipe.csv", pairs, names, [""] * 7)

@@ -49,21 +49,85 @@ def _parts_used_and_made(feature: str) -> tuple[set[str], set[str]]:
     return used, made
 
 
+@pytest.mark.parametrize("feature", FEATURES)
+def test_each_feature_declares_the_parts_it_reads_and_those_it_records(feature):
+    """A tab's REQUIRES names every part it reads of `parts` (and no other), its PROVIDES every part it sets."""
+    tab = importlib.import_module(f"aegui.gui.{feature}.tab")
+    used, made = _parts_used_and_made(feature)
+    assert sorted(tab.REQUIRES) == sorted(used - made) and len(set(tab.REQUIRES)) == len(tab.REQUIRES)
+    assert sorted(tab.PROVIDES) == sorted(made) and len(set(tab.PROVIDES)) == len(tab.PROVIDES)
+
+
 def test_the_window_builds_every_feature_each_after_those_it_uses():
-    """FEATURES names every feature package once, and orders them so that a feature's `build` finds the parts
-    of every other feature it uses already made."""
+    """FEATURES names every feature package once; the window builds them in an order computed from their
+    declarations, so that a feature's `build` finds the parts of every other feature it uses already made."""
     from aegui.gui.window import main_window
+    from aegui.gui.window.parts import Parts, build_order, feature_tabs, given_parts
 
     assert sorted(main_window.FEATURES) == list(FEATURES)  # each package with a tab.py, each once
     assert FEATURES, "no feature package was found"
+    tabs = feature_tabs(main_window.FEATURES)
     made_by = {name: feature for feature in FEATURES for name in _parts_used_and_made(feature)[1]}
-    assert {"gallery", "code_space", "model_views"} <= made_by.keys()  # (parts features are known to share)
-    built = set()
-    for feature in main_window.FEATURES:
+    assert {"gallery", "manifold", "code_map_page"} <= made_by.keys()  # (parts features are known to share)
+    assert not given_parts() & made_by.keys()  # a part is given by the window or made by one feature
+    assert made_by.keys() <= Parts.__dataclass_fields__.keys()
+    built: set[str] = set()
+    for feature in build_order(tabs):
         used, made = _parts_used_and_made(feature)
+        assert used - made <= given_parts() | made_by.keys(), f"{feature} reads parts nobody makes"
         missing = {name: made_by[name] for name in used - made if made_by.get(name, feature) not in (*built, feature)}
         assert not missing, f"{feature} is built before the features that make {missing}"
         built.add(feature)
+    assert built == set(FEATURES)
+
+
+def test_the_build_order_follows_the_declarations_and_refuses_circles():
+    from types import SimpleNamespace
+
+    from aegui.gui.window.parts import build_order
+
+    def tab(requires=(), provides=()):
+        return SimpleNamespace(REQUIRES=("session", *requires), PROVIDES=provides)
+
+    tabs = {"a": tab(["b_part"]), "b": tab(["c_part"], ["b_part"]), "c": tab(provides=["c_part"]), "d": tab()}
+    assert build_order(tabs) == ["c", "b", "a", "d"]
+    with pytest.raises(ValueError, match="need each other"):
+        build_order({"a": tab(["b_part"], ["a_part"]), "b": tab(["a_part"], ["b_part"])})
+    with pytest.raises(ValueError, match="no one gives or provides"):
+        build_order({"a": tab(["nowhere"])})
+
+
+def _gui_imports(path) -> set[str]:
+    """Every `aegui.gui…` module a file imports: at its top, in functions and under TYPE_CHECKING alike."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+        elif isinstance(node, ast.ImportFrom):  # relative: from the file's own package
+            package = ".".join(path.relative_to(REPO).parent.parts[: len(path.relative_to(REPO).parent.parts)
+                                                                       - node.level + 1])  # fmt: skip
+            names.add(f"{package}.{node.module}" if node.module else package)
+    return {name for name in names if name.startswith("aegui.gui.")}
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_no_feature_package_imports_another(feature):
+    """Features meet through the session (its signals and requests) and the parts they declare, never by
+    importing each other, not even for a type: what two of them show lives in aegui.gui.widgets."""
+    others = {f"aegui.gui.{other}" for other in FEATURES if other != feature}
+    found = {f"{path.relative_to(REPO)}: {name}" for path in (AEGUI / "gui" / feature).rglob("*.py")
+             for name in _gui_imports(path) if ".".join(name.split(".")[:3]) in others}  # fmt: skip
+    assert not found
+
+
+def test_feature_imports_are_found_under_type_checking_too(tmp_path):
+    module = tmp_path / "example.py"
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from aegui.gui.drawing.canvas import "
+                      "DrawCanvas\ndef f():\n    import aegui.gui.data.controller\n")  # fmt: skip
+    assert _gui_imports(module) == {"aegui.gui.drawing.canvas", "aegui.gui.drawing.canvas.DrawCanvas",
+                                    "aegui.gui.data.controller"}  # fmt: skip
 
 
 def test_controllers_are_named_controller():
@@ -92,7 +156,8 @@ def test_the_cli_is_one_module_per_command():
 
 def _import_graph(with_typing_imports: bool) -> dict[str, set[str]]:
     grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (the test extra)")
-    graph = grimp.build_graph("aegui", exclude_type_checking_imports=not with_typing_imports)
+    # (no cache: grimp keeps one set of file times for both kinds of graph, so one goes stale after the other)
+    graph = grimp.build_graph("aegui", exclude_type_checking_imports=not with_typing_imports, cache_dir=None)
     return {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
 
 
@@ -127,6 +192,12 @@ def _circles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_module_imports_itself_through_others():
     assert _circles(_import_graph(with_typing_imports=False)) == []
+
+
+def test_no_module_imports_itself_through_others_even_for_types():
+    """Imports under TYPE_CHECKING make no circle either (the window's helpers name it by a Protocol; the core
+    reads the version from aegui._version, not from the package that names the API)."""
+    assert _circles(_import_graph(with_typing_imports=True)) == []
 
 
 def test_circles_are_found():

@@ -368,27 +368,3 @@ def test_pixel_shifts_reach_the_batches_inputs_and_targets_alike(small_sample, m
 def test_bad_augmentation_settings(settings):
     with pytest.raises(ConfigError):
         TrainConfig(**settings)
-
-
-@pytest.mark.parametrize("faster", [1, 2])
-def test_on_a_busy_machine_training_keeps_the_thread_count_that_makes_more_steps(faster):
-    """Which count wins under load depends on the machine: it is measured, not assumed."""
-    from aegui.core.training.server import BusyMachine
-
-    clock = {"now": 0.0, "step": 0, "others": 0.0, "ours": 0.0}
-
-    def cpu_times():
-        return clock["others"] + clock["ours"], clock["ours"]
-
-    busy = BusyMachine(2, interval=1.0, trial=3.0, every=30.0, clock=lambda: clock["now"], cpu_times=cpu_times)
-    counts = []
-    for second in range(120):
-        threads = busy.advise(clock["step"])
-        counts.append(threads)
-        clock["now"] += 1.0
-        clock["step"] += 100 if threads == faster else 60
-        clock["ours"] += threads * 0.5
-        clock["others"] += 1.8 if second < 90 else 0.0  # two busy programs, then they end
-    busy_counts = counts[40:88]
-    assert busy_counts.count(faster) > 0.8 * len(busy_counts)  # mostly the faster count, trying the other now and then
-    assert counts[-1] == 2  # quiet again: every thread

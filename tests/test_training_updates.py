@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from aegui.core.training.protocol import EpochEnd, Paused, TrainingProgress
 from aegui.core.training.records import BatchEnd
 from aegui.gui.concurrency.pacer import WINDOW_UPDATES_PER_SECOND, TrainingUpdate, UpdatePacer
+from aegui.gui.session.controller import WEIGHTS_FOLLOW_MS
 from tests.test_controller import make_session, running  # noqa: F401 (a fixture)
 
 RECORDS = 3000
@@ -81,5 +82,7 @@ def test_the_session_refreshes_the_window_once_per_update_however_many_records_c
     assert len(session.history.epochs) >= epochs + RECORDS  # every record taken in
     for refreshes in (counts["weights"], counts["progress"], len(view.statuses) - statuses, len(view.progress) - bars):
         assert within_limit(refreshes, seconds) and refreshes < RECORDS / 10
+    # what follows the weights (the gallery, code bars, maps...) at most every WEIGHTS_FOLLOW_MS
+    assert counts["weights"] <= seconds * 1000 / WEIGHTS_FOLLOW_MS + 2
     with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
         session.stop()

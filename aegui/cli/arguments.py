@@ -103,12 +103,9 @@ def add_data_arguments(parser: argparse.ArgumentParser, dataset_help: str, image
 def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = None):
     """The dataset the arguments ask for (--images, or --dataset from --data-dir), its description printed;
     a folder is read at `shape` (a model's) where --size and --color leave it open."""
-    if args.data_dir is not None and not args.data_dir.is_dir():
+    if args.data_dir is not None and not is_folder(args.data_dir):
         raise AeguiError(f"The data folder {args.data_dir} does not exist (or is not a folder).")
-    size, color = args.size, args.color
-    if shape is not None:
-        size = size if size is not None else shape[1]
-        color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
+    size, color = folder_reading(args, shape)
     if args.images is None:
         from aegui.core.data.catalog import load_dataset
 
@@ -133,6 +130,23 @@ def load_data(args: argparse.Namespace, shape: tuple[int, int, int] | None = Non
                                            getattr(args, "metrics_out", None) else ""))  # fmt: skip
     args.skipped_files = report.skipped  # (the metrics file lists them all)
     return dataset
+
+
+def is_folder(path: Path) -> bool:
+    """Whether `path` is a folder (a name the file system cannot take, or cannot look up, is not one)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def folder_reading(args: argparse.Namespace, shape: tuple[int, int, int] | None = None) -> tuple[int | None, str]:
+    """The size and colour a folder is read at: --size and --color, else a model's (`shape`) where one is given."""
+    size, color = args.size, args.color
+    if shape is not None:
+        size = size if size is not None else shape[1]
+        color = color if color != "auto" else "rgb" if shape[0] == 3 else "gray"
+    return size, color
 
 
 def data_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, Path | None]], list[tuple[str, Path | None]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from aegui.cli.arguments import is_folder
 from aegui.core.errors import AeguiError
 from aegui.core.safe_text import shown
 
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from aegui.core.folders import chosen_data_folder, default_data_dir
 
     folder = args.data_dir or default_data_dir()
-    if args.data_dir is not None and not args.data_dir.is_dir():
+    if args.data_dir is not None and not is_folder(args.data_dir):
         raise AeguiError(f"The data folder {shown(args.data_dir)} does not exist (or is not a folder).")
     chosen = args.data_dir is None and chosen_data_folder() == folder
     print(f"Data folder: {shown(folder)}" + (" (chosen in the window)" if chosen else ""))

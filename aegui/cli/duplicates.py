@@ -14,7 +14,6 @@ from aegui.core.model.fields import Field
 SHOWN = Field("top", "duplicates", int, "How many groups to list", 1, 1_000_000)
 RATIO = Field("ratio", "duplicates", float, "The largest distance of a pair, as a share of its images' "
               "distance to their nearest others", 0.01, 1.0)  # fmt: skip
-CSV_COLUMNS = ("group", "file_a", "label_a", "file_b", "label_b", "distance", "relative_distance")
 
 
 def add_parser(commands) -> None:
@@ -45,18 +44,20 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from aegui.cli.encode import read_collection
-    from aegui.core.analysis.duplicates import duplicate_features, find_duplicates
-    from aegui.core.data.image_files import fitting_for
+    import numpy as np
+
+    from aegui.cli.encode import progress_line, read_collection
+    from aegui.core.analysis.duplicates import duplicate_features, find_duplicates, write_pairs
     from aegui.core.safe_text import shown, terminal_text
 
     if args.out is not None and args.out.suffix.lower() != ".csv":
         raise AeguiError(f"--out must end in .csv, not {args.out.name!r}.")
-    checkpoint, dataset, found = read_collection(args, [("--out", args.out)])
+    checkpoint, found = read_collection(args, [("--out", args.out)])
     started = time.perf_counter()
-    whole = fitting_for(checkpoint.model.image_shape, dataset.reading).fit == "whole"
-    features = duplicate_features(checkpoint.model, found.images, centre=whole)
-    pairs = find_duplicates(features, args.ratio)
+    whole = found.fitting.fit == "whole"
+    described = [duplicate_features(checkpoint.model, block.images, centre=whole)
+                 for block in found.blocks(progress_line("Describing"))]  # fmt: skip
+    pairs = find_duplicates([np.concatenate([part[i] for part in described]) for i in (0, 1)], args.ratio)
     seconds = time.perf_counter() - started
     print(
         f"{len(pairs):,} pair{'s' if len(pairs) != 1 else ''} of near-duplicates in {pairs.group_count:,} "
@@ -79,23 +80,6 @@ def run(args: argparse.Namespace) -> int:
         where = "all in --out" if args.out else "--out FILE.csv lists them all"
         print(f"… and {pairs.group_count - args.top:,} more groups ({where}).")
     if args.out is not None:
-        _write_csv(args.out, found, pairs)
+        write_pairs(args.out, pairs, found.names, [found.class_name(label) for label in found.labels])
         print(f"Wrote {len(pairs):,} pair{'s' if len(pairs) != 1 else ''} to {shown(args.out)}.")
     return 0
-
-
-def _write_csv(path: Path, found, pairs) -> None:
-    import csv
-    import io
-
-    from aegui.core.safe_text import csv_cell
-    from aegui.core.writes import write_text
-
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(CSV_COLUMNS)
-    columns = (pairs.first, pairs.second, pairs.distances, pairs.relative, pairs.groups)
-    for a, b, distance, relative, group in zip(*(column.tolist() for column in columns), strict=True):
-        writer.writerow([group, csv_cell(found.names[a]), csv_cell(found.label_name(a)), csv_cell(found.names[b]),
-                         csv_cell(found.label_name(b)), repr(distance), repr(relative)])  # fmt: skip
-    write_text(path, text.getvalue(), "the duplicates")

@@ -48,7 +48,7 @@ def _query_image(path: Path, fitting) -> object:
     return image
 
 
-def _itself(path: Path, folder: Path | None, names: tuple[str, ...]) -> int | None:
+def _itself(path: Path, folder: Path | None, names: list[str]) -> int | None:
     """The collection's position of a query that is one of the folder's own files, else None."""
     if folder is None:
         return None
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from aegui.cli.encode import all_codes, read_collection
     from aegui.core.analysis.codes import iter_codes
     from aegui.core.analysis.neighbours import CodeIndex
-    from aegui.core.data.image_files import ImageFileError, fitting_for, read_image
+    from aegui.core.data.image_files import ImageFileError, read_image
     from aegui.core.safe_text import csv_cell, shown, terminal_text
     from aegui.core.writes import readable_file
 
@@ -81,10 +81,9 @@ def run(args: argparse.Namespace) -> int:
         except ImageFileError as error:
             raise AeguiError(f"--query {shown(path)} {error}.") from None
     inputs = [("the query image --query", path) for path in queries]
-    checkpoint, dataset, found = read_collection(args, [("--out", args.out)], inputs)
+    checkpoint, found = read_collection(args, [("--out", args.out)], inputs)
     model = checkpoint.model
-    fitting = fitting_for(model.image_shape, dataset.reading)
-    images = np.stack([_query_image(path, fitting) for path in queries])
+    images = np.stack([_query_image(path, found.fitting) for path in queries])
     index = CodeIndex(all_codes(model, found))
     query_codes = np.concatenate([*iter_codes(model, images)])
     distances, indices = index.search(query_codes, min(args.top + 1, len(index)))

@@ -10,6 +10,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from aegui import __version__
+from aegui.gui.app_wide.set_up import set_up_process
 from aegui.resources import resource_path
 
 
@@ -22,6 +23,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     icon = resource_path("aegui.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
+    set_up_process(app)
     return app
 
 

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 
 from tests.gui.conftest import drag
 from tests.gui.test_code_space import ONE, open_tab
@@ -27,7 +29,7 @@ def _write_folder(folder, count: int = 24):
 def test_export_writes_every_image_with_its_file_name_and_no_worth_without_labels(window, qtbot, tmp_path):
     names = _write_folder(tmp_path / "pictures")
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
-        assert window.parts.data_picker.load_images(tmp_path / "pictures")
+        assert window.parts.data_controller.load_images(tmp_path / "pictures")
     assert window.session.model_data is not None  # the digits model takes grey 28x28 pictures
     open_tab(window, qtbot, 1)
     uses, panel = window.parts.code_space.collection, window.parts.code_space_panel
@@ -133,3 +135,18 @@ def test_an_outlier_row_shows_the_images_nearest_it(window, qtbot):
     train = len(window.session.dataset.train_images)
     split, index = (0, position) if position < train else (1, position - train)
     assert found.found.names[found.position(split, index)] == name
+
+
+def test_a_click_on_the_gallery_shows_the_images_nearest_that_test_image(window, qtbot):
+    gallery, uses = window.parts.gallery, window.parts.code_space.collection
+    window.tabs.setCurrentIndex(0)  # the Training tab, the gallery under the loss plot
+    qtbot.waitUntil(lambda: gallery.isVisible() and gallery.count == 10, timeout=30_000)
+    assert gallery.objectName() == "reconstructionGallery" and "most similar" in gallery.toolTip()
+    x, y = gallery.centre_of(3, row=1)  # its reconstruction, under it: the same test image
+    with qtbot.waitSignal(uses.neighboursShown, timeout=30_000):
+        QTest.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(round(x), round(y)))  # fmt: skip
+    shown, dataset = window.parts.explore_panel.neighbours.shown(), window.session.dataset
+    assert shown[0].distance == 0.0 and shown[0].name == "test #3"
+    np.testing.assert_allclose(shown[0].picture, dataset.test_images[3].numpy() / 255, atol=1e-6)
+    assert not window.canvas.is_empty()  # as an outlier's click: onto the canvas too

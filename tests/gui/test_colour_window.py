@@ -19,7 +19,7 @@ def photos(tmp_path):
 
 def load(window, qtbot, folder):
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000) as loaded:
-        assert window.parts.data_picker.load_images(folder)
+        assert window.parts.data_controller.load_images(folder)
     return loaded.args[0]
 
 
@@ -42,7 +42,7 @@ def test_a_photo_folder_makes_the_window_a_colour_studio(window, qtbot, photos):
     # the canvas is the model's image: a photo dropped on it is fitted as the folder's were
     assert not canvas.is_digit_pad() and window.draw_panel.ink_button.isVisibleTo(window)
     photo = next(photos.rglob("*.jpg"))
-    with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
+    with qtbot.waitSignal(window.parts.drawing_controller.drawingUpdated, timeout=10_000):
         assert drop(canvas, photo).isAccepted()
     expected = image_to_input(photo, canvas.fitting)
     assert expected.shape == (3, 32, 32) and np.abs(canvas.model_input() - expected).max() <= 1e-6

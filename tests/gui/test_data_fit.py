@@ -39,7 +39,7 @@ def write_colour_photos(folder, per_class: int = 12, side: int = 40, seed: int =
 
 def load(window, qtbot, folder):
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000) as loaded:
-        assert window.parts.data_picker.load_images(folder)
+        assert window.parts.data_controller.load_images(folder)
     return loaded.args[0]
 
 

@@ -177,7 +177,7 @@ def test_a_drawing_refreshed_right_after_another_code_size_arrives(window, qtbot
     wait_for_drawing(window, qtbot)
     path = save_checkpoint(tmp_path / "five.aegui.pt", build_model(ModelConfig(hidden_sizes=(64,), code_size=5)))
     assert open_and_wait(qtbot, window.session, path) is None
-    window.parts.model_views.refresh_drawing()  # before the views follow the new model (a frame later)
+    window.parts.drawing_controller.refresh_drawing()  # before the views follow the new model (a frame later)
     assert window.draw_panel.code_view.values().shape == (5,)
     qtbot.waitUntil(lambda: len(window.parts.explore_panel.sliders.code()) == 5)
 

@@ -382,7 +382,7 @@ def test_the_canvas_survives_any_strokes(window, strokes):
     assert image.shape == (28, 28) and image.dtype == np.float32
     assert np.isfinite(image).all() and image.min() >= 0 and image.max() <= 1
     window.canvas.repaint()
-    window.parts.model_views.refresh_drawing()
+    window.parts.drawing_controller.refresh_drawing()
     if not image.any():
         assert (
             window.draw_panel.code_view.values() is None

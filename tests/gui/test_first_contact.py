@@ -22,7 +22,7 @@ def test_train_on_other_data_says_so_beside_train_and_offers_a_new_model(window,
     assert not panel.data_note_label.isVisible()  # trained on the data that is loaded
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:60].numpy(), sample.test_labels[:60].numpy())
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
-        window.parts.data_picker.load_images(folder)
+        window.parts.data_controller.load_images(folder)
     note = panel.data_note_label.text()
     assert panel.data_note_label.isVisible() and panel.new_model_button.isVisible()
     assert "Embedded sample" in note and "digits" in note and "Train goes on training it" in note

@@ -26,7 +26,7 @@ def feed(plot: LossPlot, losses: np.ndarray, first_step: int = 1) -> list[tuple[
     ranges = []
     for start in range(0, len(losses), CHUNK):
         plot.add_batch_losses(losses[start : start + CHUNK], first_step + start)
-        plot._redraw_batches.flush()
+        plot._redraw_curves.flush()
         ranges.append(tuple(plot.getPlotItem().getViewBox().viewRange()[1]))
     return ranges
 
@@ -58,8 +58,33 @@ def test_every_loss_stays_in_view_and_the_axis_moves_rarely(plot, log):
 def test_epoch_losses_are_kept_in_view_too(plot):
     feed(plot, falling_losses(STEPS_PER_EPOCH))
     plot.add_epoch(1, train_loss=0.9, test_loss=0.001)  # outside the batch losses on both sides
+    plot._redraw_curves.flush()
     low, high = plot.getPlotItem().getViewBox().viewRange()[1]
     assert low < 0.001 and high > 0.9
+
+
+def test_epochs_as_fast_as_batches_are_drawn_paced_not_one_redraw_each(plot, qtbot, monkeypatch):
+    """A small data set ends many epochs a second: the window hands the plot one record each, in bursts.
+    The plot draws what came at most 1000 / REDRAW_MS times a second, not once per record."""
+    redraws = {"batch": 0, "epoch": 0}
+    for curve, kind in ((plot._batch_curve, "batch"), (plot._train_curve, "epoch")):
+        set_data = curve.setData
+
+        def counted(*args, set_data=set_data, kind=kind, **kwargs):
+            redraws[kind] += 1
+            return set_data(*args, **kwargs)
+
+        monkeypatch.setattr(curve, "setData", counted)
+    losses = falling_losses(200)
+    for epoch in range(1, 41):  # one burst: 40 epochs of 5 batches, as one window update carries them
+        plot.add_batch_losses(losses[5 * (epoch - 1) : 5 * epoch], 5 * (epoch - 1) + 1)
+        plot.add_epoch(epoch, train_loss=float(losses[5 * epoch - 1]), test_loss=float(losses[5 * epoch - 1]))
+    assert redraws["epoch"] <= 1 and redraws["batch"] <= 1  # the first request draws; the rest wait for one redraw
+    qtbot.waitUntil(
+        lambda: plot._train_curve.getData()[0] is not None and len(plot._train_curve.getData()[0]) == 40
+    )  # the waiting redraw shows them all
+    assert redraws["epoch"] <= 2 and redraws["batch"] <= 2
+    assert plot.epoch_points() == 40 and plot.batch_points() == 200
 
 
 def test_a_view_the_person_moved_stays_where_they_put_it(plot):

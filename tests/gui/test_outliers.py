@@ -32,7 +32,7 @@ def test_the_tab_lists_the_most_unusual_first_and_a_click_draws_it(window, qtbot
     rank, score, label, name = view.row_text(0)
     assert view.table.rowCount() == 48 and rank == "1" and float(score) == float(f"{scores[0]:.4g}")
     assert label == controller.rows[0][2] and name == controller.rows[0][1]
-    with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
+    with qtbot.waitSignal(window.parts.drawing_controller.drawingUpdated, timeout=10_000):
         x, y = view.mosaic.centre_of(0)
         QTest.mouseClick(view.mosaic.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          QPoint(round(x), round(y)))  # fmt: skip
@@ -52,7 +52,7 @@ def test_a_file_of_an_image_folder_is_moved_aside_never_deleted(window, qtbot, t
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:80].numpy(), sample.test_labels[:80].numpy(),
                                 broken=0, text_files=0)  # fmt: skip
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
-        window.parts.data_picker.load_images(folder)
+        window.parts.data_controller.load_images(folder)
     view = open_outliers(window, qtbot)
     assert view.move_button.isEnabled() and view.show_button.isEnabled()
     view.table.setCurrentCell(0, 2)  # a click in the table's first row
@@ -77,7 +77,7 @@ def test_exports_and_saves_that_would_replace_an_input_are_refused(window, qtbot
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:40].numpy(), sample.test_labels[:40].numpy(),
                                 broken=0, text_files=0)  # fmt: skip
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000):
-        window.parts.data_picker.load_images(folder)
+        window.parts.data_controller.load_images(folder)
     open_outliers(window, qtbot)
     image = next(path for path in sorted(folder.rglob("*.png")))
     before = image.read_bytes()

@@ -53,7 +53,7 @@ def paper_digit(tmp_path, sample):
 
 def test_an_image_dropped_on_the_canvas_is_the_model_input_and_can_be_drawn_over(window, qtbot, paper_digit):
     canvas = window.canvas
-    with qtbot.waitSignal(window.parts.model_views.drawingUpdated, timeout=10_000):
+    with qtbot.waitSignal(window.parts.drawing_controller.drawingUpdated, timeout=10_000):
         assert drop(canvas, paper_digit).isAccepted()
     assert np.abs(canvas.model_input() - image_to_input(paper_digit)).max() <= 1e-6
     assert np.abs(window.draw_panel.input_view.image() - image_to_input(paper_digit)).max() <= 1e-6
@@ -120,7 +120,7 @@ def test_recent_models_list_the_last_eight_and_drop_missing_ones(window, qtbot, 
 def test_an_image_folder_trains_with_its_folder_names_as_classes(window, qtbot, tmp_path, sample):
     folder = write_digit_folder(tmp_path / "digits", sample.test_images[:120].numpy(), sample.test_labels[:120].numpy())
     with qtbot.waitSignal(window.session.datasetLoaded, timeout=60_000) as loaded:
-        assert window.parts.data_picker.load_images(folder)
+        assert window.parts.data_controller.load_images(folder)
     dataset = loaded.args[0]
     assert dataset.classes == tuple(sorted(DIGIT_NAMES))
     assert "3 files skipped" in window.panel.message_label.text()
@@ -166,7 +166,7 @@ def test_the_window_reopens_the_last_image_folder_and_copes_when_it_is_gone(qtbo
     qtbot.addWidget(first)
     qtbot.waitUntil(lambda: first.session.dataset is not None, timeout=20_000)
     with qtbot.waitSignal(first.session.datasetLoaded, timeout=30_000):
-        first.parts.data_picker.load_images(folder)
+        first.parts.data_controller.load_images(folder)
     first.close()  # (saves the choice and the folder)
     second = MainWindow()
     qtbot.addWidget(second)

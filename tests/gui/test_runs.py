@@ -38,17 +38,17 @@ def test_runs_are_kept_listed_and_drawn_under_the_next_model(window, qtbot, tmp_
     np.testing.assert_allclose(shown[1], expected[1])
     window.parts.runs_view.smoothing_slider.setValue(0)
     table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)  # hide one
-    assert plot.earlier_runs() == 1 and not window.parts.run_list.runs[0].visible
+    assert plot.earlier_runs() == 1 and not window.parts.runs_controller.runs[0].visible
     table.item(1, 0).setText("wider")  # rename
-    assert window.parts.run_list.runs[1].name == "wider"
+    assert window.parts.runs_controller.runs[1].name == "wider"
     table.setCurrentCell(2, 0)
     window.parts.runs_view.remove_button.click()
     assert table.rowCount() == 2
     path = tmp_path / "runs.csv"
     assert window.files.export_runs(path)
     back = read_runs_csv(path)
-    assert [record.name for record in back] == [run.name for run in window.parts.run_list.runs]
-    assert back[1].history.batch_losses == window.parts.run_list.runs[1].history.batch_losses
+    assert [record.name for record in back] == [run.name for run in window.parts.runs_controller.runs]
+    assert back[1].history.batch_losses == window.parts.runs_controller.runs[1].history.batch_losses
 
 
 def test_the_smoothing_slider_smooths_every_batch_curve_as_tensorboard(window, qtbot):
@@ -68,7 +68,7 @@ def test_the_window_writes_each_runs_tensorboard_log_when_asked(window, qtbot, t
 
     monkeypatch.setattr("aegui.gui.training.runs_controller.default_data_dir", lambda: tmp_path / "data")
     window.parts.runs_view.tensorboard_check.setChecked(True)
-    with qtbot.waitSignal(window.parts.run_list.message, timeout=60_000,
+    with qtbot.waitSignal(window.parts.runs_controller.message, timeout=60_000,
                           check_params_cb=lambda text, error: text.startswith("TensorBoard logs:")):  # fmt: skip
         train(window, qtbot, SMALL)
     (folder,) = (tmp_path / "tensorboard").iterdir()
@@ -87,8 +87,8 @@ def test_only_the_newest_earlier_runs_are_drawn(window, qtbot, monkeypatch):
     plot = window.parts.loss_plot
     for config in (SMALL, SMALL, OTHER):
         train(window, qtbot, config)
-    runs = window.parts.run_list.runs
-    assert len(runs) == 3 and len(window.parts.run_list.earlier()) == 2 and plot.earlier_runs() == 1
+    runs = window.parts.runs_controller.runs
+    assert len(runs) == 3 and len(window.parts.runs_controller.earlier()) == 2 and plot.earlier_runs() == 1
     assert plot._earlier_colours == [runs[1].colour]  # the newer of the two
 
 
@@ -108,12 +108,12 @@ def test_runs_are_kept_between_sessions_and_a_damaged_file_stops_nothing(window_
     qtbot.waitUntil(lambda: len(_kept_files()) == 1, timeout=10_000)
     first.parts.runs_view.table.item(0, 0).setText("kept")
     qtbot.waitUntil(lambda: '"name": "kept"' in _kept_files()[0].read_text(), timeout=10_000)
-    history = first.parts.run_list.runs[0].history
+    history = first.parts.runs_controller.runs[0].history
     first.close()
     (runs_folder() / "20000101T000000-damaged.run.json").write_text('{"format": "aegui-run", "vers')
     second = window_factory()
-    qtbot.waitUntil(lambda: second.parts.run_list.loaded, timeout=10_000)
-    runs = second.parts.run_list.runs
+    qtbot.waitUntil(lambda: second.parts.runs_controller.loaded, timeout=10_000)
+    runs = second.parts.runs_controller.runs
     assert [run.name for run in runs] == ["kept"] and runs[0].history.batch_losses == history.batch_losses
     assert runs[0].history.epochs == history.epochs and second.parts.loss_plot.earlier_runs() == 1
     assert "set aside as" in second.panel.message_label.text()
@@ -129,8 +129,8 @@ def test_a_runs_folder_that_is_a_file_says_so_and_the_window_works(window_factor
     in_the_way.write_text("someone's notes")
     monkeypatch.setenv("AEGUI_RUNS_DIR", str(in_the_way))
     window = window_factory()
-    qtbot.waitUntil(lambda: window.parts.run_list.loaded, timeout=10_000)
+    qtbot.waitUntil(lambda: window.parts.runs_controller.loaded, timeout=10_000)
     assert "Runs are not kept between sessions" in window.panel.message_label.text()
-    with qtbot.waitSignal(window.parts.run_list.message, timeout=60_000):  # (the run cannot be kept: said)
+    with qtbot.waitSignal(window.parts.runs_controller.message, timeout=60_000):  # (the run cannot be kept: said)
         train(window, qtbot, SMALL)
     assert window.parts.runs_view.table.rowCount() == 1 and in_the_way.read_text() == "someone's notes"

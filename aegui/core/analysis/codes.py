@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,41 +199,68 @@ def write_codes(path: str | Path, names: tuple[str, ...], labels: list[str], chu
     appears whole or not at all): .csv rows `file, label, code_0 … code_K-1` (names and labels as cells a
     spreadsheet will not run, label '' where unknown); .npy a float32 matrix (N, code_size), rows in the same
     order; .parquet the CSV's columns (needs pyarrow)."""
+    count = len(names)
+
+    def rows() -> Iterator[tuple[Sequence[str], Sequence[str], np.ndarray]]:
+        written = 0
+        for block in chunks:
+            yield names[written : written + len(block)], labels[written : written + len(block)], block
+            written += len(block)
+        if written != count:
+            raise AeguiError(f"{count} images were named but {written} codes were given.")
+
+    write_code_rows(path, rows(), code_size, count)
+
+
+def write_code_rows(path: str | Path, rows: Iterable[tuple[Sequence[str], Sequence[str], np.ndarray]],
+                    code_size: int, most: int) -> int:  # fmt: skip
+    """`write_codes` for rows whose names come with their codes, block by block (names, labels, codes (n,
+    code_size)), as a folder read a block at a time gives them: at most `most` rows (a .npy file's header is made
+    for that many, then says how many came). The rows written."""
     from aegui.core.writes import WriteError, atomic_file
 
     path = Path(path)
     suffix = check_codes_output(path)
-    count = len(names)
     written = 0
     try:
         with atomic_file(path, "w" if suffix == ".csv" else "wb") as out:
             if suffix == ".npy":
-                header = {"descr": "<f4", "fortran_order": False, "shape": (count, code_size)}
-                np.lib.format.write_array_header_1_0(out, header)
+                out.write(_npy_header(most, code_size))
             writer = _ParquetWriter(out, code_size) if suffix == ".parquet" else None
             if suffix == ".csv":
                 csv.writer(out).writerow(["file", "label", *code_columns(code_size)])
-            for block in chunks:
-                block = np.ascontiguousarray(block, dtype="<f4")
-                rows = slice(written, written + len(block))
+            for names, labels, block in rows:
+                block = np.ascontiguousarray(block, dtype="<f4").reshape(len(names), code_size)
+                if written + len(block) > most:
+                    raise AeguiError(f"More than the {most} rows announced were given.")
                 if suffix == ".npy":
                     out.write(block.tobytes())
                 elif suffix == ".csv":
-                    out.write(_csv_rows(names[rows], labels[rows], block))
+                    out.write(_csv_rows(names, labels, block))
                 else:
-                    writer.write(names[rows], labels[rows], block)
+                    writer.write(names, labels, block)
                 written += len(block)
             if writer is not None:
                 writer.close()
-            if written != count:
-                raise AeguiError(f"{count} images were named but {written} codes were given.")
+            if suffix == ".npy" and written != most:
+                out.seek(0)
+                out.write(_npy_header(written, code_size, len(_npy_header(most, code_size))))
     except OSError as error:
         if isinstance(error, WriteError):
             raise
         raise WriteError(f"Could not write the codes to {path}: {error.strerror or error}.") from error
+    return written
 
 
-def _csv_rows(names: tuple[str, ...], labels: list[str], codes: np.ndarray) -> str:
+def _npy_header(rows: int, code_size: int, length: int | None = None) -> bytes:
+    """A .npy (version 1.0) header for a float32 (rows, code_size) matrix, padded with spaces to `length` bytes (by
+    default the next multiple of 64), so that a header for fewer rows can take an earlier one's place."""
+    text = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {code_size}), }}".encode("latin1")
+    length = length if length is not None else -(-(len(text) + 11) // 64) * 64
+    return b"\x93NUMPY\x01\x00" + (length - 10).to_bytes(2, "little") + text.ljust(length - 11) + b"\n"
+
+
+def _csv_rows(names: Sequence[str], labels: Sequence[str], codes: np.ndarray) -> str:
     """CSV lines of names, labels and code values (the numbers formatted by numpy, a block at a time)."""
     numbers = io.StringIO()
     np.savetxt(numbers, codes, fmt=NUMBER, delimiter=",")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -153,3 +154,27 @@ def duplicate_features(model: AutoEncoder, images: torch.Tensor,
         model.train(was_training)
     return tuple(np.concatenate([np.zeros((0, size), np.float32), *found])
                  for found, size in ((codes, model.code_size), (thumbnails, channels * THUMBNAIL**2)))  # fmt: skip
+
+
+CSV_COLUMNS = ("group", "file_a", "label_a", "file_b", "label_b", "distance", "relative_distance")
+
+
+def write_pairs(path: str | Path, pairs: Duplicates, names: Sequence[str], labels: Sequence[str]) -> None:
+    """Every pair as a CSV row (CSV_COLUMNS: its group, each image's name and label as cells a spreadsheet will not
+    run, their distance by the first description, and `relative`), groups in order, nearest first; written
+    atomically (`writes.write_text`: the file whole or not at all, never over an input's kind of file). `names` and
+    `labels` ('' where unknown) are every image's, by position. `aegui duplicates --out`, and the window's export."""
+    import csv
+    import io
+
+    from aegui.core.safe_text import csv_cell
+    from aegui.core.writes import write_text
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    columns = (pairs.first, pairs.second, pairs.distances, pairs.relative, pairs.groups)
+    for a, b, distance, relative, group in zip(*(column.tolist() for column in columns), strict=True):
+        writer.writerow([group, csv_cell(names[a]), csv_cell(labels[a]), csv_cell(names[b]), csv_cell(labels[b]),
+                         repr(distance), repr(relative)])  # fmt: skip
+    write_text(path, text.getvalue(), "the near-duplicates")

@@ -105,12 +105,10 @@ class CodeScales:
     bars: tuple[float, float]
     slider_low: np.ndarray
     slider_high: np.ndarray
-    request: int = 0  # the asker's number for the request, handed back
 
 
-def code_scales(config: ModelConfig, state: dict[str, torch.Tensor], images_uint8: torch.Tensor,
-                request: int = 0) -> CodeScales:  # fmt: skip
+def code_scales(config: ModelConfig, state: dict[str, torch.Tensor], images_uint8: torch.Tensor) -> CodeScales:
     """The code bars' scale and the sliders' spans from one encoding of test digits (a worker's job:
     `state` is a detached copy of the weights)."""
     codes = InferenceModel(config, state).encode_many(images_uint8)
-    return CodeScales(config, bar_range(codes), *slider_ranges(codes), request)
+    return CodeScales(config, bar_range(codes), *slider_ranges(codes))

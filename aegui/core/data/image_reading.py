@@ -1,20 +1,22 @@
-"""How a folder's images are read: the size, colour and fit that suit them (`choose_fitting`), and labels
-from a CSV file (`read_labels`). Numpy and Pillow only."""
+"""How a folder's images are read: the size, colour and fit that suit them (`choose_fitting`), labels from a CSV
+file (`read_labels`), and the report of what was read and skipped (`ImageFolderReport`). Numpy and Pillow only."""
 
 from __future__ import annotations
 
 import csv
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from aegui.core.data.datasets import DataError
-from aegui.core.data.image_files import Fitting, ImageFileError, read_image
+from aegui.core.data.image_files import DIGITS, Fitting, ImageFileError, read_image
 from aegui.core.data.preprocessing import SIZE
 from aegui.core.data.shapes import COLORS, FITS, MAX_SIDE, MIN_SIDE
 from aegui.core.errors import AeguiError
+from aegui.core.safe_text import terminal_text
 from aegui.core.writes import readable_file
 
 PHOTO_SIZE = 32  # the side photos are read at unless told (digit-like folders: 28)
@@ -24,6 +26,32 @@ INK_MIDTONES = 0.3  # median share of mid-grey pixels: below it, the images are 
 
 
 MAX_LABELS_BYTES = 256 << 20  # a labels file for millions of images; beyond, not one
+
+
+@dataclass
+class ImageFolderReport:
+    """What reading a folder found, beside the dataset: the files skipped and why."""
+
+    folder: Path
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to the folder, why)
+    from_cache: bool = False
+    layout: str = ""  # which folders gave the training and test images, and what was left unused
+    fitting: Fitting = DIGITS
+    fitting_reason: str = ""  # why this size, colour and fit, when they were chosen for the person
+
+    def describe_reading(self) -> str:
+        """'Read as 32×32 colour, fitted whole (the images are colour photos).' and the layout, one line."""
+        reason = f" ({self.fitting_reason})" if self.fitting_reason else ""
+        return terminal_text(f"{self.layout} Read as {self.fitting.describe()}{reason}.".lstrip())
+
+    def describe(self, shown: int = 5) -> str:
+        """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
+        if not self.skipped:
+            return ""
+        count = len(self.skipped)
+        listed = terminal_text(", ".join(f"{name} ({why})" for name, why in self.skipped[:shown]))
+        more = f" and {count - shown} more" if count > shown else ""
+        return f"{count} file{'s' if count != 1 else ''} skipped: {listed}{more}."
 
 
 def read_labels(path: str | Path) -> dict[str, str]:

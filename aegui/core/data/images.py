@@ -14,25 +14,23 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from aegui.core.data.datasets import IMAGES, DataError, Dataset
-from aegui.core.data.image_files import DIGITS, IMAGE_SUFFIXES, Fitting, fitted_uint8
-from aegui.core.data.image_reading import choose_fitting, label_of, read_labels
+from aegui.core.data.image_cache import cache_path, read_cache, write_cache
+from aegui.core.data.image_files import IMAGE_SUFFIXES, Fitting, fitted_uint8
+from aegui.core.data.image_reading import ImageFolderReport, choose_fitting, label_of, read_labels
 from aegui.core.data.shapes import stored
 from aegui.core.errors import Cancelled
-from aegui.core.folders import default_cache_dir
-from aegui.core.safe_text import terminal_text
 from aegui.core.spawning import main_script_hidden
 from aegui.core.words import possessive
 
@@ -49,32 +47,6 @@ PROCESSES_FROM = 2000  # files: from this many on, one process per core converts
 
 Progress = Callable[[int, int], None]  # (images done, images in all)
 WORKER_MEMORY = 768 * 2**20  # what one converting process may need at most (a 7999x7999 PNG: ~600 MB)
-
-
-@dataclass
-class ImageFolderReport:
-    """What reading a folder found, beside the dataset: the files skipped and why."""
-
-    folder: Path
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path relative to the folder, why)
-    from_cache: bool = False
-    layout: str = ""  # which folders gave the training and test images, and what was left unused
-    fitting: Fitting = DIGITS
-    fitting_reason: str = ""  # why this size, colour and fit, when they were chosen for the person
-
-    def describe_reading(self) -> str:
-        """'Read as 32×32 colour, fitted whole (the images are colour photos).' and the layout, one line."""
-        reason = f" ({self.fitting_reason})" if self.fitting_reason else ""
-        return terminal_text(f"{self.layout} Read as {self.fitting.describe()}{reason}.".lstrip())
-
-    def describe(self, shown: int = 5) -> str:
-        """'3 files skipped: a.png (cannot be read as an image), …' or ''."""
-        if not self.skipped:
-            return ""
-        count = len(self.skipped)
-        listed = terminal_text(", ".join(f"{name} ({why})" for name, why in self.skipped[:shown]))
-        more = f" and {count - shown} more" if count > shown else ""
-        return f"{count} file{'s' if count != 1 else ''} skipped: {listed}{more}."
 
 
 @dataclass(frozen=True)
@@ -200,39 +172,6 @@ def _list_folder(folder: Path, labels: dict[str, str] | None = None) -> _Listing
     return _Listing(classes, files, skipped, digest.hexdigest(), layout)
 
 
-def _cache_path(folder: Path, cache_dir: str | Path | None, fitting: Fitting) -> Path:
-    name = hashlib.sha256(f"{folder}|{fitting}".encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / "image-folders" / f"{name}.npz"
-
-
-def _read_cache(path: Path, key: str, shape: tuple[int, ...]) -> dict | None:
-    try:
-        with np.load(path, allow_pickle=False) as cached:
-            if str(cached["key"]) != key:
-                return None
-            found = {name: cached[name] for name in ("images", "labels", "is_test", "classes", "skipped", "files")}
-    except Exception:  # absent, stale or damaged: read the folder again
-        return None
-    images, labels, is_test = found["images"], found["labels"], found["is_test"]
-    count = len(images)
-    if images.dtype != np.uint8 or images.shape[1:] != shape or labels.shape != (count,) or \
-            is_test.shape != (count,) or found["files"].shape != (count,):  # fmt: skip
-        return None
-    return found
-
-
-def _write_cache(path: Path, key: str, **arrays: np.ndarray) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, key=key, **arrays)
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        temporary.write_bytes(buffer.getvalue())
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs converting again next time
-
-
 def _split(labels: np.ndarray, splits: list[str]) -> np.ndarray:
     """Which images are test images: the folders' split, else a seeded share of each class."""
     if any(splits):
@@ -284,29 +223,92 @@ def converting_workers(cores: int | None = None, memory: int | None = None) -> i
 
 def _convert(files: list[str], fitting: Fitting, progress: Progress | None,
              cancelled: Callable[[], bool] | None) -> list:  # fmt: skip
-    """Every file fitted, in order (an image or why it was skipped), with progress; raises Cancelled
-    when asked to stop. Helper processes that cannot start or that die leave the rest to this one."""
-    results: list = []
+    """Every file fitted, in order (an image or why it was skipped): `converted_blocks`, gathered."""
+    return [result for block in converted_blocks(files, fitting, progress, cancelled) for result in block]
+
+
+def converted_blocks(files: list[str], fitting: Fitting, progress: Progress | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> Iterator[list]:  # fmt: skip
+    """Every file fitted, in order, PROGRESS_EVERY at a time (each an image or why it was skipped), with progress;
+    raises Cancelled when asked to stop. Helper processes (from PROCESSES_FROM files on) convert the next block while
+    this one is used, and end with the blocks (or when they are closed); helpers that cannot start or that die leave
+    the rest to this process."""
     convert = functools.partial(fitted_uint8, fitting=fitting)
     workers = converting_workers()
     pool = _start_pool(workers) if workers > 1 and len(files) >= PROCESSES_FROM else None
+    blocks = [files[start : start + PROGRESS_EVERY] for start in range(0, len(files), PROGRESS_EVERY)]
+
+    def begun(number: int):  # the helpers' work on a block, begun now (None: this process does it)
+        nonlocal pool
+        if pool is None or number >= len(blocks):
+            return None
+        try:
+            return pool.map(convert, blocks[number], chunksize=50)
+        except BrokenProcessPool:
+            pool.shutdown(wait=True, cancel_futures=True)
+            pool = None
+            return None
+
+    done = 0
     try:
-        for start in range(0, len(files), PROGRESS_EVERY):
+        ahead = begun(0)
+        for number, block in enumerate(blocks):
             if cancelled is not None and cancelled():
                 raise Cancelled("reading the image folder was cancelled")
-            block = files[start : start + PROGRESS_EVERY]
             try:
-                results += list(pool.map(convert, block, chunksize=50)) if pool else map(convert, block)
+                results = list(ahead if ahead is not None else map(convert, block))
             except BrokenProcessPool:
                 pool.shutdown(wait=True, cancel_futures=True)
                 pool = None
-                results += map(convert, block)
+                results = list(map(convert, block))
+            ahead = begun(number + 1)
+            done += len(results)
             if progress is not None:
-                progress(len(results), len(files))
+                progress(done, len(files))
+            yield results
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return results
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    """A folder's files listed once, how they are fitted, the cache key and the report so far (skipped unread)."""
+
+    folder: Path
+    listing: _Listing
+    fitting: Fitting
+    key: str
+    report: ImageFolderReport
+    reading: tuple[str, ...]  # the command-line options that read it so (Dataset.reading)
+
+
+def list_image_folder(folder: str | Path, size: int | None = None, color: str = "auto", fit: str = "auto",
+                      labels: str | Path | None = None) -> FolderListing:  # fmt: skip
+    """A folder's images listed and the way to fit them chosen (a few looked at), as `load_image_folder` does."""
+    folder = Path(folder).expanduser().resolve()
+    try:
+        if not folder.is_dir():
+            raise DataError(f"The image folder {folder} does not exist (or is not a folder).")
+    except OSError as error:  # (a name longer than the file system takes, a folder that cannot be looked in)
+        raise DataError(f"Cannot open the image folder {folder}: {error.strerror or error}.") from None
+    found_labels = labels is None and _labels_file_in(folder)
+    labels = found_labels or (Path(labels) if labels is not None else None)
+    label_map = read_labels(labels) if labels is not None else None
+    listing = _list_folder(folder, label_map)
+    fitting, reason = choose_fitting([path for path, _label, _split in listing.files], size, color, fit)
+    key = hashlib.sha256(f"{listing.key}|{fitting}".encode()).hexdigest()
+    layout = " ".join(part for part in (listing.layout, f"Labels from {labels.name}." if found_labels else "") if part)
+    unread = [(name, why) for name, why in listing.skipped if not (found_labels and name == found_labels.name)]
+    report = ImageFolderReport(folder, unread, layout=layout, fitting=fitting, fitting_reason=reason)
+    return FolderListing(folder, listing, fitting, key, report, _reading(fitting, labels))
+
+
+def split_orders(is_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training and the test images' positions, each in a seeded order (classes mixed: the first test images,
+    which maps and the gallery show, show all)."""
+    rng = np.random.default_rng(SPLIT_SEED)
+    return rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
 
 
 def load_image_folder(
@@ -322,22 +324,12 @@ def load_image_folder(
     """A folder of images as a Dataset (see the module's note), with the report of what was read and
     skipped. `size`, `color` ("rgb", "gray") and `fit` ("content", "whole"): how images are made model
     inputs, chosen from the images where not given ("auto"); `labels`: a CSV file of `file,label` rows."""
-    folder = Path(folder).expanduser().resolve()
-    if not folder.is_dir():
-        raise DataError(f"The image folder {folder} does not exist (or is not a folder).")
-    found_labels = labels is None and _labels_file_in(folder)
-    labels = found_labels or labels
-    label_map = read_labels(labels) if labels is not None else None
-    listing = _list_folder(folder, label_map)
-    fitting, reason = choose_fitting([path for path, _label, _split in listing.files], size, color, fit)
+    listed = list_image_folder(folder, size, color, fit, labels)
+    folder, listing, fitting, key, report = listed.folder, listed.listing, listed.fitting, listed.key, listed.report
     shape = stored(fitting.shape)
-    key = hashlib.sha256(f"{listing.key}|{fitting}".encode()).hexdigest()
-    cache_path = _cache_path(folder, cache_dir, fitting)
-    cached = _read_cache(cache_path, key, shape)
-    layout = " ".join(part for part in (listing.layout, f"Labels from {labels.name}." if found_labels else "") if part)
-    unread = [(name, why) for name, why in listing.skipped if not (found_labels and name == found_labels.name)]
-    report = ImageFolderReport(folder, unread, from_cache=cached is not None, layout=layout,
-                               fitting=fitting, fitting_reason=reason)  # fmt: skip
+    cached_at = cache_path(folder, cache_dir, fitting)
+    cached = read_cache(cached_at, key, shape)
+    report.from_cache = cached is not None
     if cached is not None:
         images, labels_array, is_test = cached["images"], cached["labels"], cached["is_test"]
         files = [str(name) for name in cached["files"]]
@@ -355,7 +347,7 @@ def load_image_folder(
         is_test = _split(labels_array, [listing.files[i][2] for i in kept]) if kept else np.zeros(0, bool)
         if len(images) >= MIN_IMAGES:
             skipped = np.array(report.skipped, dtype=str).reshape(-1, 2)
-            _write_cache(cache_path, key, images=images, labels=labels_array, is_test=is_test,
+            write_cache(cached_at, key, images=images, labels=labels_array, is_test=is_test,
                          classes=np.array(classes), skipped=skipped, files=np.array(files, dtype=str))  # fmt: skip
     report.skipped.sort()
     if len(images) < MIN_IMAGES:
@@ -364,8 +356,7 @@ def load_image_folder(
         raise DataError(f"{folder} holds {found}; at least {MIN_IMAGES} are needed to train on.{skipped}")
     if not is_test.any() or is_test.all():
         raise DataError(f"{possessive(str(folder))} train/ or test/ folder holds no readable images.")
-    rng = np.random.default_rng(SPLIT_SEED)  # mixed classes: the first test images (maps, gallery) show all
-    train, test = rng.permutation(np.flatnonzero(~is_test)), rng.permutation(np.flatnonzero(is_test))
+    train, test = split_orders(is_test)
     dataset = Dataset(
         name=IMAGES,
         title=folder.name or str(folder),
@@ -377,7 +368,7 @@ def load_image_folder(
         classes=classes,
         train_files=tuple(files[i] for i in train),
         test_files=tuple(files[i] for i in test),
-        reading=_reading(fitting, labels),
+        reading=listed.reading,
     )
     return dataset, report
 

@@ -81,7 +81,7 @@ def remove_stale_temporaries(folder: Path, pattern: str) -> int:
 
 
 def _version() -> str:
-    from aegui import __version__
+    from aegui._version import __version__
 
     return __version__
 

@@ -13,7 +13,7 @@ message either side does not know is answered with, or reported as, `Unknown`: n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from aegui.core.training.records import BatchEnd, Ended, EpochEnd, Paused
 from aegui.core.training.resume import TrainingState
 
 if TYPE_CHECKING:
-    from aegui.core.training.server import SnapshotBuffers
+    import torch
 
 __all__ = [
     "Command",
@@ -39,6 +39,7 @@ __all__ = [
     "Resume",
     "RunState",
     "SetRate",
+    "SharedWeights",
     "SnapshotWritten",
     "Stop",
     "TrainingProgress",
@@ -46,6 +47,16 @@ __all__ = [
 ]
 
 # --- the window's commands ---
+
+
+class SharedWeights(Protocol):
+    """Where the training process publishes the weights and the window reads them: `server.SnapshotBuffers`
+    (shared memory; named here by what it does, so that the protocol imports nothing of either side)."""
+
+    latest: int
+
+    def write(self, state: dict[str, torch.Tensor]) -> int: ...
+    def read(self, index: int) -> dict[str, torch.Tensor]: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Job:
     history_epochs: list[dict[str, float]]
     dataset: Dataset
     device: str
-    buffers: SnapshotBuffers
+    buffers: SharedWeights
     training_state: TrainingState | None = None  # where the model's last run stood, to go on exactly
 
 

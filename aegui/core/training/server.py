@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import queue
 import threading
-import time
 from collections.abc import Generator
 
 import numpy as np
@@ -47,9 +45,10 @@ from aegui.core.training.protocol import (
     TrainingProgress,
     Unknown,
 )
+from aegui.core.training.threads_advice import BusyMachine
 from aegui.core.training.trainer import BatchEnd, Ended, EpochEnd, History, Paused, Snapshot, Trainer
 
-__all__ = ["BusyMachine", "Job", "SnapshotBuffers", "TrainingProgress", "serve", "throttled_updates", "window_run"]
+__all__ = ["Job", "SnapshotBuffers", "TrainingProgress", "serve", "throttled_updates", "window_run"]
 
 
 def window_run(trainer: Trainer) -> Generator:
@@ -119,89 +118,6 @@ class SnapshotBuffers:
             copy = {name: view.clone() for name, view in self._views(index).items()}
             if before % 2 == 0 and int(self.counters[index]) == before:
                 return copy
-
-
-class BusyMachine:
-    """Chooses how many threads training uses while other programs keep the cores busy, by measuring.
-
-    PyTorch's thread team meets at a barrier many times per batch; when other programs keep every core
-    busy, a descheduled member makes the others wait, so one thread fewer can be faster, or slower:
-    it depends on the machine and its load. Measured on the same 2-core machine with two busy programs,
-    on 2026-11-28 one thread won (3,300 samples/s against 500-2,400 with two); on 2026-11-29 two did
-    (6,900 against 4,600). So while others take more than half a core, training tries the other count
-    for a few seconds now and then and keeps whichever made more steps per second; once they take less
-    than a quarter of a core, it uses every thread again.
-    """
-
-    def __init__(self, threads: int, interval: float = 1.0, trial: float = 3.0, every: float = 30.0,
-                 clock=time.monotonic, cpu_times=None) -> None:  # fmt: skip
-        self.most = max(threads, 1)
-        self.threads = self.most
-        self._interval, self._trial, self._every = interval, trial, every
-        self._clock = clock
-        self._cpu_times = cpu_times or self._times
-        self._rates: dict[int, float] = {}  # steps per second last measured with each thread count
-        self._trying: tuple[int, float] | None = None  # (the count before the trial, when the trial ends)
-        self._next_trial = -math.inf
-        self._last_check: tuple[float, int, tuple[float, float] | None] | None = None
-
-    @staticmethod
-    def _times() -> tuple[float, float] | None:
-        """(CPU seconds used by everything, by this process and the window's) so far, or None where unknown.
-        The window's own drawing is not another program: it must not make training change its threads."""
-        try:
-            with open("/proc/stat") as stat:
-                fields = stat.readline().split()[1:]
-            with open(f"/proc/{os.getppid()}/stat") as parent:
-                parent_fields = parent.read().rsplit(")", 1)[1].split()
-            ticks = os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError):
-            return None
-        busy = sum(int(value) for index, value in enumerate(fields[:8]) if index not in (3, 4))  # not idle, iowait
-        window = int(parent_fields[11]) + int(parent_fields[12])  # utime, stime
-        used = os.times()
-        return busy / ticks, used.user + used.system + window / ticks
-
-    def restart(self) -> None:
-        """Steps stop counting for a while (an epoch's evaluation, a pause): measure afresh."""
-        self._last_check = None
-
-    def advise(self, step: int) -> int:
-        """The thread count for now, given the steps done so far (checked once per interval)."""
-        now = self._clock()
-        if self.most == 1:
-            return self.threads
-        if self._last_check is None:
-            self._last_check = (now, step, self._cpu_times())
-            return self.threads
-        then, then_step, then_times = self._last_check
-        if now - then < self._interval:
-            return self.threads
-        times = self._cpu_times()
-        self._last_check = (now, step, times)
-        if times is None or then_times is None:
-            return self.threads
-        seconds = now - then
-        self._rates[self.threads] = (step - then_step) / seconds
-        others = max((times[0] - then_times[0]) - (times[1] - then_times[1]), 0.0) / seconds
-        if others < 0.25:  # quiet again: every thread
-            self.threads, self._trying, self._next_trial = self.most, None, -math.inf
-        elif others > 0.5 or self._trying is not None:
-            self._while_busy(now)
-        return self.threads
-
-    def _while_busy(self, now: float) -> None:
-        if self._trying is not None:
-            before, ends = self._trying
-            if now < ends:
-                return
-            tried = self.threads
-            self.threads = tried if self._rates.get(tried, 0.0) > self._rates.get(before, 0.0) else before
-            self._trying, self._next_trial = None, now + self._every
-        elif now >= self._next_trial:
-            other = self.most - 1 if self.threads == self.most else self.most
-            self._trying = (self.threads, now + self._trial)
-            self.threads = other
 
 
 class PipeGone(Exception):

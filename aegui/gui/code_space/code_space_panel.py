@@ -20,8 +20,8 @@ from aegui.core.analysis.projections import METHODS, unavailable
 from aegui.core.words import with_article
 from aegui.gui.code_space.digit_legend import DigitLegend
 from aegui.gui.code_space.latent_map import LatentMapView
-from aegui.gui.widgets.digit_mosaic import DigitMosaic
 from aegui.gui.widgets.digit_view import DigitView
+from aegui.gui.widgets.manifold import ManifoldView
 
 PROJECTION_HELP = {
     "pca": "PCA: the plane of the codes' largest variance. Instant, linear, follows training live.",
@@ -79,15 +79,8 @@ class CodeSpacePanel(QWidget):
         self.worth_label.setToolTip("How often an image's 5 nearest training images name its class, on the codes, "
                                     "on PCA with as many components, and on the raw pixels (as `aegui encode` "
                                     "and `aegui train` say).")  # fmt: skip
-        self.manifold = DigitMosaic("manifoldView", 150)
-        self.manifold.setToolTip("Click a digit to put it on the canvas.")
-        self.manifold_box = QWidget(objectName="manifoldBox")
-        manifold_layout = QVBoxLayout(self.manifold_box)
-        manifold_layout.setContentsMargins(0, 0, 0, 0)
-        self.manifold_caption = QLabel("manifold", objectName="manifoldCaption", wordWrap=True)
-        manifold_layout.addWidget(self.manifold_caption)
-        manifold_layout.addWidget(self.manifold, 1)
-        self.manifold_box.hide()
+        self.manifold_box = ManifoldView()  # (filled by the Generate feature)
+        self.manifold, self.manifold_caption = self.manifold_box.mosaic, self.manifold_box.caption
         controls = QHBoxLayout()  # one row above the maps: the maps keep the height a short screen has
         controls.addWidget(self.projection_combo)
         controls.addWidget(self.follow_check)
@@ -142,7 +135,7 @@ class CodeSpacePanel(QWidget):
         self.count_spin.setToolTip(f"How many test {noun}s the maps show (200 to {self.count_spin.maximum():,}).")
         self.hovered_view.set_title(f"Hovered {noun}")
         self.hovered_view.set_hint(f"Point at {with_article(noun)} in the map.")
-        self.manifold.setToolTip(f"Click {with_article(noun)} to put it on the canvas.")
+        self.manifold_box.set_noun(noun)
 
     def show_unfit(self, note: str) -> None:
         """The model does not take the data (`note`: so, and what to do) or, with "", it does again: the maps, the
@@ -173,10 +166,3 @@ class CodeSpacePanel(QWidget):
 
     def _on_count_changed(self, value: int) -> None:
         self._wanted_count = value  # (set_test_count changes the value with signals blocked)
-
-    def show_manifold(self, images: np.ndarray | None, side: int = 0, caption: str = "") -> None:
-        """The side x side digits decoded over a 2-value code's plane, rows top to bottom (None: hide)."""
-        self.manifold_box.setVisible(images is not None)
-        if images is not None:
-            self.manifold.show_images(images, side)
-            self.manifold_caption.setText(caption)

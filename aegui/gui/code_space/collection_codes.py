@@ -25,9 +25,11 @@ from aegui.core.model.autoencoder import ModelConfig, model_for_weights
 from aegui.core.words import with_article
 from aegui.core.writes import refuse_inputs_as_outputs, writable_target
 from aegui.gui.code_space.neighbours_view import NeighboursView, ShownNeighbour
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.concurrency.threads import run_in_thread
 
 NEIGHBOURS = 8
+Found = tuple[np.ndarray, np.ndarray, int | None]  # the nearest images' distances and positions; the one picked
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def encode_collection(config: ModelConfig, state: dict[str, torch.Tensor], datas
     return Encoded(found, codes, CodeIndex(codes))
 
 
-def search(encoded: Encoded, query: Query, k: int) -> tuple[np.ndarray, np.ndarray, int | None]:
+def search(encoded: Encoded, query: Query, k: int, _cancel: threading.Event | None = None) -> Found:
     """The k nearest images (distances, positions), nearest first; a picked image of the data first, at 0."""
     position = encoded.position(query.split, query.index) if query.code is None else None
     if query.code is None and position is None:
@@ -127,15 +129,17 @@ class CollectionCodes(QObject):
         self._closing = threading.Event()  # (an export is not given up for new weights, only when the window closes)
         self.encoded: Encoded | None = None
         self.worth: CodeWorth | None = None
-        self._version = 0  # bumped by new weights, model or data: results for older ones are dropped
-        self._cancel = threading.Event()
-        self._worth_cancel = threading.Event()
+        self._version = 0  # bumped by new weights, model or data (the codes weighed are of one version)
+        # the latest request wins (encoding: one worker at a time, a newer request waiting for the one given up)
+        self._encoder = LatestTask(self._on_encoded, self._on_encode_failed, self, one_at_a_time=True)
+        self._searcher = LatestTask(self._on_found, self._on_search_failed, self, one_at_a_time=True)
+        self._weigher = LatestTask(self._on_worth, self._on_worth_failed, self)
         self._closed = False
-        self._encoding = False
         self._wanted = {"explore": False, "map": False}
         self._query: Query | None = None  # asked, not yet answered
         self._shown_query: Query | None = None  # answered and shown: asked again for new weights
-        self._asked, self._searching = 0, False  # the latest request's number; whether a search runs
+        self._asked = 0  # the latest request's number
+        self._searching: tuple[Query, int, Encoded] | None = None  # the search on its way: its query, number, codes
         self._follow_drawing = True  # the drawing is the query until an image is picked, and again once it changes
         self._worth_version = -1
 
@@ -148,8 +152,8 @@ class CollectionCodes(QObject):
     def invalidate(self) -> None:
         """New weights, another model or other data: the codes are computed again when something needs them."""
         self._version += 1
-        self._cancel.set()
-        self._worth_cancel.set()
+        self._encoder.cancel()
+        self._weigher.cancel()
         self.encoded, self.worth = None, None
         self._update()
 
@@ -163,8 +167,8 @@ class CollectionCodes(QObject):
     def cancel(self) -> None:
         """The window closes: give up what runs, and start nothing more (a cancelled worker's end comes later)."""
         self._closed = True
-        self._cancel.set()
-        self._worth_cancel.set()
+        for task in (self._encoder, self._searcher, self._weigher):
+            task.cancel()
         self._closing.set()
 
     def _can_run(self) -> tuple[ModelConfig, dict, Dataset] | None:
@@ -191,27 +195,18 @@ class CollectionCodes(QObject):
         self._update_worth()
 
     def _encode(self) -> None:
-        if self._encoding:
-            return
+        if self._encoder.busy:
+            return  # (the codes of these weights are on their way)
         inputs = self._can_run()
-        if inputs is None:
-            return
-        self._encoding, self._cancel, version = True, threading.Event(), self._version
-        run_in_thread(encode_collection, *inputs, self._cancel,
-                      on_result=lambda encoded: self._on_encoded(encoded, version),
-                      on_error=self._on_encode_failed)  # fmt: skip
+        if inputs is not None:
+            self._encoder.start(encode_collection, *inputs)
 
-    def _on_encoded(self, encoded: Encoded, version: int) -> None:
-        self._encoding = False
-        if version == self._version:
-            self.encoded = encoded
+    def _on_encoded(self, encoded: Encoded) -> None:
+        self.encoded = encoded
         self._update()
 
     def _on_encode_failed(self, error: Exception) -> None:
-        self._encoding = False
-        if isinstance(error, Cancelled):
-            self._update()  # (for newer weights, if anything still needs them)
-        else:
+        if not isinstance(error, Cancelled):  # (given up for newer weights: what needs them encodes them)
             self._report(f"Could not encode the images: {error}", True)
 
     # --- neighbours ---
@@ -249,15 +244,16 @@ class CollectionCodes(QObject):
         self._update()
 
     def _search(self) -> None:
-        if self._searching or self._query is None or self.encoded is None:
+        query, encoded, on_its_way = self._query, self.encoded, self._searching
+        if query is None or encoded is None:
             return
-        self._searching, asked, encoded, query = True, self._asked, self.encoded, self._query
-        run_in_thread(search, encoded, query, NEIGHBOURS,
-                      on_result=lambda found: self._on_found(found, query, asked, encoded),
-                      on_error=self._on_search_failed)  # fmt: skip
+        if self._searcher.busy and on_its_way is not None and on_its_way[1] == self._asked and on_its_way[2] is encoded:
+            return  # (this request's answer is on its way)
+        self._searching = (query, self._asked, encoded)
+        self._searcher.start(search, encoded, query, NEIGHBOURS)
 
-    def _on_found(self, found, query: Query, asked: int, encoded: Encoded) -> None:
-        self._searching = False
+    def _on_found(self, found: Found) -> None:
+        query, asked, encoded = self._searching
         dataset = self._dataset()
         if asked != self._asked or encoded is not self.encoded or dataset is None:
             self._update()  # a newer request, or newer codes: search again
@@ -291,7 +287,6 @@ class CollectionCodes(QObject):
         return f"looks like {with_article(name)}, {int((labels == most).sum())} of {len(labels)}"
 
     def _on_search_failed(self, error: Exception) -> None:
-        self._searching = False
         self._query = None
         self._report(f"Could not find the nearest images: {error}", True)
 
@@ -313,18 +308,15 @@ class CollectionCodes(QObject):
         inference = self._inference()
         if inference is None:
             return
-        self._worth_version, version = self._version, self._version
-        self._worth_cancel = threading.Event()
-        run_in_thread(measure_worth, inference.config, dataset, self.encoded.found.by_split(self.encoded.codes),
-                      self._worth_cancel, on_result=lambda worth: self._on_worth(worth, version),
-                      on_error=self._on_worth_failed)  # fmt: skip
+        self._worth_version = self._version
+        self._weigher.start(measure_worth, inference.config, dataset, self.encoded.found.by_split(self.encoded.codes))
 
     def _on_worth_failed(self, error: Exception) -> None:
         if not isinstance(error, Cancelled):
             self._report(f"Could not weigh the codes: {error}", True)
 
-    def _on_worth(self, worth: CodeWorth | None, version: int) -> None:
-        if version != self._version or worth is None:
+    def _on_worth(self, worth: CodeWorth | None) -> None:
+        if worth is None:
             return
         self.worth = worth
         line = (f"What the codes are worth: {worth.k}-nearest-neighbour accuracy on {worth.test:,} test images "

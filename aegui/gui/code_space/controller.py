@@ -4,7 +4,6 @@ thread, from a detached copy of the weights, and only while a tab that shows the
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,9 +23,8 @@ from aegui.gui.code_space.collection_codes import CollectionCodes
 from aegui.gui.code_space.explore_panel import ExplorePanel
 from aegui.gui.code_space.interpolation_strip import STEPS
 from aegui.gui.code_space.map_layouts import MapLayouts
-from aegui.gui.concurrency.threads import run_in_thread
-
-FRAME_MS = 16
+from aegui.gui.concurrency.latest import LatestTask
+from aegui.gui.concurrency.pacer import FRAME_MS
 
 
 class CodeSpaceController(QObject):
@@ -44,8 +42,10 @@ class CodeSpaceController(QObject):
         parent: QObject | None = None,
         unfit_note: Callable[[], str] = lambda: "",  # the model does not take the data: so, and what to do
         read: Callable[[], tuple[list, list]] = lambda: ([], []),  # what the model and data are read from
+        closed: Callable[[], bool] = lambda: False,  # the session has closed: nothing more to follow
     ) -> None:
         super().__init__(parent)
+        self._closed = closed
         self.code_panel, self.explore, self._unfit_note = code_panel, explore_panel, unfit_note
         self._inference, self._weights, self._dataset, self._report = inference, weights, dataset, report
         self.latent: LatentMap | None = None  # the map shown: by PCA, or the chosen method once laid out
@@ -58,10 +58,11 @@ class CodeSpaceController(QObject):
                                           report, is_training, read, self)  # fmt: skip
         self._pixel_cache: dict[tuple[str, int], tuple[np.ndarray, float, float | None]] = {}  # PCA of the pixels
         self._pixels_shown: np.ndarray | None = None  # the points the pixels' map shows
-        self._worker = None
-        self._cancel = threading.Event()  # the running worker's: set to make it give up
+        # the maps, one worker at a time: given up for another model, while new weights wait for them (`_pending`)
+        self._maps = LatestTask(self._on_computed, self._on_failed, self, one_at_a_time=True)
         self._pending = False
-        self._generation = 0  # bumped by every model change: results for older weights are dropped
+        self._computing: tuple[tuple[str, int], int] | None = None  # what they are computed for: cache key, weights
+        self._generation = 0  # bumped by every model change (which weights a layout is of)
         self._visible = {"map": False, "explore": False}
         self._stale = True
         self._drawing_code: np.ndarray | None = None
@@ -92,13 +93,25 @@ class CodeSpaceController(QObject):
         if not self._unfit_note():
             self.collection.set_visible(map_visible, explore_visible)
 
+    def follow_model(self, painted: bool) -> None:
+        """Another model: if the window is already painted, follow a frame later (as the drawing does: both
+        at once held the window up to ~100 ms on two busy cores)."""
+        if painted:
+            QTimer.singleShot(FRAME_MS, self._follow_model)
+        else:
+            self._follow_model()
+
+    def _follow_model(self) -> None:
+        if not self._closed():
+            self.model_changed()
+
     def model_changed(self) -> None:
         """New weights or a new model: sliders follow its code size; maps and neighbours go stale."""
         inference = self._inference()
         if inference is None:
             return
         self._generation += 1
-        self._cancel.set()  # whatever is being computed is for weights that are gone
+        self._maps.cancel()  # whatever is being computed is for weights that are gone
         self.layouts.cancel()
         self.latent, self._pca_latent = None, None
         self._ends = {"a": None, "b": None}
@@ -118,20 +131,16 @@ class CodeSpaceController(QObject):
         if not (self._visible["map"] or self._visible["explore"]):
             self._stale = True  # nobody is looking: compute when a tab opens
             return
-        if self._worker is not None:
-            self._pending = True
+        if self._maps.busy:
+            self._pending = True  # (so training's maps follow its weights: computed once these are shown)
             return
-        self._stale = False
+        self._stale, self._pending = False, False
         self.code_panel.set_test_count(len(dataset.test_images))
         count = self.code_panel.count_spin.value()
         cache_key = (dataset.key, min(count, len(dataset.test_images)))
         self.code_panel.status.setText("Placing the test digits…")
-        generation = self._generation
-        self._cancel = threading.Event()
-        self._worker = run_in_thread(compute_code_space, inference.config, state, dataset, count,
-                                     self._pixel_cache.get(cache_key), self._cancel,
-                                     on_result=lambda result: self._on_computed(result, cache_key, generation),
-                                     on_error=self._on_failed)  # fmt: skip
+        self._computing = (cache_key, self._generation)
+        self._maps.start(compute_code_space, inference.config, state, dataset, count, self._pixel_cache.get(cache_key))
 
     def _show_unfit(self, note: str) -> bool:
         """Whether the model does not take the data (`note` says so): then nothing is computed, or shown."""
@@ -139,22 +148,16 @@ class CodeSpaceController(QObject):
         if note:  # (a map computed or laid out meanwhile is of weights and data that do not fit)
             self.latent, self._pca_latent = None, None
             self._generation += 1
-            self._cancel.set()
+            self._maps.cancel()
             self.collection.unfit()
         return bool(note)
 
-    def _on_computed(self, result, cache_key, generation: int) -> None:
-        self._worker = None
-        if generation != self._generation:  # computed for a model that is gone
-            self._pending = False
-            self.refresh()
-            return
-        latent = result
+    def _on_computed(self, latent: LatentMap) -> None:
+        cache_key, generation = self._computing
         self._pca_latent = latent
         self._pixel_cache[cache_key] = (latent.pixel_points, latent.pixel_score, latent.pixel_explained)
         self._show_latent(self.layouts.request(latent, generation) or latent)
         if self._pending:
-            self._pending = False
             self.refresh()
 
     def _show_latent(self, latent: LatentMap) -> None:
@@ -206,18 +209,14 @@ class CodeSpaceController(QObject):
         self.mapUpdated.emit()
 
     def _on_failed(self, error: Exception) -> None:
-        self._worker = None
-        if isinstance(error, Cancelled):  # given up for newer weights (or the window closing)
-            if self._pending:
-                self._pending = False
-                self.refresh()
+        if isinstance(error, Cancelled):  # (given up: newer weights or the window closing, whose answer is dropped)
             return
         self._report(f"Could not compute the code space: {error}", True)
 
     def cancel(self) -> None:
         """Make a running computation give up soon (the window is closing)."""
         self._pending = False
-        self._cancel.set()
+        self._maps.cancel()
         self.layouts.cancel()
         self.collection.cancel()
 

@@ -16,16 +16,18 @@ from PySide6.QtCore import QObject, Signal
 from aegui.core.analysis.latent import LatentMap, knn_accuracy
 from aegui.core.analysis.projections import METHODS, embed, unavailable
 from aegui.core.errors import Cancelled
-from aegui.gui.concurrency.threads import ProgressRelay, run_in_thread
+from aegui.gui.concurrency.latest import LatestTask
+from aegui.gui.concurrency.threads import ProgressRelay
 
 CACHED = 6  # layouts kept: switching methods or counts back and forth recomputes nothing
 PixelLayout = tuple[np.ndarray, float]  # the pixels' points and their separation score
 
 
 def lay_out(latent: LatentMap, method: str, pixels: PixelLayout | None, progress: Callable[[str, int, int], None],
-            cancelled: Callable[[], bool]) -> LatentMap:  # fmt: skip
+            cancel: threading.Event) -> LatentMap:  # fmt: skip
     """The same digits laid out by `method`, codes and (unless `pixels` are given) pixels, with their
-    separation scores (a worker's job)."""
+    separation scores (a worker's job; gives up when `cancel` is set)."""
+    cancelled = cancel.is_set
     sides = 1 if pixels is not None else 2
 
     def report(side: int, done: float) -> None:
@@ -56,7 +58,7 @@ class MapLayouts(QObject):
         self._running: tuple[int, int, str] | None = None  # what the worker is laying out
         self._running_images: object = None  # and of which test images
         self._with_pixels = False  # and whether it lays the pixels out too
-        self._cancel = threading.Event()
+        self._task = LatestTask(self._on_laid_out, self._on_failed, self)  # (the layout asked for last)
         self._relay = ProgressRelay()
         self._relay.progress.connect(self._on_progress)
 
@@ -89,12 +91,10 @@ class MapLayouts(QObject):
         if self._running == key and self._running_images is latent.images:
             return None
         self.cancel()
-        self._running, self._running_images, self._cancel = key, latent.images, threading.Event()
+        self._running, self._running_images = key, latent.images
         pixels = self._pixels_at_hand(latent)
         self._with_pixels = pixels is None
-        run_in_thread(lay_out, latent, self.method, pixels, self._relay.report, self._cancel.is_set,
-                      on_result=lambda laid_out: self._on_laid_out(key, laid_out),
-                      on_error=lambda error, images=latent.images: self._on_failed(key, images, error))  # fmt: skip
+        self._task.start(lay_out, latent, self.method, pixels, self._relay.report)
         return None
 
     def _pixels_at_hand(self, latent: LatentMap) -> PixelLayout | None:
@@ -103,14 +103,15 @@ class MapLayouts(QObject):
 
     def cancel(self) -> None:
         """Make a layout in progress give up (newer weights, another method, or the window closing)."""
-        self._cancel.set()
+        self._task.cancel()
         self._running = None
 
     def _on_progress(self, method: str, done: int, total: int) -> None:
         if self._running is not None:
             self.progress.emit(done / total, f"{METHODS[method]} · {100 * done / total:.0f}%")
 
-    def _on_laid_out(self, key: tuple[int, int, str], laid_out: LatentMap) -> None:
+    def _on_laid_out(self, laid_out: LatentMap) -> None:
+        key, self._running = self._running, None
         self._cache[key] = laid_out
         if laid_out.pixel_method == key[2]:
             pixels = (laid_out.pixel_points, laid_out.pixel_score)
@@ -118,15 +119,11 @@ class MapLayouts(QObject):
         for cache in (self._cache, self._pixel_cache):
             while len(cache) > CACHED:
                 cache.popitem(last=False)
-        if self._running == key and self._running_images is laid_out.images:
-            self._running = None
-            self.progress.emit(-1.0, "")
-            self.ready.emit(laid_out, key[0])
+        self.progress.emit(-1.0, "")
+        self.ready.emit(laid_out, key[0])
 
-    def _on_failed(self, key: tuple[int, int, str], images: object, error: Exception) -> None:
-        if self._running != key or self._running_images is not images:
-            return  # given up for something newer
-        self._running = None
+    def _on_failed(self, error: Exception) -> None:
+        key, self._running = self._running, None
         self.progress.emit(-1.0, "")
         if not isinstance(error, Cancelled):
             self.failed.emit(f"Could not lay the codes out by {METHODS[key[2]]}: {error}")

@@ -15,6 +15,7 @@ from aegui.core.training.pacing import Interval
 from aegui.core.training.protocol import EpochEnd, Paused, TrainingProgress
 
 WINDOW_UPDATES_PER_SECOND = 30  # the most times a second a training run's records reach the window's views
+FRAME_MS = 16  # a displayed frame (60 Hz): work put off by one lets the window paint first
 
 
 class FramePacer(QObject):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from multiprocessing.reduction import ForkingPickler
 
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from aegui.core.spawning import main_script_hidden
 from aegui.core.training.protocol import Command, Quit, Ready
@@ -87,11 +87,7 @@ _warmed_up = False
 
 
 def _new_process() -> TrainingProcess:
-    app = QCoreApplication.instance()
-    if app is not None and not getattr(app, "_aegui_stops_training", False):
-        app.aboutToQuit.connect(stop_training_processes)  # (daemon processes also end with this one)
-        app._aegui_stops_training = True
-    return TrainingProcess()
+    return TrainingProcess()  # (stopped when the application quits: `aegui.gui.app_wide.set_up`)
 
 
 def _warm_up() -> None:

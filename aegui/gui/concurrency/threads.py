@@ -5,10 +5,10 @@ process: `aegui.gui.concurrency.training_process`.)"""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
@@ -44,15 +44,9 @@ class MainThreadCollector(QObject):
                 return
 
 
-_collector: MainThreadCollector | None = None
-
-
-def collect_in_the_gui_thread() -> None:
-    """From now on, cyclic garbage is collected in the GUI thread only (called before any worker starts)."""
-    global _collector
-    application = QCoreApplication.instance()
-    if _collector is None and application is not None:
-        _collector = MainThreadCollector(application)
+def collect_in_the_gui_thread(application: QCoreApplication) -> None:
+    """From now on, cyclic garbage is collected in the GUI thread only (at start-up: `aegui.gui.app_wide.set_up`)."""
+    MainThreadCollector(application)
 
 
 def run_in_thread(
@@ -63,9 +57,8 @@ def run_in_thread(
     **kwargs,
 ) -> FunctionWorker:
     """Run a function off the GUI thread; its result or exception arrives in the GUI thread."""
-    collect_in_the_gui_thread()
     connections = {"returned": on_result, "errored": on_error}  # connected before the thread starts
-    return create_worker(function, *args, _connect=connections, _start_thread=True, **kwargs)
+    return _started(create_worker(function, *args, _connect=connections, _start_thread=False, **kwargs))
 
 
 def run_generator_in_thread(
@@ -77,9 +70,21 @@ def run_generator_in_thread(
 ) -> WorkerBase:
     """Run a generator off the GUI thread; what it yields, then its return value (or exception), arrive in
     the GUI thread in order."""
-    collect_in_the_gui_thread()
     connections = {"yielded": on_yield, "returned": on_result, "errored": on_error}
-    return create_worker(function, *args, _connect=connections, _start_thread=True)
+    return _started(create_worker(function, *args, _connect=connections, _start_thread=False))
+
+
+_unfinished: set[WorkerBase] = set()  # every worker started here whose end has not been signalled
+
+
+def _started(worker: WorkerBase) -> WorkerBase:
+    """Count the worker until its end is signalled (connected before it starts: a short one may be done before
+    a later connection is made), then start it."""
+    _unfinished.add(worker)
+    held = weakref.ref(worker)  # (the connection must not keep the worker alive once it is done)
+    worker.finished.connect(lambda: _unfinished.discard(held()))
+    worker.start()
+    return worker
 
 
 def warm_in_background(function: Callable[[], None], name: str) -> None:
@@ -90,8 +95,12 @@ def warm_in_background(function: Callable[[], None], name: str) -> None:
 
 
 def _quietly(function: Callable[[], None]) -> None:
-    with contextlib.suppress(Exception):  # (a cache not warmed costs its time later, where it is needed)
+    try:
         function()
+    except Exception as error:  # (a cache not warmed costs its time later, where it is needed: a warning)
+        from aegui.gui.app_wide.notices import Severity, post_error
+
+        post_error(error, "Could not prepare ahead", Severity.WARNING)
 
 
 class ProgressRelay(QObject):
@@ -114,8 +123,8 @@ def live_workers() -> int:
 
 
 def unfinished_workers() -> int:
-    """Workers whose end the GUI thread has not yet processed."""
-    return len(WorkerBase._worker_set)
+    """Workers started here whose end has not been signalled yet."""
+    return len(_unfinished)
 
 
 def wait_for_workers(msecs: int) -> bool:

@@ -17,7 +17,7 @@ from aegui.core.folders import remember_data_folder
 from aegui.gui.data.download_dialog import DownloadDialog
 from aegui.gui.session.controller import SessionController
 from aegui.gui.session.phases import Phase
-from aegui.gui.training.training_panel import TrainingPanel
+from aegui.gui.widgets.data_box import DataBox
 from aegui.gui.window.recent_files import RecentFiles
 from aegui.gui.window.settings import read
 
@@ -25,10 +25,10 @@ IMAGES_KEY = "data/images"
 
 
 class DataController(QObject):
-    def __init__(self, window: QWidget, session: SessionController, panel: TrainingPanel, settings: QSettings,
+    def __init__(self, window: QWidget, session: SessionController, box: DataBox, settings: QSettings,
                  recent: RecentFiles) -> None:  # fmt: skip
         super().__init__(window)
-        self._window, self._session, self._panel, self._box = window, session, panel, panel.data_box
+        self._window, self._session, self._box = window, session, box
         self._settings, self._recent = settings, recent
         self._download_dialog: DownloadDialog | None = None
         stored = read(settings, IMAGES_KEY, "", str)
@@ -133,7 +133,6 @@ class DataController(QObject):
         self._box.set_classes(dataset.classes)
         self._box.show_reading(dataset.name == IMAGES)
         self._box.set_reading(*self._session.data.reading)  # (a model opened may have asked for its own)
-        self._panel.set_train_size(len(dataset.train_images))
 
     def _on_phase_changed(self, phase: Phase) -> None:
         if phase is not Phase.DOWNLOADING and self._download_dialog is not None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from aegui.gui.data.controller import DataController
 from aegui.gui.window.parts import Feature, Parts
 
+REQUIRES = ("window", "session", "data_box", "settings", "recent")
+PROVIDES = ("data_controller",)
+
 
 def build(parts: Parts) -> Feature:
-    parts.data_picker = DataController(parts.window, parts.session, parts.panel, parts.settings, parts.recent)
+    parts.data_controller = DataController(parts.window, parts.session, parts.data_box, parts.settings, parts.recent)
     return Feature()

@@ -1,5 +1,7 @@
 """What the model computes, kept in step with the session: the drawing's code and reconstruction, the
-code bars' scale and the sliders' spans (from a worker), the gallery, and the code space.
+code bars' scale and the code's spans (from a worker), and the gallery. The drawing and the code's scales are
+published on the session (`drawing`, `code_scales`), where the other features read them; the canvas takes the
+images the session is asked to put on it.
 
 Views of the weights follow a model change a frame after the window has painted the new model's
 settings and history, and follow training a few times a second; strokes refresh the drawing at once.
@@ -7,22 +9,23 @@ settings and history, and follow training a few times a second; strokes refresh 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.analysis.inference import CodeScales, code_scales
 from aegui.core.data.image_files import fitting_for
 from aegui.core.training.pacing import Interval
 from aegui.core.words import possessive
-from aegui.gui.code_space.controller import FRAME_MS, CodeSpaceController
-from aegui.gui.concurrency.pacer import FramePacer
-from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.concurrency.latest import LatestTask
+from aegui.gui.concurrency.pacer import FRAME_MS, FramePacer
 from aegui.gui.concurrency.training_process import TrainingProgress
 from aegui.gui.drawing.canvas import DrawCanvas
 from aegui.gui.drawing.draw_panel import DrawPanel
-from aegui.gui.session.controller import SessionController
+from aegui.gui.session.controller import Drawing, SessionController
 from aegui.gui.widgets.gallery import COUNT as GALLERY_COUNT
 from aegui.gui.widgets.gallery import ReconstructionGallery
 
@@ -31,22 +34,25 @@ DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's resu
 CODE_RANGE_IMAGES = 1000
 
 
+def _code_scales(config, state, images, _cancel: threading.Event) -> CodeScales:
+    return code_scales(config, state, images)  # (a worker's job: one encoding, not given up)
+
+
 class DrawingController(QObject):
     codeScalesUpdated = Signal()  # the code bars and sliders have their scale for the current weights
     drawingUpdated = Signal()  # the drawing's code and reconstruction are shown
 
     def __init__(self, session: SessionController, canvas: DrawCanvas, draw_panel: DrawPanel,
-                 gallery: ReconstructionGallery, code_space: CodeSpaceController, refresh_rate: float,
+                 gallery: ReconstructionGallery, refresh_rate: float,
                  parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        self.session, self.canvas, self.draw_panel = session, canvas, draw_panel
-        self.gallery, self.code_space = gallery, code_space
+        self.session, self.canvas, self.draw_panel, self.gallery = session, canvas, draw_panel, gallery
         # seconds from each pen change to the reconstruction that includes it, in the GUI thread
         self.drawing_latencies: deque[float] = deque(maxlen=100_000)
         self._unshown_changes: list[float] = []
         self._gallery_due = Interval(GALLERY_INTERVAL)
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
-        self._scales_request = 0
+        self._scales = LatestTask(self._on_code_scales, self._on_code_scales_failed, self)  # the latest weights'
         # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
         # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
         self._drawing_pacer = FramePacer(self.refresh_drawing, 250.0 / max(refresh_rate, 30.0), self)
@@ -54,6 +60,7 @@ class DrawingController(QObject):
         session.datasetLoaded.connect(self._on_dataset_loaded)
         session.weightsChanged.connect(self._on_weights_changed)
         session.trainingProgress.connect(self._on_training_progress)
+        session.imageRequested.connect(self._on_image_requested)
 
     def model_changed(self, painted: bool) -> None:
         """Another model: if the window is already painted, follow a frame later (both at once held the
@@ -65,10 +72,8 @@ class DrawingController(QObject):
             self._show_model()
 
     def _show_model(self) -> None:
-        if self.session.closed:
-            return
-        self.code_space.model_changed()
-        self._refresh_all()
+        if not self.session.closed:
+            self._refresh_all()
 
     def _refresh_all(self) -> None:
         self._refresh_code_range()
@@ -89,11 +94,9 @@ class DrawingController(QObject):
         self._fit_canvas()
         self._refresh_code_range()
         self._refresh_gallery()
-        self.code_space.data_changed()
         self.refresh_drawing()  # (its note says whether the model takes the data)
 
     def _on_weights_changed(self) -> None:
-        self.code_space.refresh()
         self._refresh_all()
 
     def _on_training_progress(self, _item: TrainingProgress) -> None:
@@ -123,29 +126,26 @@ class DrawingController(QObject):
         state = session.current_weights()
         if session.model_data is None or session.inference is None or state is None:
             return
-        self._scales_request += 1
-        # bound methods, not partials or lambdas: Qt holds them weakly, so a closed window is freed
         images = session.model_data.test_images[:CODE_RANGE_IMAGES]
-        run_in_thread(code_scales, session.inference.config, state, images, self._scales_request,
-                      on_result=self._on_code_scales, on_error=self._on_code_scales_failed)  # fmt: skip
+        self._scales.start(_code_scales, session.inference.config, state, images)
 
     def _on_code_scales_failed(self, _error: Exception) -> None:
         pass  # the weights could not be encoded (about to diverge): the scale stays as it was
 
     def _on_code_scales(self, scales: CodeScales) -> None:
         inference = self.session.inference
-        if scales.request != self._scales_request or inference is None:
-            return  # a later request is on its way
+        if inference is None:
+            return
         if scales.config == inference.config:
             self.draw_panel.code_view.set_model(scales.config.code_size, scales.bars)
-            self.code_space.set_slider_ranges(scales.slider_low, scales.slider_high)
+            self.session.publish_code_scales(scales)
             self.codeScalesUpdated.emit()
 
     def refresh_drawing(self) -> None:
         session = self.session
         if self.canvas.is_empty():
             self.draw_panel.show_result(None, None, session.unfit_note(short=True))
-            self.code_space.show_drawing(None)
+            session.publish_drawing(Drawing())
         else:
             image = self.canvas.model_input()
             session.follow_training()
@@ -154,7 +154,7 @@ class DrawingController(QObject):
             note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
             note = session.unfit_note(short=True) or note
             self.draw_panel.show_result(image, result, note)
-            self.code_space.show_drawing(result.code if result is not None else None)
+            session.publish_drawing(Drawing(image, result.code if result is not None else None))
             now = time.perf_counter()
             self.drawing_latencies.extend(now - change for change in self._unshown_changes)
         self._unshown_changes = []
@@ -162,4 +162,9 @@ class DrawingController(QObject):
 
     def _on_strokes_changed(self) -> None:
         self._unshown_changes.append(self.canvas.last_change)
+        self.session.drawingEdited.emit()
         self._drawing_pacer.request()
+
+    def _on_image_requested(self, image: np.ndarray) -> None:
+        """Another feature asked for an image on the canvas (a generated digit, an outlier)."""
+        self.canvas.set_image(image)

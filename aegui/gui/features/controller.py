@@ -63,6 +63,8 @@ class FeaturesController(QObject):
         inference, image = self._inference(), self._model_input()
         if not self._visible or inference is None:
             return
+        if image is not None and np.asarray(image).size != inference.config.pixels:
+            return  # drawn for the model before: the drawing for this one comes within a frame
         if image is None or not np.asarray(image).any():
             self._view.strips_caption.setText("Draw a digit to see every layer's activations.")
             image = to_float(self._test_images()[:1]).numpy() if self._test_images() is not None else None

@@ -1,5 +1,5 @@
 """The Features tab: the first layer's weights, what each code value decodes to, and every layer's
-activations for the drawing, as strips. Shows what it is given; `feature_maps.FeatureMaps` computes it."""
+activations for the drawing, as strips. Shows what it is given; `controller.FeaturesController` computes it."""
 
 from __future__ import annotations
 

@@ -6,17 +6,20 @@ from aegui.gui.features.controller import FeaturesController
 from aegui.gui.features.features_view import FeaturesView
 from aegui.gui.window.parts import Feature, Parts
 
+REQUIRES = ("session", "window", "files")
+PROVIDES = ("features_view", "features_controller")
+
 
 def build(parts: Parts) -> Feature:
-    session, canvas = parts.session, parts.canvas
+    session = parts.session
     view = parts.features_view = FeaturesView()
-    maps = parts.feature_maps = FeaturesController(
+    maps = parts.features_controller = FeaturesController(
         view, lambda: session.inference, lambda: session.model_data.test_images if session.model_data else None,
-        lambda: None if canvas.is_empty() else canvas.model_input(), parts.window)  # fmt: skip
+        lambda: session.drawing.image, parts.window)  # fmt: skip
     session.modelChanged.connect(maps.weights_changed)
     for signal in (session.modelChanged, session.datasetLoaded):  # (the model may not take the data)
         signal.connect(lambda *_args: view.show_unfit(session.unfit_note()))
     session.weightsChanged.connect(maps.weights_changed)
-    parts.model_views.drawingUpdated.connect(maps.drawing_changed)
+    session.drawingChanged.connect(maps.drawing_changed)
     view.exportRequested.connect(lambda: parts.files.export_png_dialog(view, "features"))
     return Feature(pages=(("Features", view),), tab_shown=lambda page: maps.set_visible(page is view))

@@ -13,7 +13,6 @@ weights change, so the same digits can be watched sharpen epoch by epoch.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -24,48 +23,49 @@ from aegui.core.data.datasets import Dataset
 from aegui.core.errors import Cancelled
 from aegui.core.model.autoencoder import AutoEncoder
 from aegui.core.model.density import CodeDensity
-from aegui.gui.code_space.code_space_panel import CodeSpacePanel
-from aegui.gui.concurrency.threads import run_in_thread
-from aegui.gui.drawing.canvas import DrawCanvas
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.generate.generate_view import GenerateView
 from aegui.gui.session.controller import SessionController
+from aegui.gui.widgets.manifold import ManifoldView
 
 MANIFOLD_SIDE = 15
 CODE_IMAGES = 2000  # test images whose codes stand in for a density not fitted yet
 NEAR_SPREAD = 0.5  # "more like my drawing": the spread, as a share of the nearest component's
 
 
-def _fit(model: AutoEncoder, version: int, state: dict[str, torch.Tensor], dataset: Dataset,
-         cancelled: Callable[[], bool]):  # fmt: skip
-    """(model, version, its code density): a worker's job (the model only travels with the result)."""
-    density = fit_model_density(model.config, state, dataset.train_images, dataset.test_images, cancelled=cancelled,
-                                train_labels=dataset.train_labels)  # fmt: skip
-    return model, version, density
+def _fit(model: AutoEncoder, state: dict[str, torch.Tensor], dataset: Dataset, cancel: threading.Event):
+    """(model, its code density): a worker's job (the model only travels with the result)."""
+    density = fit_model_density(model.config, state, dataset.train_images, dataset.test_images,
+                                cancelled=cancel.is_set, train_labels=dataset.train_labels)  # fmt: skip
+    return model, density
 
 
 class GenerateController(QObject):
     batchShown = Signal()  # a batch of generated digits is on screen
     densityFitted = Signal()
 
-    def __init__(self, session: SessionController, view: GenerateView, code_panel: CodeSpacePanel, canvas: DrawCanvas,
+    def __init__(self, session: SessionController, view: GenerateView, manifold: ManifoldView,
                  parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
-        self.session, self.view, self.code_panel, self.canvas = session, view, code_panel, canvas
+        self.session, self.view, self.manifold = session, view, manifold
         self.visible = self.map_visible = False
-        self.fitting = False
-        self._version = 0  # bumped by every change of model or weights: a density fitted for older ones is dropped
+        self._version = 0  # bumped by every change of model or weights (the fallback density is of one version)
         self._seed = 0
         self._near: np.ndarray | None = None  # the drawing's code the batch was drawn around, if it was
         self._fallback: tuple[int, CodeDensity] | None = None  # (version, density) while none is fitted
-        self._cancel = threading.Event()  # the running fit's: set to make it give up
+        self._fit = LatestTask(self._on_fitted, self._on_fit_failed, self)  # (given up for newer weights)
         view.newBatchRequested.connect(self.new_batch)
         view.moreLikeDrawingRequested.connect(self.more_like_drawing)
-        view.digitChosen.connect(self._on_digit_chosen)
-        code_panel.manifold.digitClicked.connect(self._on_manifold_clicked)
+        view.digitChosen.connect(session.imageRequested)  # (onto the canvas)
+        manifold.imageChosen.connect(session.imageRequested)
         session.modelChanged.connect(self._on_weights_changed)
         session.weightsChanged.connect(self._on_weights_changed)
         session.datasetLoaded.connect(self._on_weights_changed)
         session.densityChanged.connect(self._on_density_changed)
+
+    @property
+    def fitting(self) -> bool:
+        return self._fit.busy
 
     # --- what codes come from ---
 
@@ -105,25 +105,19 @@ class GenerateController(QObject):
         if (self.fitting or session.is_training() or session.model_data is None or state is None
                 or session.model.density is not None or session.history.epochs_done == 0):  # fmt: skip
             return False
-        self.fitting = True
-        self._cancel = threading.Event()
-        run_in_thread(_fit, session.model, self._version, state, session.model_data, self._cancel.is_set,
-                      on_result=self._on_fitted, on_error=self._on_fit_failed)  # fmt: skip
+        self._fit.start(_fit, session.model, state, session.model_data)
         return True
 
     def cancel(self) -> None:
         """Make a fit in progress give up within a few iterations (the window is closing)."""
-        self._cancel.set()
+        self._fit.cancel()
 
-    def _on_fitted(self, result: tuple[AutoEncoder, int, CodeDensity]) -> None:
-        model, version, density = result
-        self.fitting = False
-        if version == self._version and self.session.set_density(model, density):
+    def _on_fitted(self, result: tuple[AutoEncoder, CodeDensity]) -> None:
+        if self.session.set_density(*result):
             return  # (its densityChanged has shown it)
-        self.refresh()  # the weights changed meanwhile: the new ones are fitted if digits are on screen
+        self.refresh()  # the model changed meanwhile: the new one is fitted if digits are on screen
 
     def _on_fit_failed(self, error: Exception) -> None:
-        self.fitting = False
         if not isinstance(error, Cancelled):
             self.session.message.emit(f"Could not fit a density to the codes: {error}", True)
 
@@ -149,12 +143,12 @@ class GenerateController(QObject):
         self._show_batch()
 
     def more_like_drawing(self) -> bool:
-        inference = self.session.inference
-        if self.canvas.is_empty() or inference is None:
+        inference, drawing = self.session.inference, self.session.drawing.image
+        if drawing is None or inference is None:
             self.view.show_state("Draw a digit (or click one) first: new digits are drawn around its code.", True)
             return False
         self.session.follow_training()
-        self._near = inference.reconstruct(self.canvas.model_input()).code
+        self._near = inference.reconstruct(drawing).code
         self._seed += 1
         self._show_batch()
         return True
@@ -179,25 +173,20 @@ class GenerateController(QObject):
         model, inference = self.session.model, self.session.inference
         density = self.density()[0] if model is not None and inference is not None and model.code_size == 2 else None
         if density is None:
-            self.code_panel.show_manifold(None)
+            self.manifold.show_manifold(None)
             return
         self.session.follow_training()
         images = inference.decode(density.quantile_grid(MANIFOLD_SIDE))
         caption = f"decoded over the code plane, spaced by the quantiles of {density.describe()}"
-        self.code_panel.show_manifold(images, MANIFOLD_SIDE, caption)
+        self.manifold.show_manifold(images, MANIFOLD_SIDE, caption)
 
     # --- events ---
 
     def _on_weights_changed(self, *_args) -> None:
         self._version += 1
+        self._fit.cancel()  # a density of weights that are gone (the new ones are fitted if digits are on screen)
         self.refresh()
 
     def _on_density_changed(self) -> None:
         self.densityFitted.emit()
         self.refresh()
-
-    def _on_digit_chosen(self, image: np.ndarray) -> None:
-        self.canvas.set_image(image)
-
-    def _on_manifold_clicked(self, index: int) -> None:
-        self.canvas.set_image(self.code_panel.manifold.images()[index])

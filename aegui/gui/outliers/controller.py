@@ -1,6 +1,7 @@
 """Keeps the Outliers tab in step with the model and the data: every image scored in a worker (from a copy of
-the current weights, cancellable, with progress), kept per weights, data and score; a click puts the image
-on the canvas (and so in the drawing row and on the code map); exports, Show in folder and Move aside."""
+the current weights, cancellable, with progress), kept per weights, data and score; a click asks the session
+to put the image on the canvas (and so in the drawing row and on the code map) and to show its nearest images;
+exports, Show in folder and Move aside."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from aegui.core.data.datasets import IMAGES
 from aegui.core.data.shapes import pictures, stored
 from aegui.core.errors import AeguiError
 from aegui.core.files.moves import Moved, move_files, plan_moves
-from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 
 
@@ -42,17 +43,16 @@ def _score(config, state, dataset, method: str, precision: str, cancel: threadin
 class OutliersController(QObject):
     scored = Signal()  # the tab shows the scores of the current weights and data
 
-    def __init__(self, session, view: OutliersView, canvas, report, parent: QObject | None = None) -> None:
+    def __init__(self, session, view: OutliersView, report, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session, self.view, self.canvas, self._report = session, view, canvas, report
+        self.session, self.view, self._report = session, view, report
         self.report: OutlierReport | None = None
         self.label: int | None = None  # the class shown (None: all)
         self.method = "standardised"
         self.rows: list[tuple[int, str, str, float, int]] = []
         self._visible = False
         self._stale = True
-        self._generation = 0
-        self._cancel = threading.Event()
+        self._scoring = LatestTask(self._on_scored, self._on_failed, self)
         view.imageChosen.connect(self._on_image_chosen)
         view.classChosen.connect(self._on_class_chosen)
         view.scoreChosen.connect(self._on_score_chosen)
@@ -69,8 +69,7 @@ class OutliersController(QObject):
             self.refresh()
 
     def _on_changed(self, *_args) -> None:
-        self._generation += 1
-        self._cancel.set()  # scores of weights or data that are gone
+        self._scoring.cancel()  # scores of weights or data that are gone
         self._stale = True
         note = self.session.unfit_note()
         if note:  # the model does not take the data: no scores to show or export
@@ -87,22 +86,18 @@ class OutliersController(QObject):
         if state is None or dataset is None or session.model is None:
             return
         self._stale = False
-        self._cancel = threading.Event()
-        generation = self._generation
         self.view.show_fit()
         self.view.set_classes(dataset.classes)
         self.view.show_files(dataset.name == IMAGES and bool(dataset.train_files))
         self.view.show_status(f"Scoring {len(dataset.train_images) + len(dataset.test_images):,} images…")
         precision = session.train_config.precision if session.train_config else "auto"
-        run_in_thread(_score, session.model.config, state, dataset, self.method, precision,
-                      self._cancel, on_result=lambda result: self._on_scored(result, generation),
-                      on_error=self._on_failed)  # fmt: skip
+        self._scoring.start(_score, session.model.config, state, dataset, self.method, precision)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._scoring.cancel()
 
-    def _on_scored(self, result, generation: int) -> None:
-        if generation != self._generation or self.session.closed:
+    def _on_scored(self, result) -> None:
+        if self.session.closed:
             return
         self.report, model = result
         self._show()
@@ -148,7 +143,8 @@ class OutliersController(QObject):
         if self.report is None or not 0 <= row < len(self.rows):
             return
         position = self.rows[row][0]
-        self.canvas.set_image(image_at(self.session.model_data, self.report, position).numpy() / 255.0)
+        self.session.imageRequested.emit(image_at(self.session.model_data, self.report, position).numpy() / 255.0)
+        self.session.similarRequested.emit(position)  # (after the canvas takes it: it holds over the drawing)
         self.view.mark(row, float(self.report.scores[position]))
 
     def selected_file(self) -> Path | None:

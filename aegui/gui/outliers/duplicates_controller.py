@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from aegui.core.analysis.outliers import Cancelled
 from aegui.core.errors import AeguiError
 from aegui.core.files.moves import Move, Moved, move_files, plan_moves, put_back
-from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.outliers.duplicate_search import Search, describe, has_files, search
 from aegui.gui.outliers.duplicates_view import COPY, KEPT, MOVED, DuplicatesView, ShownImage, ShownPair
 
@@ -37,8 +37,7 @@ class DuplicatesController(QObject):
         self.last_moves: tuple[Move, ...] = ()  # what Put back returns: every copy moved and not put back yet
         self._visible = False
         self._stale = True
-        self._generation = 0
-        self._cancel = threading.Event()
+        self._finding = LatestTask(self._on_found, self._on_failed, self)
         view.ratioChosen.connect(self._on_ratio_chosen)
         view.copyToggled.connect(self._on_copy_toggled)
         view.moveAsideRequested.connect(self._on_move_aside_requested)
@@ -54,8 +53,7 @@ class DuplicatesController(QObject):
             self._on_changed()
 
     def _on_changed(self, *_args) -> None:
-        self._generation += 1
-        self._cancel.set()  # pairs of weights or data that are gone
+        self._finding.cancel()  # pairs of weights or data that are gone
         self._stale = True
         note = self.session.unfit_note()
         if note:  # the model does not take the data: no pairs to show or move
@@ -75,28 +73,22 @@ class DuplicatesController(QObject):
         if state is None or dataset is None or session.model is None:
             return
         self._stale = False
-        self._cancel.set()
-        self._cancel = cancel = threading.Event()
-        self._generation += 1
-        generation = self._generation
         self.view.show_fit()
         files = has_files(dataset)
         self.view.show_files(files, "" if files else NO_FILES)
         ratio = self.view.ratio()
         count = len(dataset.train_images) + len(dataset.test_images)
         self.view.show_status(f"Looking for near-duplicates among {count:,} images…")
-        on_result = lambda result: self._on_found(result, generation)  # noqa: E731
         if keep_description and self.result is not None:
-            run_in_thread(search, self.result.described, ratio, cancel, on_result=on_result, on_error=self._on_failed)
+            self._finding.start(search, self.result.described, ratio)
         else:
-            run_in_thread(_describe_and_search, session.model.config, state, dataset, ratio, cancel,
-                          on_result=on_result, on_error=self._on_failed)  # fmt: skip
+            self._finding.start(_describe_and_search, session.model.config, state, dataset, ratio)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._finding.cancel()
 
-    def _on_found(self, result: Search, generation: int) -> None:
-        if generation != self._generation or self.session.closed:
+    def _on_found(self, result: Search) -> None:
+        if self.session.closed:
             return
         self.result = result
         found, pairs = result.described.found, result.pairs

@@ -8,18 +8,15 @@ from aegui.gui.outliers.duplicates_controller import DuplicatesController
 from aegui.gui.outliers.outliers_view import OutliersView
 from aegui.gui.window.parts import Feature, Parts
 
+REQUIRES = ("session", "window", "files", "report")
+PROVIDES = ("outliers_view", "outliers", "duplicates")
+
 
 def build(parts: Parts) -> Feature:
     view = parts.outliers_view = OutliersView()
-    controller = parts.outliers = OutliersController(parts.session, view, parts.canvas, parts.report, parts.window)
+    controller = parts.outliers = OutliersController(parts.session, view, parts.report, parts.window)
     duplicates = parts.duplicates = DuplicatesController(parts.session, view.duplicates, parts.report, parts.window)
     view.exportRequested.connect(parts.files.export_outliers_dialog)
-
-    def show_similar(row: int) -> None:  # (after the canvas takes it: the image picked holds over the drawing)
-        if 0 <= row < len(controller.rows) and parts.code_space is not None:
-            parts.code_space.collection.show_position(controller.rows[row][0])
-
-    view.imageChosen.connect(show_similar)
     shown = [False]  # whether the tab is the page shown
 
     def follow(*_args) -> None:

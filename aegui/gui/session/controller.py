@@ -11,13 +11,14 @@ question it asks a person (keep unsaved work?) goes through the `ask_unsaved` ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from aegui.core.analysis.inference import InferenceModel
+from aegui.core.analysis.inference import CodeScales, InferenceModel
 from aegui.core.data.catalog import dataset_title
 from aegui.core.data.datasets import IMAGES, Dataset
 from aegui.core.folders import default_data_dir
@@ -26,6 +27,7 @@ from aegui.core.model.density import CodeDensity
 from aegui.core.model.device import resolve_device_or_cpu
 from aegui.core.training.resume import MAX_EPOCHS, TrainingState
 from aegui.core.training.trainer import History, TrainConfig
+from aegui.gui.concurrency.pacer import FramePacer
 from aegui.gui.concurrency.processes import prepare_training_process, warm_up_training
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun
@@ -48,7 +50,16 @@ def describe(dataset: Dataset) -> str:
     return dataset.describe()
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """The drawing as the model sees it (None: the canvas is empty), and its code (None: not computed)."""
+
+    image: np.ndarray | None = None
+    code: np.ndarray | None = None
+
+
 SHUTDOWN_WAIT_MS = 1500
+WEIGHTS_FOLLOW_MS = 500
 TRAINING_PROCESS_DELAY_MS = 1000
 
 
@@ -70,6 +81,12 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
     recoveryChecked = Signal(object)  # a description of an autosaved model to offer back, or None
     openEnded = Signal(object, object)  # the file, and why it was not opened (None: opened, or a person said no)
     fileUsed = Signal(object)  # a model file just opened or saved (for the recent files)
+    # what the features tell each other (none imports another): the drawing, the code's scales, and requests
+    drawingEdited = Signal()  # the drawing was changed or replaced (its code follows with drawingChanged)
+    drawingChanged = Signal()  # `drawing`: the drawing as the model sees it, and its code, are new
+    codeScalesChanged = Signal(object)  # `code_scales`: the code values' spans (CodeScales) for the weights
+    imageRequested = Signal(object)  # put this image (values in [0, 1], the model's size) on the canvas
+    similarRequested = Signal(int)  # show the images nearest image `position` of the data (train, then test)
 
     def __init__(
         self,
@@ -80,6 +97,9 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # what follows the weights while training (gallery, code bars, maps, features...) at most twice a second,
+        # however fast epochs end: that work costs training its CPU
+        self._weights_pacer = FramePacer(self.weightsChanged.emit, WEIGHTS_FOLLOW_MS, self)
         self.device, self.device_note = resolve_device_or_cpu(device)
         self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
         self._phase = Phase.LOADING
@@ -104,6 +124,8 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         self._run: RunProgress | None = None  # the run in progress: its wording and its place in the history
         self._closed = False
         self._idle_status = ""
+        self.drawing = Drawing()  # published by the drawing feature, read by the others
+        self.code_scales: CodeScales | None = None
         self.recovery = Recovery(autosave, self)
         self.recovery.checked.connect(self.recoveryChecked)
         self.recovery.failed.connect(self._report_problem)
@@ -307,6 +329,16 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         """Bring the inference copy up to the latest published weights (while training)."""
         if self.trainer is not None and self.inference is not None:
             self.inference.update(self.trainer.latest_snapshot())
+
+    # --- what the features tell each other ---
+
+    def publish_drawing(self, drawing: Drawing) -> None:
+        self.drawing = drawing
+        self.drawingChanged.emit()
+
+    def publish_code_scales(self, scales: CodeScales) -> None:
+        self.code_scales = scales
+        self.codeScalesChanged.emit(scales)
 
     # --- crash recovery ---
 

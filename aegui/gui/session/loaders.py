@@ -8,6 +8,7 @@ session decides what each result means for its phase.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,27 +19,24 @@ from aegui.core.data.datasets import IMAGES, Dataset
 from aegui.core.errors import AeguiError
 from aegui.core.files.checkpoints import CheckpointError, load_checkpoint
 from aegui.core.files.download import download_dataset
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.concurrency.threads import ProgressRelay, run_in_thread
 from aegui.gui.concurrency.training_process import share_dataset
 
 
-def _load_shared(choice: str, folder: Path, images: Path | None, request: int,
-                 progress: Callable[[str, int, int], None], cancelled: Callable[[], bool],
-                 reading: tuple[int | None, str, str] = (None, "auto", "auto")):  # fmt: skip
-    """(request, (the dataset in shared memory, what reading its folder found, whether files were skipped), or
-    the exception that stopped it): a worker's job."""
-    try:
-        if choice != IMAGES:
-            return request, (share_dataset(load_dataset(choice, folder, reading[0])), "", False)
-        from aegui.core.data.images import load_image_folder
+def _load_shared(choice: str, folder: Path, images: Path | None, progress: Callable[[str, int, int], None],
+                 reading: tuple[int | None, str, str], cancel: threading.Event):  # fmt: skip
+    """(the dataset in shared memory, what reading its folder found, whether files were skipped): a worker's job
+    (an image folder's conversion stops when `cancel` is set)."""
+    if choice != IMAGES:
+        return share_dataset(load_dataset(choice, folder, reading[0])), "", False
+    from aegui.core.data.images import load_image_folder
 
-        size, color, fit = reading
-        dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancelled,
-                                            size=size, color=color, fit=fit)  # fmt: skip
-        found = " ".join(part for part in (report.describe_reading(), report.describe()) if part)
-        return request, (share_dataset(dataset), found, bool(report.skipped))
-    except Exception as error:  # reported as the request's result, so that it carries the number
-        return request, error
+    size, color, fit = reading
+    dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancel.is_set,
+                                        size=size, color=color, fit=fit)  # fmt: skip
+    found = " ".join(part for part in (report.describe_reading(), report.describe()) if part)
+    return share_dataset(dataset), found, bool(report.skipped)
 
 
 class DataSource(QObject):
@@ -65,7 +63,7 @@ class DataSource(QObject):
         self.mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._loaded_choice = "auto"  # the choice that gave the dataset in use
         self._tried_sample = False
-        self._request = 0  # bumped by every load: only the latest request's result is reported
+        self._loads = LatestTask(self._on_result, self._on_failed, self)  # only the latest request's result counts
         self._closed = False
         self._cancelled = False
         self._downloading = ""
@@ -77,22 +75,9 @@ class DataSource(QObject):
         self.choice = choice
         if images_folder is not None:
             self.images_folder = Path(images_folder)
-        self._request += 1
-        # bound methods, not lambdas: Qt holds them weakly, so a closed window is freed while a load runs
-        run_in_thread(_load_shared, choice, self.folder, self.images_folder, self._request, self._relay.report,
-                      functools.partial(self._superseded, self._request), self.reading, on_result=self._on_result,
-                      on_error=self._on_failed)  # fmt: skip
+        self._loads.start(_load_shared, choice, self.folder, self.images_folder, self._relay.report, self.reading)
 
-    def _superseded(self, request: int) -> bool:
-        return self._closed or request != self._request
-
-    def _on_result(self, result) -> None:
-        request, outcome = result
-        if request != self._request or self._closed:
-            return
-        if isinstance(outcome, Exception):
-            self._on_failed(outcome)
-            return
+    def _on_result(self, outcome: tuple[Dataset, str, bool]) -> None:
         dataset, found, skipped = outcome
         self.dataset, self._loaded_choice = dataset, self.choice
         self.loaded.emit(dataset)
@@ -144,14 +129,15 @@ class DataSource(QObject):
     def close(self) -> None:
         """Give up a download in progress; report nothing more."""
         self._closed = self._cancelled = True
+        self._loads.cancel()
 
 
-def _read_model_file(path: Path, request: int):
-    """(request, path, checkpoint or the sentence saying why it cannot be opened): a worker's job."""
+def _read_model_file(path: Path, _cancel: threading.Event):
+    """(path, checkpoint or the sentence saying why it cannot be opened): a worker's job."""
     try:
-        return request, path, load_checkpoint(path)
+        return path, load_checkpoint(path)
     except CheckpointError as error:  # (load_checkpoint turns every problem, memory included, into one)
-        return request, path, str(error)
+        return path, str(error)
 
 
 class ModelLoader(QObject):
@@ -160,17 +146,14 @@ class ModelLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._request = 0
+        self._reads = LatestTask(self._on_result, self._on_error, self)  # of two files opened, the second
 
     def load(self, path: Path) -> None:
-        self._request += 1
-        run_in_thread(_read_model_file, path, self._request, on_result=self._on_result,
-                      on_error=self._on_error)  # fmt: skip
+        self._reads.start(_read_model_file, path)
 
     def _on_result(self, result) -> None:
-        request, path, outcome = result
-        if request == self._request:
-            (self.failed if isinstance(outcome, str) else self.loaded).emit(path, outcome)
+        path, outcome = result
+        (self.failed if isinstance(outcome, str) else self.loaded).emit(path, outcome)
 
     def _on_error(self, error: Exception) -> None:  # (_read_model_file reports a file's problems itself)
         self.failed.emit(None, f"Could not open the model: {error}")

@@ -118,7 +118,7 @@ class TrainingFlows:
             self._set_dirty(True)
             for record in update.epochs:
                 self.epochEnded.emit(record)
-            self.weightsChanged.emit()
+            self._weights_pacer.request()
         paused = update.paused
         if paused is not None and self._phase is Phase.PAUSING and self.trainer.is_paused:
             self._set_phase(Phase.PAUSED, f"Paused after batch {paused.step:,}. Resume (Space) goes on from there.")
@@ -144,6 +144,7 @@ class TrainingFlows:
         if ended.steps > 0:
             self._autosave()
         self._set_phase(Phase.IDLE)
+        self._weights_pacer.cancel()  # (the final weights, now)
         self.weightsChanged.emit()
         self.trainingFinished.emit(ended)
 

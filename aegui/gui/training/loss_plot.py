@@ -104,8 +104,10 @@ class LossPlot(pg.PlotWidget):
         self._steps_per_epoch = 1
         self._follow_y = False  # a run fits y itself, in steps; until then pyqtgraph's auto range
         plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_by_user)
-        # Data arrives up to 30 times a second; redrawing (axes and all) 10 times a second is plenty.
-        self._redraw_batches = FramePacer(self._show_batches, REDRAW_MS, self)
+        # Data arrives up to 30 times a second, epochs as fast as a small data set's batches; redrawing (axes
+        # and all) 10 times a second is plenty: a burst of batches and epochs is drawn once.
+        self._redraw_curves = FramePacer(self._redraw, REDRAW_MS, self)
+        self._drawn = (0, 0)  # the batch and epoch points the curves show
         self._theme: Theme = follow_theme(self._on_theme_changed)
         self._on_theme_changed(self._theme)
 
@@ -148,11 +150,20 @@ class LossPlot(pg.PlotWidget):
     def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
         steps = np.arange(first_step, first_step + len(losses))
         self._batches.extend(self._epoch_offset + steps / self._steps_per_epoch, losses)
-        self._redraw_batches.request()
+        self._redraw_curves.request()
 
-    def _show_batches(self) -> None:
-        x, y = self._batches.view()
-        self._batch_curve.setData(x, smooth(y, self._smoothing) if self._smoothing else y)
+    def _redraw(self, everything: bool = False) -> None:
+        """The current run's curves that have points they do not show yet (`everything`: all of them)."""
+        batches, epochs = self._drawn
+        if everything or batches != self._batches.size:
+            x, y = self._batches.view()
+            self._batch_curve.setData(x, smooth(y, self._smoothing) if self._smoothing else y)
+        if everything or epochs != self._train.size:
+            self._train_curve.setData(*self._train.view())
+            self._test_curve.setData(*self._test.view())
+            if self._kl_curve is not None:
+                self._kl_curve.setData(*self._kl.view())
+        self._drawn = (self._batches.size, self._train.size)
         self._fit_y()
 
     # --- earlier runs and smoothing ---
@@ -206,8 +217,8 @@ class LossPlot(pg.PlotWidget):
         self.getPlotItem().getViewBox().disableAutoRange()
         self._smoothing = float(weight)
         self._show_earlier()
-        self._redraw_batches.cancel()
-        self._show_batches()
+        self._redraw_curves.cancel()
+        self._redraw(everything=True)
 
     def earlier_runs(self) -> int:
         return len(self._earlier)
@@ -241,12 +252,14 @@ class LossPlot(pg.PlotWidget):
         self._follow_y = False  # the person zoomed or panned: leave the view where they put it
 
     def add_epoch(self, epoch: int, train_loss: float, test_loss: float, test_kl: float = 0.0) -> None:
-        """An epoch's losses; `test_kl`: a VAE's mean KL divergence per test image (0: not a VAE)."""
-        self._redraw_batches.flush()
+        """An epoch's losses; `test_kl`: a VAE's mean KL divergence per test image (0: not a VAE). Drawn with the
+        batches, at most 1000 / REDRAW_MS times a second however fast epochs end."""
+        self._extend_epochs(epoch, train_loss, test_loss, test_kl)
+        self._redraw_curves.request()
+
+    def _extend_epochs(self, epoch: int, train_loss: float, test_loss: float, test_kl: float) -> None:
         self._train.extend(np.array([epoch]), np.array([train_loss]))
         self._test.extend(np.array([epoch]), np.array([test_loss]))
-        self._train_curve.setData(*self._train.view())
-        self._test_curve.setData(*self._test.view())
         if test_kl > 0:
             if self._kl_curve is None:
                 colour = self._theme.kl_loss
@@ -254,8 +267,6 @@ class LossPlot(pg.PlotWidget):
                 self._kl_curve = self.getPlotItem().plot(pen=pg.mkPen(colour, width=3), symbol="t", symbolSize=7,
                                                          symbolBrush=colour, name=name)  # fmt: skip
             self._kl.extend(np.array([epoch]), np.array([test_kl / self._pixels]))
-            self._kl_curve.setData(*self._kl.view())
-        self._fit_y()
 
     def add_record(self, record) -> None:
         """An EpochEnd record."""
@@ -268,13 +279,14 @@ class LossPlot(pg.PlotWidget):
         losses = np.asarray(history.batch_losses, np.float64)
         if len(losses) and epochs:
             self._batches.extend(np.arange(1, len(losses) + 1) * epochs / len(losses), losses)
-            self._show_batches()
         for record in history.epochs:
-            self.add_epoch(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]),
-                           float(record.get("test_kl", 0.0)))  # fmt: skip
+            self._extend_epochs(int(record["epoch"]), float(record["train_loss"]), float(record["test_loss"]),
+                                float(record.get("test_kl", 0.0)))  # fmt: skip
+        self._redraw(everything=True)  # (once, whatever the number of epochs)
 
     def clear_all(self) -> None:
-        self._redraw_batches.cancel()
+        self._redraw_curves.cancel()
+        self._drawn = (0, 0)
         self._follow_y = False
         self.getPlotItem().enableAutoRange(x=True, y=True)
         for buffer in (self._batches, self._train, self._test, self._kl):

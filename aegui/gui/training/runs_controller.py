@@ -5,6 +5,7 @@ each change is written in a worker; a file or folder that cannot be used is said
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +17,17 @@ from aegui.core.folders import default_data_dir
 from aegui.core.training.run_store import KeptRun, RunStore
 from aegui.core.training.runs import TensorBoardLog, smoothed_levels, write_runs_csv
 from aegui.core.training.trainer import Ended, History
+from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.theme.themes import class_colours
 from aegui.gui.training.loss_plot import LossPlot
 from aegui.gui.training.runs_view import RunsView
 
 COLOURS = 12  # colours handed out in turn
+
+
+def _smoothed_levels(curves: list, _cancel: threading.Event) -> dict:
+    return smoothed_levels(curves)  # (a worker's job, not given up)
 
 
 @dataclass
@@ -80,7 +86,8 @@ class RunsController(QObject):
         self._started = 0.0
         self._epochs_before = 0
         self._count = 0
-        self._levels_request = 0  # only the latest runs' smoothing levels are handed to the plot
+        # only the latest runs' smoothing levels are handed to the plot (without them, a level is computed when asked)
+        self._levels = LatestTask(plot.set_smoothed_levels, lambda _error: None, self)
         session.modelChanged.connect(self._on_model_changed)
         session.trainingStarted.connect(self._on_training_started)
         session.trainingFinished.connect(self._on_training_finished)
@@ -133,15 +140,10 @@ class RunsController(QObject):
         self._view.show_runs(self.runs)
         self._plot.set_earlier_runs([(run.colour, run.history) for run in self.earlier()[-MAX_OVERLAID:]])
         curves = self._plot.earlier_curves()
-        self._levels_request += 1
         if curves:  # every smoothing level of the runs now shown, ahead of a drag of the slider
-            request = self._levels_request
-            run_in_thread(smoothed_levels, curves, on_result=lambda levels: self._on_levels(request, levels),
-                          on_error=lambda error: None)  # (without them, a level is computed when asked)  # fmt: skip
-
-    def _on_levels(self, request: int, levels) -> None:
-        if request == self._levels_request:
-            self._plot.set_smoothed_levels(levels)
+            self._levels.start(_smoothed_levels, curves)
+        else:
+            self._levels.cancel()
 
     def _on_tensorboard_toggled(self, on: bool) -> None:
         self.tensorboard_folder = default_data_dir().parent / "tensorboard" if on else None

@@ -1,4 +1,5 @@
-"""The Training tab: the loss plot with its log-scale switch, the runs beside it, and the gallery under them."""
+"""The Training tab: the loss plot with its log-scale switch, the runs beside it, and the gallery under them (a
+click on a test image there asks the session to put it on the canvas and to show its nearest images)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from aegui.gui.widgets.gallery import ReconstructionGallery
 from aegui.gui.window.parts import Feature, Parts
 from aegui.gui.window.settings import Settings, read
 
+REQUIRES = ("session", "window", "panel", "settings", "report")
+PROVIDES = ("loss_plot", "runs_view", "gallery", "log_check", "runs_controller")
 LOG_SCALE_KEY = "plot/log_scale"
 SMOOTHING_KEY = "plot/smoothing"
 
@@ -22,13 +25,15 @@ def build(parts: Parts) -> Feature:
     loss_plot = parts.loss_plot = LossPlot()
     runs_view = parts.runs_view = RunsView(None if tensorboard_available() else HOW_TO_GET_TENSORBOARD)
     parts.gallery = ReconstructionGallery()
+    parts.gallery.imageClicked.connect(lambda index: _on_gallery_clicked(parts, index))
     log_check = parts.log_check = QCheckBox("log scale", objectName="logScaleCheck")
-    run_list = parts.run_list = RunsController(session, runs_view, loss_plot, parts.window)
+    run_list = parts.runs_controller = RunsController(session, runs_view, loss_plot, parts.window)
     run_list.message.connect(parts.report)
     log_check.toggled.connect(loss_plot.set_log_scale)
     session.epochEnded.connect(loss_plot.add_record)
     session.modelChanged.connect(lambda: _on_model_changed(parts))
     session.datasetLoaded.connect(lambda _dataset: _suggest_preset(parts))
+    session.datasetLoaded.connect(lambda dataset: parts.panel.set_train_size(len(dataset.train_images)))
     session.trainingStarted.connect(lambda: loss_plot.begin_run(session.history.epochs_done,
                                                                 session.trainer.steps_per_epoch,
                                                                 session.trainer.config.epochs))  # fmt: skip
@@ -45,6 +50,19 @@ def build(parts: Parts) -> Feature:
 
     return Feature(pages=(("Training", _page(loss_plot, log_check, runs_view, parts.gallery)),),
                    save_settings=save_settings)  # fmt: skip
+
+
+def _on_gallery_clicked(parts: Parts, index: int) -> None:
+    """Test image `index` was clicked: as for a clicked outlier, onto the canvas, then its nearest images (its
+    position counts the training images first, then the test images)."""
+    session, dataset = parts.session, parts.session.model_data
+    if dataset is None:  # the gallery shows data this model does not take
+        parts.report("This model does not take these images: Train makes one that does.", True)
+        return
+    if not 0 <= index < len(dataset.test_images):
+        return
+    session.imageRequested.emit(dataset.test_images[index].numpy() / 255.0)
+    session.similarRequested.emit(len(dataset.train_images) + index)  # (after the canvas: it holds over the drawing)
 
 
 def _suggest_preset(parts: Parts) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aegui.core.checks import ConfigError
 from aegui.core.model.configs import ModelConfig, TrainConfig, cpu_has_native_bf16
 from aegui.core.model.fields import FIELDS
 from aegui.core.model.presets import (
@@ -37,10 +38,10 @@ from aegui.core.model.presets import (
     epochs_note,
     get_preset,
 )
-from aegui.gui.data.data_box import DataBox
 from aegui.gui.session.phases import Action, Phase, allowed
 from aegui.gui.theme.themes import Theme, follow_theme, themes
 from aegui.gui.widgets.combos import select
+from aegui.gui.widgets.data_box import DataBox
 from aegui.gui.window.settings import Settings, read
 
 log = logging.getLogger(__name__)
@@ -351,7 +352,7 @@ class TrainingPanel(QWidget):
             return []
         try:
             wanted, _ = self.settings()
-        except Exception:  # fields that do not fit together: Train will say why
+        except ConfigError:  # fields that do not fit together: Train will say why
             return []
         return [label for name, label in MODEL_FIELD_LABELS.items()
                 if getattr(wanted, name) != getattr(self._loaded, name)]  # fmt: skip
@@ -376,6 +377,11 @@ class TrainingPanel(QWidget):
         self.message_label.setText(text)
         self._message_is_error = error
         self._colour_message(themes().theme)
+
+    def show_notice(self, notice) -> None:
+        """A warning or error from the error sink (`gui/app_wide/notices`); Help › Messages keeps the detail."""
+        if notice.severity >= logging.WARNING:
+            self.show_message(f"{notice.message} (Help › Messages has the detail)", error=True)
 
     def _colour_message(self, theme: Theme) -> None:
         self.message_label.setStyleSheet(f"color: {theme.error_text};" if self._message_is_error else "")

@@ -1,12 +1,15 @@
-"""The lesson's figure: ten test images (named by their class), their reconstructions beneath."""
+"""The lesson's figure: ten test images (named by their class), their reconstructions beneath; a click on a
+column asks for that test image (`imageClicked`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 
 from aegui.core.analysis.inference import InferenceModel
-from aegui.core.analysis.mosaic import tile
+from aegui.core.analysis.mosaic import GAP, tile
 from aegui.core.data.augment import add_noise
 from aegui.core.data.shapes import pictures, shape_of
 from aegui.core.model.configs import TrainConfig
@@ -19,10 +22,15 @@ COUNT = 10
 
 
 class ReconstructionGallery(DigitFrame):
+    imageClicked = Signal(int)  # the index of the test image whose column was clicked (any of its rows)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("reconstructionGallery")
         self.setMinimumHeight(90)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click a test image (or what the model makes of it) to see the images most similar to "
+                        "it on the Explore tab; it goes onto the canvas too.")  # fmt: skip
         self._label = self.addLabel("test images over their reconstructions", row=0, col=0,
                                     color=themes().theme.digit_caption)  # fmt: skip
         self._view = self.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
@@ -34,6 +42,7 @@ class ReconstructionGallery(DigitFrame):
         self._view.autoRange(padding=0)
         self.updates = 0
         self.rows = 2
+        self.count = 0  # the test images shown (the columns that can be clicked)
 
     def show_images(
         self,
@@ -52,6 +61,7 @@ class ReconstructionGallery(DigitFrame):
         self._label.setText(caption)
         shape = self._picture.shape
         self._picture = tile(rows, COUNT)
+        self.count = min(len(originals), COUNT)
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
         if len(rows) != self.rows or self._picture.shape != shape:  # a row more, or other images: show it all
             self.rows = len(rows)
@@ -65,6 +75,7 @@ class ReconstructionGallery(DigitFrame):
         self._picture = tile([pictures(to_float(test_images[:COUNT]).numpy(), shape_of(tuple(test_images.shape)))],
                              COUNT)  # fmt: skip
         self._item.setImage(self._picture, levels=(0.0, 1.0), autoLevels=False)
+        self.count = min(len(test_images), COUNT)
         if self.rows != 1 or self._picture.shape != shape:
             self.rows = 1
             self._view.autoRange(padding=0)
@@ -92,6 +103,35 @@ class ReconstructionGallery(DigitFrame):
         """The (x, y) ranges in view, in picture pixels."""
         x_range, y_range = self._view.viewRange()
         return tuple(x_range), tuple(y_range)
+
+    def _side(self) -> tuple[float, float]:
+        """One image's (height, width) in picture pixels (the picture is COUNT wide, `rows` high, with gaps)."""
+        height, width = self._picture.shape[:2]
+        return (height - (self.rows - 1) * GAP) / self.rows, (width - (COUNT - 1) * GAP) / COUNT
+
+    def index_at(self, x: float, y: float) -> int | None:
+        """The test image whose column holds picture coordinates (x, y), or None (a gap, outside, no image)."""
+        side_y, side_x = self._side()
+        column, row = int(x // (side_x + GAP)), int(y // (side_y + GAP))
+        if x < 0 or y < 0 or x - column * (side_x + GAP) >= side_x or y - row * (side_y + GAP) >= side_y:
+            return None
+        return column if column < self.count and row < self.rows else None
+
+    def centre_of(self, index: int, row: int = 0) -> tuple[float, float]:
+        """Where test image `index` (or, in a later `row`, what the model makes of it) is, in widget pixels
+        (for tests and scripts that click it)."""
+        side_y, side_x = self._side()
+        x, y = index * (side_x + GAP) + side_x / 2, row * (side_y + GAP) + side_y / 2
+        point = self.mapFromScene(self._view.mapViewToScene(pg.Point(x, y)))
+        return float(point.x()), float(point.y())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self._view.mapSceneToView(self.mapToScene(event.position().toPoint()))
+        index = self.index_at(point.x(), point.y())
+        if index is not None:
+            self.imageClicked.emit(index)
 
     def caption(self) -> str:
         return self._label.text

@@ -105,3 +105,20 @@ def about_text(device: torch.device) -> str:
         f"Python {platform.python_version()}<br>Training device: {describe_training_device(device)}<br><br>"
         f"{MNIST_ATTRIBUTION}"
     )
+
+
+def show_messages(parent: QWidget, history) -> None:
+    """Help › Messages: what went wrong or was worth saying while aegui ran (the error sink's history), newest
+    first, with the detail of each."""
+    notices = list(history)[::-1]
+    box = QMessageBox(parent, objectName="messagesBox")
+    box.setWindowTitle("Messages")
+    if not notices:
+        box.setText("No messages: nothing went wrong while aegui ran.")
+    else:
+        box.setText(f"{len(notices)} message{'s' if len(notices) != 1 else ''}, newest first:")
+        box.setInformativeText(
+            "\n".join(f"{notice.severity.name.lower()}: {notice.message}" for notice in notices[:20])
+        )
+        box.setDetailedText("\n\n".join(f"{notice.message}\n{notice.detail}".strip() for notice in notices))
+    box.exec()

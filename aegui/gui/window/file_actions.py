@@ -18,11 +18,11 @@ from aegui.gui.window.drops import dropped_file
 from aegui.gui.window.recent_files import RecentFiles, fill_recent_menu
 
 if TYPE_CHECKING:
-    from aegui.gui.window.main_window import MainWindow
+    from aegui.gui.window.frame import Frame
 
 
 class FileActions(QObject):
-    def __init__(self, window: MainWindow, recent: RecentFiles) -> None:
+    def __init__(self, window: Frame, recent: RecentFiles) -> None:
         super().__init__(window)
         self._window, self.recent = window, recent
         self._asked_to_open: str | None = None  # the file last picked in a dialog (its failure gets a dialog too)
@@ -169,7 +169,7 @@ class FileActions(QObject):
             self.export_runs(path)
 
     def export_runs(self, path: str | Path) -> bool:
-        run_list = self._window.parts.run_list
+        run_list = self._window.parts.runs_controller
         try:
             run_list.export_csv(path)
         except AeguiError as error:

@@ -1,6 +1,7 @@
-"""The main window: the frame, its menus and the loop that builds the features (`FEATURES`, each a package
-whose `tab.build` makes its part). State and flows live in the session controller (`aegui.gui.session`);
-what is enabled follows its phase, in one place (`_on_phase_changed`); file flows live in `FileActions`.
+"""The main window: the frame, its menus and the features (`FEATURES`, each a package whose `tab.build` makes
+its part, built in the order their declarations ask: `parts.build_features`). State and flows live in the
+session controller (`aegui.gui.session`); what is enabled follows its phase, in one place (`_on_phase_changed`);
+file flows live in `FileActions`.
 
 Built in two steps: first what needs neither torch nor pyqtgraph (panel, canvas, menus, status bar), all a
 person sees while the model library loads, Train disabled and saying why; then the session and every
@@ -36,7 +37,7 @@ DEFAULT_HEIGHT = 880
 TITLE_BAR_ROOM = 40  # pixels the window's own frame takes above the available height
 LOADING = STATUS[Phase.STARTING]
 FIRST_FRAME_ACTIONS = ("quitAction", "docsAction", "shortcutsAction", *(name for _title, name in TABS))  # (no torch)
-FEATURES = ("training", "code_space", "drawing", "generate", "features", "outliers", "data")  # built in this order
+FEATURES = ("training", "code_space", "drawing", "generate", "features", "outliers", "data")  # their tabs' order
 _available_size = available_size  # tests stand in a screen of their own here
 
 
@@ -78,7 +79,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         width, height = _available_size()
         self.resize(min(DEFAULT_WIDTH, width), min(DEFAULT_HEIGHT, height - TITLE_BAR_ROOM))  # fits a laptop too
-        self.actions, self._phase_actions = build_menus(self)
+        self.actions, self._phase_actions = build_menus(self, self.files)
         self.recent_menu = self.findChild(QMenu, "recentMenu")
         fill_theme_menu(self.findChild(QMenu, "themeMenu"), self._settings)
         self.statusBar().addWidget(self.status_line, 1)
@@ -120,10 +121,8 @@ class MainWindow(QMainWindow):
         self.status_line.show_status(text)
 
     def _build_the_rest(self) -> None:
-        import importlib
-
         from aegui.gui.session.controller import SessionController
-        from aegui.gui.window.parts import Parts
+        from aegui.gui.window.parts import Parts, build_features
         from aegui.gui.window.recovery_banner import RecoveryOffer
 
         data_dir, model_path, device, image_path = self._arguments
@@ -131,8 +130,8 @@ class MainWindow(QMainWindow):
         session = self.session = SessionController(data_dir, device, ask, parent=self)
         refresh_rate = self.screen().refreshRate() if self.screen() else 60.0
         self.parts = Parts(self, session, self.panel, self.canvas, self.draw_panel, self._settings, self.recent,
-                           self.files, refresh_rate, self.panel.show_message)  # fmt: skip
-        self.features = [importlib.import_module(f"aegui.gui.{name}.tab").build(self.parts) for name in FEATURES]
+                           self.files, self.panel.data_box, refresh_rate, self.panel.show_message)  # fmt: skip
+        self.features = build_features(self.parts, FEATURES)  # (each after those whose parts it requires)
         self.tabs.removeTab(0)
         self._loading_page.deleteLater()
         for title, page in (page for feature in self.features for page in feature.pages):
@@ -167,7 +166,7 @@ class MainWindow(QMainWindow):
         if image_path:
             self.files.open_image(image_path)
         session.look_for_recovery()
-        self.parts.data_picker.load_chosen()
+        self.parts.data_controller.load_chosen()
         self.ready.emit()
 
     def _on_tab_changed(self, index: int) -> None:

@@ -9,12 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from aegui.gui.app_wide.notices import notices
 from aegui.gui.session.phases import Action
 from aegui.gui.window import dialogs
 from aegui.gui.window.help import SHORTCUTS, show_help
 
 if TYPE_CHECKING:
-    from aegui.gui.window.main_window import MainWindow
+    from aegui.gui.window.file_actions import FileActions
+    from aegui.gui.window.frame import Frame
 
 SUBMENUS = {"recentMenu": "Open &recent", "themeMenu": "T&heme"}
 TABS = (
@@ -27,9 +29,11 @@ TABS = (
 )  # the bottom tabs, in order
 
 
-def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAction, Action]]]:
-    """Fill the window's menu bar; return the actions by objectName, and those the phase enables."""
-    w, f = window, window.files
+def build_menus(window: Frame, files: FileActions) -> tuple[dict[str, QAction], list[tuple[QAction, Action]]]:
+    """Fill the window's menu bar; return the actions by objectName, and those the phase enables. (Help ›
+    Messages lists the error sink's notices; a new warning or error is said in the panel as it comes.)"""
+    w, f = window, files
+    notices().posted.connect(w.panel.show_notice)  # (a bound method: disconnected when the panel goes)
     keys = QKeySequence.StandardKey
     table = {
         "&File": [
@@ -50,11 +54,11 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
             ("Export code map as PNG…", lambda: f.export_code_space_dialog("png"), None, "exportMapAction", None),
             ("Export runs as CSV…", f.export_runs_dialog, None, "exportRunsAction", None),
             None,
-            ("Download full MNIST…", lambda: w.parts.data_picker.download("mnist"), None, "downloadAction",
+            ("Download full MNIST…", lambda: w.parts.data_controller.download("mnist"), None, "downloadAction",
              Action.DOWNLOAD),
-            ("Choose data folder…", lambda: w.parts.data_picker.choose_data_folder(), None, "chooseFolderAction",
+            ("Choose data folder…", lambda: w.parts.data_controller.choose_data_folder(), None, "chooseFolderAction",
              Action.CHOOSE_DATA),
-            ("Choose image folder…", lambda: w.parts.data_picker.choose_image_folder(), None, "chooseImagesAction",
+            ("Choose image folder…", lambda: w.parts.data_controller.choose_image_folder(), None, "chooseImagesAction",
              Action.CHOOSE_DATA),
             None,
             ("&Quit", w.close, "Ctrl+Q", "quitAction", None),
@@ -80,6 +84,7 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
         "&Help": [
             ("&Documentation", lambda: show_help(w), keys.HelpContents, "docsAction", None),
             ("&Keyboard shortcuts", lambda: show_help(w, SHORTCUTS), "Ctrl+/", "shortcutsAction", None),
+            ("&Messages…", lambda: dialogs.show_messages(w, notices().history), None, "messagesAction", None),
             None,
             ("&About aegui", lambda: QMessageBox.about(w, "About aegui", dialogs.about_text(w.session.device)),
              None, "aboutAction", None),
@@ -108,13 +113,13 @@ def build_menus(window: MainWindow) -> tuple[dict[str, QAction], list[tuple[QAct
     return actions, by_phase
 
 
-def _generate_new_digits(window: MainWindow) -> None:
+def _generate_new_digits(window: Frame) -> None:
     """Training › Generate a new batch (Ctrl+G): the Generate tab, with a new batch."""
     window.tabs.setCurrentWidget(window.parts.generate_view)
     window.parts.generate_view.newBatchRequested.emit()
 
 
-def _toggle_training(window: MainWindow) -> None:
+def _toggle_training(window: Frame) -> None:
     """Space: start when idle, pause while training, resume when paused."""
     session = window.session
     if session.allows(Action.PAUSE):
@@ -125,7 +130,7 @@ def _toggle_training(window: MainWindow) -> None:
         window.start_training()
 
 
-def copy_as_command(window: MainWindow) -> str | None:
+def copy_as_command(window: Frame) -> str | None:
     """Training › Copy as command: the `aegui train` line with the panel's settings and the data in use, on the
     clipboard (it trains the same model from the command line)."""
     from PySide6.QtGui import QGuiApplication

@@ -1,5 +1,6 @@
-"""The Data box of the training panel: what to train on (the data picker), what is loaded, and the offer
-to download full MNIST. It shows and emits; `aegui.gui.data.controller` acts on its choices."""
+"""The Data box: what to train on (the data picker), what is loaded, and the offer to download full MNIST.
+Shared: the training panel shows it (and reads the class left out), the data feature acts on its choices.
+It shows and emits."""
 
 from __future__ import annotations
 
