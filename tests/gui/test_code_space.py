@@ -167,12 +167,13 @@ def test_the_drawings_nearest_images_among_training_and_test(window, qtbot):
 
 def test_the_map_follows_training(window, qtbot):
     open_tab(window, qtbot, 1)
-    updates = []
-    window.parts.code_space.mapUpdated.connect(lambda: updates.append(1))
-    window.panel.epochs_spin.setValue(3)
+    updates = []  # whether training was still running when each map was shown
+    window.parts.code_space.mapUpdated.connect(lambda: updates.append(window.session.is_training()))
+    window.panel.epochs_spin.setValue(8)  # (long enough for a map of its first epoch's weights)
     with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         window.start_training()
-    qtbot.waitUntil(lambda: len(updates) >= 3, timeout=30_000)  # each epoch, and once at the end
+    # the first epoch's weights at once, later ones every few seconds (MAP_FOLLOW_MS), the final ones at the end
+    qtbot.waitUntil(lambda: True in updates and not updates[-1], timeout=30_000)
 
 
 def test_more_points_and_the_map_as_png(window, qtbot, tmp_path):

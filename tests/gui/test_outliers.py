@@ -91,3 +91,16 @@ def test_exports_and_saves_that_would_replace_an_input_are_refused(window, qtbot
     saved = model.read_bytes()
     assert not session.export(model, "torchscript") and "the model's own file" in window.panel.message_label.text()
     assert model.read_bytes() == saved and session.save(model)  # (saving over its own file is what Save does)
+
+
+def test_scores_on_their_way_are_given_up_when_training_starts(window, qtbot):
+    """Scoring a collection takes a core: started for a fresh model, it stops when Train starts, and the tab
+    says the scores follow when training ends."""
+    controller = window.parts.outliers
+    window.tabs.setCurrentWidget(window.parts.outliers_view)
+    qtbot.waitUntil(lambda: controller._scoring.busy or controller.report is not None, timeout=60_000)
+    window.panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
+        window.start_training()
+        assert not controller._scoring.busy
+        assert "when training ends" in window.parts.outliers_view.status.text()

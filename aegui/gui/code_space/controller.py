@@ -24,7 +24,9 @@ from aegui.gui.code_space.explore_panel import ExplorePanel
 from aegui.gui.code_space.interpolation_strip import STEPS
 from aegui.gui.code_space.map_layouts import MapLayouts
 from aegui.gui.concurrency.latest import LatestTask
-from aegui.gui.concurrency.pacer import FRAME_MS
+from aegui.gui.concurrency.pacer import FRAME_MS, FramePacer
+
+MAP_FOLLOW_MS = 3000  # while training, the maps follow the weights at most this often
 
 
 class CodeSpaceController(QObject):
@@ -45,7 +47,8 @@ class CodeSpaceController(QObject):
         closed: Callable[[], bool] = lambda: False,  # the session has closed: nothing more to follow
     ) -> None:
         super().__init__(parent)
-        self._closed = closed
+        self._closed, self._is_training = closed, is_training
+        self._maps_pacer = FramePacer(self._refresh_while_training, MAP_FOLLOW_MS, self)
         self.code_panel, self.explore, self._unfit_note = code_panel, explore_panel, unfit_note
         self._inference, self._weights, self._dataset, self._report = inference, weights, dataset, report
         self.latent: LatentMap | None = None  # the map shown: by PCA, or the chosen method once laid out
@@ -118,6 +121,19 @@ class CodeSpaceController(QObject):
         self.explore.interpolation.clear()
         self._setup_sliders(inference)
         self.refresh()
+
+    def follow_weights(self) -> None:
+        """Newer weights: while training, the maps follow every few seconds (each is a pass over the test
+        images, CPU taken from training); otherwise at once."""
+        if self._is_training():
+            self._maps_pacer.request()
+        else:
+            self._maps_pacer.cancel()
+            self.refresh()
+
+    def _refresh_while_training(self) -> None:
+        if self._is_training():  # (training's end refreshes with the final weights itself)
+            self.refresh()
 
     def refresh(self, codes_changed: bool = True) -> None:
         """Recompute the maps from the current weights (`codes_changed`: new weights, model or data)."""
@@ -216,6 +232,7 @@ class CodeSpaceController(QObject):
     def cancel(self) -> None:
         """Make a running computation give up soon (the window is closing)."""
         self._pending = False
+        self._maps_pacer.cancel()
         self._maps.cancel()
         self.layouts.cancel()
         self.collection.cancel()

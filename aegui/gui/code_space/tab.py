@@ -35,7 +35,7 @@ def build(parts: Parts) -> Feature:
         parts.report, session.is_training, window, session.unfit_note, read, lambda: session.closed)  # fmt: skip
     code_panel.exportRequested.connect(parts.files.export_code_space_dialog)
     session.modelChanged.connect(lambda: code_space.follow_model(painted=window.isVisible()))
-    session.weightsChanged.connect(code_space.refresh)
+    session.weightsChanged.connect(code_space.follow_weights)
     session.datasetLoaded.connect(lambda _dataset: code_space.data_changed())
     session.drawingEdited.connect(code_space.collection.follow_drawing)  # (the drawing is asked about again)
     session.drawingChanged.connect(lambda: code_space.show_drawing(session.drawing.code))

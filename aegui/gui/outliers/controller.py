@@ -58,7 +58,8 @@ class OutliersController(QObject):
         view.scoreChosen.connect(self._on_score_chosen)
         view.showInFolderRequested.connect(self.show_in_folder)
         view.moveAsideRequested.connect(self._on_move_aside_requested)
-        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded):
+        # (training started: scores still on their way are given up, they would take its CPU)
+        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded, session.trainingStarted):
             signal.connect(self._on_changed)
 
     # --- keeping up ---

@@ -42,7 +42,8 @@ class DuplicatesController(QObject):
         view.copyToggled.connect(self._on_copy_toggled)
         view.moveAsideRequested.connect(self._on_move_aside_requested)
         view.putBackRequested.connect(self._on_put_back_requested)
-        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded):
+        # (training started: scores still on their way are given up, they would take its CPU)
+        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded, session.trainingStarted):
             signal.connect(self._on_changed)
 
     # --- keeping up ---
