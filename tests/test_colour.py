@@ -15,7 +15,7 @@ from aegui.core.analysis.mosaic import contact_sheet
 from aegui.core.data.image_files import Fitting, fitting_for, image_to_input
 from aegui.core.data.images import converting_workers, load_image_folder
 from aegui.core.data.preprocessing import fit_image, strokes_over_image
-from aegui.core.data.shapes import pictures
+from aegui.core.data.shapes import Reading, pictures
 from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
 from aegui.core.model.autoencoder import build_model
 from aegui.core.model.configs import ModelConfig, TrainConfig
@@ -37,7 +37,8 @@ def test_a_colour_folder_is_read_in_colour_whole_at_the_size_asked(photos, tmp_p
     assert dataset.image_shape == (3, 64, 64) and dataset.train_images.shape[1:] == (3, 64, 64)
     assert report.fitting == Fitting(64, True, "whole") and "the images have colour" in report.describe_reading()
     assert dataset.classes == ("china", "flower") and len(dataset.test_images) == 8
-    assert dataset.reading == ("--size", "64", "--color", "rgb", "--fit", "whole")
+    assert dataset.reading == Reading(64, "rgb", "whole")
+    assert dataset.reading.words() == ("--size", "64", "--color", "rgb", "--fit", "whole")
     # fitted whole: the photo is the file, reduced (not cropped, not inverted)
     name = dataset.train_files[0]
     original = np.asarray(Image.open(photos / name).resize((64, 64), Image.Resampling.BOX), np.float32)
@@ -134,7 +135,7 @@ def test_image_to_input_for_a_colour_model_and_strokes_in_colour(photos):
     path = next(photos.rglob("*.jpg"))
     image = image_to_input(path, fitting_for((3, 48, 48)))
     assert image.shape == (3, 48, 48) and image.dtype == np.float32 and 0 <= image.min() <= image.max() <= 1
-    assert fitting_for((3, 64, 64), ("--size", "64", "--color", "rgb", "--fit", "content")).fit == "content"
+    assert fitting_for((3, 64, 64), Reading(64, "rgb", "content")).fit == "content"
     model = build_model(SMALL_CONV)
     assert image_to_input(path, model).shape == (3, 32, 32)  # fitted for a model
     base = np.zeros((32, 32, 3), np.float32)

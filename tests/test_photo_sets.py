@@ -69,7 +69,7 @@ def test_svhn_and_stl10_load_from_their_published_formats(tmp_path, trusting):
         RNG.integers(0, 256, count * 3 * 96 * 96, dtype=np.uint8).tofile(stl / f"{split}_X.bin")
         (np.arange(count) % 10 + 1).astype(np.uint8).tofile(stl / f"{split}_y.bin")
     dataset = load_dataset("stl10", tmp_path)
-    assert dataset.image_shape == (3, 64, 64) and dataset.reading == ("--size", "64")  # made 64x64
+    assert dataset.image_shape == (3, 64, 64) and dataset.reading.words() == ("--size", "64")  # made 64x64
     assert load_dataset("stl10", tmp_path, size=32).image_shape == (3, 32, 32)
 
 

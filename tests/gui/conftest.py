@@ -13,6 +13,9 @@ from pytestqt.qtbot import QtBot
 from aegui.core.training.trainer import TrainConfig
 from tests.conftest import UNIPEN
 
+# how long a worker given up as its window closed may take to end: on a machine other programs keep busy a
+# pass it was in (a PCA fit, a block of images) takes many times its quiet seconds; one that never ends still fails
+WORKER_END_MS = 30_000
 ONE_EPOCH = TrainConfig(epochs=1, batch_size=200, lr=3e-3, loss="bce", optimizer="adam")
 
 
@@ -22,7 +25,7 @@ def no_thread_outlives_a_test(qapp, widgets_are_deleted_by_qt):  # (so the widge
     from aegui.gui.concurrency.training_process import live_runs
 
     yield
-    finished = wait_for_workers(5000)
+    finished = wait_for_workers(WORKER_END_MS)
     assert finished and live_workers() == 0, "a worker thread outlived the test"
     qapp.processEvents()  # deliver the workers' last queued signals
     assert unfinished_workers() == 0

@@ -27,6 +27,7 @@ from aegui.core.files import checkpoints
 from aegui.core.files.checkpoints import save_checkpoint
 from aegui.core.model.autoencoder import ModelConfig, build_model
 from aegui.gui.concurrency.threads import live_workers
+from aegui.gui.window import dialogs
 from aegui.gui.window.main_window import MainWindow
 from tests.conftest import REPO, needs_mnist, open_and_wait
 from tests.gui.conftest import drag
@@ -106,6 +107,12 @@ def test_failed_save_keeps_the_previous_file_and_says_so(window, qtbot, tmp_path
     assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["kept.aegui.pt"]
     assert "No space left on device" in window.panel.message_label.text()
+    warned: list[str] = []  # Save As… repeats the problem in a dialog, from the session (not read from a label)
+    monkeypatch.setattr(dialogs, "model_save_path", lambda *_args: path)
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: warned.append(text))
+    window.panel.show_message("")
+    assert not window.files.save_as_dialog()
+    assert warned and "No space left on device" in warned[0]
     assert "Nothing was overwritten" in window.panel.message_label.text()
     assert window.session.dirty
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aegui.core.data.shapes import ImageShape, shape_of
+from aegui.core.data.shapes import AUTO_READING, ImageShape, Reading, shape_of
 from aegui.core.errors import AeguiError, DataError
 from aegui.core.folders import shown
 from aegui.core.words import possessive
@@ -121,7 +121,7 @@ class Dataset:
     classes: tuple[str, ...] = DIGITS  # what each label means, for the person: names, index by label
     train_files: tuple[str, ...] = ()  # a folder of images: each image's file, relative to the folder
     test_files: tuple[str, ...] = ()
-    reading: tuple[str, ...] = ()  # a folder of images: the command-line options that read it so (size, colour…)
+    reading: Reading = AUTO_READING  # how a folder of images was read (size, colour, fit, labels); a photo set's size
 
     @property
     def image_shape(self) -> ImageShape:

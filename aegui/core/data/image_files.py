@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aegui.core.data.preprocessing import SIZE, fit_content_colour, fit_image, fit_whole
+from aegui.core.data.shapes import AUTO_READING, Reading
 from aegui.core.errors import AeguiError
 
 # What Pillow does not read by itself, or reads by running another program: PostScript (Ghostscript runs it),
@@ -59,13 +60,12 @@ class Fitting:
 DIGITS = Fitting()
 
 
-def fitting_for(shape: tuple[int, int, int], reading: tuple[str, ...] = ()) -> Fitting:
-    """How to fit an image for a model taking `shape`: as its data's folder was read (`reading`: a Dataset's
-    options, e.g. ("--size", "64", "--color", "rgb", "--fit", "whole")), else whole, as a photo; a digit model's
-    by content, as MNIST's digits."""
-    fit = reading[reading.index("--fit") + 1] if "--fit" in reading[:-1] else None
+def fitting_for(shape: tuple[int, int, int], reading: Reading = AUTO_READING) -> Fitting:
+    """How to fit an image for a model taking `shape`: as its data's folder was read (`reading`: a Dataset's,
+    its fit), else whole, as a photo; a digit model's by content, as MNIST's digits."""
     digits = tuple(shape) == DIGITS.shape
-    return Fitting(shape[1], shape[0] == 3, fit or ("content" if digits else "whole"))
+    fit = reading.fit if reading.fit != "auto" else ("content" if digits else "whole")
+    return Fitting(shape[1], shape[0] == 3, fit)
 
 
 def read_image(path: str | Path, color: bool = False) -> np.ndarray:

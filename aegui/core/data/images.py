@@ -29,7 +29,7 @@ from aegui.core.data.datasets import IMAGES, DataError, Dataset
 from aegui.core.data.image_cache import cache_path, read_cache, write_cache
 from aegui.core.data.image_files import IMAGE_SUFFIXES, Fitting, fitted_uint8
 from aegui.core.data.image_reading import ImageFolderReport, choose_fitting, label_of, read_labels
-from aegui.core.data.shapes import stored
+from aegui.core.data.shapes import Reading, stored
 from aegui.core.errors import Cancelled
 from aegui.core.spawning import main_script_hidden
 from aegui.core.words import possessive
@@ -280,7 +280,7 @@ class FolderListing:
     fitting: Fitting
     key: str
     report: ImageFolderReport
-    reading: tuple[str, ...]  # the command-line options that read it so (Dataset.reading)
+    reading: Reading  # how it was read (Dataset.reading)
 
 
 def list_image_folder(folder: str | Path, size: int | None = None, color: str = "auto", fit: str = "auto",
@@ -385,7 +385,7 @@ def _labels_file_in(folder: Path) -> Path | None:
     return found[0]
 
 
-def _reading(fitting: Fitting, labels: str | Path | None) -> tuple[str, ...]:
-    """The command-line options that read a folder this way."""
-    words = ("--size", str(fitting.size), "--color", "rgb" if fitting.color else "gray", "--fit", fitting.fit)
-    return words + (("--labels", str(Path(labels).expanduser().resolve())) if labels is not None else ())
+def _reading(fitting: Fitting, labels: str | Path | None) -> Reading:
+    """How a folder was read: this way, with these labels."""
+    return Reading(fitting.size, "rgb" if fitting.color else "gray", fitting.fit,
+                   str(Path(labels).expanduser().resolve()) if labels is not None else None)  # fmt: skip

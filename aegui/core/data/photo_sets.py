@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from aegui.core.data.datasets import DataError, Dataset, check_labels
+from aegui.core.data.shapes import Reading
 from aegui.core.words import possessive
 
 _CIFAR = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -118,4 +119,4 @@ def load_photo_set(name: str, data_dir: str | Path, size: int | None = None) -> 
     (train_images, train_labels), (test_images, test_labels) = splits
     return Dataset(name=name, title=spec.title, train_images=train_images, train_labels=train_labels,
                    test_images=test_images, test_labels=test_labels, source=str(photo_set_folder(name, root)),
-                   classes=spec.classes, reading=("--size", str(side)))  # fmt: skip
+                   classes=spec.classes, reading=Reading(size=side))  # fmt: skip

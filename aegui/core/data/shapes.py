@@ -7,6 +7,7 @@ torchvision keeps them; a model sees them flattened, channel after channel. View
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,29 @@ DIGIT_SHAPE: ImageShape = (1, 28, 28)
 MIN_SIDE, MAX_SIDE = 8, 256
 COLORS = ("auto", "rgb", "gray")
 FITS = ("auto", "content", "whole")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a folder of images is read: its images' side (None: as suits them), colour (COLORS), fit (FITS) and
+    labels file (None: as the folder gives them). The window's says what is asked for; a Dataset's, what was used
+    (a photo set's: only its size; other data's: nothing)."""
+
+    size: int | None = None
+    colour: str = "auto"
+    fit: str = "auto"
+    labels: str | None = None
+
+    def words(self) -> tuple[str, ...]:
+        """The command-line options that read a folder so, "auto" and None left out: for example
+        ("--size", "64", "--color", "rgb", "--fit", "whole")."""
+        words = ("--size", str(self.size)) if self.size is not None else ()
+        words += ("--color", self.colour) if self.colour != "auto" else ()
+        words += ("--fit", self.fit) if self.fit != "auto" else ()
+        return words + (("--labels", self.labels) if self.labels is not None else ())
+
+
+AUTO_READING = Reading()  # everything as suits the images
 
 
 def check_shape(value: Any, label: str = "The image shape") -> ImageShape:

@@ -8,6 +8,7 @@ import re
 import shlex
 from pathlib import Path
 
+from aegui.core.data.shapes import AUTO_READING, Reading
 from aegui.core.model.configs import ModelConfig, TrainConfig
 from aegui.core.model.fields import setting_options
 from aegui.core.model.presets import PRESETS
@@ -51,9 +52,9 @@ def setting_word(value) -> str:
 
 def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: str = "auto",
                   images: str | Path | None = None, data_dir: str | Path | None = None,
-                  reading: tuple[str, ...] = ()) -> str:  # fmt: skip
-    """`aegui train …` with exactly these settings, as one shell-quoted line; `reading`: the options that
-    read the image folder as it was read (a Dataset's `reading`)."""
+                  reading: Reading = AUTO_READING) -> str:  # fmt: skip
+    """`aegui train …` with exactly these settings, as one shell-quoted line; `reading`: how the image folder
+    was read (a Dataset's `reading`), given as its options."""
     base = PRESETS.get(preset) or PRESETS["default"]
     words = ["aegui", "train", "--preset", base.name]
     for options, wanted, default in ((MODEL_OPTIONS, model, base.model), (TRAIN_OPTIONS, train, base.train)):
@@ -67,9 +68,9 @@ def train_command(preset: str, model: ModelConfig, train: TrainConfig, dataset: 
                 words += [option, setting_word(value)]
     words += ["--epochs", str(train.epochs), "--seed", str(train.seed)]
     if images is not None:
-        words += ["--images", str(images), *reading]
+        words += ["--images", str(images), *reading.words()]
     elif dataset not in ("", "auto"):
-        words += ["--dataset", dataset, *reading]
+        words += ["--dataset", dataset, *reading.words()]
     if data_dir is not None and images is None:
         words += ["--data-dir", str(data_dir)]
     return " ".join(shell_word(word) for word in words)

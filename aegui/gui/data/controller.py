@@ -100,7 +100,7 @@ class DataController(QObject):
 
     def _on_reading_changed(self) -> None:
         if not self._session.set_image_reading(self._box.reading()):
-            self._box.set_reading(*self._session.data.reading)  # refused: show the reading in use
+            self._box.set_reading(self._session.data.reading)  # refused: show the reading in use
 
     def _info(self, name: str):
         return next(info for info in available_datasets(self._session.data.folder) if info.name == name)
@@ -132,7 +132,7 @@ class DataController(QObject):
         self._box.set_data_choice(self._session.data.choice)
         self._box.set_classes(dataset.classes)
         self._box.show_reading(dataset.name == IMAGES)
-        self._box.set_reading(*self._session.data.reading)  # (a model opened may have asked for its own)
+        self._box.set_reading(self._session.data.reading)  # (a model opened may have asked for its own)
 
     def _on_phase_changed(self, phase: Phase) -> None:
         if phase is not Phase.DOWNLOADING and self._download_dialog is not None:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.analysis.inference import CodeScales, code_scales
 from aegui.core.data.image_files import fitting_for
+from aegui.core.data.shapes import AUTO_READING
 from aegui.core.training.pacing import Interval
 from aegui.core.words import possessive
 from aegui.gui.concurrency.latest import LatestTask
@@ -86,7 +87,7 @@ class DrawingController(QObject):
         if model is None:
             return
         same = dataset is not None and dataset.image_shape == model.image_shape
-        fitting = fitting_for(model.image_shape, dataset.reading if same else ())
+        fitting = fitting_for(model.image_shape, dataset.reading if same else AUTO_READING)
         self.canvas.set_fitting(fitting)
         self.draw_panel.show_fitting(fitting)
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from aegui.core.analysis.inference import CodeScales, InferenceModel
 from aegui.core.data.catalog import dataset_title
 from aegui.core.data.datasets import IMAGES, Dataset
+from aegui.core.data.shapes import Reading
 from aegui.core.folders import default_data_dir
 from aegui.core.model.autoencoder import AutoEncoder, ModelConfig, build_model
 from aegui.core.model.density import CodeDensity
@@ -100,6 +101,8 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         # what follows the weights while training (gallery, code bars, maps, features...) at most twice a second,
         # however fast epochs end: that work costs training its CPU
         self._weights_pacer = FramePacer(self.weightsChanged.emit, WEIGHTS_FOLLOW_MS, self)
+        self.last_problem = ""  # the latest refusal or failure said (a dialog repeats it; never read from a label)
+        self.message.connect(self._on_message)
         self.device, self.device_note = resolve_device_or_cpu(device)
         self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
         self._phase = Phase.LOADING
@@ -202,8 +205,8 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         self._set_phase(Phase.LOADING)
         return True
 
-    def set_image_reading(self, reading: tuple[int | None, str, str]) -> bool:
-        """How image folders are read: (size or None, colour, fit); a folder in use is read again so."""
+    def set_image_reading(self, reading: Reading) -> bool:
+        """How image folders are read (size or None, colour, fit); a folder in use is read again so."""
         if reading == self.data.reading:
             return True
         if not self._may(Action.CHOOSE_DATA):
@@ -218,6 +221,10 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
             return False
         self.data.folder = Path(folder)
         return self.load_data(self.data.choice)
+
+    def _on_message(self, text: str, problem: bool) -> None:
+        if problem:
+            self.last_problem = text
 
     def _on_data_loaded(self, dataset: Dataset) -> None:
         if self._closed:

@@ -4,6 +4,7 @@ trained on when it is opened or restored. A part of `SessionController`, which h
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from aegui.core.data.catalog import dataset_title
@@ -105,7 +106,7 @@ class DataFitFlows:
         if name == IMAGES:
             if not Path(folder).is_dir():
                 return f"The folder it was trained on, {folder}, is not there: choose its images to see them."
-            self.data.reading = (size, colour, self.data.reading[2])  # read at the model's size and colour
+            self.data.reading = replace(self.data.reading, size=size, colour=colour)  # at the model's size, colour
             return f"Loading {title}, the images it was trained on." if self.load_data(IMAGES, folder) else ""
         if name not in NAMED:
             return ""
@@ -114,5 +115,5 @@ class DataFitFlows:
         if not next((info.present for info in available_datasets(self.data.folder) if info.name == name), False):
             return f"It was trained on {title}, which is not in the data folder: download it to see its images."
         if not is_digit_pad(model.image_shape):
-            self.data.reading = (size, colour, self.data.reading[2])
+            self.data.reading = replace(self.data.reading, size=size, colour=colour)
         return f"Loading {title}, the data it was trained on." if self.load_data(name) else ""

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from aegui.core.data.catalog import load_dataset
 from aegui.core.data.datasets import IMAGES, Dataset
+from aegui.core.data.shapes import AUTO_READING, Reading
 from aegui.core.errors import AeguiError
 from aegui.core.files.checkpoints import CheckpointError, load_checkpoint
 from aegui.core.files.download import download_dataset
@@ -25,16 +26,15 @@ from aegui.gui.concurrency.training_process import share_dataset
 
 
 def _load_shared(choice: str, folder: Path, images: Path | None, progress: Callable[[str, int, int], None],
-                 reading: tuple[int | None, str, str], cancel: threading.Event):  # fmt: skip
+                 reading: Reading, cancel: threading.Event):  # fmt: skip
     """(the dataset in shared memory, what reading its folder found, whether files were skipped): a worker's job
     (an image folder's conversion stops when `cancel` is set)."""
     if choice != IMAGES:
-        return share_dataset(load_dataset(choice, folder, reading[0])), "", False
+        return share_dataset(load_dataset(choice, folder, reading.size)), "", False
     from aegui.core.data.images import load_image_folder
 
-    size, color, fit = reading
     dataset, report = load_image_folder(images, progress=functools.partial(progress, IMAGES), cancelled=cancel.is_set,
-                                        size=size, color=color, fit=fit)  # fmt: skip
+                                        size=reading.size, color=reading.colour, fit=reading.fit)  # fmt: skip
     found = " ".join(part for part in (report.describe_reading(), report.describe()) if part)
     return share_dataset(dataset), found, bool(report.skipped)
 
@@ -58,7 +58,7 @@ class DataSource(QObject):
         self.folder = folder
         self.choice = "auto"  # what was asked for ("auto" stays "auto")
         self.images_folder: Path | None = None  # the folder of images, for the choice IMAGES
-        self.reading: tuple[int | None, str, str] = (None, "auto", "auto")  # its images' size, colour and fit
+        self.reading = AUTO_READING  # how to read its images: size, colour and fit
         self.dataset: Dataset | None = None
         self.mirrors: list[str] | None = None  # None: torchvision's mirrors
         self._loaded_choice = "auto"  # the choice that gave the dataset in use

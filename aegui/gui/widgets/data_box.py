@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushBu
 
 from aegui.core.data.catalog import DatasetInfo, dataset_title
 from aegui.core.data.datasets import DATASET_CHOICES, IMAGES
+from aegui.core.data.shapes import Reading
 from aegui.gui.session.phases import Action, Phase, allowed
 from aegui.gui.widgets.combos import select
 from aegui.gui.window.settings import read
@@ -79,13 +80,15 @@ class DataBox(QGroupBox):
     def dataset_choice(self) -> str:
         return self.dataset_combo.currentData()
 
-    def reading(self) -> tuple[int | None, str, str]:
-        """How an image folder is read: (size or None for as suits, colour, fit)."""
-        return self.size_combo.currentData() or None, self.color_combo.currentData(), self.fit_combo.currentData()
+    def reading(self) -> Reading:
+        """How an image folder is read: size (None for as suits), colour, fit."""
+        return Reading(self.size_combo.currentData() or None, self.color_combo.currentData(),
+                       self.fit_combo.currentData())  # fmt: skip
 
-    def set_reading(self, size: int | None, color: str, fit: str) -> None:
+    def set_reading(self, reading: Reading) -> None:
         """Show a reading without asking for it again."""
-        for combo, value in ((self.size_combo, size or 0), (self.color_combo, color), (self.fit_combo, fit)):
+        shown = (reading.size or 0, reading.colour, reading.fit)
+        for combo, value in zip((self.size_combo, self.color_combo, self.fit_combo), shown, strict=True):
             combo.blockSignals(True)
             select(combo, value)
             combo.blockSignals(False)
@@ -151,17 +154,17 @@ class DataBox(QGroupBox):
 
     def save_settings(self, settings: QSettings) -> None:
         settings.setValue(CHOICE_KEY, self.dataset_choice())
-        size, color, fit = self.reading()
-        settings.setValue(READING_KEY, f"{size or 'auto'},{color},{fit}")
+        reading = self.reading()
+        settings.setValue(READING_KEY, f"{reading.size or 'auto'},{reading.colour},{reading.fit}")
 
     def restore_settings(self, settings: QSettings) -> None:
         choice = read(settings, CHOICE_KEY, "auto", str)
         self.set_data_choice(choice if self.dataset_combo.findData(choice) >= 0 else "auto")
         size, _, rest = read(settings, READING_KEY, "auto,auto,auto", str).partition(",")
         color, _, fit = rest.partition(",")
-        self.set_reading(int(size) if size.isdigit() and int(size) in IMAGE_SIZES else None,
-                         color if color in dict(COLOR_CHOICES) else "auto",
-                         fit if fit in dict(FIT_CHOICES) else "auto")  # fmt: skip
+        self.set_reading(Reading(int(size) if size.isdigit() and int(size) in IMAGE_SIZES else None,
+                                 color if color in dict(COLOR_CHOICES) else "auto",
+                                 fit if fit in dict(FIT_CHOICES) else "auto"))  # fmt: skip
 
     def _on_dataset_changed(self, _index: int) -> None:
         self.datasetChosen.emit(self.dataset_choice())

@@ -72,7 +72,7 @@ class FileActions(QObject):
             return False
         saved = session.save(path)
         if not saved:
-            QMessageBox.warning(self._window, "Could not save the model", self._window.panel.message_label.text())
+            QMessageBox.warning(self._window, "Could not save the model", session.last_problem)
         return saved
 
     def _model_dir(self) -> Path:

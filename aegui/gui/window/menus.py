@@ -136,6 +136,7 @@ def copy_as_command(window: Frame) -> str | None:
     from PySide6.QtGui import QGuiApplication
 
     from aegui.core.data.datasets import IMAGES
+    from aegui.core.data.shapes import AUTO_READING
     from aegui.core.errors import AeguiError
     from aegui.core.folders import default_data_dir
     from aegui.core.model.commands import train_command
@@ -150,7 +151,7 @@ def copy_as_command(window: Frame) -> str | None:
     images = dataset.source if dataset is not None and dataset.name == IMAGES else None
     folder = session.data.folder if session.data.folder != default_data_dir() else None
     command = train_command(panel.preset_name(), model, train, dataset.name if dataset else "auto", images, folder,
-                            dataset.reading if dataset else ())  # fmt: skip
+                            dataset.reading if dataset else AUTO_READING)  # fmt: skip
     QGuiApplication.clipboard().setText(command)
     panel.show_message(f"Copied: {command}")
     return command
