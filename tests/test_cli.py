@@ -13,6 +13,14 @@ from aegui.cli import main, program
 from tests.conftest import REPO
 
 
+@pytest.fixture(autouse=True)
+def _no_density(monkeypatch) -> None:
+    """The code density (seconds of fitting at each save) is no part of what these tests check."""
+    import aegui.cli.keeping as keeping
+
+    monkeypatch.setattr(keeping, "fit_density", lambda *_args: None)
+
+
 def test_train_prints_the_lessons_lines_and_writes_metrics(tmp_path, capsys):
     metrics, saved = tmp_path / "metrics.json", tmp_path / "model.aegui.pt"
     code = main(["train", "--preset", "seed", "--epochs", "2", "--dataset", "sample",

@@ -192,6 +192,24 @@ def test_the_window_computes_on_one_thread_while_training_and_gets_its_threads_b
         torch.set_num_threads(before)
 
 
+def test_the_weights_are_at_hand_from_the_first_moment_of_a_run(make_session, qtbot):
+    """Before a run publishes its first weights, work that follows them (the maps) gets the weights it starts
+    from, not nothing; the window and the training process share the work counted against the window's share."""
+    from aegui.gui.concurrency.window_share import SHARE
+
+    session, _ = make_session()
+    start = {name: tensor.clone() for name, tensor in session.model.state_dict().items()}
+    assert session.train(TINY, LONG)
+    assert SHARE.active
+    weights = session.current_weights()
+    assert weights is not None and set(weights) == set(start)
+    if session.trainer.latest_snapshot() is None:  # (no snapshot yet: the weights it starts from)
+        assert all(torch.equal(weights[name], start[name]) for name in start)
+    with qtbot.waitSignal(session.trainingFinished, timeout=20_000):
+        session.stop()
+    assert not SHARE.active
+
+
 def test_progress_has_a_label(make_session, qtbot):
     session, view = make_session()
     train_one_epoch(session, qtbot)
@@ -461,14 +479,37 @@ def test_a_training_process_that_dies_ends_the_run_and_keeps_the_model(make_sess
     train_one_epoch(session, qtbot)  # a new process takes the next run
 
 
+def test_the_first_batches_trainer_is_made_in_a_worker_not_the_gui_thread(make_session, qtbot, monkeypatch):
+    """Its optimizer's first use imports torch._dynamo and a linear path fits components: seconds the GUI thread
+    must not wait."""
+    from aegui.gui.concurrency import first_batches, processes
+
+    made_in: list[bool] = []
+    original = first_batches.Trainer
+
+    def recording(*args, **kwargs):
+        made_in.append(threading.current_thread() is threading.main_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(first_batches, "Trainer", recording)
+    processes.stop_training_processes()  # the next run's process starts now: its first batches train here
+    session, _ = make_session()
+    assert session.train(TINY, LONG)
+    assert session.trainer._local is not None  # (the process is not ready: the first batches train here)
+    qtbot.waitUntil(lambda: bool(made_in), timeout=30_000)
+    assert made_in == [False]
+    with qtbot.waitSignal(session.trainingFinished, timeout=60_000):
+        session.stop()
+
+
 def test_a_run_asked_for_before_its_process_is_ready_starts_here_and_goes_on_there_exactly(make_session, qtbot,
                                                                                        monkeypatch):  # fmt: skip
     from aegui.core.training.trainer import Trainer
-    from aegui.gui.concurrency import processes, training_process
+    from aegui.gui.concurrency import first_batches, processes
 
     processes.stop_training_processes()  # the next run's process starts now: it takes seconds
     released = threading.Event()
-    original = training_process.window_run
+    original = first_batches.window_run
 
     def gated(trainer):  # the first batches here hold after two records, until the test lets them go on
         updates, count = original(trainer), 0
@@ -481,7 +522,7 @@ def test_a_run_asked_for_before_its_process_is_ready_starts_here_and_goes_on_the
         except StopIteration as done:
             return done.value
 
-    monkeypatch.setattr(training_process, "window_run", gated)
+    monkeypatch.setattr(first_batches, "window_run", gated)
     session, _ = make_session()
     config = TrainConfig(epochs=4, batch_size=50, lr=3e-3, optimizer="adam", schedule="onecycle", precision="fp32",
                          seed=3)  # fmt: skip

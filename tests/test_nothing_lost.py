@@ -31,7 +31,9 @@ def _no_density(monkeypatch) -> None:
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("model") / "m.aegui.pt"
-    assert main([*QUICK, "--epochs", "1", "--save", str(path)]) == 0
+    with pytest.MonkeyPatch.context() as patch:  # (made before any test's _no_density is in force)
+        patch.setattr(keeping, "fit_density", lambda *_args: None)
+        assert main([*QUICK, "--epochs", "1", "--save", str(path)]) == 0
     return path
 
 
@@ -56,8 +58,6 @@ def _fingerprints(*paths: Path) -> dict[Path, bytes]:
 
 
 # --- outputs that name an input ------------------------------------------------------------------------
-
-
 def test_export_onto_its_model_or_a_link_or_hard_link_to_it_is_refused(model_file, tmp_path, capsys):
     before = _fingerprints(model_file)
     link, hard = tmp_path / "link.pt", tmp_path / "hard.pt"
@@ -120,8 +120,6 @@ def test_metrics_onto_the_file_resume_reads_is_refused_but_save_over_it_keeps_th
 
 
 # --- paths that cannot be written ------------------------------------------------------------------------
-
-
 def test_a_loop_of_links_a_name_too_long_and_a_file_as_folder_are_refused_before_training(tmp_path, capsys):
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
@@ -266,8 +264,6 @@ def test_sigterm_from_outside_keeps_the_finished_epochs(tmp_path):
 
 
 # --- inputs that are not what they seem --------------------------------------------------------------------
-
-
 def test_a_model_file_whose_name_is_not_utf8_saves_and_opens(model_file, tmp_path):
     name = os.fsdecode(b"m\xff.aegui.pt")
     assert main(["train", "--resume", str(model_file), "--epochs", "1", "--save", str(tmp_path / name)]) == 0
@@ -296,9 +292,10 @@ def test_named_pipes_where_files_or_folders_are_read_are_refused_at_once(tmp_pat
 # --- the hostile pass's twins --------------------------------------------------------------------------------
 
 
-def _train_process(save: Path, stdout, epochs: int = 1) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "aegui", *QUICK, "--epochs", str(epochs), "--save", str(save)],
-                            stdout=stdout, stderr=subprocess.PIPE, text=True)  # fmt: skip
+def _train_process(save: Path, stdout) -> subprocess.Popen:
+    small = ["--hidden", "16", "--code-size", "2", "--epochs", "1"]  # (its density, PCA, kNN: ~2 s, not ~6 s)
+    return subprocess.Popen([sys.executable, "-m", "aegui", *QUICK, *small, "--save", str(save)], stdout=stdout,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
 def test_a_reader_that_leaves_or_a_full_disk_under_stdout_loses_no_model(tmp_path):

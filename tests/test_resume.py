@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import aegui
+import aegui.cli.keeping as keeping
 from aegui.cli import main
 from aegui.core.files.checkpoints import load_checkpoint, save_checkpoint
 from aegui.core.model.autoencoder import ModelConfig, build_model
@@ -21,6 +22,13 @@ from aegui.core.training.trainer import BatchEnd, TrainConfig, Trainer
 SMALL = ModelConfig(hidden_sizes=(32,), code_size=4, activation="relu")
 ONE_CYCLE = TrainConfig(epochs=4, batch_size=250, lr=3e-3, optimizer="adam", schedule="onecycle", loss="bce",
                         augment=0.3, shift=0.5, precision="fp32")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_density(monkeypatch) -> None:
+    """The code density (seconds of fitting at each save, kept apart from the weights) is no part of what these
+    tests check."""
+    monkeypatch.setattr(keeping, "fit_density", lambda *_args: None)
 
 
 def _max_difference(first: dict, second: dict) -> float:

@@ -169,11 +169,14 @@ def test_the_map_follows_training(window, qtbot):
     open_tab(window, qtbot, 1)
     updates = []  # whether training was still running when each map was shown
     window.parts.code_space.mapUpdated.connect(lambda: updates.append(window.session.is_training()))
-    window.panel.epochs_spin.setValue(8)  # (long enough for a map of its first epoch's weights)
+    window.panel.epochs_spin.setValue(1000)  # (stopped once a map of a running run's weights is shown)
+    window.start_training()
+    # while training, the maps follow the weights every few seconds (MAP_FOLLOW_MS), within the window's share of
+    # a core (concurrency.window_share); the final ones at the end
+    qtbot.waitUntil(lambda: True in updates, timeout=60_000)
     with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
-        window.start_training()
-    # the first epoch's weights at once, later ones every few seconds (MAP_FOLLOW_MS), the final ones at the end
-    qtbot.waitUntil(lambda: True in updates and not updates[-1], timeout=30_000)
+        window.session.stop()
+    qtbot.waitUntil(lambda: not updates[-1], timeout=30_000)
 
 
 def test_more_points_and_the_map_as_png(window, qtbot, tmp_path):

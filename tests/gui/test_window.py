@@ -293,8 +293,10 @@ def test_epochs_follow_the_data_unless_set_by_hand(window):
     assert window.panel.epochs_spin.value() == 5
 
 
-def test_convolutional_denoising_from_the_window(window, qtbot, tmp_path):
-    panel = window.panel
+def test_convolutional_denoising_from_the_window(window_factory, qtbot, tmp_path, monkeypatch, sample):
+    # (what is checked is the window's conv and noise wiring, not learning: 500 digits do as 4,000 would)
+    monkeypatch.setattr("aegui.gui.session.loaders.load_dataset", lambda *_args: sample.subset(500, 100))
+    panel = (window := window_factory()).panel
     panel.kind_combo.setCurrentIndex(panel.kind_combo.findData("conv"))
     panel.noise_combo.setCurrentIndex(panel.noise_combo.findData("masking"))
     panel.noise_spin.setValue(0.4)

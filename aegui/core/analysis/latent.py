@@ -159,6 +159,8 @@ def build_latent_map(
     codes = encode_images(config, state, images, cancelled)
     embedding = embed(codes, "pca")
     if pixel_points is None or len(pixel_points) != count:
+        if cancelled():  # (asked between the steps too: a worker may be kept to a share of the CPU there)
+            raise Cancelled("the map was cancelled")
         pixels = to_float(images).numpy()
         projection = pca(pixels)
         pixel_points, pixel_explained = projection.project(pixels), projection.explained

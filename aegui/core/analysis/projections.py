@@ -156,7 +156,8 @@ def embed(codes: np.ndarray, method: str = "pca", seed: int = 0, progress: Progr
 
 
 def _threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    """As many as the process computes on (one while the window trains: `TrainingRun`), at most 4."""
+    return max(1, min(torch.get_num_threads(), os.cpu_count() or 1, 4))
 
 
 def _tsne(codes: np.ndarray, seed: int, progress: Progress | None, cancelled: Callable[[], bool]) -> np.ndarray:

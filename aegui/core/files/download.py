@@ -15,10 +15,9 @@ from typing import IO
 
 from aegui.core.data.datasets import TORCHVISION_DATA, DataError, check_raw_files, folder_name
 from aegui.core.data.photo_sets import PHOTO_SETS
+from aegui.core.files.checked_fetch import CHECKSUM_MISMATCH, fetch_checked, fetch_in_turn, stop_if_cancelled
 from aegui.core.files.transfer import (
-    CANCELLED,
     DEADLINE,
-    DownloadCancelled,
     DownloadError,
     ProgressCallback,
     fetch,
@@ -27,6 +26,7 @@ from aegui.core.files.transfer import (
     missing_folders,
     remove_empty,
 )
+from aegui.core.files.transfer import DownloadCancelled as DownloadCancelled  # (callers catch it from here)
 from aegui.core.folders import default_data_dir
 
 # Mirrors and (file, md5) pairs as torchvision 0.29 publishes them (MNIST, FashionMNIST, KMNIST, QMNIST, EMNIST;
@@ -90,7 +90,7 @@ def _check_download(compressed: Path, md5: str, unpacked: Path, key: tuple[str, 
     """Accept the file if the .gz matches torchvision's MD5 or the unpacked data a known SHA-256."""
     expected = UNPACKED_SHA256.get(key)
     if file_digest(compressed, "md5") != md5 and (expected is None or file_digest(unpacked, "sha256") != expected):
-        raise DownloadError("checksum mismatch: the file is not the published one")
+        raise DownloadError(CHECKSUM_MISMATCH)
 
 
 def download_sources(name: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -227,8 +227,7 @@ def _download_files(name: str, raw: Path, mirrors: list[str], resources: list[tu
             continue
         attempt = functools.partial(_fetch_unpacked, name=name, filename=filename, md5=md5, raw=raw, timeout=timeout,
                                   deadline=deadline, progress=progress, cancelled=cancelled)  # fmt: skip
-        mirror = from_mirrors(name, filename, mirrors, attempt)
-        mirrors = [mirror] + [other for other in mirrors if other != mirror]  # ask it first next time
+        mirrors = fetch_in_turn(name, filename, mirrors, attempt)
 
 
 def _archive_members(name: str) -> list[str]:
@@ -249,11 +248,8 @@ def _download_archive(name: str, raw: Path, mirrors: list[str], resource: tuple[
     filename, md5 = resource
     part = raw / (filename + ".part")
 
-    def fetch_archive(url: str) -> None:
-        fetch(url, part, ARCHIVE_BYTES, timeout, deadline, progress, cancelled)
-        if file_digest(part, "md5") != md5:
-            raise DownloadError("checksum mismatch: the file is not the published one")
-
+    fetch_archive = functools.partial(fetch_checked, part=part, limit=ARCHIVE_BYTES, md5=md5, timeout=timeout,
+                                      deadline=deadline, progress=progress, cancelled=cancelled)  # fmt: skip
     try:
         from_mirrors(name, filename, mirrors, fetch_archive)
         _unpack_members(part, raw, wanted, cancelled)
@@ -265,8 +261,7 @@ def _unpack_members(archive: Path, raw: Path, wanted: list[str], cancelled: Call
     try:
         with zipfile.ZipFile(archive) as opened:
             for file in wanted:
-                if cancelled is not None and cancelled():
-                    raise DownloadCancelled(CANCELLED)
+                stop_if_cancelled(cancelled)
                 target = raw / (file + ".part")
                 try:
                     with opened.open(ARCHIVE_MEMBERS + file + ".gz") as member:  # unpacked as it is read

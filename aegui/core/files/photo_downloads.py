@@ -3,6 +3,7 @@ published sizes as bounds, torchvision's MD5s, cancellable, and nothing partial 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tarfile
@@ -11,18 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from aegui.core.data.photo_sets import PHOTO_SETS, photo_set_folder, photo_set_present
-from aegui.core.files.transfer import (
-    CANCELLED,
-    DEADLINE,
-    DownloadCancelled,
-    DownloadError,
-    ProgressCallback,
-    fetch,
-    file_digest,
-    from_mirrors,
-    missing_folders,
-    remove_empty,
-)
+from aegui.core.files.checked_fetch import fetch_checked, fetch_in_turn, stop_if_cancelled
+from aegui.core.files.transfer import DEADLINE, DownloadError, ProgressCallback, missing_folders, remove_empty
 
 
 def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float, progress: ProgressCallback | None,
@@ -45,13 +36,9 @@ def download_photo_set(name: str, root: Path, mirrors: list[str], timeout: float
         for filename, md5, size in spec.files:
             part = staging / (filename + ".part")
 
-            def attempt(url: str, part: Path = part, md5: str = md5, size: int = size) -> None:
-                fetch(url, part, size, timeout, deadline, progress, cancelled)
-                if file_digest(part, "md5") != md5:
-                    raise DownloadError("checksum mismatch: the file is not the published one")
-
-            mirror = from_mirrors(name, filename, mirrors, attempt)
-            mirrors = [mirror] + [other for other in mirrors if other != mirror]
+            attempt = functools.partial(fetch_checked, part=part, limit=size, md5=md5, timeout=timeout,
+                                        deadline=deadline, progress=progress, cancelled=cancelled)  # fmt: skip
+            mirrors = fetch_in_turn(name, filename, mirrors, attempt)
             if spec.archive:
                 _unpack_tar(part, staging, spec.folder, cancelled)
                 part.unlink()
@@ -74,8 +61,7 @@ def _unpack_tar(archive: Path, into: Path, folder: str, cancelled: Callable[[], 
     try:
         with tarfile.open(archive, "r:gz") as opened:
             for member in opened:
-                if cancelled is not None and cancelled():
-                    raise DownloadCancelled(CANCELLED)
+                stop_if_cancelled(cancelled)
                 if member.name != folder and not member.name.startswith(folder + "/"):
                     raise DownloadError(f"the archive holds {member.name!r}, outside {folder}/")
                 opened.extract(member, into, filter="data")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from aegui.core.words import with_article
+from aegui.gui.widgets.thumbnails import thumbnail
 
 COLUMNS = 8  # one row: the Explore tab keeps its height on a 768-pixel screen
 SIDE = 52  # pixels on a thumbnail's longer side
@@ -25,18 +25,6 @@ class ShownNeighbour:
     distance: float
     name: str
     label: str
-
-
-def _pixmap(picture: np.ndarray) -> QPixmap:
-    """A picture in [0, 1] as a pixmap SIDE pixels on its longer side, its pixels kept sharp."""
-    values = np.clip(np.asarray(picture, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if values.ndim == 2:
-        values = np.repeat(values[..., None], 3, axis=2)
-    values = np.ascontiguousarray(values[..., :3])
-    height, width = values.shape[:2]
-    image = QImage(values.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-    return QPixmap.fromImage(image).scaled(SIDE, SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.FastTransformation)  # fmt: skip
 
 
 def _short(text: str) -> str:
@@ -84,7 +72,7 @@ class NeighboursView(QWidget):
         for position, (picture, caption) in enumerate(self._cells):
             if position < len(self._shown):
                 shown = self._shown[position]
-                picture.setPixmap(_pixmap(shown.picture))
+                picture.setPixmap(thumbnail(shown.picture, SIDE, sharp=True))
                 caption.setText(f"{shown.distance:.3g}\n{_short(shown.name)}" + (f"\n{_short(shown.label)}"
                                                                                   if shown.label else ""))  # fmt: skip
                 caption.setToolTip(f"{shown.name}" + (f" ({shown.label})" if shown.label else "") +

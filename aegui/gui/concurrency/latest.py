@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 
 from aegui.gui.concurrency.threads import run_in_thread
+from aegui.gui.concurrency.window_share import PacedEvent, compute_on_the_share_of_threads
 
 
 class _Failed(Exception):
@@ -24,6 +25,7 @@ class _Failed(Exception):
 def _run(function: Callable, args: tuple, cancel: threading.Event) -> tuple[threading.Event, object]:
     """In the worker: `function(*args, cancel)`, its result or error carrying the job's Event."""
     try:
+        compute_on_the_share_of_threads()
         return cancel, function(*args, cancel)
     except Exception as error:
         raise _Failed(cancel, error) from error
@@ -55,7 +57,7 @@ class LatestTask(QObject):
     def start(self, function: Callable, *args) -> threading.Event:
         """Supersede the job before (if any) and run `function(*args, cancel)`; returns the new job's Event."""
         self.cancel()
-        self._current = cancel = threading.Event()
+        self._current = cancel = PacedEvent()  # (between blocks, it also keeps the job to the window's share)
         if self._one_at_a_time and self._running is not None:
             self._waiting = (function, args, cancel)
         else:

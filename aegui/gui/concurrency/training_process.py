@@ -42,7 +42,7 @@ from aegui.core.training.protocol import (
     Unknown,
 )
 from aegui.core.training.resume import TrainingState
-from aegui.core.training.server import SnapshotBuffers, window_run
+from aegui.core.training.server import SnapshotBuffers
 from aegui.core.training.trainer import (
     Ended,
     EpochEnd,
@@ -50,12 +50,13 @@ from aegui.core.training.trainer import (
     Paused,
     Snapshot,
     TrainConfig,
-    Trainer,
     check_learning_rate,
 )
+from aegui.gui.concurrency.first_batches import FirstBatches, train_first_batches
 from aegui.gui.concurrency.pacer import WINDOW_UPDATES_PER_SECOND, TrainingUpdate, UpdatePacer
 from aegui.gui.concurrency.processes import acquire, release
 from aegui.gui.concurrency.threads import run_generator_in_thread
+from aegui.gui.concurrency.window_share import SHARE
 
 __all__ = ["WINDOW_UPDATES_PER_SECOND", "TrainingProgress", "TrainingRun", "TrainingUpdate"]
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class TrainingRun(QObject):
         self._buffers = SnapshotBuffers(model.state_dict())
         self._dataset, self._device = dataset, str(device)
         self._offset: tuple[int, float] = (0, 0.0)  # steps and seconds trained in the window before the handover
-        self._local: Trainer | None = None  # the run's first batches, trained here while the process starts
+        self._local: FirstBatches | None = None  # the run's first batches, trained here while the process starts
         self._stopping = False  # a person asked the run to stop
         self._local_lr: float | None = None  # the last rate asked while the first batches trained here
         self._updates = UpdatePacer(self._deliver, self)
@@ -138,6 +139,7 @@ class TrainingRun(QObject):
         # cores: a thread team of its own would wait at its barriers for descheduled threads
         self._window_threads = torch.get_num_threads()
         torch.set_num_threads(1)
+        SHARE.begin(self, self._window_threads)  # (its workers keep to their share of a core until it ends)
 
     def batch_note(self) -> str:
         """What a person should know of the batch size: that the training set was smaller than asked."""
@@ -166,21 +168,15 @@ class TrainingRun(QObject):
         if local is None:
             self._process.send(command)
             return
-        match command:
-            case Pause():
-                local.pause()
-            case Resume():
-                local.resume()
-            case Stop():
-                local.request_stop()
-            case SetRate(lr=lr):
-                self._local_lr = lr  # (asked as they hand over, it goes with them)
-                local.set_lr(lr)
+        if isinstance(command, SetRate):
+            self._local_lr = command.lr  # (asked as they hand over, it goes with them)
+        local.ask(command)
 
     def latest_snapshot(self) -> Snapshot | None:
         """The newest published weights, copied out of shared memory once per version."""
         if self._local is not None:
-            return self._local.latest_snapshot()
+            trainer = self._local.trainer
+            return None if trainer is None else trainer.latest_snapshot()
         if self._latest is None:
             return None
         index, version, step, epoch = self._latest
@@ -195,7 +191,7 @@ class TrainingRun(QObject):
             signal.disconnect()
         if self._local is not None:
             self._stopping = True
-            self._local.request_stop()  # (its worker ends at the next batch)
+            self._local.ask(Stop())  # (its worker ends at the next batch)
         torch.set_num_threads(self._window_threads)
 
     def wait(self, seconds: float) -> bool:
@@ -217,16 +213,16 @@ class TrainingRun(QObject):
                     resume: TrainingState | None) -> None:  # fmt: skip
         local = model_for_weights(model.config)
         local.load_state_dict(model.state_dict())
-        self._local = Trainer(local, dataset, config, "cpu", history=History(list(history.epochs), []),
-                              resume=resume)  # fmt: skip
+        self._local = FirstBatches()  # (its Trainer is made in the worker)
         self._config = config
         self._process.readied.connect(self._on_process_ready)
-        run_generator_in_thread(window_run, self._local, on_yield=self._on_local_record,
+        run_generator_in_thread(train_first_batches, self._local, local, dataset, config,
+                                History(list(history.epochs), []), resume, on_yield=self._on_local_record,
                                 on_result=self._on_local_ended, on_error=self._on_local_failed)  # fmt: skip
 
     def _on_process_ready(self) -> None:
         if self._local is not None:
-            self._local.request_stop()  # at the next batch; its end hands the run over
+            self._local.ask(Stop())  # at the next batch; its end hands the run over
 
     def _on_local_record(self, item: TrainingProgress | EpochEnd | Paused) -> None:
         self._record(item)
@@ -235,10 +231,14 @@ class TrainingRun(QObject):
         self._on_local_ended(Ended("failed", f"Training failed: {type(error).__name__}: {error}", 0, 0.0))
 
     def _on_local_ended(self, ended: Ended) -> None:
-        local, self._local = self._local, None
+        first, self._local = self._local, None
         self._process.readied.disconnect(self._on_process_ready)
         if not self._process.alive:
             self._finish(self._died())
+            return
+        local = first.trainer
+        if local is None:  # (it could not be made: the model keeps its weights)
+            self._finish(ended)
             return
         weights = {name: tensor.detach().clone() for name, tensor in local.model.state_dict().items()}
         if ended.reason == "stopped" and not self._stopping and self._process.alive:  # stopped to hand over
@@ -318,7 +318,7 @@ class TrainingRun(QObject):
     def _on_died(self) -> None:
         if self._local is not None:  # before it took the run over: the first batches stop, and count for nothing
             self._stopping = True
-            self._local.request_stop()
+            self._local.ask(Stop())
             return
         self._finish(self._died())
 
@@ -336,5 +336,6 @@ class TrainingRun(QObject):
         if self._process.alive:
             release(self._process)  # ready for the next run
         _busy.discard(self)
+        SHARE.end(self)
         torch.set_num_threads(self._window_threads)
         self.returned.emit(ended)

@@ -105,8 +105,8 @@ class DrawingController(QObject):
         # refresh takes CPU from training (strokes still refresh the drawing at once)
         if not self.canvas.is_empty() and self._drawing_follow_due.take():
             self._drawing_pacer.request()  # it takes the newest snapshot itself
-        if self._gallery_due.due():
-            self.session.follow_training()
+        if self._gallery_due.due() and self.gallery.isVisible():  # (another tab shown: the next update after
+            self.session.follow_training()  # the Training tab shows again brings it up to date)
             self._refresh_gallery()
 
     def _refresh_gallery(self) -> None:

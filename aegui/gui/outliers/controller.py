@@ -26,6 +26,7 @@ from aegui.core.data.shapes import pictures, stored
 from aegui.core.errors import AeguiError
 from aegui.core.files.moves import Moved, move_files, plan_moves
 from aegui.gui.concurrency.latest import LatestTask
+from aegui.gui.outliers.keeping_up import KeepingUp
 from aegui.gui.outliers.outliers_view import SHOWN, OutliersView
 
 
@@ -40,54 +41,34 @@ def _score(config, state, dataset, method: str, precision: str, cancel: threadin
     return report, model
 
 
-class OutliersController(QObject):
+class OutliersController(KeepingUp):
     scored = Signal()  # the tab shows the scores of the current weights and data
+    WAITING = "The scores follow when training ends (each costs a pass over the data)."
 
     def __init__(self, session, view: OutliersView, report, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.session, self.view, self._report = session, view, report
+        super().__init__(session, view, parent)
+        self._report = report
         self.report: OutlierReport | None = None
         self.label: int | None = None  # the class shown (None: all)
         self.method = "standardised"
         self.rows: list[tuple[int, str, str, float, int]] = []
-        self._visible = False
-        self._stale = True
         self._scoring = LatestTask(self._on_scored, self._on_failed, self)
         view.imageChosen.connect(self._on_image_chosen)
         view.classChosen.connect(self._on_class_chosen)
         view.scoreChosen.connect(self._on_score_chosen)
         view.showInFolderRequested.connect(self.show_in_folder)
         view.moveAsideRequested.connect(self._on_move_aside_requested)
-        # (training started: scores still on their way are given up, they would take its CPU)
-        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded, session.trainingStarted):
-            signal.connect(self._on_changed)
 
-    # --- keeping up ---
+    # --- keeping up (when, in `KeepingUp`) ---
 
-    def set_visible(self, visible: bool) -> None:
-        self._visible = visible
-        if visible and self._stale:
-            self.refresh()
-
-    def _on_changed(self, *_args) -> None:
-        self._scoring.cancel()  # scores of weights or data that are gone
-        self._stale = True
-        note = self.session.unfit_note()
-        if note:  # the model does not take the data: no scores to show or export
-            self.report, self.rows = None, []
-            self.view.show_unfit(note)
-        elif self._visible and not self.session.is_training():
-            self.refresh()
-        elif self._visible:
-            self.view.show_status("The scores follow when training ends (each costs a pass over the data).")
+    def _forget(self) -> None:
+        self.report, self.rows = None, []
 
     def refresh(self) -> None:
-        session = self.session
-        state, dataset = session.current_weights(), session.model_data
-        if state is None or dataset is None or session.model is None:
+        inputs = self._fresh_inputs()
+        if inputs is None:
             return
-        self._stale = False
-        self.view.show_fit()
+        (state, dataset), session = inputs, self.session
         self.view.set_classes(dataset.classes)
         self.view.show_files(dataset.name == IMAGES and bool(dataset.train_files))
         self.view.show_status(f"Scoring {len(dataset.train_images) + len(dataset.test_images):,} images…")

@@ -17,6 +17,7 @@ from aegui.core.files.moves import Move, Moved, move_files, plan_moves, put_back
 from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.outliers.duplicate_search import Search, describe, has_files, search
 from aegui.gui.outliers.duplicates_view import COPY, KEPT, MOVED, DuplicatesView, ShownImage, ShownPair
+from aegui.gui.outliers.keeping_up import KeepingUp
 
 NO_FILES = "Moving copies aside needs an image folder (these images are no files)."
 
@@ -25,56 +26,35 @@ def _describe_and_search(config, state, dataset, ratio: float, cancel: threading
     return search(describe(config, state, dataset, cancel), ratio, cancel)
 
 
-class DuplicatesController(QObject):
+class DuplicatesController(KeepingUp):
     found = Signal()  # the pairs of the current weights, data and closeness are shown
+    WAITING = "The near-duplicates follow when training ends (finding them costs a pass over the data)."
 
     def __init__(self, session, view: DuplicatesView, report, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.session, self.view, self._report = session, view, report
+        super().__init__(session, view, parent)
+        self._report = report
         self.result: Search | None = None
         self.copies: set[int] = set()  # positions of the images marked as copies
         self.moved: dict[str, Path] = {}  # an image's name in its folder -> where its file was moved
         self.last_moves: tuple[Move, ...] = ()  # what Put back returns: every copy moved and not put back yet
-        self._visible = False
-        self._stale = True
         self._finding = LatestTask(self._on_found, self._on_failed, self)
         view.ratioChosen.connect(self._on_ratio_chosen)
         view.copyToggled.connect(self._on_copy_toggled)
         view.moveAsideRequested.connect(self._on_move_aside_requested)
         view.putBackRequested.connect(self._on_put_back_requested)
-        # (training started: scores still on their way are given up, they would take its CPU)
-        for signal in (session.modelChanged, session.weightsChanged, session.datasetLoaded, session.trainingStarted):
-            signal.connect(self._on_changed)
 
-    # --- keeping up ---
+    # --- keeping up (when, in `KeepingUp`) ---
 
-    def set_visible(self, visible: bool) -> None:
-        self._visible = visible
-        if visible and self._stale:
-            self._on_changed()
-
-    def _on_changed(self, *_args) -> None:
-        self._finding.cancel()  # pairs of weights or data that are gone
-        self._stale = True
-        note = self.session.unfit_note()
-        if note:  # the model does not take the data: no pairs to show or move
-            self.result = None
-            self.view.show_unfit(note)
-        elif self._visible and not self.session.is_training():
-            self.refresh()
-        elif self._visible:
-            self.view.show_status("The near-duplicates follow when training ends (finding them costs a pass over "
-                                  "the data).")  # fmt: skip
+    def _forget(self) -> None:
+        self.result = None
 
     def refresh(self, keep_description: bool = False) -> None:
         """Find the pairs again: from scratch, or (`keep_description`) at a new closeness from the images already
         described. The latest request wins: an earlier one still running is cancelled, its answer dropped."""
-        session = self.session
-        state, dataset = session.current_weights(), session.model_data
-        if state is None or dataset is None or session.model is None:
+        inputs = self._fresh_inputs()
+        if inputs is None:
             return
-        self._stale = False
-        self.view.show_fit()
+        (state, dataset), session = inputs, self.session
         files = has_files(dataset)
         self.view.show_files(files, "" if files else NO_FILES)
         ratio = self.view.ratio()

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from aegui.core.analysis.duplicates import NEIGHBOURS, RATIO
+from aegui.gui.widgets.thumbnails import thumbnail
 
 THUMBNAIL = 72  # the side of each image in the table, in pixels
 COLUMNS = ("group", "image", "its near-duplicate", "distance", "relative")
@@ -48,18 +48,6 @@ class ShownPair:
     second: ShownImage
     distance: float
     relative: float
-
-
-def pixmap(picture: np.ndarray) -> QPixmap:
-    """A picture in [0, 1] as a pixmap THUMBNAIL pixels on its longer side."""
-    values = np.clip(np.asarray(picture, np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if values.ndim == 2:
-        values = np.repeat(values[..., None], 3, axis=2)
-    values = np.ascontiguousarray(values[..., :3])
-    height, width = values.shape[:2]
-    image = QImage(values.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-    return QPixmap.fromImage(image).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation)  # fmt: skip
 
 
 class DuplicatesView(QWidget):
@@ -141,7 +129,7 @@ class DuplicatesView(QWidget):
             previous = pair.group
             self.table.setItem(row, 0, group)
             for side, shown in zip(SIDES, (pair.first, pair.second), strict=True):
-                item = QTableWidgetItem(pixmap(shown.picture), shown.name)
+                item = QTableWidgetItem(thumbnail(shown.picture, THUMBNAIL), shown.name)
                 item.setData(Qt.ItemDataRole.UserRole, (shown.name, shown.details, checkable))
                 item.setToolTip(shown.name)
                 flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsUserCheckable if checkable else Qt.ItemFlag(0))

@@ -1,10 +1,15 @@
 """The session controller: the one owner of the window's state, with an explicit phase.
 
-It holds the model (and the inference copy the views draw with), its history, file and unsaved
-flag and the training run; the data (`loaders.DataSource`) and the crash-recovery copy
-(`recovery.Recovery`) are its parts. Every action
-goes through here; an action the phase does not allow is refused with the reason (see `phases`).
-It has no widgets: views listen to its signals and call its intent-level methods, and the one
+It holds the model (and the inference copy the views draw with), its history, file and unsaved flag, and
+the phase. Its parts, each made here and kept as a public attribute, do the rest: `data` (`loaders.DataSource`:
+data read and downloaded in workers), `data_choice` (`data_choice.DataChoice`: which data, and the phase while
+it loads), `recovery` (`recovery.Recovery`: the crash-recovery copy), `model_file` (`model_file.ModelFile`:
+open, save, export, the unsaved-work question), `training` (`training_run.TrainingControl`: the run in
+progress) and `data_fit` (`data_fit.DataFit`: the model against the data). A part reaches the session only
+through a protocol of its public members (`host`), so each can be tested alone; the session's own methods of
+the same names hand the work to them.
+Every action goes through here; an action the phase does not allow is refused with the reason (see
+`phases`). It has no widgets: views listen to its signals and call its intent-level methods, and the one
 question it asks a person (keep unsaved work?) goes through the `ask_unsaved` callback it is given.
 """
 
@@ -19,36 +24,27 @@ import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from aegui.core.analysis.inference import CodeScales, InferenceModel
-from aegui.core.data.catalog import dataset_title
-from aegui.core.data.datasets import IMAGES, Dataset
+from aegui.core.data.datasets import Dataset
 from aegui.core.data.shapes import Reading
+from aegui.core.files.checkpoints import Checkpoint
 from aegui.core.folders import default_data_dir
 from aegui.core.model.autoencoder import AutoEncoder, ModelConfig, build_model
 from aegui.core.model.density import CodeDensity
 from aegui.core.model.device import resolve_device_or_cpu
 from aegui.core.training.resume import MAX_EPOCHS, TrainingState
 from aegui.core.training.trainer import History, TrainConfig
-from aegui.gui.concurrency.pacer import FramePacer
 from aegui.gui.concurrency.processes import prepare_training_process, warm_up_training
 from aegui.gui.concurrency.threads import wait_for_workers
 from aegui.gui.concurrency.training_process import TrainingRun
 from aegui.gui.session.autosave import Autosave
-from aegui.gui.session.data_fit import DataFitFlows
-from aegui.gui.session.loaders import DataSource, ModelLoader
-from aegui.gui.session.model_file import ModelFileFlows
+from aegui.gui.session.data_choice import DataChoice
+from aegui.gui.session.data_fit import DataFit, data_title
+from aegui.gui.session.loaders import DataSource
+from aegui.gui.session.model_file import ModelFile
 from aegui.gui.session.phases import STATUS, Action, Phase, allowed, refusal
 from aegui.gui.session.recovery import Recovery
-from aegui.gui.session.run_progress import RunProgress
-from aegui.gui.session.training_run import TrainingFlows
-
-HOW_TO_GET_MNIST_HERE = "Full MNIST: File › Download full MNIST… or File › Choose data folder…"
-
-
-def describe(dataset: Dataset) -> str:
-    """The status line's words for the data in use (short enough for a 1366-pixel window)."""
-    if dataset.is_embedded_sample:
-        return f"Data: {dataset.summary} (train / test), shipped with aegui. {HOW_TO_GET_MNIST_HERE}"
-    return dataset.describe()
+from aegui.gui.session.training_run import WEIGHTS_FOLLOW_MS as WEIGHTS_FOLLOW_MS  # (where tests read it)
+from aegui.gui.session.training_run import TrainingControl
 
 
 @dataclass(frozen=True)
@@ -60,11 +56,10 @@ class Drawing:
 
 
 SHUTDOWN_WAIT_MS = 1500
-WEIGHTS_FOLLOW_MS = 500
 TRAINING_PROCESS_DELAY_MS = 1000
 
 
-class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
+class SessionController(QObject):
     phaseChanged = Signal(object)  # the new Phase
     datasetLoaded = Signal(object)  # the Dataset now in use
     modelChanged = Signal()  # another model: new, reset, opened or restored (its history with it)
@@ -98,21 +93,15 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        # what follows the weights while training (gallery, code bars, maps, features...) at most twice a second,
-        # however fast epochs end: that work costs training its CPU
-        self._weights_pacer = FramePacer(self.weightsChanged.emit, WEIGHTS_FOLLOW_MS, self)
         self.last_problem = ""  # the latest refusal or failure said (a dialog repeats it; never read from a label)
         self.message.connect(self._on_message)
         self.device, self.device_note = resolve_device_or_cpu(device)
         self.ask_unsaved = ask_unsaved or (lambda doing: "cancel")
         self._phase = Phase.LOADING
         self.data = DataSource(Path(data_dir) if data_dir else default_data_dir(), self)
-        self.data.loaded.connect(self._on_data_loaded)
-        self.data.failed.connect(self._on_data_failed)
         self.data.folderRead.connect(self.message)  # (a problem when files were skipped)
-        self.data.downloaded.connect(self._on_downloaded)
-        self.data.downloadFailed.connect(self._on_download_failed)
         self.data.progress.connect(self.progressChanged)
+        self.data_choice = DataChoice(self)
         self.model: AutoEncoder | None = None
         self.inference: InferenceModel | None = None
         self.history = History()
@@ -123,18 +112,16 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         self.epochs_left: int | None = None  # epochs its last run had left, when it stopped midway (or crashed)
         self.model_path: Path | None = None
         self.dirty = False
-        self.trainer: TrainingRun | None = None  # the run in progress, in the training process
-        self._run: RunProgress | None = None  # the run in progress: its wording and its place in the history
         self._closed = False
-        self._idle_status = ""
+        self.idle_status = ""  # what the status line says while idle: the data in use, or how the last run ended
         self.drawing = Drawing()  # published by the drawing feature, read by the others
         self.code_scales: CodeScales | None = None
         self.recovery = Recovery(autosave, self)
         self.recovery.checked.connect(self.recoveryChecked)
         self.recovery.failed.connect(self._report_problem)
-        self._model_loader = ModelLoader(self)
-        self._model_loader.loaded.connect(self._on_model_file_read)
-        self._model_loader.failed.connect(self._on_model_file_failed)
+        self.model_file = ModelFile(self, self)
+        self.training = TrainingControl(self, self)
+        self.data_fit = DataFit(self)
         # the training process imports PyTorch (seconds of CPU): start it early, but not while the window paints
         # its first frame and the data loads (on two cores, that doubled the first freeze, 50 -> 100 ms)
         QTimer.singleShot(TRAINING_PROCESS_DELAY_MS, self._prepare_training)
@@ -150,7 +137,8 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
     def phase(self) -> Phase:
         return self._phase
 
-    def _set_phase(self, phase: Phase, status: str | None = None) -> None:
+    def set_phase(self, phase: Phase, status: str | None = None) -> None:
+        """Enter `phase`; the status line says `status` (None: what the phase says)."""
         changed = phase is not self._phase
         self._phase = phase
         if changed:
@@ -160,12 +148,12 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
             self.progressChanged.emit(-1.0, "")
 
     def _status_for(self, phase: Phase) -> str:
-        return self._idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data.choice)
+        return self.idle_status if phase is Phase.IDLE else STATUS[phase].format(choice=self.data.choice)
 
     def allows(self, action: Action) -> bool:
         return allowed(action, self._phase)
 
-    def _may(self, action: Action) -> bool:
+    def may(self, action: Action) -> bool:
         """True if the phase allows `action`; otherwise say why, and False."""
         reason = refusal(action, self._phase)
         if reason is not None:
@@ -177,7 +165,13 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
 
     @property
     def closed(self) -> bool:
+        """The window has closed (`shutdown`): a result that arrives late starts nothing more."""
         return self._closed
+
+    @property
+    def trainer(self) -> TrainingRun | None:
+        """The run in progress, in the training process (None: none is)."""
+        return self.training.trainer
 
     def is_training(self) -> bool:
         return self.trainer is not None
@@ -197,94 +191,35 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
             else None  # fmt: skip
 
     def load_data(self, choice: str, images_folder: str | Path | None = None) -> bool:
-        """Load a dataset (or, choice "images", a folder of images) in a worker; the latest request wins,
-        earlier results are dropped."""
-        if not self._may(Action.CHOOSE_DATA):
-            return False
-        self.data.load(choice, Path(images_folder) if images_folder else None)
-        self._set_phase(Phase.LOADING)
-        return True
+        return self.data_choice.load_data(choice, images_folder)
 
     def set_image_reading(self, reading: Reading) -> bool:
-        """How image folders are read (size or None, colour, fit); a folder in use is read again so."""
-        if reading == self.data.reading:
-            return True
-        if not self._may(Action.CHOOSE_DATA):
-            return False
-        self.data.reading = reading
-        if self.data.choice == IMAGES and self.data.images_folder is not None:
-            return self.load_data(IMAGES)
-        return True
+        return self.data_choice.set_image_reading(reading)
 
     def set_data_folder(self, folder: str | Path) -> bool:
-        if not self._may(Action.CHOOSE_DATA):
-            return False
-        self.data.folder = Path(folder)
-        return self.load_data(self.data.choice)
+        return self.data_choice.set_data_folder(folder)
+
+    def download(self, name: str = "mnist") -> bool:
+        return self.data_choice.download(name)
+
+    def cancel_download(self) -> bool:
+        return self.data_choice.cancel_download()
 
     def _on_message(self, text: str, problem: bool) -> None:
         if problem:
             self.last_problem = text
 
-    def _on_data_loaded(self, dataset: Dataset) -> None:
-        if self._closed:
-            return  # it arrived after the window closed: start nothing more
-        self._idle_status = describe(dataset)
-        self._set_phase(Phase.IDLE)
-        model = self.model
-        if model is not None and model.image_shape != dataset.image_shape and self.is_untouched():
-            self.new_model(model.config, self.preset_name)  # an untrained model takes the data's size and colour
-        self.datasetLoaded.emit(dataset)
-
     def is_untouched(self) -> bool:
         """Whether the model in the session is new: never trained, opened or restored (nothing to lose)."""
         return not self.history.epochs_done and self.model_path is None and self.trainer is None
 
-    def _on_data_failed(self, message: str, loading_sample: bool) -> None:
-        if self._closed:
-            return
-        self.message.emit(message, True)
-        if loading_sample:
-            self._set_phase(Phase.LOADING)  # (its status names the sample now)
-            return
-        in_use = describe(self.dataset) if self.dataset else ""
-        self._idle_status = (f"The data was not changed: {in_use}" if self.dataset else
-                             "No data could be loaded: see the message in the training panel.")  # fmt: skip
-        self._set_phase(Phase.IDLE)
-        if self.dataset is not None:
-            self.datasetLoaded.emit(self.dataset)  # views go back to showing the data in use
-
-    def download(self, name: str = "mnist") -> bool:
-        """Download a dataset into the data folder in a worker, then load it (once)."""
-        if not self._may(Action.DOWNLOAD):
-            return False
-        self._set_phase(Phase.DOWNLOADING, f"Downloading {dataset_title(name)}…")
-        self.progressChanged.emit(0.0, "download · 0%")
-        self.data.download(name)
-        return True
-
-    def cancel_download(self) -> bool:
-        if not self._may(Action.CANCEL_DOWNLOAD):
-            return False
-        self.data.cancel()
-        self.statusChanged.emit("Cancelling the download…")
-        return True
-
-    def _on_downloaded(self, name: str) -> None:
-        self.message.emit(f"{dataset_title(name)} downloaded to {self.data.folder}.", False)
-        self._set_phase(Phase.IDLE)
-        self.load_data(name)
-
-    def _on_download_failed(self, problem: str) -> None:
-        self._report_problem(problem)
-        self._set_phase(Phase.IDLE)
-
     # --- the model ---
 
-    def _replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
-                       path: str | Path | None, trained_on: tuple[str, str] | None = None,
-                       training_state: TrainingState | None = None,
-                       epochs_left: int | None = None) -> None:  # fmt: skip
+    def replace_model(self, model: AutoEncoder, history: History, train_config: TrainConfig | None, preset: str,
+                      path: str | Path | None, trained_on: tuple[str, str] | None = None,
+                      training_state: TrainingState | None = None,
+                      epochs_left: int | None = None) -> None:  # fmt: skip
+        """Make `model` the session's, with its history, settings, file and run state; nothing unsaved."""
         self.model = model.cpu()
         self.trained_on = trained_on
         self.training_state = training_state
@@ -294,13 +229,29 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         self.preset_name = preset
         self.model_path = Path(path) if path else None
         self.inference = InferenceModel(model.config, model.state_dict())
-        self._set_dirty(False)
+        self.set_dirty(False)
         self.modelChanged.emit()
+
+    def install(self, checkpoint: Checkpoint, path: str | Path | None, epochs_left: int | None = None) -> None:
+        """Make a checkpoint's model the session's (`path`: its file, None for none); a run it stopped midway
+        goes on from where it stood."""
+        name, state = checkpoint.dataset, checkpoint.training_state
+        trained_on = (name, data_title(name)) if name else None
+        if state is not None and state.interrupted:
+            epochs_left = state.run_epochs - state.run_epochs_done
+        self.replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
+                           path, trained_on, state, epochs_left)  # fmt: skip
+
+    def set_dirty(self, dirty: bool) -> None:
+        """Mark the model as having unsaved changes (or not), and say so in the window's title."""
+        self.dirty = dirty
+        name = self.model_path.name if self.model_path else "untitled"
+        self.titleChanged.emit(f"aegui – {name}{' *' if dirty else ''}")
 
     def new_model(self, config: ModelConfig, preset: str = "") -> None:
         """A fresh, untrained model for the data's image size and colour (no question asked: callers settle
         unsaved work first)."""
-        self._replace_model(build_model(self.for_data(config)), History(), None, preset, None)
+        self.replace_model(build_model(self.for_data(config)), History(), None, preset, None)
 
     def for_data(self, config: ModelConfig) -> ModelConfig:
         """The architecture made for the loaded data's images (their size and colour); as it is without data."""
@@ -308,17 +259,18 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         return config if dataset is None else replace(config, image_shape=dataset.image_shape)
 
     def reset(self, config: ModelConfig, preset: str = "") -> bool:
-        if not self._may(Action.RESET) or not self.settle_unsaved("resetting it"):
+        if not self.may(Action.RESET) or not self.settle_unsaved("resetting it"):
             return False
         self.new_model(config, preset)
         self.message.emit("The model was reset to new, untrained weights.", False)
         return True
 
     def current_weights(self) -> dict[str, torch.Tensor] | None:
-        """A detached copy of the weights for work in another thread: the latest snapshot while training."""
-        if self.trainer is not None:
-            snapshot = self.trainer.latest_snapshot()
-            return None if snapshot is None else snapshot.state
+        """A detached copy of the weights for work in another thread: the latest snapshot while training (before
+        the run's first, the weights it started from: the model keeps them until the run ends)."""
+        snapshot = self.trainer.latest_snapshot() if self.trainer is not None else None
+        if snapshot is not None:
+            return snapshot.state
         if self.model is None:
             return None
         return {name: tensor.detach().clone() for name, tensor in self.model.state_dict().items()}
@@ -349,7 +301,7 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
 
     # --- crash recovery ---
 
-    def _autosave(self) -> None:
+    def write_recovery_copy(self) -> None:
         """Write the latest weights and history to this instance's recovery copy, off the GUI thread."""
         state = self.current_weights()  # None without a model, or before training's first snapshot
         if state is not None and self.model is not None and not self._closed:
@@ -362,20 +314,76 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         self.recovery.look()
 
     def restore_recovery(self) -> bool:
-        if self.recovery.orphan is None or not self._may(Action.OPEN):
+        if self.recovery.orphan is None or not self.may(Action.OPEN):
             return False
         if not self.settle_unsaved("restoring the autosave"):
             return False
         checkpoint, context = self.recovery.take()
         left = context.get("epochs_left")
-        self._install(checkpoint, None, left if isinstance(left, int) and 0 < left <= MAX_EPOCHS else None)
-        self._set_dirty(True)
+        self.install(checkpoint, None, left if isinstance(left, int) and 0 < left <= MAX_EPOCHS else None)
+        self.set_dirty(True)
         data = self.follow_model_data(checkpoint.dataset)
         self.message.emit(f"Restored the autosaved model. {data + ' ' if data else ''}Save it to keep it.", False)
         return True
 
     def discard_recovery(self) -> None:
         self.recovery.discard()
+
+    # --- what the parts do (see each for the whole story) ---
+
+    def open(self, path: str | Path) -> bool:
+        return self.model_file.open(path)
+
+    def save(self, path: str | Path | None = None) -> bool:
+        return self.model_file.save(path)
+
+    def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
+        return self.model_file.export(path, to, part)
+
+    def may_write(self, path: str | Path, what: str, keeps_model: bool = False) -> bool:
+        return self.model_file.may_write(path, what, keeps_model)
+
+    def settle_unsaved(self, doing: str) -> bool:
+        return self.model_file.settle_unsaved(doing)
+
+    def train(self, config: ModelConfig, train_config: TrainConfig, preset: str = "") -> bool:
+        return self.training.train(config, train_config, preset)
+
+    def pause(self) -> bool:
+        return self.training.pause()
+
+    def resume(self) -> bool:
+        return self.training.resume()
+
+    def stop(self) -> bool:
+        return self.training.stop()
+
+    def set_lr(self, lr: float) -> bool:
+        return self.training.set_lr(lr)
+
+    def run_epochs_left(self) -> int:
+        return self.training.run_epochs_left()
+
+    def takes_data(self) -> bool:
+        return self.data_fit.takes_data()
+
+    def trained_data_key(self) -> str:
+        return self.data_fit.trained_data_key()
+
+    def fitting_preset(self) -> str | None:
+        return self.data_fit.fitting_preset()
+
+    def preset_fits(self, preset: str) -> bool:
+        return self.data_fit.preset_fits(preset)
+
+    def unfit_note(self, short: bool = False) -> str:
+        return self.data_fit.unfit_note(short)
+
+    def data_note(self) -> str:
+        return self.data_fit.data_note()
+
+    def follow_model_data(self, key: str) -> str:
+        return self.data_fit.follow_model_data(key)
 
     # --- closing ---
 
@@ -384,13 +392,7 @@ class SessionController(ModelFileFlows, TrainingFlows, DataFitFlows, QObject):
         recovery offer stays for the next start; this instance's copy stays only for unsaved work."""
         self._closed = True
         self.data.close()
-        finished = True
-        if self.trainer is not None:
-            self.trainer.request_stop()
-            finished = self.trainer.wait(SHUTDOWN_WAIT_MS / 1000)  # its end arrives, and is handled, here
-            if not finished:  # (a process still starting): its end, when it comes, is for nobody
-                self.trainer.abandon()
-                self.trainer = None
+        finished = self.training.shut_down(SHUTDOWN_WAIT_MS / 1000)
         finished = wait_for_workers(SHUTDOWN_WAIT_MS) and finished
         self.recovery.close(keep=self.dirty)
         return finished

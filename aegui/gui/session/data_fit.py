@@ -1,16 +1,23 @@
 """Whether the model in the session takes the data in use, and what to do when it does not: the preset that
 fits the data (as `aegui train` picks it), the sentence every view shows, and loading the data a model was
-trained on when it is opened or restored. A part of `SessionController`, which holds the state these read."""
+trained on when it is opened or restored.
+
+`DataFit` is a part of `SessionController`: it decides, and holds no state of its own; it reads the session's
+model, history and data through `host.DataFitHost`, and asks nothing of it but to load data."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aegui.core.data.catalog import dataset_title
 from aegui.core.data.datasets import DATASET_CHOICES, IMAGES
 from aegui.core.data.shapes import describe_shape, is_digit_pad
 from aegui.core.words import possessive
+
+if TYPE_CHECKING:
+    from aegui.gui.session.host import DataFitHost
 
 DIGITS_PRESET, PHOTOS_PRESET = "default", "photos"
 SAME_DIGITS = frozenset({"sample", "mnist"})  # the embedded sample is 5,000 of MNIST's digits: the same data
@@ -40,34 +47,40 @@ def same_data(key: str, dataset) -> bool:
     return key in (dataset.key, dataset.name) or {key, dataset.name} <= SAME_DIGITS
 
 
-class DataFitFlows:
-    """The model against the data (mixed into `SessionController`)."""
+class DataFit:
+    """The model against the data: what the session's host says and does when they do not go together."""
+
+    def __init__(self, host: DataFitHost) -> None:
+        self.host = host
 
     def takes_data(self) -> bool:
         """Whether the model in the session runs on the data in use (True while either is missing)."""
-        dataset, model = self.data.dataset, self.model
+        dataset, model = self.host.data.dataset, self.host.model
         return dataset is None or model is None or model.image_shape == dataset.image_shape
 
     def trained_data_key(self) -> str:
         """The data a model file names: what the model was trained on, else the data in use ('' for none)."""
-        if self.trained_on is not None:
-            return self.trained_on[0]
-        return self.dataset.key if self.dataset is not None else ""
+        trained_on, dataset = self.host.trained_on, self.host.dataset
+        if trained_on is not None:
+            return trained_on[0]
+        return dataset.key if dataset is not None else ""
 
     def fitting_preset(self) -> str | None:
         """The preset made for the data in use (None: no data yet)."""
-        return None if self.dataset is None else fitting_preset(self.dataset.image_shape)
+        dataset = self.host.dataset
+        return None if dataset is None else fitting_preset(dataset.image_shape)
 
     def preset_fits(self, preset: str) -> bool:
         """Whether a preset is made for the data in use (True while none is loaded)."""
-        return self.dataset is None or preset_fits(preset, self.dataset.image_shape)
+        dataset = self.host.dataset
+        return dataset is None or preset_fits(preset, dataset.image_shape)
 
     def unfit_note(self, short: bool = False) -> str:
         """What every view says while the model does not take the data: plainly, and what to do ('' if it does);
         `short`: in one line, for the drawing row."""
         if self.takes_data():
             return ""
-        dataset, shape = self.dataset, self.model.image_shape
+        dataset, shape = self.host.dataset, self.host.model.image_shape
         if short:
             return (f"This model takes {describe_shape(shape)} images, not {possessive(dataset.title)} "
                     f"{describe_shape(dataset.image_shape)}: Train makes a new model for them, or choose data it "
@@ -79,13 +92,14 @@ class DataFitFlows:
 
     def data_note(self) -> str:
         """What Train would do with a trained model and other data than it was trained on ('' if nothing)."""
-        dataset, trained_on = self.dataset, self.trained_on
-        if dataset is None or trained_on is None or not self.history.epochs_done:
+        host = self.host
+        dataset, trained_on = host.dataset, host.trained_on
+        if dataset is None or trained_on is None or not host.history.epochs_done:
             return ""
         key, title = trained_on
         if not self.takes_data():
-            kept = "after asking about this one (Save keeps it)" if self.dirty else "this one stays in its file"
-            return (f"This model takes {describe_shape(self.model.image_shape)} images; {possessive(dataset.title)} "
+            kept = "after asking about this one (Save keeps it)" if host.dirty else "this one stays in its file"
+            return (f"This model takes {describe_shape(host.model.image_shape)} images; {possessive(dataset.title)} "
                     f"are {describe_shape(dataset.image_shape)}. Train starts a new model for them; "
                     f"{kept}.")  # fmt: skip
         if same_data(key, dataset):
@@ -97,7 +111,7 @@ class DataFitFlows:
     def follow_model_data(self, key: str) -> str:
         """Load the data a model just opened or restored was trained on (`key`, as its file names it), when it is
         not the data in use and can be found here; a sentence saying what happens ('' when nothing does)."""
-        dataset, model = self.dataset, self.model
+        data, dataset, model = self.host.data, self.host.dataset, self.host.model
         if not key or key == IMAGES or model is None or (dataset is not None and same_data(key, dataset)):
             return ""
         name, _, folder = key.partition(":")
@@ -106,14 +120,14 @@ class DataFitFlows:
         if name == IMAGES:
             if not Path(folder).is_dir():
                 return f"The folder it was trained on, {folder}, is not there: choose its images to see them."
-            self.data.reading = replace(self.data.reading, size=size, colour=colour)  # at the model's size, colour
-            return f"Loading {title}, the images it was trained on." if self.load_data(IMAGES, folder) else ""
+            data.reading = replace(data.reading, size=size, colour=colour)  # at the model's size and colour
+            return f"Loading {title}, the images it was trained on." if self.host.load_data(IMAGES, folder) else ""
         if name not in NAMED:
             return ""
         from aegui.core.data.catalog import available_datasets
 
-        if not next((info.present for info in available_datasets(self.data.folder) if info.name == name), False):
+        if not next((info.present for info in available_datasets(data.folder) if info.name == name), False):
             return f"It was trained on {title}, which is not in the data folder: download it to see its images."
         if not is_digit_pad(model.image_shape):
-            self.data.reading = replace(self.data.reading, size=size, colour=colour)
-        return f"Loading {title}, the data it was trained on." if self.load_data(name) else ""
+            data.reading = replace(data.reading, size=size, colour=colour)
+        return f"Loading {title}, the data it was trained on." if self.host.load_data(name) else ""

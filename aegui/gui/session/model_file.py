@@ -1,15 +1,25 @@
-"""The session's model file: opening (read and checked in a worker), saving, and the unsaved-work
-question. A part of `SessionController`, which holds the state these methods change."""
+"""The session's model file: opening (read and checked in a worker), saving, exporting, and the unsaved-work
+question.
+
+`ModelFile` is a part of `SessionController`: it owns the reader of model files (`loaders.ModelLoader`) and
+what to do with what it reads; the model, its history, file and unsaved flag are the session's, which it
+reaches through `host.ModelFileHost` (a file read is installed with `host.install`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
 
 from aegui.core.data.datasets import IMAGES
 from aegui.core.files.checkpoints import CheckpointError, save_weights
 from aegui.gui.concurrency.threads import run_in_thread
-from aegui.gui.session.data_fit import data_title
+from aegui.gui.session.loaders import ModelLoader
 from aegui.gui.session.phases import Action, refusal
+
+if TYPE_CHECKING:
+    from aegui.gui.session.host import ModelFileHost
 
 
 def export_weights(config, state, path: Path, to: str, part: str):
@@ -34,86 +44,93 @@ def _notes(checkpoint) -> str:
     return notes
 
 
-class ModelFileFlows:
-    """Open, save and settle unsaved work (mixed into `SessionController`)."""
+class ModelFile:
+    """Open, save, export, and settle unsaved work, for the session that is its host."""
+
+    def __init__(self, host: ModelFileHost, parent: QObject | None = None) -> None:
+        """`parent`: the Qt parent of the part's Qt objects (the session: they go with it)."""
+        self.host = host
+        self.loader = ModelLoader(parent)  # reads and checks files in a worker; of two opened, the second counts
+        self.loader.loaded.connect(self._on_read)
+        self.loader.failed.connect(self._on_failed)
 
     def open(self, path: str | Path) -> bool:
         """Start opening a saved model: the file is read and checked in a worker (a large or hostile file
         never freezes the window) and `openEnded` says how it went. A file that cannot be opened is
         refused before the unsaved-work question; on any problem the current model and its file stay."""
-        if not self._may(Action.OPEN):
+        host = self.host
+        if not host.may(Action.OPEN):
             return False
-        self.message.emit(f"Opening {Path(path).name}…", False)
-        self._model_loader.load(path)
+        host.message.emit(f"Opening {Path(path).name}…", False)
+        self.loader.load(path)
         return True
 
-    def _on_model_file_read(self, path: Path, checkpoint) -> None:
-        if self._closed:
+    def _on_read(self, path: Path, checkpoint) -> None:
+        host = self.host
+        if host.closed:
             return
         problem = None
-        if not self._may(Action.OPEN):  # training (say) began while the file was being read
-            problem = refusal(Action.OPEN, self._phase)
+        if not host.may(Action.OPEN):  # training (say) began while the file was being read
+            problem = refusal(Action.OPEN, host.phase)
         elif self.settle_unsaved("opening another model"):
-            self._install(checkpoint, path)
-            data = self.follow_model_data(checkpoint.dataset)
-            self.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{_notes(checkpoint)}"
+            host.install(checkpoint, path)
+            data = host.follow_model_data(checkpoint.dataset)
+            host.message.emit(f"Opened {Path(path).name}: {checkpoint.summary()}.{_notes(checkpoint)}"
                               f"{' ' + data if data else ''}", False)  # fmt: skip
-            self.fileUsed.emit(Path(path))
+            host.fileUsed.emit(Path(path))
         else:  # a person kept the unsaved work: "Opening …" must not stay on the message line
-            self.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
-        self.openEnded.emit(path, problem)
+            host.message.emit(f"{Path(path).name} was not opened; the current model is kept.", False)
+        host.openEnded.emit(path, problem)
 
-    def _on_model_file_failed(self, path: Path | None, problem: str) -> None:
-        if not self._closed:
+    def _on_failed(self, path: Path | None, problem: str) -> None:
+        if not self.host.closed:
             problem = f"{problem} The current model is unchanged."
-            self.message.emit(problem, True)
-            self.openEnded.emit(path, problem)
+            self.host.message.emit(problem, True)
+            self.host.openEnded.emit(path, problem)
 
-    def _install(self, checkpoint, path: str | Path | None, epochs_left: int | None = None) -> None:
-        name, state = checkpoint.dataset, checkpoint.training_state
-        trained_on = (name, data_title(name)) if name else None
-        if state is not None and state.interrupted:
-            epochs_left = state.run_epochs - state.run_epochs_done
-        self._replace_model(checkpoint.model, checkpoint.history, checkpoint.train_config, checkpoint.preset or "",
-                            path, trained_on, state, epochs_left)  # fmt: skip
+    def _weights(self) -> dict:
+        """The weights to write: while training, never the live model's but the latest snapshot (none published
+        yet: the model's, as the run began)."""
+        host = self.host
+        return (host.current_weights() if host.is_training() else None) or host.model.state_dict()
 
     def export(self, path: str | Path, to: str = "onnx", part: str = "full") -> bool:
         """Export the model (while training: its latest published weights) in a worker; the message line says
         how it went (written, and checked against the model, or why not)."""
-        if self.model is None or not self._may(Action.SAVE) or not self.may_write(path, "The export"):
+        host = self.host
+        if host.model is None or not host.may(Action.SAVE) or not self.may_write(path, "The export"):
             return False
-        state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
-        self.message.emit(f"Exporting {Path(path).name}…", False)
-        run_in_thread(export_weights, self.model.config, state, Path(path), to, part,
-                      on_result=lambda report: self.message.emit(report.describe(), False),
-                      on_error=lambda error: self.message.emit(f"Could not export the model: {error}", True),
+        host.message.emit(f"Exporting {Path(path).name}…", False)
+        run_in_thread(export_weights, host.model.config, self._weights(), Path(path), to, part,
+                      on_result=lambda report: host.message.emit(report.describe(), False),
+                      on_error=lambda error: host.message.emit(f"Could not export the model: {error}", True),
                       )  # fmt: skip
         return True
 
     def save(self, path: str | Path | None = None) -> bool:
         """Save the model (while training: its latest published weights). False if not saved."""
-        path = Path(path) if path else self.model_path
-        if path is None or self.model is None:
-            self.message.emit("Choose where to save the model.", True)
+        host = self.host
+        path = Path(path) if path else host.model_path
+        if path is None or host.model is None:
+            host.message.emit("Choose where to save the model.", True)
             return False
-        if not self._may(Action.SAVE) or not self.may_write(path, "The model", keeps_model=True):
+        if not host.may(Action.SAVE) or not self.may_write(path, "The model", keeps_model=True):
             return False
-        # while training, never read the live model: save the latest snapshot (none published yet: as it began)
-        state = (self.current_weights() if self.trainer is not None else None) or self.model.state_dict()
-        density = self.model.density if self.trainer is None else None  # (a density is of the weights it was fitted to)
+        training = host.is_training()
+        density = None if training else host.model.density  # (a density is of the weights it was fitted to)
         try:
-            save_weights(path, self.model.config, state, self.history.copy(), self.train_config,
-                         self.trained_data_key(), self.preset_name, density,
-                         self.training_state if self.trainer is None else None)  # fmt: skip
+            save_weights(path, host.model.config, self._weights(), host.history.copy(), host.train_config,
+                         host.trained_data_key(), host.preset_name, density,
+                         None if training else host.training_state)  # fmt: skip
         except CheckpointError as error:
-            self.message.emit(str(error), True)
+            host.message.emit(str(error), True)
             return False
-        self.model_path = path
-        self._set_dirty(False)
-        if self.trainer is None:
-            self.recovery.autosave.remove()  # saved: nothing left to recover (while training, more is coming)
-        self.message.emit(f"Saved the model to {path}.", False)
-        self.fileUsed.emit(path)
+        host.model_path = path
+        host.set_dirty(False)
+        if not training:
+            host.recovery.drop_copy()  # saved: nothing left to recover (while training, more is coming)
+        host.message.emit(f"Saved the model to {path}.", False)
+        host.fileUsed.emit(path)
         return True
 
     def may_write(self, path: str | Path, what: str, keeps_model: bool = False) -> bool:
@@ -121,30 +138,27 @@ class ModelFileFlows:
         this writes the model: a save over its file) or a file in the image folder in use; else it says why."""
         from aegui.core.writes import WriteError, refuse_inputs_as_outputs
 
-        model_file = None if keeps_model else self.model_path
-        folder = self.data.images_folder if self.data.choice == IMAGES else None
+        host = self.host
+        model_file = None if keeps_model else host.model_path
+        folder = host.data.images_folder if host.data.choice == IMAGES else None
         try:
             refuse_inputs_as_outputs([(what, Path(path))], [("the model's own file", model_file)],
                                      [("the image folder in use", folder)])  # fmt: skip
         except WriteError as error:
-            self.message.emit(str(error), True)
+            host.message.emit(str(error), True)
             return False
         return True
-
-    def _set_dirty(self, dirty: bool) -> None:
-        self.dirty = dirty
-        name = self.model_path.name if self.model_path else "untitled"
-        self.titleChanged.emit(f"aegui – {name}{' *' if dirty else ''}")
 
     def settle_unsaved(self, doing: str) -> bool:
         """True when it is fine to go on: nothing unsaved, or it was saved, or a person let it go.
         False (Cancel, or a failed save) leaves model, history and file exactly as they were."""
-        if not self.dirty:
+        host = self.host
+        if not host.dirty:
             return True
-        answer = self.ask_unsaved(doing)
+        answer = host.ask_unsaved(doing)
         if answer == "save":
             return self.save()
         if answer == "discard":
-            self.recovery.autosave.remove()
+            host.recovery.drop_copy()
             return True
         return False

@@ -50,6 +50,10 @@ class Recovery(QObject):
         self.autosave.write_in_background(config, state, history, train_config, dataset, preset, self._on_write_failed,
                                           context)  # fmt: skip
 
+    def drop_copy(self) -> None:
+        """Remove this instance's copy: the work in it was saved, or let go."""
+        self.autosave.remove()
+
     def _on_write_failed(self, error: Exception) -> None:  # a bound method: Qt holds it weakly
         self.failed.emit(f"Autosave failed: {error}")
 

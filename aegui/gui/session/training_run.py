@@ -1,17 +1,30 @@
 """The session's training run: start, pause, resume, stop, the learning rate while training, and what the
-training process reports. A part of `SessionController`, which holds the state these methods change."""
+training process reports.
+
+`TrainingControl` is a part of `SessionController`: it owns the run in progress (`trainer`, its wording and
+place in the history, `RunProgress`) and the pacing of what follows the weights while it runs; the model, its
+history and the phase are the session's, which it reaches through `host.TrainingHost`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
 
 from aegui.core.errors import AeguiError
 from aegui.core.model.autoencoder import ModelConfig
 from aegui.core.training.trainer import Ended, TrainConfig
+from aegui.gui.concurrency.pacer import FramePacer
 from aegui.gui.concurrency.threads import run_in_thread
 from aegui.gui.concurrency.training_process import TrainingRun, TrainingUpdate, describe_training_device
 from aegui.gui.session.phases import Action, Phase
 from aegui.gui.session.run_progress import RunProgress, ended_report, pca_comparison, pca_test_mse
+
+if TYPE_CHECKING:
+    from aegui.gui.session.host import TrainingHost
+
+WEIGHTS_FOLLOW_MS = 500
 
 
 def goes_on_with(wanted: TrainConfig, before: TrainConfig) -> bool:
@@ -20,142 +33,166 @@ def goes_on_with(wanted: TrainConfig, before: TrainConfig) -> bool:
     return replace(wanted, epochs=before.epochs) == before
 
 
-class TrainingFlows:
-    """Train, pause, resume, stop (mixed into `SessionController`)."""
+class TrainingControl:
+    """Train, pause, resume, stop, for the session that is its host."""
+
+    def __init__(self, host: TrainingHost, parent: QObject | None = None) -> None:
+        """`parent`: the Qt parent of the part's Qt objects (the session: they go with it)."""
+        self.host = host
+        self.trainer: TrainingRun | None = None  # the run in progress, in the training process
+        self.progress: RunProgress | None = None  # the run in progress: its wording and its place in the history
+        # what follows the weights while training (gallery, code bars, maps, features...) at most twice a second,
+        # however fast epochs end: that work costs training its CPU
+        self.weights_pacer = FramePacer(host.weightsChanged.emit, WEIGHTS_FOLLOW_MS, parent)
 
     def train(self, config: ModelConfig, train_config: TrainConfig, preset: str = "") -> bool:
         """Train the current model further, or, for another architecture, a new one (asking first)."""
-        if not self._may(Action.TRAIN):
+        host = self.host
+        if not host.may(Action.TRAIN):
             return False
-        if self.dataset is None:
-            self.message.emit("No data is loaded: choose a dataset or a data folder first.", True)
+        dataset = host.dataset
+        if dataset is None:
+            host.message.emit("No data is loaded: choose a dataset or a data folder first.", True)
             return False
-        config = self.for_data(config)
-        if self.model is None or self.model.config != config:
-            if not self.settle_unsaved("starting a new model"):
+        config = host.for_data(config)
+        if host.model is None or host.model.config != config:
+            if not host.settle_unsaved("starting a new model"):
                 return False
-            self.new_model(config, preset)
-        resume = (
-            self.training_state
-            if self.train_config is not None and goes_on_with(train_config, self.train_config)
-            else None
-        )
+            host.new_model(config, preset)
+        before = host.train_config
+        resume = host.training_state if before is not None and goes_on_with(train_config, before) else None
         try:
-            trainer = TrainingRun(self.model, self.dataset, train_config, self.device, self.history, resume)
+            trainer = TrainingRun(host.model, dataset, train_config, host.device, host.history, resume)
         except AeguiError as error:
-            self.message.emit(str(error), True)
+            host.message.emit(str(error), True)
             return False
-        self.train_config = train_config
-        self.preset_name = preset
+        host.train_config = train_config
+        host.preset_name = preset
         self.trainer = trainer
-        self.trained_on = (self.dataset.key, self.dataset.title)
-        self._run = RunProgress.begin(self.history, train_config.epochs)
-        self.recovery.begin_run()
-        device = describe_training_device(self.device)  # (as About says it)
-        self.message.emit(f"Training on {self.dataset.summary}, {device}{trainer.batch_note()}.", False)
-        self._set_phase(Phase.TRAINING)
-        self.progressChanged.emit(0.0, self._run.label(1, 0.0))
-        trainer.yielded.connect(self._on_training_update)
-        trainer.returned.connect(self._on_training_ended)
-        self.trainingStarted.emit()
+        host.trained_on = (dataset.key, dataset.title)
+        self.progress = RunProgress.begin(host.history, train_config.epochs)
+        host.recovery.begin_run()
+        device = describe_training_device(host.device)  # (as About says it)
+        host.message.emit(f"Training on {dataset.summary}, {device}{trainer.batch_note()}.", False)
+        host.set_phase(Phase.TRAINING)
+        host.progressChanged.emit(0.0, self.progress.label(1, 0.0))
+        trainer.yielded.connect(self._on_update)
+        trainer.returned.connect(self._on_ended)
+        host.trainingStarted.emit()
         return True
 
     def run_epochs_left(self) -> int:
         """The epochs the run in progress (else the last, stopped midway) has still to train."""
-        if self._run is not None:
-            return max(self._run.epochs - (self.history.epochs_done - self._run.first_epoch + 1), 0)
-        return self.epochs_left or 0
+        if self.progress is not None:
+            return max(self.progress.epochs - (self.host.history.epochs_done - self.progress.first_epoch + 1), 0)
+        return self.host.epochs_left or 0
 
     def pause(self) -> bool:
-        if not self._may(Action.PAUSE):
+        if not self.host.may(Action.PAUSE):
             return False
         self.trainer.pause()  # the loop stops after the batch in hand, then says so (a Paused record)
-        self._set_phase(Phase.PAUSING)
+        self.host.set_phase(Phase.PAUSING)
         return True
 
     def resume(self) -> bool:
-        if not self._may(Action.RESUME):
+        if not self.host.may(Action.RESUME):
             return False
         self.trainer.resume()
-        self._set_phase(Phase.TRAINING, self._run.text or None)
+        self.host.set_phase(Phase.TRAINING, self.progress.text or None)
         return True
 
     def stop(self) -> bool:
-        if not self._may(Action.STOP):
+        if not self.host.may(Action.STOP):
             return False
         self.trainer.request_stop()
-        self._set_phase(Phase.STOPPING)
+        self.host.set_phase(Phase.STOPPING)
         return True
 
     def set_lr(self, lr: float) -> bool:
         if self.trainer is None:
             return True  # it applies at the next Train
-        if not self._may(Action.SET_LR):
+        if not self.host.may(Action.SET_LR):
             return False
         try:
             self.trainer.set_lr(lr)
         except AeguiError as error:
-            self.message.emit(str(error), True)
+            self.host.message.emit(str(error), True)
             return False
         return True
 
-    def _on_training_update(self, update: TrainingUpdate) -> None:
+    def shut_down(self, wait_s: float) -> bool:
+        """Stop the run in progress and wait for its end (which arrives, and is handled, here); False if it did
+        not end in time (a process still starting): its end, when it comes, is then for nobody."""
+        trainer = self.trainer
+        if trainer is None:
+            return True
+        trainer.request_stop()
+        if trainer.wait(wait_s):
+            return True
+        trainer.abandon()
+        self.trainer = None
+        return False
+
+    def _on_update(self, update: TrainingUpdate) -> None:
         """What the run reported since the last update (at most WINDOW_UPDATES_PER_SECOND a second): each view
         is told once, however many batches and epochs it holds."""
+        host = self.host
         if (item := update.progress) is not None:
-            self.history.batch_losses.extend(item.losses.tolist())
-            fraction, label = self._run.update(item.last, self.trainer.batch_size)
-            if self._phase is Phase.TRAINING:
-                self.statusChanged.emit(self._run.text)
-            self.progressChanged.emit(fraction, label)
-            self.trainingProgress.emit(item)
-        self.history.epochs.extend(record.to_dict() for record in update.epochs)
-        if (item is not None or update.epochs) and self.recovery.due(epoch_ended=bool(update.epochs)):
-            self._autosave()
+            host.history.batch_losses.extend(item.losses.tolist())
+            fraction, label = self.progress.update(item.last, self.trainer.batch_size)
+            if host.phase is Phase.TRAINING:
+                host.statusChanged.emit(self.progress.text)
+            host.progressChanged.emit(fraction, label)
+            host.trainingProgress.emit(item)
+        host.history.epochs.extend(record.to_dict() for record in update.epochs)
+        if (item is not None or update.epochs) and host.recovery.due(epoch_ended=bool(update.epochs)):
+            host.write_recovery_copy()
         if update.epochs:
-            if self.inference is not None:
-                self.inference.update(self.trainer.latest_snapshot())
-            self._set_dirty(True)
+            if host.inference is not None:
+                host.inference.update(self.trainer.latest_snapshot())
+            host.set_dirty(True)
             for record in update.epochs:
-                self.epochEnded.emit(record)
-            self._weights_pacer.request()
+                host.epochEnded.emit(record)
+            self.weights_pacer.request()
         paused = update.paused
-        if paused is not None and self._phase is Phase.PAUSING and self.trainer.is_paused:
-            self._set_phase(Phase.PAUSED, f"Paused after batch {paused.step:,}. Resume (Space) goes on from there.")
-            self.trainingPaused.emit(paused.step)
+        if paused is not None and host.phase is Phase.PAUSING and self.trainer.is_paused:
+            host.set_phase(Phase.PAUSED, f"Paused after batch {paused.step:,}. Resume (Space) goes on from there.")
+            host.trainingPaused.emit(paused.step)
 
-    def _on_training_ended(self, ended: Ended) -> None:
+    def _on_ended(self, ended: Ended) -> None:
+        host = self.host
         run, self.trainer = self.trainer, None
-        progress, self._run = self._run, None
+        progress, self.progress = self.progress, None
         if run is not None and run.final_state is not None:  # the model takes the run's final weights
-            self.model.load_state_dict(run.final_state)
-            self.training_state = state = run.final_training_state
-            self.epochs_left = state.run_epochs - state.run_epochs_done if state is not None else None
-            self.model.density = None  # (fitted to the codes of weights it no longer has)
-            self.inference.load_state(run.final_state)
+            host.model.load_state_dict(run.final_state)
+            host.training_state = state = run.final_training_state
+            host.epochs_left = state.run_epochs - state.run_epochs_done if state is not None else None
+            host.model.density = None  # (fitted to the codes of weights it no longer has)
+            host.inference.load_state(run.final_state)
         elif run is not None:  # the process was lost with the weights: the history goes back with them
-            progress.take_back(self.history)
-            self.modelChanged.emit()
-        self._set_dirty(self.dirty or ended.steps > 0)
-        text, problem, self._idle_status = ended_report(ended, self.history)
-        self.message.emit(text, problem)
-        if ended.reason == "finished" and self.history.epochs and self.dataset is not None:
+            progress.take_back(host.history)
+            host.modelChanged.emit()
+        host.set_dirty(host.dirty or ended.steps > 0)
+        text, problem, host.idle_status = ended_report(ended, host.history)
+        host.message.emit(text, problem)
+        if ended.reason == "finished" and host.history.epochs and host.dataset is not None:
             self._compare_with_pca(text)
         if ended.steps > 0:
-            self._autosave()
-        self._set_phase(Phase.IDLE)
-        self._weights_pacer.cancel()  # (the final weights, now)
-        self.weightsChanged.emit()
-        self.trainingFinished.emit(ended)
+            host.write_recovery_copy()
+        host.set_phase(Phase.IDLE)
+        self.weights_pacer.cancel()  # (the final weights, now)
+        host.weightsChanged.emit()
+        host.trainingFinished.emit(ended)
 
     def _compare_with_pca(self, text: str) -> None:
         """In a worker: PCA with as many components as the code has values, on the same training images, said
         after the run's message (the simplest peer: a model must beat it to earn its keep)."""
-        model, dataset, left_out = self.model, self.dataset, self.train_config.exclude_class
-        test_mse = self.history.epochs[-1]["test_mse"]
+        host = self.host
+        model, dataset, left_out = host.model, host.dataset, host.train_config.exclude_class
+        test_mse = host.history.epochs[-1]["test_mse"]
 
         def said(found: tuple[int, float]) -> None:
-            if self.model is model and self.trainer is None and not self._closed:
-                self.message.emit(f"{text} {pca_comparison(*found, test_mse)}", False)
+            if host.model is model and self.trainer is None and not host.closed:
+                host.message.emit(f"{text} {pca_comparison(*found, test_mse)}", False)
 
         run_in_thread(pca_test_mse, dataset, model.code_size, left_out, on_result=said, on_error=lambda _error: None)

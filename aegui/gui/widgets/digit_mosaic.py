@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 
 from aegui.core.analysis.mosaic import GAP, as_pictures, grid, grid_columns
+from aegui.gui.widgets.clicks import clicked_index, widget_point
 from aegui.gui.widgets.digit_view import DigitFrame, image_area
-from aegui.gui.widgets.plots import pg
 
 
 class DigitMosaic(DigitFrame):
@@ -48,15 +48,9 @@ class DigitMosaic(DigitFrame):
         """Where image `index` is, in widget pixels (for tests and scripts that click it)."""
         row, column = divmod(index, self._columns)
         height, width = self._images.shape[1:3]
-        x, y = column * (width + GAP) + width / 2, row * (height + GAP) + height / 2
-        point = self._view.mapViewToScene(pg.Point(x, y))
-        widget_point = self.mapFromScene(point)
-        return float(widget_point.x()), float(widget_point.y())
+        return widget_point(self, self._view, column * (width + GAP) + width / 2, row * (height + GAP) + height / 2)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        point = self._view.mapSceneToView(self.mapToScene(event.position().toPoint()))
-        index = self.index_at(point.x(), point.y())
+        index = clicked_index(self, self._view, event, self.index_at)
         if index is not None:
             self.digitClicked.emit(index)

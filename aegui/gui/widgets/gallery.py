@@ -15,6 +15,7 @@ from aegui.core.data.shapes import pictures, shape_of
 from aegui.core.model.configs import TrainConfig
 from aegui.core.model.steps import to_float
 from aegui.gui.theme.themes import Theme, themes
+from aegui.gui.widgets.clicks import clicked_index, widget_point
 from aegui.gui.widgets.digit_view import DigitFrame
 from aegui.gui.widgets.plots import pg
 
@@ -121,15 +122,10 @@ class ReconstructionGallery(DigitFrame):
         """Where test image `index` (or, in a later `row`, what the model makes of it) is, in widget pixels
         (for tests and scripts that click it)."""
         side_y, side_x = self._side()
-        x, y = index * (side_x + GAP) + side_x / 2, row * (side_y + GAP) + side_y / 2
-        point = self.mapFromScene(self._view.mapViewToScene(pg.Point(x, y)))
-        return float(point.x()), float(point.y())
+        return widget_point(self, self._view, index * (side_x + GAP) + side_x / 2, row * (side_y + GAP) + side_y / 2)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        point = self._view.mapSceneToView(self.mapToScene(event.position().toPoint()))
-        index = self.index_at(point.x(), point.y())
+        index = clicked_index(self, self._view, event, self.index_at)
         if index is not None:
             self.imageClicked.emit(index)
 
