@@ -23,6 +23,7 @@ import numpy as np
 from benchmarks.common import Row, open_window
 
 TABS = ("Training", "Code space", "Explore", "Generate", "Features", "Outliers")
+DRAWN = "Training, a pen digit drawn"  # the last row: a digit on the canvas, its results following the weights
 BEAT_MS = 10
 
 
@@ -154,6 +155,20 @@ def _map_again(window, method: str):
     return undo
 
 
+def _draw_a_digit(window) -> None:
+    """A pen digit from ../shared (or a stroke of its own) drawn on the canvas at a hand's pace."""
+    from PySide6.QtWidgets import QApplication
+
+    from benchmarks.gui import _spin
+    from benchmarks.soak import PEN_INTERVAL, _pen_digits
+    from tests.gui.conftest import drag, fit_to_canvas
+
+    qapp = QApplication.instance()
+    drag(window.canvas, fit_to_canvas(_pen_digits(1)[0], window.canvas.width()),
+         between=lambda: _spin(qapp, PEN_INTERVAL))  # fmt: skip
+    _spin(qapp, 0.5)
+
+
 def tab_rows(seconds: float = 5.0, busy: int = 0, map_method: str | None = None, tabs: tuple[str, ...] = TABS,
              preset_name: str = "default") -> list[Row]:  # fmt: skip
     """One row per tab, and the same figures printed as one table."""
@@ -164,10 +179,12 @@ def tab_rows(seconds: float = 5.0, busy: int = 0, map_method: str | None = None,
     others = competitors(busy)
     figures: list[tuple[str, float, WindowRun]] = []
     try:
-        for tab in tabs:
+        for tab in (*tabs, DRAWN):
             headless = headless_samples_per_s(dataset, preset_name, seconds)
             mapping = map_method if tab == "Code space" else None
-            figures.append((tab, headless, window_run(window, seconds, tab, mapping)))
+            if tab == DRAWN:
+                _draw_a_digit(window)
+            figures.append((tab, headless, window_run(window, seconds, "Training" if tab == DRAWN else tab, mapping)))
             print(f"  (tab {tab}: measured)", file=sys.stderr, flush=True)
     finally:
         end(others)

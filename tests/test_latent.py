@@ -21,6 +21,20 @@ def test_pca_finds_the_main_directions():
     np.testing.assert_allclose(projection.project(projection.inverse(y)), y, atol=1e-4)
 
 
+def test_pca_of_wide_data_matches_the_full_decomposition_and_repeats():
+    """Wide rows (images) take the subspace path: the same directions, variance and signs as a full SVD."""
+    rng = np.random.default_rng(1)
+    spread = np.concatenate([[5.0, 3.0], np.linspace(1.5, 0.05, 398)])  # a falling spectrum, as images have
+    x = (rng.normal(size=(300, 400)) * spread) @ np.linalg.qr(rng.normal(size=(400, 400)))[0] + 0.5
+    projection = pca(x)
+    centred = x - x.mean(0)
+    _, singular, vh = np.linalg.svd(centred, full_matrices=False)
+    np.testing.assert_allclose(np.abs(projection.components @ vh[:2].T), np.eye(2), atol=1e-3)
+    assert projection.explained == pytest.approx((singular[:2] ** 2).sum() / (singular**2).sum(), rel=1e-4)
+    assert all(row[np.abs(row).argmax()] > 0 for row in projection.components)  # signs fixed
+    np.testing.assert_array_equal(pca(x).components, projection.components)
+
+
 def test_knn_accuracy_separates_clusters_from_noise():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(10), 50)

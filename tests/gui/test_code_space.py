@@ -46,6 +46,19 @@ def test_the_drawing_is_a_point_that_moves(window, qtbot):
     qtbot.waitUntil(lambda: code_map.marker() is None)
 
 
+def test_a_drawing_made_while_the_map_is_hidden_is_placed_when_it_shows(window, qtbot):
+    open_tab(window, qtbot, 1)
+    code_map = window.parts.code_space_panel.code_map
+    window.tabs.setCurrentIndex(0)  # hidden: the drawing is not placed (it follows training twice a second)
+    drag(window.canvas, ONE)
+    wait_for_drawing(window, qtbot)
+    assert code_map.marker() is None
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: code_map.marker() is not None)
+    expected = window.parts.code_space.latent.embedding.place(window.draw_panel.code_view.values()[None])[0]
+    np.testing.assert_allclose(code_map.marker(), expected, atol=1e-4)
+
+
 def _scene_to_widget(plot_widget, x, y):
     view = plot_widget.getPlotItem().vb
     scene_point = view.mapViewToScene(QPointF(x, y))

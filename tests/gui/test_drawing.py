@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -138,12 +140,17 @@ def test_drawing_follows_training(window, qtbot):
     drag(window.canvas, SQUARE)
     wait_for_drawing(window, qtbot)
     untrained = window.draw_panel.reconstruction_view.image()
+    shown_with: list = []  # the published weights each refresh during training showed
+    controller = window.parts.drawing_controller
+    controller.drawingUpdated.connect(lambda: window.session.is_training() and shown_with.append(
+        window.session.inference.version))  # fmt: skip
     window.panel.epochs_spin.setValue(3)
     window.start_training()
     qtbot.waitUntil(lambda: window.parts.loss_plot.batch_points() > 20, timeout=20_000)
     qtbot.waitUntil(
         lambda: not np.allclose(window.draw_panel.reconstruction_view.image(), untrained, atol=1e-3), timeout=20_000
     )
+    assert shown_with and all(a != b for a, b in itertools.pairwise(shown_with))  # never the same weights twice
     with qtbot.waitSignal(window.session.trainingFinished, timeout=60_000):
         pass
     final = window.session.model.reconstruct(window.canvas.model_input())

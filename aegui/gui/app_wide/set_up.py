@@ -4,7 +4,8 @@
 - Python's cyclic garbage is collected in the GUI thread only (`concurrency.threads.MainThreadCollector`
   says why: a collection in a worker can free a Qt object's wrapper there and deadlock);
 - the training processes are stopped when the application quits;
-- uncaught errors of every thread go to the one error sink (`notices`).
+- uncaught errors of every thread go to the one error sink (`notices`);
+- large freed blocks go back to the system at once (`core.training.memory.return_large_blocks_when_freed`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def set_up_process(app: QCoreApplication) -> None:
     global _set_up_for
     if _set_up_for is app:
         return
+    from aegui.core.training.memory import return_large_blocks_when_freed
     from aegui.gui.app_wide.notices import notices
     from aegui.gui.concurrency.threads import collect_in_the_gui_thread
 
@@ -30,6 +32,7 @@ def set_up_process(app: QCoreApplication) -> None:
     sink = notices()
     sys.excepthook = sink.on_uncaught
     threading.excepthook = sink.on_uncaught_in_thread
+    return_large_blocks_when_freed()
 
 
 def _stop_training_processes() -> None:

@@ -67,6 +67,7 @@ class CodeSpaceController(QObject):
         self._computing: tuple[tuple[str, int], int] | None = None  # what they are computed for: cache key, weights
         self._generation = 0  # bumped by every model change (which weights a layout is of)
         self._visible = {"map": False, "explore": False}
+        self._drawing_unshown = False  # the drawing changed while neither tab showed
         self._stale = True
         self._drawing_code: np.ndarray | None = None
         self._picked: int | None = None
@@ -93,6 +94,9 @@ class CodeSpaceController(QObject):
         self._visible = {"map": map_visible, "explore": explore_visible}
         if self._stale and (map_visible or explore_visible):
             self.refresh()
+        if self._drawing_unshown and (map_visible or explore_visible):
+            self._drawing_unshown = False
+            self._show_drawing_code(self._drawing_code)
         if not self._unfit_note():
             self.collection.set_visible(map_visible, explore_visible)
 
@@ -252,8 +256,14 @@ class CodeSpaceController(QObject):
     # --- the drawing ---
 
     def show_drawing(self, code: np.ndarray | None) -> None:
-        """The drawing changed: move its marker, find its neighbours, and start the sliders from it."""
+        """The drawing changed: move its marker, find its neighbours, and start the sliders from it (when
+        neither tab shows, once one does: while training, the drawing follows the weights twice a second)."""
         self._drawing_code = None if code is None else np.asarray(code, np.float32)
+        self._drawing_unshown = not (self._visible["map"] or self._visible["explore"])
+        if not self._drawing_unshown:
+            self._show_drawing_code(self._drawing_code)
+
+    def _show_drawing_code(self, code: np.ndarray | None) -> None:
         if self.latent is not None and code is not None and len(code) == self.latent.codes.shape[1]:
             self.code_panel.code_map.set_marker(self.latent.embedding.place(code[None])[0])
         else:

@@ -31,7 +31,7 @@ from aegui.gui.widgets.gallery import COUNT as GALLERY_COUNT
 from aegui.gui.widgets.gallery import ReconstructionGallery
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
-DRAWING_FOLLOW_INTERVAL = 0.2  # seconds between refreshes of the drawing's results as the weights change
+DRAWING_FOLLOW_INTERVAL = 0.5  # seconds between refreshes of the drawing's results as the weights change
 CODE_RANGE_IMAGES = 1000
 
 
@@ -53,6 +53,7 @@ class DrawingController(QObject):
         self._unshown_changes: list[float] = []
         self._gallery_due = Interval(GALLERY_INTERVAL)
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
+        self._drawing_version: int | None = None  # the published weights' version the drawing was last shown with
         self._scales = LatestTask(self._on_code_scales, self._on_code_scales_failed, self)  # the latest weights'
         # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
         # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
@@ -98,13 +99,25 @@ class DrawingController(QObject):
         self.refresh_drawing()  # (its note says whether the model takes the data)
 
     def _on_weights_changed(self) -> None:
-        self._refresh_all()
+        self._refresh_code_range()
+        self._refresh_gallery()
+        if self.session.is_training():
+            self.session.follow_training()
+            if self._shown_latest():
+                return  # (the drawing shows these weights already)
+        self.refresh_drawing()
+
+    def _shown_latest(self) -> bool:
+        inference = self.session.inference
+        return inference is not None and inference.version is not None and inference.version == self._drawing_version
 
     def _on_training_progress(self, _item: TrainingProgress) -> None:
         # copy new weights only when something will show them, a few times a second: each
         # refresh takes CPU from training (strokes still refresh the drawing at once)
         if not self.canvas.is_empty() and self._drawing_follow_due.take():
-            self._drawing_pacer.request()  # it takes the newest snapshot itself
+            self.session.follow_training()
+            if not self._shown_latest():
+                self._drawing_pacer.request()  # (weights it was not shown with yet)
         if self._gallery_due.due() and self.gallery.isVisible():  # (another tab shown: the next update after
             self.session.follow_training()  # the Training tab shows again brings it up to date)
             self._refresh_gallery()
@@ -155,6 +168,7 @@ class DrawingController(QObject):
             note = "This model is untrained: press Train (Space) to see it learn." if untrained else ""
             note = session.unfit_note(short=True) or note
             self.draw_panel.show_result(image, result, note)
+            self._drawing_version = session.inference.version if session.inference is not None else None
             session.publish_drawing(Drawing(image, result.code if result is not None else None))
             now = time.perf_counter()
             self.drawing_latencies.extend(now - change for change in self._unshown_changes)

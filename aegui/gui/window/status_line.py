@@ -70,7 +70,11 @@ class StatusLine(QWidget):
         needed = self.progress.fontMetrics().horizontalAdvance(label) + LABEL_MARGIN
         if needed > self.progress.width():  # the whole label, in one line; (it only widens while shown: no jitter)
             self.progress.setFixedWidth(needed)
+        # QProgressBar repaints at once (synchronously) when its value moves a pixel: 2-3 ms of the GUI thread
+        # each time, many times a second while training; held, it is painted with the window's next frame
+        self.progress.setUpdatesEnabled(False)
         self.progress.setValue(round(PROGRESS_STEPS * min(fraction, 1.0)))
+        self.progress.setUpdatesEnabled(True)  # (asks for that paint)
         self.progress.setFormat(label)
         self.progress.setToolTip(label)
         self.progress.show()
