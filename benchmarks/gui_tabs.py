@@ -160,13 +160,11 @@ def _draw_a_digit(window) -> None:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.gui import _spin
-    from benchmarks.soak import PEN_INTERVAL, _pen_digits
-    from tests.gui.conftest import drag, fit_to_canvas
+    from benchmarks.soak import _pen_digits, draw_strokes
 
     qapp = QApplication.instance()
-    drag(window.canvas, fit_to_canvas(_pen_digits(1)[0], window.canvas.width()),
-         between=lambda: _spin(qapp, PEN_INTERVAL))  # fmt: skip
-    _spin(qapp, 0.5)
+    draw_strokes(qapp, window.canvas, _pen_digits(1)[0])
+    _spin(qapp, 0.3)
 
 
 def tab_rows(seconds: float = 5.0, busy: int = 0, map_method: str | None = None, tabs: tuple[str, ...] = TABS,

@@ -55,12 +55,20 @@ def _pen_digits(count: int) -> list[list]:
     return [[[(60 + 20 * step, 60 + 15 * step) for step in range(10)]] for _ in range(count)]  # a stroke of its own
 
 
+def draw_strokes(qapp, canvas, strokes: list) -> None:
+    """Pen strokes drawn on the canvas at a hand's pace, the event loop running, then a moment to show them."""
+    from benchmarks.gui import _spin
+    from tests.gui.conftest import drag, fit_to_canvas
+
+    drag(canvas, fit_to_canvas(strokes, canvas.width()), between=lambda: _spin(qapp, PEN_INTERVAL))
+    _spin(qapp, 0.2)
+
+
 def run(minutes: float = MINUTES) -> list[Row]:
     from PySide6.QtWidgets import QApplication
 
     from aegui.gui.theme.themes import themes
     from benchmarks.gui import _Heartbeat, _spin
-    from tests.gui.conftest import drag, fit_to_canvas
 
     qapp, window = open_window()
     heart = _Heartbeat()
@@ -88,8 +96,7 @@ def run(minutes: float = MINUTES) -> list[Row]:
         mark("drawing")
         for strokes in digits[(index * 5) % 50 : (index * 5) % 50 + 5]:
             canvas.clear()
-            drag(canvas, fit_to_canvas(strokes, canvas.width()), between=lambda: _spin(qapp, PEN_INTERVAL))
-            _spin(qapp, 0.2)
+            draw_strokes(qapp, canvas, strokes)
         mark("tabs")
         for tab in range(window.tabs.count()):
             window.tabs.setCurrentIndex(tab)

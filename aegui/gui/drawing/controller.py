@@ -101,23 +101,20 @@ class DrawingController(QObject):
     def _on_weights_changed(self) -> None:
         self._refresh_code_range()
         self._refresh_gallery()
-        if self.session.is_training():
-            self.session.follow_training()
-            if self._shown_latest():
-                return  # (the drawing shows these weights already)
-        self.refresh_drawing()
+        if not (self.session.is_training() and self._drawing_shows_latest()):
+            self.refresh_drawing()
 
-    def _shown_latest(self) -> bool:
+    def _drawing_shows_latest(self) -> bool:
+        """(While training) whether the drawing shows the newest published weights, taken up first."""
+        self.session.follow_training()
         inference = self.session.inference
         return inference is not None and inference.version is not None and inference.version == self._drawing_version
 
     def _on_training_progress(self, _item: TrainingProgress) -> None:
         # copy new weights only when something will show them, a few times a second: each
         # refresh takes CPU from training (strokes still refresh the drawing at once)
-        if not self.canvas.is_empty() and self._drawing_follow_due.take():
-            self.session.follow_training()
-            if not self._shown_latest():
-                self._drawing_pacer.request()  # (weights it was not shown with yet)
+        if not self.canvas.is_empty() and self._drawing_follow_due.take() and not self._drawing_shows_latest():
+            self._drawing_pacer.request()  # (weights it was not shown with yet)
         if self._gallery_due.due() and self.gallery.isVisible():  # (another tab shown: the next update after
             self.session.follow_training()  # the Training tab shows again brings it up to date)
             self._refresh_gallery()
