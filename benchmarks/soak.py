@@ -1,5 +1,6 @@
 """A long session stays clean (issue 30): a scripted session in the window, round after round for `--minutes`
-(default 20): a training run, saving and opening the model, pen digits from ../shared replayed on the canvas
+(default 20): a training run (a pen digit drawn every second and another tab every 3 seconds while it trains, as in
+issue 45's soak), saving and opening the model, pen digits from ../shared replayed on the canvas
 (or strokes of its own without it) at a hand's pace, every tab visited, a t-SNE map, a generated batch, a theme
 switch. After each round: the process's memory (RSS), its threads and child processes, and Qt's objects (widgets, and
 QObjects alive in Python); a 10 ms heartbeat in the GUI thread throughout.
@@ -85,6 +86,7 @@ def run(minutes: float = MINUTES) -> list[Row]:
         session.stop()
         mark("training")
         window.start_training()
+        _while_training(qapp, window, digits[(index * 5) % 50 : (index * 5) % 50 + 5])
         _spin(qapp, 0.2, lambda: not session.is_training(), timeout=600)
         path = work / f"round{index % 2}.aegui.pt"
         mark("save and open")
@@ -157,6 +159,23 @@ def run(minutes: float = MINUTES) -> list[Row]:
             f"largest {gaps.max():.0f} ms; {span}; gaps over 50 ms by step: {_long_gaps(beats, gaps, steps)}",
             p99 <= 50),
     ]  # fmt: skip
+
+
+def _while_training(qapp, window, digits: list) -> None:
+    """As a person does while a run trains: a pen digit drawn every second, another tab every 3 seconds."""
+    from benchmarks.gui import _spin
+
+    tab, switched = 0, time.perf_counter()
+    for turn in range(10_000):
+        if not window.session.is_training():
+            return
+        began = time.perf_counter()
+        window.canvas.clear()
+        draw_strokes(qapp, window.canvas, digits[turn % len(digits)])
+        _spin(qapp, max(0.0, 1.0 - (time.perf_counter() - began)))
+        if time.perf_counter() - switched >= 3.0:
+            tab, switched = (tab + 1) % window.tabs.count(), time.perf_counter()
+            window.tabs.setCurrentIndex(tab)
 
 
 def _growth(readings: list[float]) -> float:

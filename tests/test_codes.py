@@ -63,6 +63,21 @@ def test_a_dataset_collection_names_split_and_index(small_sample):
     assert found.label_name(0) == small_sample.classes[int(small_sample.train_labels[0])]
 
 
+def test_a_collection_is_made_once_per_dataset_and_let_go_with_it(small_sample):
+    """Encoding for new weights asks for it again and again; a dataset dropped takes its collection along."""
+    import gc
+
+    from aegui.core.analysis import codes
+
+    assert collection(small_sample) is collection(small_sample)
+    other = small_sample.subset(100, 20)
+    assert collection(other) is not collection(small_sample) and len(collection(other).names) == 120
+    kept = len(codes._collections)
+    del other
+    gc.collect()
+    assert len(codes._collections) == kept - 1
+
+
 def test_csv_and_npy_hold_the_same_codes_and_names_are_safe(tmp_path, digits_model, small_sample):
     encoded = encode_images(digits_model, small_sample.subset(30, 10))
     assert encoded.codes.shape == (40, 8) and encoded.codes.dtype == np.float32

@@ -35,15 +35,35 @@ def test_the_drawing_is_a_point_that_moves(window, qtbot):
     assert code_map.marker() is None
     drag(window.canvas, ONE)
     wait_for_drawing(window, qtbot)
-    first = code_map.marker()
     expected = window.parts.code_space.latent.embedding.place(window.draw_panel.code_view.values()[None])[0]
-    np.testing.assert_allclose(first, expected, atol=1e-4)
+    at = lambda point: code_map.marker() is not None and np.allclose(code_map.marker(), point, atol=1e-4)  # noqa: E731
+    qtbot.waitUntil(lambda: at(expected))  # (it follows the pen up to 30 times a second)
+    first = code_map.marker()
     window.canvas.clear()
     drag(window.canvas, ZERO)
     wait_for_drawing(window, qtbot)
+    expected = window.parts.code_space.latent.embedding.place(window.draw_panel.code_view.values()[None])[0]
+    qtbot.waitUntil(lambda: at(expected))
     assert not np.allclose(code_map.marker(), first)
     window.canvas.clear()
     qtbot.waitUntil(lambda: code_map.marker() is None)
+
+
+def test_the_drawing_s_marker_follows_a_burst_of_changes_once_then_the_last(window, qtbot, monkeypatch):
+    """A pen moves 125 times a second; the map's marker, the neighbours and the sliders follow at most 30 times
+    a second (each change costs a decode, a search and a repaint), always ending on the latest drawing."""
+    open_tab(window, qtbot, 1)
+    code_space, code_map = window.parts.code_space, window.parts.code_space_panel.code_map
+    placed = []
+    set_marker = code_map.set_marker
+    monkeypatch.setattr(code_map, "set_marker", lambda point: (placed.append(point), set_marker(point)))
+    codes = np.random.default_rng(0).normal(size=(50, code_space.latent.codes.shape[1])).astype(np.float32)
+    for code in codes:  # (as fast as the events come: no time passes between them)
+        code_space.show_drawing(code)
+    assert len(placed) <= 1
+    last = code_space.latent.embedding.place(codes[-1:])[0]
+    qtbot.waitUntil(lambda: code_map.marker() is not None and np.allclose(code_map.marker(), last, atol=1e-4))
+    assert len(placed) <= 2
 
 
 def test_a_drawing_made_while_the_map_is_hidden_is_placed_when_it_shows(window, qtbot):

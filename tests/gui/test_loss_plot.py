@@ -108,3 +108,20 @@ def test_a_plot_a_test_drops_waits_for_qt_to_delete_it(qtbot):
     del plot
     gc.collect()
     assert held() is not None
+
+
+def test_a_hidden_plot_draws_nothing_until_it_shows_again_then_everything(plot, qtbot, monkeypatch):
+    """Behind another tab the plot only keeps the losses (each redraw costs the window's thread while training);
+    shown again, it draws them all at once."""
+    feed(plot, falling_losses(60))
+    drawn = []
+    set_data = plot._batch_curve.setData
+    monkeypatch.setattr(plot._batch_curve, "setData", lambda *a, **k: (drawn.append(1), set_data(*a, **k)))
+    plot.hide()
+    for start in range(61, 241, CHUNK):
+        plot.add_batch_losses(falling_losses(240)[start - 1 : start - 1 + CHUNK], start)
+        plot.add_epoch(start, train_loss=0.1, test_loss=0.1)
+    assert drawn == [] and not plot._redraw_curves._timer.isActive()  # (none drawn, none waiting to be)
+    assert plot.batch_points() == 240
+    plot.show()
+    qtbot.waitUntil(lambda: len(plot._batch_curve.getData()[0]) == 240)

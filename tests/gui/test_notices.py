@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from PySide6.QtCore import QThread
 
 from aegui.gui.app_wide.notices import Severity, notices
@@ -83,6 +84,23 @@ def test_the_application_is_set_up_once_at_start_up():
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"  # the training processes are stopped on quit, asked once
+
+
+@pytest.mark.parametrize("own", [None, "ACTIVE"])
+def test_openmp_threads_sleep_when_idle_unless_a_person_chose_otherwise(own):
+    """Set before PyTorch loads in the window's process (and inherited by the training processes it starts):
+    spinning idle threads held both cores of a 2-core machine between a run's steps."""
+    code = (
+        "import os, sys\n"
+        "from aegui.gui.app import make_application\n"
+        "make_application([])\n"
+        "print(os.environ['OMP_WAIT_POLICY'], 'torch' in sys.modules)\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    env |= {"QT_QPA_PLATFORM": "offscreen", **({"OMP_WAIT_POLICY": own} if own else {})}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [own or "PASSIVE", "False"]
 
 
 def test_the_window_says_a_warning_and_keeps_it_under_help_messages(window, qtbot, monkeypatch):

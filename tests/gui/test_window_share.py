@@ -101,3 +101,35 @@ def test_a_worker_over_its_share_waits_and_a_cancel_wakes_it():
     event.set()
     worker.join(10)
     assert answers == [True] and run is not None
+
+
+def test_a_job_begun_before_training_computes_on_one_thread_from_its_next_check():
+    """OpenMP keeps a thread count per thread: a job begun with the window's threads would keep them, one of them
+    never charged, until it ended."""
+    import torch
+
+    from aegui.gui.concurrency.window_share import SHARE, compute_on_the_share_of_threads
+
+    seen: list[int] = []
+    begun, trained = threading.Event(), threading.Event()
+
+    def job() -> None:
+        event = PacedEvent()
+        compute_on_the_share_of_threads()  # as the job starts: no run yet
+        torch.set_num_threads(2)  # (the window's threads, on any machine)
+        seen.append(torch.get_num_threads())
+        begun.set()
+        trained.wait(30)
+        event.is_set()  # its next check, the run going
+        seen.append(torch.get_num_threads())
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    begun.wait(30)
+    SHARE.begin(run := Run(), window_threads=2)
+    try:
+        trained.set()
+        worker.join(30)
+    finally:
+        SHARE.end(run)
+    assert seen == [2, 1]

@@ -6,6 +6,7 @@ and data, off the GUI thread, and indexed (`CodeIndex`); a search's latest reque
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,7 @@ class CollectionCodes(QObject):
         self._searcher = LatestTask(self._on_found, self._on_search_failed, self, one_at_a_time=True)
         self._weigher = LatestTask(self._on_worth, self._on_worth_failed, self)
         self._closed = False
+        self._labelled: tuple[weakref.ref[Dataset], bool] | None = None  # the last data asked about: labelled?
         self._wanted = {"explore": False, "map": False}
         self._query: Query | None = None  # asked, not yet answered
         self._shown_query: Query | None = None  # answered and shown: asked again for new weights
@@ -292,9 +294,15 @@ class CollectionCodes(QObject):
 
     # --- what the codes are worth ---
 
+    def _has_labels(self, dataset: Dataset) -> bool:
+        """`has_labels`, once per dataset (asked at each drawing change, it compares every training label)."""
+        if self._labelled is None or self._labelled[0]() is not dataset:
+            self._labelled = (weakref.ref(dataset), has_labels(dataset))  # (weakly: the data may be replaced)
+        return self._labelled[1]
+
     def _update_worth(self) -> None:
         dataset = self._dataset()
-        if dataset is None or not has_labels(dataset):
+        if dataset is None or not self._has_labels(dataset):
             self._show_worth("")
             return
         if not self._wanted["map"] or self._worth_version == self._version:

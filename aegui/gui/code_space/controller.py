@@ -27,6 +27,10 @@ from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.concurrency.pacer import FRAME_MS, FramePacer
 
 MAP_FOLLOW_MS = 3000  # while training, the maps follow the weights at most this often
+# the drawing's marker, neighbours and sliders follow the pen at most 30 times a second: each change costs a
+# decode, a search and a repaint of the map, and a pen moves 125 times a second (the drawing's own
+# reconstruction, in the Draw panel, follows every move)
+DRAWING_VIEWS_MS = 1000 / 30
 
 
 class CodeSpaceController(QObject):
@@ -70,6 +74,7 @@ class CodeSpaceController(QObject):
         self._drawing_unshown = False  # the drawing changed while neither tab showed
         self._stale = True
         self._drawing_code: np.ndarray | None = None
+        self._drawing_views = FramePacer(self._show_latest_drawing, DRAWING_VIEWS_MS, self)
         self._picked: int | None = None
         self._ends: dict[str, tuple[np.ndarray, str] | None] = {"a": None, "b": None}  # each end's code and name
         self.slider_latencies: deque[float] = deque(maxlen=100_000)
@@ -260,6 +265,10 @@ class CodeSpaceController(QObject):
         neither tab shows, once one does: while training, the drawing follows the weights twice a second)."""
         self._drawing_code = None if code is None else np.asarray(code, np.float32)
         self._drawing_unshown = not (self._visible["map"] or self._visible["explore"])
+        if not self._drawing_unshown:
+            self._drawing_views.request()
+
+    def _show_latest_drawing(self) -> None:
         if not self._drawing_unshown:
             self._show_drawing_code(self._drawing_code)
 

@@ -129,6 +129,11 @@ def acquire() -> TrainingProcess:
     return _new_process()
 
 
+def idle_and_ready() -> int:
+    """Idle training processes that have started (a run begun now trains in one from its first batch)."""
+    return sum(process.ready and process.alive for process in _idle)
+
+
 def release(process: TrainingProcess) -> None:
     """A process whose run has ended, ready for the next one."""
     _idle.append(process)

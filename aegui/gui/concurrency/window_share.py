@@ -71,9 +71,10 @@ _counted = threading.local()  # each worker thread's CPU when it was last charge
 
 
 def compute_on_the_share_of_threads() -> None:
-    """In a worker, as a job starts: compute on `SHARE.threads_for_work()` threads. OpenMP keeps a thread count
-    per thread, and a pooled worker keeps the one it first computed with: a job would otherwise use two cores
-    while training, one of them uncharged."""
+    """In a worker, as a job starts and at each of its checks: compute on `SHARE.threads_for_work()` threads.
+    OpenMP keeps a thread count per thread, and a pooled worker keeps the one it first computed with: a job would
+    otherwise use two cores while training, one of them uncharged (also a job begun just before Train, until it
+    ends)."""
     threads = SHARE.threads_for_work()
     if threads is not None:
         import torch  # (a worker's job computes with it anyway; the first frame's imports stay light)
@@ -99,6 +100,8 @@ class PacedEvent(threading.Event):
 
     def is_set(self) -> bool:
         if threading.current_thread() is not threading.main_thread():
+            if self._share.active and self._share is SHARE:
+                compute_on_the_share_of_threads()
             wait = _charge_this_thread(self._share)
             while wait > 0 and not self.wait(wait):
                 wait = self._share.charge(0.0)

@@ -150,6 +150,15 @@ class LossPlot(pg.PlotWidget):
     def add_batch_losses(self, losses: np.ndarray, first_step: int) -> None:
         steps = np.arange(first_step, first_step + len(losses))
         self._batches.extend(self._epoch_offset + steps / self._steps_per_epoch, losses)
+        self._request_redraw()
+
+    def _request_redraw(self) -> None:
+        """Draw what came, paced; not while another tab hides the plot (it catches up as it shows again)."""
+        if self.isVisible():
+            self._redraw_curves.request()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
         self._redraw_curves.request()
 
     def _redraw(self, everything: bool = False) -> None:
@@ -255,7 +264,7 @@ class LossPlot(pg.PlotWidget):
         """An epoch's losses; `test_kl`: a VAE's mean KL divergence per test image (0: not a VAE). Drawn with the
         batches, at most 1000 / REDRAW_MS times a second however fast epochs end."""
         self._extend_epochs(epoch, train_loss, test_loss, test_kl)
-        self._redraw_curves.request()
+        self._request_redraw()
 
     def _extend_epochs(self, epoch: int, train_loss: float, test_loss: float, test_kl: float) -> None:
         self._train.extend(np.array([epoch]), np.array([train_loss]))
