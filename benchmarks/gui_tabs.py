@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -135,12 +136,22 @@ def window_run(window, seconds: float, tab: str | None = None, map_method: str |
     return WindowRun((last_step - first_step) * batch_size / span, (cpu_stop - cpu_start) / span, gaps)
 
 
+def _imported(method: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from benchmarks.gui import _spin
+
+    importing = lambda: any(thread.name == "aegui-map-library" for thread in threading.enumerate())  # noqa: E731
+    _spin(QApplication.instance(), 0.0, lambda: not importing(), timeout=60)
+
+
 def _map_again(window, method: str):
     """Make the Code space lay its map out by `method` again each time it is done; returns the undo."""
     from PySide6.QtCore import QTimer
 
     panel, code_space = window.parts.code_space_panel, window.parts.code_space
     panel.projection_combo.setCurrentIndex(panel.projection_combo.findData(method))
+    _imported(method)  # (chosen, the method's library is imported ahead: a person chooses seconds before Train)
     panel.follow_check.setChecked(method != "pca")  # (t-SNE during training only when following it)
     done = code_space.layouts.ready if method != "pca" else code_space.mapUpdated
 

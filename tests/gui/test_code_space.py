@@ -369,3 +369,20 @@ def test_zoomed_in_the_map_shows_the_digits_themselves(qtbot, sample):
     qtbot.waitUntil(lambda: view.thumbnails_shown() > 0, timeout=5_000)
     inside = ((np.abs(points) <= 0.3).all(axis=1)).sum()
     assert view.thumbnails_shown() == inside <= 300
+
+
+def test_choosing_t_sne_imports_its_library_ahead_unless_training(window, qtbot, monkeypatch):
+    """openTSNE brings scikit-learn and SciPy (1.5 CPU-seconds on a slow CPU): imported as the method is chosen,
+    not in the first layout; while training, the layout imports it on the window's share of a core."""
+    from aegui.gui.code_space import map_layouts
+
+    imported = []
+    monkeypatch.setattr(map_layouts, "import_ahead", imported.append)
+    open_tab(window, qtbot, 1)
+    combo = window.parts.code_space_panel.projection_combo
+    combo.setCurrentIndex(combo.findData("tsne"))
+    qtbot.waitUntil(lambda: imported == ["tsne"])
+    combo.setCurrentIndex(combo.findData("pca"))
+    monkeypatch.setattr(window.parts.code_space.layouts, "_is_training", lambda: True)
+    combo.setCurrentIndex(combo.findData("tsne"))
+    assert imported == ["tsne"]

@@ -133,3 +133,57 @@ def test_a_job_begun_before_training_computes_on_one_thread_from_its_next_check(
     finally:
         SHARE.end(run)
     assert seen == [2, 1]
+
+
+def _spend(seconds: float) -> None:
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+def test_a_job_is_charged_from_its_start_and_for_what_it_did_after_its_last_check():
+    """A job on a pooled thread was once charged from its first check: a t-SNE's affinities (seconds of CPU
+    before its first check) went uncharged, and the map cost training a third of a core."""
+    from aegui.gui.concurrency.window_share import SHARE, begin_job, end_job
+
+    share = WindowShare(cores=0.01, allowance=0.0)
+    share.begin(run := Run())
+    waits: list[float] = []
+
+    def job() -> None:
+        begin_job()
+        _spend(0.05)
+        waits.append(_charge_this_thread(share))  # its first check: what it did since it began
+
+    SHARE.begin(training := Run())
+    try:
+        for target in (job, lambda: (begin_job(), _spend(0.1), end_job())):  # (no check at all: charged as it ends)
+            worker = threading.Thread(target=target)
+            worker.start()
+            worker.join(30)
+        left = SHARE._tokens
+    finally:
+        SHARE.end(training)
+    assert waits[0] > 1.0 and left < SHARE.allowance - 0.05 and run is not None
+
+
+def test_a_job_begun_before_the_run_is_charged_for_its_part_since():
+    """What a job spent before Train is not the window's share's to pay; of a span across the start, the part
+    after (in proportion to the time)."""
+    now = [0.0]
+    share = WindowShare(cores=0.001, allowance=0.0, clock=lambda: now[0])
+
+    def charged_across_the_start() -> float:
+        _charge_this_thread(share)  # a check before the run (nothing charged; the mark)
+        _spend(0.1)
+        now[0] = 10.0
+        share.begin(run := Run())
+        now[0] = 20.0
+        return _charge_this_thread(share) if run is not None else 0.0
+
+    answers: list[float] = []
+    worker = threading.Thread(target=lambda: answers.append(charged_across_the_start()))
+    worker.start()
+    worker.join(30)
+    # half of the ~0.1 CPU-second spent (10 of the 20 s were before the run), less 10 s at a thousandth of a core
+    assert 30.0 < answers[0] < 60.0

@@ -27,10 +27,7 @@ from aegui.gui.concurrency.latest import LatestTask
 from aegui.gui.concurrency.pacer import FRAME_MS, FramePacer
 
 MAP_FOLLOW_MS = 3000  # while training, the maps follow the weights at most this often
-# the drawing's marker, neighbours and sliders follow the pen at most 30 times a second: each change costs a
-# decode, a search and a repaint of the map, and a pen moves 125 times a second (the drawing's own
-# reconstruction, in the Draw panel, follows every move)
-DRAWING_VIEWS_MS = 1000 / 30
+DRAWING_VIEWS_MS = 1000 / 30  # the drawing's marker, neighbours, sliders follow a 125 Hz pen at most this often
 
 
 class CodeSpaceController(QObject):
@@ -218,7 +215,7 @@ class CodeSpaceController(QObject):
         self._show_status(label if fraction >= 0 else "")
 
     def _on_projection_chosen(self, method: str) -> None:
-        self.layouts.method = method
+        self.layouts.choose(method)
         if self._pca_latent is not None:
             self._show_latent(self.layouts.request(self._pca_latent, self._generation) or self._pca_latent)
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from aegui.core.analysis.latent import LatentMap, knn_accuracy
-from aegui.core.analysis.projections import METHODS, embed, unavailable
+from aegui.core.analysis.projections import METHODS, embed, import_ahead, unavailable
 from aegui.core.errors import Cancelled
 from aegui.gui.concurrency.latest import LatestTask
-from aegui.gui.concurrency.threads import ProgressRelay
+from aegui.gui.concurrency.threads import ProgressRelay, warm_in_background
 
 CACHED = 6  # layouts kept: switching methods or counts back and forth recomputes nothing
 PixelLayout = tuple[np.ndarray, float]  # the pixels' points and their separation score
@@ -61,6 +62,13 @@ class MapLayouts(QObject):
         self._task = LatestTask(self._on_laid_out, self._on_failed, self)  # (the layout asked for last)
         self._relay = ProgressRelay()
         self._relay.progress.connect(self._on_progress)
+
+    def choose(self, method: str) -> None:
+        """Lay maps out by `method` from now on; its library is imported ahead (unless training: then the first
+        layout imports it, on the window's share of a core)."""
+        self.method = method
+        if method != "pca" and not self._is_training():
+            warm_in_background(partial(import_ahead, method), "aegui-map-library")
 
     def note(self, codes: int) -> str:
         """Why the map shows PCA now, if it is not the chosen method's layout ("" otherwise)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 
 from aegui.gui.concurrency.threads import run_in_thread
-from aegui.gui.concurrency.window_share import PacedEvent, compute_on_the_share_of_threads
+from aegui.gui.concurrency.window_share import PacedEvent, begin_job, end_job
 
 
 class _Failed(Exception):
@@ -25,10 +25,12 @@ class _Failed(Exception):
 def _run(function: Callable, args: tuple, cancel: threading.Event) -> tuple[threading.Event, object]:
     """In the worker: `function(*args, cancel)`, its result or error carrying the job's Event."""
     try:
-        compute_on_the_share_of_threads()
+        begin_job()
         return cancel, function(*args, cancel)
     except Exception as error:
         raise _Failed(cancel, error) from error
+    finally:
+        end_job()
 
 
 class LatestTask(QObject):

@@ -11,12 +11,14 @@ is asked for. A job given up while it waits wakes at once.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
 from collections.abc import Callable
 
-WINDOW_CORES = 0.05  # the window's workers' share of a core while training (its GUI thread takes ~0.06 more)
+WINDOW_CORES = 0.04  # the window's workers' share of a core while training (its GUI thread takes ~0.06 more; 0.05
+# left the Explore tab at 0.15-0.16 of a core on a slow 2-core CPU, its bar 0.15)
 ALLOWANCE_S = 0.3  # CPU-seconds they may spend ahead of their share (a map or a layout begins at once)
 
 
@@ -33,6 +35,7 @@ class WindowShare:
         self._tokens = allowance
         self._filled = 0.0  # when the bucket was last filled
         self._window_threads: int | None = None  # what the window computes on when not training
+        self.began = -math.inf  # when the runs going now began (the CPU of a job begun before is charged from then)
 
     @property
     def active(self) -> bool:
@@ -44,11 +47,15 @@ class WindowShare:
             self._window_threads = window_threads or self._window_threads
             if not self._runs:
                 self._tokens, self._filled = self.allowance, self._clock()
+                self.began = self._filled
             self._runs.add(run)
 
     def end(self, run: object) -> None:
         with self._lock:
             self._runs.discard(run)
+
+    def now(self) -> float:
+        return self._clock()
 
     def threads_for_work(self) -> int | None:
         """The threads a worker's job computes on: one while training, else the window's (None: never trained)."""
@@ -67,7 +74,7 @@ class WindowShare:
 
 
 SHARE = WindowShare()  # the process's one budget: the training runs begin and end it, the workers keep to it
-_counted = threading.local()  # each worker thread's CPU when it was last charged
+_counted = threading.local()  # each worker thread's CPU and the time when it was last charged (`mark`)
 
 
 def compute_on_the_share_of_threads() -> None:
@@ -83,11 +90,28 @@ def compute_on_the_share_of_threads() -> None:
             torch.set_num_threads(threads)
 
 
+def begin_job() -> None:
+    """In a worker, as a job starts: compute on the share's threads, and count the job's CPU from here (charged
+    at its checks, and what is left as it ends: `end_job`). Counted from its previous check, a job on a pooled
+    thread was charged nothing for what it did before its first (a t-SNE's affinities: 3 CPU-seconds)."""
+    compute_on_the_share_of_threads()
+    _counted.mark = (time.thread_time(), SHARE.now())
+
+
+def end_job() -> None:
+    """In a worker, as a job ends: charge what it spent since its last check (the next jobs' checks pay for it)."""
+    _charge_this_thread(SHARE)
+
+
 def _charge_this_thread(share: WindowShare) -> float:
-    used = time.thread_time()
-    last = getattr(_counted, "cpu", used)
-    _counted.cpu = used
-    return share.charge(used - last)
+    """Charge this worker's CPU since its last mark; of a span that began before the runs did, the part since."""
+    used, now = time.thread_time(), share.now()
+    last_used, last_now = getattr(_counted, "mark", (used, now))
+    _counted.mark = (used, now)
+    spent = used - last_used
+    if last_now < share.began < now:
+        spent *= (now - share.began) / (now - last_now)
+    return share.charge(spent)
 
 
 class PacedEvent(threading.Event):

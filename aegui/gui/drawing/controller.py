@@ -32,6 +32,9 @@ from aegui.gui.widgets.gallery import ReconstructionGallery
 
 GALLERY_INTERVAL = 0.5  # seconds between gallery refreshes while training
 DRAWING_FOLLOW_INTERVAL = 0.5  # seconds between refreshes of the drawing's results as the weights change
+# while training, the code bars' scale follows the weights at most this often (every half second, its passes took
+# more than the window's share of a core, and the maps waited behind them)
+CODE_RANGE_FOLLOW_MS = 3000
 CODE_RANGE_IMAGES = 1000
 
 
@@ -55,6 +58,7 @@ class DrawingController(QObject):
         self._drawing_follow_due = Interval(DRAWING_FOLLOW_INTERVAL)
         self._drawing_version: int | None = None  # the published weights' version the drawing was last shown with
         self._scales = LatestTask(self._on_code_scales, self._on_code_scales_failed, self)  # the latest weights'
+        self._code_range_pacer = FramePacer(self._refresh_code_range, CODE_RANGE_FOLLOW_MS, self)
         # at most four drawing updates per displayed frame: a fresh reconstruction for every frame,
         # never lagging behind a 125 Hz pen, and never one per raw event from a faster device
         self._drawing_pacer = FramePacer(self.refresh_drawing, 250.0 / max(refresh_rate, 30.0), self)
@@ -99,7 +103,11 @@ class DrawingController(QObject):
         self.refresh_drawing()  # (its note says whether the model takes the data)
 
     def _on_weights_changed(self) -> None:
-        self._refresh_code_range()
+        if self.session.is_training():  # (each is a worker's pass over test images, on the window's share)
+            self._code_range_pacer.request()
+        else:
+            self._code_range_pacer.cancel()
+            self._refresh_code_range()
         self._refresh_gallery()
         if not (self.session.is_training() and self._drawing_shows_latest()):
             self.refresh_drawing()
