@@ -239,6 +239,7 @@ class CodeSpaceController(QObject):
         """Make a running computation give up soon (the window is closing)."""
         self._pending = False
         self._maps_pacer.cancel()
+        self._drawing_views.cancel()
         self._maps.cancel()
         self.layouts.cancel()
         self.collection.cancel()

@@ -142,6 +142,8 @@ class DrawingController(QObject):
     def _refresh_code_range(self) -> None:
         """The code bars' scale and the sliders' spans, for the current weights, computed in a worker."""
         session = self.session
+        if session.closed:  # (paced while training: a refresh due after the window closed starts no worker)
+            return
         state = session.current_weights()
         if session.model_data is None or session.inference is None or state is None:
             return
